@@ -1,0 +1,132 @@
+// The VM's face to hosts: the `gene` CLI, the benchmark runner and the farm
+// worker all run programs through run_program(). Nothing here exposes the
+// value representation or the bytecode.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gene {
+
+// What the compiler may do. -O0 turns every pass off; -O1 folds constants
+// and drops dead code; -O2 (the default) adds inlining and superinstructions.
+struct OptimizerOptions {
+  int level = 2;
+  bool fold = true;
+  bool dce = true;
+  bool inline_calls = true;
+  bool superinstructions = true;
+
+  static OptimizerOptions for_level(int level);
+};
+
+struct RunOptions {
+  OptimizerOptions optimizer;
+  double timeout_seconds = 0;      // 0 = no deadline
+  uint64_t max_heap_bytes = 0;     // 0 = no heap limit
+  uint32_t max_depth = 100000;     // call depth beyond which "stack overflow"
+  uint64_t max_output_bytes = 0;   // 0 = unlimited
+  bool profile = false;            // instruction mix, hotspots
+  bool trace = false;              // each executed instruction to the trace sink
+  uint64_t trace_limit = 10000;
+  // Set from another thread to stop the program at the next backward jump or call.
+  const std::atomic<bool>* interrupt = nullptr;
+  // Where the program's print/println go. Default: stdout.
+  std::function<void(std::string_view)> output;
+  // Where --trace lines go. Default: stderr.
+  std::function<void(std::string_view)> trace_output;
+};
+
+// A parameter bound before the program runs (`--param k=v`); the text is
+// read as a Gene literal when it is one, else taken as a string.
+struct Param {
+  std::string name;
+  std::string text;
+};
+
+enum class ErrorKind {
+  None,
+  Usage,          // bad parameter
+  Read,           // the program could not be read
+  Runtime,        // the program failed
+  Timeout,        // deadline passed
+  Interrupted,    // stopped by the host
+  ResourceLimit,  // heap, depth or output limit
+};
+
+struct OpcodeCount {
+  std::string opcode;
+  uint64_t count = 0;
+  double share = 0;
+};
+
+struct Hotspot {
+  std::string function;  // "<main>" for the top level
+  int line = 0;          // 0 for a function total
+  uint64_t instructions = 0;
+};
+
+// Every statistic of DESIGN.md "VM statistics", by the same names. Ratios
+// whose denominator is 0 are std::nullopt.
+struct Stats {
+  uint64_t instructions = 0;
+  double execution_seconds = 0;
+  uint64_t frames_allocated = 0;
+  uint64_t frames_fresh = 0;  // frames_allocated not served by the pool or a tail call
+  uint64_t frame_bytes = 0;
+  uint64_t tail_calls = 0;
+  uint64_t tail_calls_optimized = 0;
+  uint64_t max_stack_depth = 0;
+  uint64_t allocations = 0;
+  uint64_t bytes_allocated = 0;
+  uint64_t pool_hits = 0;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> pool_by_type;  // type → (hits, allocations)
+  uint64_t heap_peak_bytes = 0;
+  uint64_t gc_collections = 0;
+  double gc_seconds = 0;
+  std::vector<double> gc_pauses;  // seconds, one per collection
+  double memory_management_seconds = 0;
+  uint64_t constants_folded = 0;
+  uint64_t instructions_eliminated = 0;
+  uint64_t calls_inlined = 0;
+  std::vector<OpcodeCount> instruction_mix;  // profile only
+  std::vector<Hotspot> hotspots;             // profile only
+
+  // Every scalar statistic by its DESIGN.md name, ratios included when
+  // defined; the order is the table's.
+  std::vector<std::pair<std::string, std::optional<double>>> scalars() const;
+  // The names scalars() can report (also those that may be absent).
+  static std::vector<std::string> names();
+};
+
+struct RunResult {
+  ErrorKind error_kind = ErrorKind::None;
+  std::string error;       // "FILE:LINE:COL: MESSAGE" when error_kind != None
+  std::string message;     // MESSAGE alone
+  int line = 0, column = 0;
+  std::string value;       // the program's value as display text (collection form)
+  Stats stats;
+  bool ok() const { return error_kind == ErrorKind::None; }
+};
+
+// Reads, compiles and runs one program in a fresh VM.
+RunResult run_program(std::string_view source, std::string_view file_name,
+                      const std::vector<Param>& params, const RunOptions& options);
+
+// Reads and compiles a program and returns its bytecode listing; on a
+// reading error returns false and sets `error`.
+bool disassemble(std::string_view source, std::string_view file_name,
+                 const OptimizerOptions& optimizer, std::string& listing, std::string& error);
+
+struct BuildInfo {
+  std::string version, commit, compiler, build_type;
+};
+BuildInfo build_info();
+
+}  // namespace gene

@@ -1,0 +1,370 @@
+#include "builtins.h"
+
+#include <cmath>
+#include <string>
+
+#include "display.h"
+#include "gene/reader.h"
+#include "interpreter.h"
+
+namespace gene {
+
+// ---- arithmetic -------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void type_error(const char* what) { throw_error(std::string("type error: ") + what); }
+
+Value checked_int(int64_t r) {
+  if (!Value::int_fits(r)) throw_error("integer overflow");
+  return Value::integer(r);
+}
+
+void require_numbers(Value a, Value b, const char* op) {
+  if (!a.is_number() || !b.is_number()) type_error((std::string(op) + " takes numbers").c_str());
+}
+
+}  // namespace
+
+Value arith_add(Heap& heap, Value a, Value b) {
+  if (a.is_int() && b.is_int()) return checked_int(a.as_int() + b.as_int());
+  if (a.is_number() && b.is_number()) return Value::number(a.to_double() + b.to_double());
+  if (is_type(a, ObjType::String) && is_type(b, ObjType::String)) {
+    std::string s(as_string(a)->view());
+    s.append(as_string(b)->view());
+    return Value::object(heap.new_string(s));
+  }
+  type_error("+ takes two numbers or two strings (use str)");
+}
+
+Value arith_sub(Value a, Value b) {
+  require_numbers(a, b, "-");
+  if (a.is_int() && b.is_int()) return checked_int(a.as_int() - b.as_int());
+  return Value::number(a.to_double() - b.to_double());
+}
+
+Value arith_mul(Value a, Value b) {
+  require_numbers(a, b, "*");
+  if (a.is_int() && b.is_int()) {
+    int64_t r;
+    if (__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) throw_error("integer overflow");
+    return checked_int(r);
+  }
+  return Value::number(a.to_double() * b.to_double());
+}
+
+Value arith_div(Value a, Value b) {
+  require_numbers(a, b, "/");
+  double d = b.to_double();
+  if (d == 0) throw_error("division by zero");
+  return Value::number(a.to_double() / d);
+}
+
+Value arith_mod(Value a, Value b) {
+  require_numbers(a, b, "%");
+  if (a.is_int() && b.is_int()) {
+    int64_t x = a.as_int(), y = b.as_int();
+    if (y == 0) throw_error("division by zero");
+    int64_t r = x % y;
+    if (r != 0 && ((r < 0) != (y < 0))) r += y;  // the divisor's sign, as in Lua and Python
+    return Value::integer(r);
+  }
+  double x = a.to_double(), y = b.to_double();
+  if (y == 0) throw_error("division by zero");
+  double r = std::fmod(x, y);
+  if (r != 0 && ((r < 0) != (y < 0))) r += y;
+  return Value::number(r);
+}
+
+Value arith_neg(Value a) {
+  if (a.is_int()) return checked_int(-a.as_int());
+  if (a.is_float()) return Value::number(-a.as_float());
+  type_error("- takes numbers");
+}
+
+int compare_values(Value a, Value b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int();
+    double x = a.to_double(), y = b.to_double();
+    if (std::isnan(x) || std::isnan(y)) return 2;  // unordered: every comparison is false
+    return x < y ? -1 : x > y;
+  }
+  if (is_type(a, ObjType::String) && is_type(b, ObjType::String)) {
+    int c = as_string(a)->view().compare(as_string(b)->view());
+    return c < 0 ? -1 : c > 0;
+  }
+  type_error("comparison takes two numbers or two strings");
+}
+
+// ---- quoted syntax → values -------------------------------------------------
+
+Value value_from_node(VM& vm, const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Nil: return Value::nil();
+    case Node::Kind::True: return Value::boolean(true);
+    case Node::Kind::False: return Value::boolean(false);
+    case Node::Kind::Int: return Value::integer(n.int_value);
+    case Node::Kind::Float: return Value::number(n.float_value);
+    case Node::Kind::String: return Value::object(vm.heap.new_string(n.text));
+    case Node::Kind::Symbol:
+    case Node::Kind::QuotedSymbol: return Value::symbol(vm.symbols.intern(n.text));
+    case Node::Kind::Placeholder: return Value::symbol(vm.symbols.intern("_"));
+    case Node::Kind::Path: {
+      std::string text = n.text;
+      for (auto& seg : n.items)
+        text += "/" + (seg->kind == Node::Kind::Int ? std::to_string(seg->int_value) : seg->text);
+      return Value::symbol(vm.symbols.intern(text));
+    }
+    case Node::Kind::Spread: {
+      Value inner = value_from_node(vm, *n.items[0]);
+      return Value::symbol(vm.symbols.intern(display(inner, vm.symbols, false) + "..."));
+    }
+    case Node::Kind::Array: {
+      ArrayObj* a = vm.heap.new_array(n.items.size());
+      for (auto& item : n.items) a->items.push_back(value_from_node(vm, *item));
+      return Value::object(a);
+    }
+    case Node::Kind::Map: {
+      MapObj* m = vm.heap.new_map();
+      for (size_t i = 0; i < n.items.size(); ++i) m->put(vm.symbols.intern(n.keys[i]), value_from_node(vm, *n.items[i]));
+      return Value::object(m);
+    }
+    case Node::Kind::Gene: {
+      GeneObj* g = vm.heap.new_gene(value_from_node(vm, *n.items[0]));
+      for (size_t i = 1; i < n.items.size(); ++i) g->children.push_back(value_from_node(vm, *n.items[i]));
+      return Value::object(g);
+    }
+    case Node::Kind::Quote: return value_from_node(vm, *n.items[0]);
+  }
+  return Value::nil();
+}
+
+// ---- builtins -----------------------------------------------------------------
+
+namespace {
+
+uint32_t key_of(VM& vm, Value k) {
+  if (is_type(k, ObjType::String)) return vm.symbols.intern(as_string(k)->view());
+  if (k.is_symbol()) return k.as_symbol();
+  if (k.is_int()) return vm.symbols.intern(std::to_string(k.as_int()));
+  type_error("a map key is a string or a symbol");
+}
+
+Value b_print(VM& vm, Value* args, int argc) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    if (i) out += ' ';
+    append_display(out, args[i], vm.symbols, false);
+  }
+  vm.write(out);
+  return Value::nil();
+}
+
+Value b_println(VM& vm, Value* args, int argc) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    if (i) out += ' ';
+    append_display(out, args[i], vm.symbols, false);
+  }
+  out += '\n';
+  vm.write(out);
+  return Value::nil();
+}
+
+Value b_len(VM&, Value* args, int) {
+  Value x = args[0];
+  if (x.is_object()) {
+    switch (x.as_object()->type) {
+      case ObjType::String: return Value::integer(as_string(x)->length);
+      case ObjType::Array: return Value::integer(int64_t(as_array(x)->items.size()));
+      case ObjType::Map: return Value::integer(int64_t(as_map(x)->entries.size()));
+      case ObjType::Gene: return Value::integer(int64_t(as_gene(x)->children.size()));
+      default: break;
+    }
+  }
+  type_error("len takes a string, array, map or gene");
+}
+
+Value b_push(VM& vm, Value* args, int) {
+  if (!is_type(args[0], ObjType::Array)) type_error("push takes an array");
+  auto& items = as_array(args[0])->items;
+  size_t cap = items.capacity();
+  items.push_back(args[1]);
+  if (items.capacity() != cap) vm.heap.grew(int64_t(items.capacity() - cap) * 8);
+  return args[0];
+}
+
+Value b_pop(VM&, Value* args, int) {
+  if (!is_type(args[0], ObjType::Array)) type_error("pop takes an array");
+  auto& items = as_array(args[0])->items;
+  if (items.empty()) return Value::nil();
+  Value v = items.back();
+  items.pop_back();
+  return v;
+}
+
+int64_t index_of(Value k, size_t size) {
+  if (!k.is_int()) type_error("an index is an int");
+  int64_t i = k.as_int();
+  if (i < 0) i += int64_t(size);
+  return (i < 0 || i >= int64_t(size)) ? -1 : i;
+}
+
+Value b_get(VM& vm, Value* args, int argc) {
+  Value coll = args[0], key = args[1];
+  Value dflt = argc > 2 ? args[2] : Value::nil();
+  if (is_type(coll, ObjType::Map)) {
+    Value* v = as_map(coll)->find(key_of(vm, key));
+    return v ? *v : dflt;
+  }
+  if (is_type(coll, ObjType::Array) || is_type(coll, ObjType::Gene)) {
+    auto& items = is_type(coll, ObjType::Array) ? as_array(coll)->items : as_gene(coll)->children;
+    int64_t i = index_of(key, items.size());
+    return i < 0 ? dflt : items[size_t(i)];
+  }
+  if (coll.is_nil()) return dflt;
+  type_error("get takes a map, array or gene");
+}
+
+Value b_set(VM& vm, Value* args, int) {
+  Value coll = args[0], key = args[1], v = args[2];
+  if (is_type(coll, ObjType::Map)) {
+    MapObj* m = as_map(coll);
+    size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
+    m->put(key_of(vm, key), v);
+    size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
+    if (after != before) vm.heap.grew(int64_t(after) - int64_t(before));
+    return v;
+  }
+  if (is_type(coll, ObjType::Array) || is_type(coll, ObjType::Gene)) {
+    auto& items = is_type(coll, ObjType::Array) ? as_array(coll)->items : as_gene(coll)->children;
+    int64_t i = index_of(key, items.size());
+    if (i < 0) throw_error("index out of range: " + std::to_string(key.as_int()));
+    items[size_t(i)] = v;
+    return v;
+  }
+  type_error("set takes a map, array or gene");
+}
+
+Value b_keys(VM& vm, Value* args, int) {
+  if (!is_type(args[0], ObjType::Map)) type_error("keys takes a map");
+  MapObj* m = as_map(args[0]);
+  ArrayObj* a = vm.heap.new_array(m->entries.size());
+  for (auto& e : m->entries) a->items.push_back(vm.symbol_string(e.key));
+  return Value::object(a);
+}
+
+Value b_str(VM& vm, Value* args, int argc) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) append_display(out, args[i], vm.symbols, false);
+  return Value::object(vm.heap.new_string(out));
+}
+
+Value b_range(VM& vm, Value* args, int argc) {
+  if (!args[0].is_int() || !args[1].is_int() || (argc > 2 && !args[2].is_int())) type_error("range takes ints");
+  int64_t from = args[0].as_int(), to = args[1].as_int(), step = argc > 2 ? args[2].as_int() : 1;
+  if (step == 0) type_error("range step is 0");
+  int64_t count = 0;
+  if (step > 0 && from < to) count = (to - from + step - 1) / step;
+  if (step < 0 && from > to) count = (from - to + (-step) - 1) / (-step);
+  if (uint64_t(count) > (uint64_t(1) << 40)) throw OutOfMemory{};
+  ArrayObj* a = vm.heap.new_array(size_t(count));
+  for (int64_t i = 0, x = from; i < count; ++i, x += step) a->items.push_back(Value::integer(x));
+  return Value::object(a);
+}
+
+Value b_type(VM& vm, Value* args, int) {
+  Value x = args[0];
+  const char* t = "nil";
+  if (x.is_int()) t = "int";
+  else if (x.is_float()) t = "float";
+  else if (x.is_bool()) t = "bool";
+  else if (x.is_symbol()) t = "symbol";
+  else if (x.is_builtin()) t = "fn";
+  else if (x.is_object()) {
+    switch (x.as_object()->type) {
+      case ObjType::String: t = "string"; break;
+      case ObjType::Array: t = "array"; break;
+      case ObjType::Map: t = "map"; break;
+      case ObjType::Gene: t = "gene"; break;
+      case ObjType::Closure: t = "fn"; break;
+      case ObjType::Box: t = "nil"; break;
+    }
+  }
+  return Value::symbol(vm.symbols.intern(t));
+}
+
+Value b_parse(VM& vm, Value* args, int) {
+  if (!is_type(args[0], ObjType::String)) type_error("$parse takes a string");
+  ReadResult r = read_program(as_string(args[0])->view());
+  if (!r.ok)
+    throw_error("$parse: " + r.error.message + " at " + std::to_string(r.error.pos.line) + ":" +
+                std::to_string(r.error.pos.column));
+  if (r.forms.size() != 1)
+    throw_error(r.forms.empty() ? "$parse: empty text" : "$parse: extra text after the first value");
+  return value_from_node(vm, *r.forms[0]);
+}
+
+// Operators as first-class functions, for `(var f +)` and spread calls.
+Value b_add(VM& vm, Value* args, int argc) {
+  if (argc == 0) return Value::integer(0);
+  Value acc = args[0];
+  for (int i = 1; i < argc; ++i) acc = arith_add(vm.heap, acc, args[i]);
+  return acc;
+}
+Value b_mul(VM&, Value* args, int argc) {
+  if (argc == 0) return Value::integer(1);
+  Value acc = args[0];
+  for (int i = 1; i < argc; ++i) acc = arith_mul(acc, args[i]);
+  return acc;
+}
+Value b_sub(VM&, Value* args, int argc) {
+  if (argc == 1) return arith_neg(args[0]);
+  Value acc = args[0];
+  for (int i = 1; i < argc; ++i) acc = arith_sub(acc, args[i]);
+  return acc;
+}
+Value b_div(VM&, Value* args, int argc) {
+  if (argc == 1) return arith_div(Value::integer(1), args[0]);
+  Value acc = args[0];
+  for (int i = 1; i < argc; ++i) acc = arith_div(acc, args[i]);
+  return acc;
+}
+Value b_mod(VM&, Value* args, int) { return arith_mod(args[0], args[1]); }
+Value b_lt(VM&, Value* args, int) { return Value::boolean(compare_values(args[0], args[1]) == -1); }
+Value b_le(VM&, Value* args, int) {
+  int c = compare_values(args[0], args[1]);
+  return Value::boolean(c == -1 || c == 0);
+}
+Value b_gt(VM&, Value* args, int) { return Value::boolean(compare_values(args[0], args[1]) == 1); }
+Value b_ge(VM&, Value* args, int) {
+  int c = compare_values(args[0], args[1]);
+  return Value::boolean(c == 1 || c == 0);
+}
+Value b_eq(VM&, Value* args, int) { return Value::boolean(values_equal(args[0], args[1])); }
+Value b_ne(VM&, Value* args, int) { return Value::boolean(!values_equal(args[0], args[1])); }
+Value b_not(VM&, Value* args, int) { return Value::boolean(!args[0].truthy()); }
+
+const Builtin kBuiltins[] = {
+    {"print", b_print, 0, -1},   {"println", b_println, 0, -1}, {"len", b_len, 1, 1},
+    {"push", b_push, 2, 2},      {"pop", b_pop, 1, 1},          {"get", b_get, 2, 3},
+    {"set", b_set, 3, 3},        {"keys", b_keys, 1, 1},        {"str", b_str, 0, -1},
+    {"range", b_range, 2, 3},    {"type", b_type, 1, 1},        {"$parse", b_parse, 1, 1},
+    {"+", b_add, 0, -1},         {"-", b_sub, 1, -1},           {"*", b_mul, 0, -1},
+    {"/", b_div, 1, -1},         {"%", b_mod, 2, 2},            {"<", b_lt, 2, 2},
+    {"<=", b_le, 2, 2},          {">", b_gt, 2, 2},             {">=", b_ge, 2, 2},
+    {"==", b_eq, 2, 2},          {"!=", b_ne, 2, 2},            {"not", b_not, 1, 1},
+};
+
+}  // namespace
+
+const Builtin& builtin(uint32_t index) { return kBuiltins[index]; }
+const char* builtin_name(uint32_t index) { return kBuiltins[index].name; }
+
+int find_builtin(std::string_view name) {
+  for (size_t i = 0; i < sizeof kBuiltins / sizeof kBuiltins[0]; ++i)
+    if (name == kBuiltins[i].name) return int(i);
+  return -1;
+}
+
+}  // namespace gene

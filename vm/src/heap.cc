@@ -1,0 +1,208 @@
+#include "heap.h"
+
+#include <new>
+
+#include "bytecode.h"
+
+namespace gene {
+
+uint32_t SymbolTable::intern(std::string_view name) {
+  auto it = ids_.find(name);
+  if (it != ids_.end()) return it->second;
+  auto id = static_cast<uint32_t>(names_.size());
+  names_.emplace_back(name);
+  ids_.emplace(std::string(name), id);
+  return id;
+}
+
+Heap::~Heap() {
+  Obj* o = objects_;
+  while (o) {
+    Obj* next = o->next;
+    free_object(o);
+    o = next;
+  }
+}
+
+void Heap::check_limit(size_t incoming) {
+  if (max_bytes_ == 0) return;
+  // Garbage waits for the next safepoint, so allow slack of one limit's
+  // worth; the safepoint collection enforces the limit on live data.
+  if (incoming > max_bytes_ || live_bytes + incoming > 2 * max_bytes_) throw OutOfMemory{};
+}
+
+template <typename T>
+T* Heap::link(T* o, size_t bytes) {
+  o->next = objects_;
+  objects_ = o;
+  ++allocations;
+  bytes_allocated += bytes;
+  live_bytes += bytes;
+  bytes_since_gc_ += bytes;
+  if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+  if (bytes_since_gc_ >= next_gc_bytes_) poll_countdown = 1;
+  return o;
+}
+
+void Heap::grew(int64_t delta) {
+  if (delta > 0) {
+    check_limit(size_t(delta));
+    bytes_allocated += uint64_t(delta);
+    bytes_since_gc_ += uint64_t(delta);
+    if (bytes_since_gc_ >= next_gc_bytes_) poll_countdown = 1;
+  }
+  live_bytes += uint64_t(delta);
+  if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+}
+
+StringObj* Heap::new_string(std::string_view bytes) {
+  size_t size = sizeof(StringObj) + bytes.size() + 1;
+  check_limit(size);
+  void* mem = ::operator new(size);
+  auto* s = new (mem) StringObj();
+  s->length = static_cast<uint32_t>(bytes.size());
+  if (!bytes.empty()) std::memcpy(s->data(), bytes.data(), bytes.size());
+  s->data()[bytes.size()] = '\0';
+  // FNV-1a: strings are hashed once, here, since they are immutable.
+  uint32_t h = 2166136261u;
+  for (unsigned char c : bytes) h = (h ^ c) * 16777619u;
+  s->hash = h;
+  return link(s, size);
+}
+
+ArrayObj* Heap::new_array(size_t reserve) {
+  size_t size = sizeof(ArrayObj) + reserve * sizeof(Value);
+  check_limit(size);
+  auto* a = new ArrayObj();
+  if (reserve) a->items.reserve(reserve);
+  return link(a, size);
+}
+
+MapObj* Heap::new_map() {
+  check_limit(sizeof(MapObj));
+  return link(new MapObj(), sizeof(MapObj));
+}
+
+GeneObj* Heap::new_gene(Value head) {
+  check_limit(sizeof(GeneObj));
+  auto* g = new GeneObj();
+  g->head = head;
+  return link(g, sizeof(GeneObj));
+}
+
+BoxObj* Heap::new_box(Value v) {
+  check_limit(sizeof(BoxObj));
+  auto* b = new BoxObj();
+  b->value = v;
+  return link(b, sizeof(BoxObj));
+}
+
+ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
+  size_t size = sizeof(ClosureObj) + upvalue_count * sizeof(BoxObj*);
+  check_limit(size);
+  void* mem = ::operator new(size);
+  auto* c = new (mem) ClosureObj();
+  c->proto = proto;
+  c->upvalue_count = upvalue_count;
+  for (uint32_t i = 0; i < upvalue_count; ++i) c->upvalues()[i] = nullptr;
+  return link(c, size);
+}
+
+size_t Heap::size_of(const Obj* o) {
+  switch (o->type) {
+    case ObjType::String:
+      return sizeof(StringObj) + static_cast<const StringObj*>(o)->length + 1;
+    case ObjType::Array:
+      return sizeof(ArrayObj) + static_cast<const ArrayObj*>(o)->items.capacity() * sizeof(Value);
+    case ObjType::Map: {
+      auto* m = static_cast<const MapObj*>(o);
+      return sizeof(MapObj) + m->entries.capacity() * sizeof(MapObj::Entry) +
+             m->index.capacity() * sizeof(uint32_t);
+    }
+    case ObjType::Gene:
+      return sizeof(GeneObj) + static_cast<const GeneObj*>(o)->children.capacity() * sizeof(Value);
+    case ObjType::Closure:
+      return sizeof(ClosureObj) + static_cast<const ClosureObj*>(o)->upvalue_count * sizeof(BoxObj*);
+    case ObjType::Box:
+      return sizeof(BoxObj);
+  }
+  return 0;
+}
+
+void Heap::free_object(Obj* o) {
+  switch (o->type) {
+    case ObjType::String: {
+      auto* s = static_cast<StringObj*>(o);
+      s->~StringObj();
+      ::operator delete(s);
+      return;
+    }
+    case ObjType::Closure: {
+      auto* c = static_cast<ClosureObj*>(o);
+      c->~ClosureObj();
+      ::operator delete(c);
+      return;
+    }
+    case ObjType::Array: delete static_cast<ArrayObj*>(o); return;
+    case ObjType::Map: delete static_cast<MapObj*>(o); return;
+    case ObjType::Gene: delete static_cast<GeneObj*>(o); return;
+    case ObjType::Box: delete static_cast<BoxObj*>(o); return;
+  }
+}
+
+void Heap::trace() {
+  while (!gray_.empty()) {
+    Obj* o = gray_.back();
+    gray_.pop_back();
+    switch (o->type) {
+      case ObjType::String:
+        break;
+      case ObjType::Array:
+        for (Value v : static_cast<ArrayObj*>(o)->items) mark(v);
+        break;
+      case ObjType::Map:
+        for (auto& e : static_cast<MapObj*>(o)->entries) mark(e.value);
+        break;
+      case ObjType::Gene: {
+        auto* g = static_cast<GeneObj*>(o);
+        mark(g->head);
+        for (Value v : g->children) mark(v);
+        break;
+      }
+      case ObjType::Box:
+        mark(static_cast<BoxObj*>(o)->value);
+        break;
+      case ObjType::Closure: {
+        auto* c = static_cast<ClosureObj*>(o);
+        for (uint32_t i = 0; i < c->upvalue_count; ++i)
+          if (c->upvalues()[i]) mark_object(c->upvalues()[i]);
+        break;
+      }
+    }
+  }
+}
+
+bool Heap::sweep() {
+  uint64_t live = 0;
+  Obj** link_ptr = &objects_;
+  while (Obj* o = *link_ptr) {
+    if (o->marked) {
+      o->marked = false;
+      live += size_of(o);
+      link_ptr = &o->next;
+    } else {
+      *link_ptr = o->next;
+      free_object(o);
+    }
+  }
+  live_bytes = live;
+  ++collections;
+  bytes_since_gc_ = 0;
+  // Collect again once as much has been allocated as survived, but not
+  // more often than every 4 MiB, and often enough to respect the limit.
+  next_gc_bytes_ = live < (4u << 20) ? (4u << 20) : live;
+  if (max_bytes_ && next_gc_bytes_ > max_bytes_ / 2) next_gc_bytes_ = max_bytes_ / 2 + 1;
+  return max_bytes_ == 0 || live_bytes <= max_bytes_;
+}
+
+}  // namespace gene

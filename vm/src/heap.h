@@ -1,0 +1,102 @@
+// The heap: allocation of every object, a mark-and-sweep collector that
+// the interpreter runs only at safepoints (backward jumps and calls), and
+// the counters behind the memory statistics.
+//
+// Collection never happens inside an allocation, so C++ code (builtins,
+// the compiler) may hold fresh objects in locals without rooting them.
+// The interpreter polls wants_collection() at its safepoints, where every
+// live value is on the VM stack, in a global, a frame or a constant.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "object.h"
+
+namespace gene {
+
+struct OutOfMemory {};
+
+class SymbolTable {
+ public:
+  uint32_t intern(std::string_view name);
+  const std::string& name(uint32_t id) const { return names_[id]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
+  std::vector<std::string> names_;
+};
+
+class Heap {
+ public:
+  Heap() = default;
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+  ~Heap();
+
+  void set_limit(uint64_t max_bytes) { max_bytes_ = max_bytes; }
+
+  StringObj* new_string(std::string_view bytes);
+  ArrayObj* new_array(size_t reserve = 0);
+  MapObj* new_map();
+  GeneObj* new_gene(Value head);
+  BoxObj* new_box(Value v);
+  ClosureObj* new_closure(const Proto* proto, uint32_t upvalue_count);
+
+  // Containers that grow report the change so the collector's pacing and
+  // the heap limit see it. Throws OutOfMemory past the hard limit.
+  void grew(int64_t delta_bytes);
+
+  bool wants_collection() const { return bytes_since_gc_ >= next_gc_bytes_; }
+
+  // The interpreter polls at every Nth safepoint; an allocation that makes
+  // a collection due brings the next poll forward to the next safepoint.
+  static constexpr uint32_t kPollInterval = 1024;
+  uint32_t poll_countdown = kPollInterval;
+
+  // Marking: the VM marks its roots, then trace() follows references.
+  void mark(Value v) {
+    if (v.is_object()) mark_object(v.as_object());
+  }
+  void mark_object(Obj* o) {
+    if (!o->marked) {
+      o->marked = true;
+      gray_.push_back(o);
+    }
+  }
+  void trace();
+  // Frees unmarked objects; returns false when the heap is still over its
+  // limit afterwards (the program must stop with "out of memory").
+  bool sweep();
+
+  // Counters for the statistics.
+  uint64_t allocations = 0;
+  uint64_t bytes_allocated = 0;
+  uint64_t live_bytes = 0;
+  uint64_t peak_bytes = 0;
+  uint64_t collections = 0;
+
+ private:
+  template <typename T>
+  T* link(T* o, size_t bytes);
+  static size_t size_of(const Obj* o);
+  void free_object(Obj* o);
+  void check_limit(size_t incoming);
+
+  Obj* objects_ = nullptr;
+  std::vector<Obj*> gray_;
+  uint64_t bytes_since_gc_ = 0;
+  uint64_t next_gc_bytes_ = 4u << 20;
+  uint64_t max_bytes_ = 0;
+};
+
+}  // namespace gene

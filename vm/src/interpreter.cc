@@ -1,0 +1,843 @@
+// The dispatch loop. As in Lua's lvm.c and Wren's runInterpreter, the hot
+// state (ip, sp, base, constants) lives in locals and is written back to
+// the frame only where something may look at it: around calls, allocation
+// and anything that can raise (SAVE), so errors know their instruction.
+#include "interpreter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "builtins.h"
+#include "display.h"
+
+#if defined(__GNUC__) && !defined(GENE_SWITCH_DISPATCH)
+#define GENE_COMPUTED_GOTO 1
+#endif
+
+namespace gene {
+
+void throw_error(std::string message, ErrorKind kind) { throw RuntimeError{kind, std::move(message)}; }
+
+namespace {
+
+const char* type_name(Value v) {
+  if (v.is_int()) return "int";
+  if (v.is_float()) return "float";
+  if (v.is_nil()) return "nil";
+  if (v.is_bool()) return "bool";
+  if (v.is_symbol()) return "symbol";
+  if (v.is_builtin()) return "fn";
+  if (v.is_object()) {
+    switch (v.as_object()->type) {
+      case ObjType::String: return "string";
+      case ObjType::Array: return "array";
+      case ObjType::Map: return "map";
+      case ObjType::Gene: return "gene";
+      case ObjType::Closure: return "fn";
+      case ObjType::Box: return "box";
+    }
+  }
+  return "undefined";
+}
+
+// Index from the end when negative; -1 when out of range.
+inline int64_t normalize_index(int64_t i, size_t size) {
+  if (i < 0) i += int64_t(size);
+  return (i < 0 || i >= int64_t(size)) ? -1 : i;
+}
+
+inline bool fast_equal(Value a, Value b) {
+  if (a == b) return !(a.is_float() && std::isnan(a.as_float()));
+  if (a.is_object() && b.is_object()) return values_equal(a, b);
+  if (a.is_float() && b.is_float()) return a.as_float() == b.as_float();
+  return false;
+}
+
+}  // namespace
+
+VM::VM(const RunOptions& options) : options_(options) {
+  heap.set_limit(options.max_heap_bytes);
+  size_t cap = 1 << 14;
+  stack_ = new Value[cap];
+  stack_end_ = stack_ + cap;
+  sp_ = stack_;
+  frames_.resize(64);
+  if (options.profile) op_counts_.assign(kOpCount, 0);
+}
+
+VM::~VM() { delete[] stack_; }
+
+void VM::grow_stack(size_t needed) {
+  size_t cap = size_t(stack_end_ - stack_);
+  while (cap < needed) cap *= 2;
+  auto* fresh = new Value[cap];
+  size_t used = size_t(sp_ - stack_);
+  std::copy(stack_, stack_ + used, fresh);
+  for (size_t i = 0; i <= frame_count_; ++i) frames_[i].base = fresh + (frames_[i].base - stack_);
+  sp_ = fresh + used;
+  delete[] stack_;
+  stack_ = fresh;
+  stack_end_ = fresh + cap;
+}
+
+void VM::write(std::string_view text) {
+  output_bytes_ += text.size();
+  if (options_.max_output_bytes && output_bytes_ > options_.max_output_bytes)
+    throw_error("output limit exceeded", ErrorKind::ResourceLimit);
+  out_buffer_.append(text);
+  if (out_buffer_.size() > (1 << 16)) flush_output();
+}
+
+void VM::flush_output() {
+  if (out_buffer_.empty()) return;
+  if (options_.output) options_.output(out_buffer_);
+  else std::fwrite(out_buffer_.data(), 1, out_buffer_.size(), stdout);
+  out_buffer_.clear();
+}
+
+Value VM::symbol_string(uint32_t id) {
+  if (id >= symbol_strings_.size()) symbol_strings_.resize(symbols.size(), Value::nil());
+  if (symbol_strings_[id].is_nil()) symbol_strings_[id] = Value::object(heap.new_string(symbols.name(id)));
+  return symbol_strings_[id];
+}
+
+void VM::poll() {
+  heap.poll_countdown = Heap::kPollInterval;
+  if (options_.interrupt && options_.interrupt->load(std::memory_order_relaxed))
+    throw_error("interrupted", ErrorKind::Interrupted);
+  if (has_deadline_ && std::chrono::steady_clock::now() > deadline_)
+    throw_error("timeout", ErrorKind::Timeout);
+  if (heap.wants_collection()) collect_garbage();
+}
+
+void VM::collect_garbage() {
+  auto t0 = std::chrono::steady_clock::now();
+  for (Value* v = stack_; v < sp_; ++v) heap.mark(*v);
+  for (Value v : globals_) heap.mark(v);
+  for (Value v : symbol_strings_) heap.mark(v);
+  for (size_t i = 1; i <= frame_count_; ++i)
+    if (frames_[i].closure) heap.mark_object(frames_[i].closure);
+  for (auto& p : program_->protos)
+    for (Value v : p->constants) heap.mark(v);
+  heap.trace();
+  bool within_limit = heap.sweep();
+  double pause = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  gc_seconds_ += pause;
+  gc_pauses_.push_back(pause);
+  if (!within_limit) throw_error("out of memory", ErrorKind::ResourceLimit);
+}
+
+Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Value>>& params) {
+  program_ = &program;
+  size_t n = program.global_names.size();
+  globals_.assign(n, Value::undefined());
+  global_declared_.assign(n, 0);
+  global_param_.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    int b = find_builtin(symbols.name(program.global_names[i]));
+    if (b >= 0) globals_[i] = Value::builtin(uint32_t(b));
+  }
+  for (auto& [index, value] : params) {
+    globals_[index] = value;
+    global_declared_[index] = 1;
+    global_param_[index] = 1;
+  }
+  if (options_.profile) {
+    word_counts_.resize(program.protos.size());
+    for (auto& p : program.protos) word_counts_[p->id].assign(p->code.size(), 0);
+  }
+  start_ = std::chrono::steady_clock::now();
+  if (options_.timeout_seconds > 0) {
+    has_deadline_ = true;
+    deadline_ = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(options_.timeout_seconds));
+  }
+  struct Timer {
+    VM& vm;
+    ~Timer() {
+      vm.execution_seconds_ =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - vm.start_).count();
+    }
+  } timer{*this};
+  try {
+    try {
+      return execute(program);
+    } catch (OutOfMemory&) {
+      throw RuntimeError{ErrorKind::ResourceLimit, "out of memory"};
+    } catch (std::bad_alloc&) {
+      throw RuntimeError{ErrorKind::ResourceLimit, "out of memory"};
+    } catch (NestingTooDeep&) {
+      throw RuntimeError{ErrorKind::Runtime, "type error: value nested too deeply"};
+    }
+  } catch (RuntimeError&) {
+    // Every raising path saved its ip in the frame first (SAVE).
+    const Frame& f = frames_[frame_count_];
+    auto index = f.ip - f.proto->code.data() - 1;
+    if (index >= 0 && size_t(index) < f.proto->positions.size()) error_pos_ = f.proto->positions[size_t(index)];
+    throw;
+  }
+}
+
+void VM::trace_instruction(const Frame& frame, const uint32_t* ip, const Value* sp) {
+  if (traced_ >= options_.trace_limit) return;
+  if (++traced_ == options_.trace_limit) {
+    std::string last = "trace: limit of " + std::to_string(options_.trace_limit) + " instructions reached\n";
+    if (options_.trace_output) options_.trace_output(last);
+    else std::fputs(last.c_str(), stderr);
+  }
+  const Proto* p = frame.proto;
+  size_t pc = size_t(ip - p->code.data());
+  uint32_t w = *ip;
+  const OpInfo& info = kOpInfo[w & 0xFF];
+  std::string line = "[" + std::to_string(frame_count_) + "] " + (p->name.empty() ? "<fn>" : p->name) + "@" +
+                     std::to_string(pc) + " " + info.name;
+  if (info.kind != OperandKind::None) line += " " + std::to_string(decode_signed_a(w));
+  size_t depth = size_t(sp - (frame.base + p->slot_count));
+  line += "  stack=" + std::to_string(depth);
+  if (sp > frame.base + p->slot_count) {
+    std::string top = display(sp[-1], symbols, true);
+    if (top.size() > 60) top = top.substr(0, 57) + "...";
+    line += " top=" + top;
+  }
+  line += '\n';
+  if (options_.trace_output) options_.trace_output(line);
+  else std::fputs(line.c_str(), stderr);
+}
+
+void VM::profile_instruction(const Frame& frame, const uint32_t* ip) {
+  ++op_counts_[*ip & 0xFF];
+  ++word_counts_[frame.proto->id][size_t(ip - frame.proto->code.data())];
+}
+
+Value VM::execute(const Program& program) {
+  const Proto* main = program.main();
+  size_t needed = 1 + main->slot_count + main->max_stack + 8;
+  if (stack_ + needed > stack_end_) grow_stack(needed);
+  frame_count_ = 0;
+  Frame* frame = &frames_[0];
+  Value* base = stack_ + 1;
+  stack_[0] = Value::nil();
+  for (uint32_t i = 0; i < main->slot_count; ++i) base[i] = Value::nil();
+  *frame = {main, nullptr, main->code.data(), base};
+  const uint32_t* ip = main->code.data();
+  Value* sp = base + main->slot_count;
+  const Value* k = main->constants.data();
+  Value* globals = globals_.data();
+  uint64_t icount = instructions_;
+  uint32_t w = 0;
+  int argc = 0;
+  bool hooks = options_.trace || options_.profile;
+
+#define SAVE() (frame->ip = ip, sp_ = sp, instructions_ = icount)
+#define LOAD_FRAME() (ip = frame->ip, base = frame->base, k = frame->proto->constants.data())
+#define ARG() (w >> 8)
+#define SARG() (int32_t(w) >> 8)
+#define RAISE(msg) (SAVE(), throw_error(msg))
+#define SAFEPOINT()                   \
+  if (--heap.poll_countdown == 0) {   \
+    SAVE();                           \
+    poll();                           \
+  }
+
+#ifdef GENE_COMPUTED_GOTO
+  static const void* const labels[] = {
+#define GENE_OP_LABEL(name, extra, kind, effect) &&op_##name,
+      GENE_OPCODES(GENE_OP_LABEL)
+#undef GENE_OP_LABEL
+  };
+#define CASE(name) op_##name:
+#define DISPATCH()                                 \
+  do {                                             \
+    w = *ip++;                                     \
+    ++icount;                                      \
+    if (hooks) goto hook;                          \
+    goto* labels[w & 0xFF];                        \
+  } while (0)
+  DISPATCH();
+hook:
+  SAVE();
+  if (options_.profile) profile_instruction(*frame, ip - 1);
+  if (options_.trace) trace_instruction(*frame, ip - 1, sp);
+  goto* labels[w & 0xFF];
+#else
+#define CASE(name) case Op::name:
+#define DISPATCH() continue
+  for (;;) {
+    w = *ip++;
+    ++icount;
+    if (hooks) {
+      SAVE();
+      if (options_.profile) profile_instruction(*frame, ip - 1);
+      if (options_.trace) trace_instruction(*frame, ip - 1, sp);
+    }
+    switch (Op(w & 0xFF)) {
+#endif
+
+  CASE(NIL) { *sp++ = Value::nil(); DISPATCH(); }
+  CASE(TRUE) { *sp++ = Value::boolean(true); DISPATCH(); }
+  CASE(FALSE) { *sp++ = Value::boolean(false); DISPATCH(); }
+  CASE(INT) { *sp++ = Value::integer(SARG()); DISPATCH(); }
+  CASE(CONST) { *sp++ = k[ARG()]; DISPATCH(); }
+  CASE(QUOTE) {
+    SAVE();
+    Value v = value_from_node(*this, *frame->proto->quotes[ARG()]);
+    *sp++ = v;
+    DISPATCH();
+  }
+  CASE(POP) { --sp; DISPATCH(); }
+  CASE(DUP) { sp[0] = sp[-1]; ++sp; DISPATCH(); }
+  CASE(POPN) { sp -= ARG(); DISPATCH(); }
+  CASE(DROP_UNDER) {
+    uint32_t n = ARG();
+    sp[-1 - int(n)] = sp[-1];
+    sp -= n;
+    DISPATCH();
+  }
+  CASE(GET_LOCAL) { *sp++ = base[ARG()]; DISPATCH(); }
+  CASE(SET_LOCAL) { base[ARG()] = sp[-1]; DISPATCH(); }
+  CASE(STORE_LOCAL) { base[ARG()] = *--sp; DISPATCH(); }
+  CASE(NEW_BOX) {
+    SAVE();
+    base[ARG()] = Value::object(heap.new_box(sp[-1]));
+    DISPATCH();
+  }
+  CASE(BOX_LOCAL) {
+    SAVE();
+    base[ARG()] = Value::object(heap.new_box(base[ARG()]));
+    DISPATCH();
+  }
+  CASE(GET_BOXED) { *sp++ = as_box(base[ARG()])->value; DISPATCH(); }
+  CASE(SET_BOXED) { as_box(base[ARG()])->value = sp[-1]; DISPATCH(); }
+  CASE(GET_UPVAL) { *sp++ = frame->closure->upvalues()[ARG()]->value; DISPATCH(); }
+  CASE(SET_UPVAL) { frame->closure->upvalues()[ARG()]->value = sp[-1]; DISPATCH(); }
+  CASE(GET_GLOBAL) {
+    Value v = globals[ARG()];
+    if (v.is_undefined()) RAISE("undefined variable " + symbols.name(program.global_names[ARG()]));
+    *sp++ = v;
+    DISPATCH();
+  }
+  CASE(SET_GLOBAL) {
+    if (!global_declared_[ARG()])
+      RAISE("assignment to undeclared variable " + symbols.name(program.global_names[ARG()]));
+    globals[ARG()] = sp[-1];
+    DISPATCH();
+  }
+  CASE(CHECK_GLOBAL) {
+    if (!global_declared_[ARG()])
+      RAISE("assignment to undeclared variable " + symbols.name(program.global_names[ARG()]));
+    DISPATCH();
+  }
+  CASE(DEF_GLOBAL) {
+    uint32_t g = ARG();
+    if (global_param_[g]) {  // the host's parameter wins over the program's default
+      global_param_[g] = 0;
+      sp[-1] = globals[g];
+    } else {
+      globals[g] = sp[-1];
+      global_declared_[g] = 1;
+    }
+    DISPATCH();
+  }
+  CASE(CLOSURE) {
+    SAVE();
+    const Proto* p = program.protos[ARG()].get();
+    ClosureObj* c = heap.new_closure(p, uint32_t(p->upvalues.size()));
+    for (size_t i = 0; i < p->upvalues.size(); ++i) {
+      const UpvalueDesc& d = p->upvalues[i];
+      c->upvalues()[i] = d.from_parent_local ? as_box(base[d.index]) : frame->closure->upvalues()[d.index];
+    }
+    *sp++ = Value::object(c);
+    DISPATCH();
+  }
+
+  CASE(ADD) {
+    Value a = sp[-2], b = sp[-1];
+    if (a.is_int() && b.is_int()) {
+      int64_t r = a.as_int() + b.as_int();
+      if (!Value::int_fits(r)) RAISE("integer overflow");
+      sp[-2] = Value::integer(r);
+    } else if (a.is_float() && b.is_float()) {
+      sp[-2] = Value::number(a.as_float() + b.as_float());
+    } else {
+      SAVE();
+      sp[-2] = arith_add(heap, a, b);
+    }
+    --sp;
+    DISPATCH();
+  }
+  CASE(SUB) {
+    Value a = sp[-2], b = sp[-1];
+    if (a.is_int() && b.is_int()) {
+      int64_t r = a.as_int() - b.as_int();
+      if (!Value::int_fits(r)) RAISE("integer overflow");
+      sp[-2] = Value::integer(r);
+    } else {
+      SAVE();
+      sp[-2] = arith_sub(a, b);
+    }
+    --sp;
+    DISPATCH();
+  }
+  CASE(MUL) {
+    Value a = sp[-2], b = sp[-1];
+    int64_t r;
+    if (a.is_int() && b.is_int() && !__builtin_mul_overflow(a.as_int(), b.as_int(), &r) && Value::int_fits(r)) {
+      sp[-2] = Value::integer(r);
+    } else {
+      SAVE();
+      sp[-2] = arith_mul(a, b);
+    }
+    --sp;
+    DISPATCH();
+  }
+  CASE(DIV) {
+    SAVE();
+    sp[-2] = arith_div(sp[-2], sp[-1]);
+    --sp;
+    DISPATCH();
+  }
+  CASE(MOD) {
+    SAVE();
+    sp[-2] = arith_mod(sp[-2], sp[-1]);
+    --sp;
+    DISPATCH();
+  }
+  CASE(NEG) {
+    SAVE();
+    sp[-1] = arith_neg(sp[-1]);
+    DISPATCH();
+  }
+  CASE(ADD_INT) {
+    Value a = sp[-1];
+    if (a.is_int()) {
+      int64_t r = a.as_int() + SARG();
+      if (!Value::int_fits(r)) RAISE("integer overflow");
+      sp[-1] = Value::integer(r);
+    } else {
+      SAVE();
+      sp[-1] = arith_add(heap, a, Value::integer(SARG()));
+    }
+    DISPATCH();
+  }
+
+#define COMPARE(name, op)                                        \
+  CASE(name) {                                                   \
+    Value a = sp[-2], b = sp[-1];                                \
+    bool r;                                                      \
+    if (a.is_int() && b.is_int()) {                              \
+      r = a.as_int() op b.as_int();                              \
+    } else if (a.is_number() && b.is_number()) {                 \
+      r = a.to_double() op b.to_double();                        \
+    } else {                                                     \
+      SAVE();                                                    \
+      r = compare_values(a, b) op 0;                             \
+    }                                                            \
+    sp[-2] = Value::boolean(r);                                  \
+    --sp;                                                        \
+    DISPATCH();                                                  \
+  }
+  COMPARE(LT, <)
+  COMPARE(LE, <=)
+  COMPARE(GT, >)
+  COMPARE(GE, >=)
+#undef COMPARE
+  CASE(EQ) {
+    SAVE();
+    sp[-2] = Value::boolean(fast_equal(sp[-2], sp[-1]));
+    --sp;
+    DISPATCH();
+  }
+  CASE(NE) {
+    SAVE();
+    sp[-2] = Value::boolean(!fast_equal(sp[-2], sp[-1]));
+    --sp;
+    DISPATCH();
+  }
+  CASE(NOT) { sp[-1] = Value::boolean(!sp[-1].truthy()); DISPATCH(); }
+
+  CASE(JUMP) { ip += SARG(); DISPATCH(); }
+  CASE(LOOP) {
+    ip += SARG();
+    SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(JUMP_IF_FALSE) {
+    if (!(*--sp).truthy()) ip += SARG();
+    DISPATCH();
+  }
+  CASE(JUMP_IF_TRUE) {
+    if ((*--sp).truthy()) ip += SARG();
+    DISPATCH();
+  }
+  CASE(AND_JUMP) {
+    if (!sp[-1].truthy()) ip += SARG();
+    else --sp;
+    DISPATCH();
+  }
+  CASE(OR_JUMP) {
+    if (sp[-1].truthy()) ip += SARG();
+    else --sp;
+    DISPATCH();
+  }
+
+  CASE(CALL_SPREAD) {
+    Value args = sp[-1];
+    if (!is_type(args, ObjType::Array)) RAISE("type error: spread of a non-array");
+    auto& items = as_array(args)->items;
+    argc = int(items.size());
+    --sp;
+    if (sp + argc + 8 > stack_end_) {
+      ptrdiff_t spo = sp - stack_, bo = base - stack_;
+      SAVE();
+      grow_stack(size_t(spo) + size_t(argc) + 64);
+      sp = stack_ + spo;
+      base = stack_ + bo;
+    }
+    std::copy(items.begin(), items.end(), sp);  // the array stays alive: still referenced by its owner or garbage-free until the next safepoint
+    sp += argc;
+    goto do_call;
+  }
+  CASE(CALL) {
+    argc = int(ARG());
+  do_call:
+    Value callee = sp[-argc - 1];
+    if (is_type(callee, ObjType::Closure)) {
+      ClosureObj* cl = as_closure(callee);
+      const Proto* p = cl->proto;
+      if (uint32_t(argc) != p->arity)
+        RAISE("wrong number of arguments: " + (p->name.empty() ? std::string("<fn>") : p->name) + " takes " +
+              std::to_string(p->arity) + ", got " + std::to_string(argc));
+      if (frame_count_ + 1 > options_.max_depth) {
+        SAVE();
+        throw_error("stack overflow", ErrorKind::ResourceLimit);
+      }
+      Value* new_base = sp - argc;
+      frame->ip = ip;
+      if (new_base + p->slot_count + p->max_stack + 2 > stack_end_) {
+        ptrdiff_t nb = new_base - stack_, spo = sp - stack_, bo = base - stack_;
+        sp_ = sp;
+        grow_stack(size_t(nb) + p->slot_count + p->max_stack + 64);
+        new_base = stack_ + nb;
+        sp = stack_ + spo;
+        base = stack_ + bo;
+      }
+      if (++frame_count_ >= frames_.size()) frames_.resize(frames_.size() * 2);
+      ++frames_allocated_;
+      if (frame_count_ > frames_high_water_) {
+        frames_high_water_ = frame_count_;
+        ++frames_fresh_;
+        if (frame_count_ > max_depth_seen_) max_depth_seen_ = frame_count_;
+      }
+      frame = &frames_[frame_count_];
+      frame->proto = p;
+      frame->closure = cl;
+      frame->base = new_base;
+      for (Value* s = new_base + argc; s < new_base + p->slot_count; ++s) *s = Value::nil();
+      base = new_base;
+      sp = new_base + p->slot_count;
+      ip = p->code.data();
+      k = p->constants.data();
+      SAFEPOINT();
+      DISPATCH();
+    }
+    if (callee.is_builtin()) {
+      SAVE();
+      const Builtin& b = builtin(callee.as_builtin());
+      if (argc < b.min_args || (b.max_args >= 0 && argc > b.max_args))
+        throw_error(std::string("wrong number of arguments: ") + b.name);
+      Value r = b.fn(*this, sp - argc, argc);
+      sp -= argc + 1;
+      *sp++ = r;
+      DISPATCH();
+    }
+    RAISE("not callable: " + display(callee, symbols, true));
+  }
+  CASE(TAIL_CALL) {
+    argc = int(ARG());
+    Value callee = sp[-argc - 1];
+    if (!is_type(callee, ObjType::Closure)) goto do_call;  // builtins and errors: an ordinary call
+    ClosureObj* cl = as_closure(callee);
+    const Proto* p = cl->proto;
+    if (uint32_t(argc) != p->arity)
+      RAISE("wrong number of arguments: " + (p->name.empty() ? std::string("<fn>") : p->name) + " takes " +
+            std::to_string(p->arity) + ", got " + std::to_string(argc));
+    ++tail_calls_;
+    ++tail_calls_optimized_;
+    ++frames_allocated_;
+    // Reuse this frame: slide the callee and its arguments down over it.
+    std::memmove(base - 1, sp - argc - 1, size_t(argc + 1) * sizeof(Value));
+    if (base + p->slot_count + p->max_stack + 2 > stack_end_) {
+      ptrdiff_t bo = base - stack_;
+      sp_ = base + argc;
+      frame->ip = ip;
+      grow_stack(size_t(bo) + p->slot_count + p->max_stack + 64);
+      base = stack_ + bo;
+    }
+    frame->proto = p;
+    frame->closure = cl;
+    for (Value* s = base + argc; s < base + p->slot_count; ++s) *s = Value::nil();
+    sp = base + p->slot_count;
+    ip = p->code.data();
+    k = p->constants.data();
+    SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(RETURN) {
+    Value r = sp[-1];
+    if (frame_count_ == 0) {
+      SAVE();
+      return r;
+    }
+    sp = frame->base - 1;
+    *sp++ = r;
+    frame = &frames_[--frame_count_];
+    LOAD_FRAME();
+    DISPATCH();
+  }
+
+  CASE(FOR_NEXT) {
+    uint32_t s = ARG();
+    int32_t offset = int32_t(*ip++);
+    Value coll = base[s];
+    int64_t i = base[s + 1].as_int();
+    if (is_type(coll, ObjType::Array)) {
+      auto& items = as_array(coll)->items;
+      if (size_t(i) < items.size()) {
+        *sp++ = items[size_t(i)];
+        base[s + 1] = Value::integer(i + 1);
+      } else {
+        ip += offset;
+      }
+    } else if (is_type(coll, ObjType::Map)) {
+      auto& entries = as_map(coll)->entries;
+      if (size_t(i) < entries.size()) {
+        SAVE();
+        *sp++ = symbol_string(entries[size_t(i)].key);
+        base[s + 1] = Value::integer(i + 1);
+      } else {
+        ip += offset;
+      }
+    } else {
+      RAISE(std::string("type error: for cannot iterate over ") + type_name(coll));
+    }
+    DISPATCH();
+  }
+  CASE(RANGE_INIT) {
+    uint32_t s = ARG();
+    if (!base[s].is_int() || !base[s + 1].is_int() || !base[s + 2].is_int())
+      RAISE("type error: range takes ints");
+    if (base[s + 2].as_int() == 0) RAISE("type error: range step is 0");
+    DISPATCH();
+  }
+  CASE(RANGE_NEXT) {
+    uint32_t s = ARG();
+    int32_t offset = int32_t(*ip++);
+    int64_t i = base[s].as_int(), to = base[s + 1].as_int(), step = base[s + 2].as_int();
+    if (step > 0 ? i < to : i > to) {
+      *sp++ = base[s];
+      int64_t next = i + step;
+      base[s] = Value::integer(Value::int_fits(next) ? next : to);
+    } else {
+      ip += offset;
+    }
+    DISPATCH();
+  }
+  CASE(ASSERT) {
+    if (ARG() == 1) {
+      Value msg = *--sp;
+      if (!sp[-1].truthy()) RAISE("Assertion failed: " + display(msg, symbols, false));
+    } else if (!sp[-1].truthy()) {
+      RAISE("Assertion failed");
+    }
+    sp[-1] = Value::nil();
+    DISPATCH();
+  }
+  CASE(ERROR) { RAISE(std::string(as_string(k[ARG()])->view())); }
+
+  CASE(NEW_ARRAY) {
+    uint32_t n = ARG();
+    SAVE();
+    ArrayObj* a = heap.new_array(n);
+    a->items.assign(sp - n, sp);
+    sp -= n;
+    *sp++ = Value::object(a);
+    DISPATCH();
+  }
+  CASE(ARRAY_PUSH) {
+    SAVE();
+    auto& items = as_array(sp[-2])->items;
+    size_t cap = items.capacity();
+    items.push_back(sp[-1]);
+    if (items.capacity() != cap) heap.grew(int64_t(items.capacity() - cap) * 8);
+    --sp;
+    DISPATCH();
+  }
+  CASE(ARRAY_SPREAD) {
+    SAVE();
+    Value xs = sp[-1];
+    if (!is_type(xs, ObjType::Array)) throw_error("type error: spread of a non-array");
+    auto& items = as_array(sp[-2])->items;
+    size_t cap = items.capacity();
+    auto& src = as_array(xs)->items;
+    items.insert(items.end(), src.begin(), src.end());
+    if (items.capacity() != cap) heap.grew(int64_t(items.capacity() - cap) * 8);
+    --sp;
+    DISPATCH();
+  }
+  CASE(NEW_MAP) {
+    SAVE();
+    *sp++ = Value::object(heap.new_map());
+    DISPATCH();
+  }
+  CASE(MAP_PUT) {
+    SAVE();
+    MapObj* m = as_map(sp[-2]);
+    size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
+    m->put(ARG(), sp[-1]);
+    size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
+    if (after != before) heap.grew(int64_t(after) - int64_t(before));
+    --sp;
+    DISPATCH();
+  }
+  CASE(NEW_GENE) {
+    SAVE();
+    GeneObj* g = heap.new_gene(sp[-2]);
+    g->children = as_array(sp[-1])->items;
+    heap.grew(int64_t(g->children.capacity()) * 8);
+    sp[-2] = Value::object(g);
+    --sp;
+    DISPATCH();
+  }
+  CASE(GET_INDEX) {
+    Value c = sp[-1];
+    int64_t i = SARG();
+    if (is_type(c, ObjType::Array)) {
+      auto& items = as_array(c)->items;
+      int64_t j = normalize_index(i, items.size());
+      sp[-1] = j < 0 ? Value::nil() : items[size_t(j)];
+    } else if (is_type(c, ObjType::Gene)) {
+      auto& items = as_gene(c)->children;
+      int64_t j = normalize_index(i, items.size());
+      sp[-1] = j < 0 ? Value::nil() : items[size_t(j)];
+    } else if (is_type(c, ObjType::Map)) {
+      Value* v = as_map(c)->find(symbols.intern(std::to_string(i)));
+      sp[-1] = v ? *v : Value::nil();
+    } else {
+      RAISE(std::string("type error: cannot index ") + type_name(c));
+    }
+    DISPATCH();
+  }
+  CASE(GET_KEY) {
+    Value c = sp[-1];
+    if (is_type(c, ObjType::Map)) {
+      Value* v = as_map(c)->find(ARG());
+      sp[-1] = v ? *v : Value::nil();
+    } else if (is_type(c, ObjType::Gene)) {
+      sp[-1] = Value::nil();
+    } else {
+      RAISE(std::string("type error: cannot read key ") + symbols.name(ARG()) + " of " + type_name(c));
+    }
+    DISPATCH();
+  }
+  CASE(SET_INDEX) {
+    Value c = sp[-2], v = sp[-1];
+    int64_t i = SARG();
+    SAVE();
+    if (is_type(c, ObjType::Array) || is_type(c, ObjType::Gene)) {
+      auto& items = is_type(c, ObjType::Array) ? as_array(c)->items : as_gene(c)->children;
+      int64_t j = normalize_index(i, items.size());
+      if (j < 0) throw_error("index out of range: " + std::to_string(i));
+      items[size_t(j)] = v;
+    } else if (is_type(c, ObjType::Map)) {
+      as_map(c)->put(symbols.intern(std::to_string(i)), v);
+    } else {
+      throw_error(std::string("type error: cannot index ") + type_name(c));
+    }
+    sp[-2] = v;
+    --sp;
+    DISPATCH();
+  }
+  CASE(SET_KEY) {
+    Value c = sp[-2], v = sp[-1];
+    SAVE();
+    if (!is_type(c, ObjType::Map))
+      throw_error(std::string("type error: cannot set key ") + symbols.name(ARG()) + " of " + type_name(c));
+    MapObj* m = as_map(c);
+    size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
+    m->put(ARG(), v);
+    size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
+    if (after != before) heap.grew(int64_t(after) - int64_t(before));
+    sp[-2] = v;
+    --sp;
+    DISPATCH();
+  }
+
+#ifndef GENE_COMPUTED_GOTO
+    }  // switch
+  }    // for
+#endif
+#undef SAVE
+#undef LOAD_FRAME
+#undef ARG
+#undef SARG
+#undef RAISE
+#undef SAFEPOINT
+#undef CASE
+#undef DISPATCH
+}
+
+void VM::fill_stats(Stats& s) const {
+  s.instructions = instructions_;
+  s.execution_seconds = execution_seconds_;
+  s.frames_allocated = frames_allocated_;
+  s.frames_fresh = frames_fresh_;
+  uint64_t widest = 0;
+  if (program_)
+    for (auto& p : program_->protos) widest = std::max<uint64_t>(widest, p->slot_count + p->max_stack + 1);
+  s.frame_bytes = sizeof(Frame) + widest * sizeof(Value);
+  s.tail_calls = tail_calls_;
+  s.tail_calls_optimized = tail_calls_optimized_;
+  s.max_stack_depth = max_depth_seen_;
+  s.allocations = heap.allocations;
+  s.bytes_allocated = heap.bytes_allocated;
+  s.heap_peak_bytes = heap.peak_bytes;
+  s.gc_collections = heap.collections;
+  s.gc_seconds = gc_seconds_;
+  s.gc_pauses = gc_pauses_;
+  s.memory_management_seconds = gc_seconds_;
+  if (program_) {
+    s.constants_folded = program_->constants_folded;
+    s.instructions_eliminated = program_->instructions_eliminated;
+    s.calls_inlined = program_->calls_inlined;
+  }
+  if (!op_counts_.empty()) {
+    uint64_t total = 0;
+    for (auto c : op_counts_) total += c;
+    for (int i = 0; i < kOpCount; ++i)
+      if (op_counts_[i])
+        s.instruction_mix.push_back({kOpInfo[i].name, op_counts_[i], total ? double(op_counts_[i]) / double(total) : 0});
+    std::sort(s.instruction_mix.begin(), s.instruction_mix.end(),
+              [](auto& a, auto& b) { return a.count > b.count; });
+    std::vector<Hotspot> spots;
+    for (auto& p : program_->protos) {
+      auto& counts = word_counts_[p->id];
+      uint64_t fn_total = 0;
+      std::map<int, uint64_t> by_line;
+      for (size_t i = 0; i < counts.size(); ++i) {
+        if (!counts[i]) continue;
+        fn_total += counts[i];
+        by_line[p->positions[i].line] += counts[i];
+      }
+      if (!fn_total) continue;
+      std::string name = p->name.empty() ? "<fn>" : p->name;
+      spots.push_back({name, 0, fn_total});
+      for (auto& [line, c] : by_line) spots.push_back({name, line, c});
+    }
+    std::sort(spots.begin(), spots.end(), [](auto& a, auto& b) { return a.instructions > b.instructions; });
+    if (spots.size() > 20) spots.resize(20);
+    s.hotspots = std::move(spots);
+  }
+}
+
+}  // namespace gene

@@ -1,0 +1,109 @@
+// The interpreter: one VM per run. It owns the heap, the symbol table,
+// the globals, the value stack and the frame pool.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bytecode.h"
+#include "gene/vm.h"
+#include "heap.h"
+
+namespace gene {
+
+// A failure raised while running; the interpreter adds the position.
+struct RuntimeError {
+  ErrorKind kind;
+  std::string message;
+};
+
+[[noreturn]] void throw_error(std::string message, ErrorKind kind = ErrorKind::Runtime);
+
+struct Frame {
+  const Proto* proto;
+  ClosureObj* closure;   // nullptr for the top level
+  const uint32_t* ip;    // saved when this frame calls out or raises
+  Value* base;           // slot 0; the callee sits at base[-1]
+};
+
+class VM {
+ public:
+  explicit VM(const RunOptions& options);
+  ~VM();
+  VM(const VM&) = delete;
+  VM& operator=(const VM&) = delete;
+
+  Heap heap;
+  SymbolTable symbols;
+
+  // Binds parameters and builtins to the program's globals, then runs its
+  // top level. Returns the program's value. Throws RuntimeError.
+  Value run(const Program& program, const std::vector<std::pair<uint32_t, Value>>& params);
+
+  // Where the current error happened (valid after run() threw).
+  SourcePos error_position() const { return error_pos_; }
+
+  // Output of print/println, buffered and flushed to the host's sink.
+  void write(std::string_view text);
+  void flush_output();
+
+  // The string object for a symbol's name (map keys as strings), cached.
+  Value symbol_string(uint32_t id);
+
+  void fill_stats(Stats& stats) const;
+
+  const RunOptions& options() const { return options_; }
+
+ private:
+  Value execute(const Program& program);
+  void poll();  // safepoint: interrupt, deadline, garbage collection
+  void collect_garbage();
+  void grow_stack(size_t needed);
+  void trace_instruction(const Frame& frame, const uint32_t* ip, const Value* sp);
+  void profile_instruction(const Frame& frame, const uint32_t* ip);
+
+  const RunOptions& options_;
+  const Program* program_ = nullptr;
+
+  std::vector<Value> globals_;
+  std::vector<uint8_t> global_declared_;
+  std::vector<uint8_t> global_param_;  // a host parameter not yet met by its top-level var
+  std::vector<Value> symbol_strings_;
+
+  Value* stack_ = nullptr;
+  Value* stack_end_ = nullptr;
+  Value* sp_ = nullptr;  // valid at safepoints and after run()
+  std::vector<Frame> frames_;
+  size_t frame_count_ = 0;
+  size_t frames_high_water_ = 0;
+
+  std::string out_buffer_;
+  uint64_t output_bytes_ = 0;
+
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool has_deadline_ = false;
+  uint32_t polls_ = 0;
+
+  SourcePos error_pos_;
+
+  // Counters (statistics).
+  uint64_t instructions_ = 0;
+  uint64_t frames_allocated_ = 0;
+  uint64_t frames_fresh_ = 0;
+  uint64_t tail_calls_ = 0;
+  uint64_t tail_calls_optimized_ = 0;
+  uint64_t max_depth_seen_ = 0;
+  double execution_seconds_ = 0;
+  double gc_seconds_ = 0;
+  std::vector<double> gc_pauses_;
+
+  // Profile and trace.
+  std::vector<uint64_t> op_counts_;
+  std::vector<std::vector<uint64_t>> word_counts_;  // per proto, per code word
+  uint64_t traced_ = 0;
+};
+
+}  // namespace gene

@@ -1,0 +1,88 @@
+// Heap objects. Every object starts with an Obj header that links it into
+// the heap's object list and carries its type and mark bit.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "value.h"
+
+namespace gene {
+
+struct Proto;
+
+enum class ObjType : uint8_t { String, Array, Map, Gene, Closure, Box };
+
+struct Obj {
+  Obj* next = nullptr;
+  ObjType type;
+  bool marked = false;
+  explicit Obj(ObjType t) : type(t) {}
+};
+
+// Immutable byte string; bytes follow the header in the same allocation.
+struct StringObj : Obj {
+  uint32_t length;
+  uint32_t hash;
+  StringObj() : Obj(ObjType::String), length(0), hash(0) {}
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view view() const { return {data(), length}; }
+};
+
+struct ArrayObj : Obj {
+  std::vector<Value> items;
+  ArrayObj() : Obj(ObjType::Array) {}
+};
+
+// Insertion-ordered map from name (symbol id) to value. Small maps are
+// scanned linearly; larger ones keep an open-addressing index of entry
+// positions. Gene Core has no key deletion, so entries only grow.
+struct MapObj : Obj {
+  struct Entry {
+    uint32_t key;
+    Value value;
+  };
+  std::vector<Entry> entries;
+  std::vector<uint32_t> index;  // entry position + 1; 0 = empty slot
+
+  MapObj() : Obj(ObjType::Map) {}
+  Value* find(uint32_t key);
+  // Inserts or overwrites; returns true when the key was new.
+  bool put(uint32_t key, Value v);
+
+ private:
+  static constexpr size_t kLinearLimit = 8;
+  void rebuild_index();
+};
+
+struct GeneObj : Obj {
+  Value head;  // a symbol, or the `_` symbol for "no type"
+  std::vector<Value> children;
+  GeneObj() : Obj(ObjType::Gene) {}
+};
+
+// A variable captured by a closure lives in a box so that every closure
+// sharing it sees the same variable.
+struct BoxObj : Obj {
+  Value value;
+  BoxObj() : Obj(ObjType::Box) {}
+};
+
+struct ClosureObj : Obj {
+  const Proto* proto;
+  uint32_t upvalue_count;
+  ClosureObj() : Obj(ObjType::Closure), proto(nullptr), upvalue_count(0) {}
+  BoxObj** upvalues() { return reinterpret_cast<BoxObj**>(this + 1); }
+};
+
+inline bool is_type(Value v, ObjType t) { return v.is_object() && v.as_object()->type == t; }
+inline StringObj* as_string(Value v) { return static_cast<StringObj*>(v.as_object()); }
+inline ArrayObj* as_array(Value v) { return static_cast<ArrayObj*>(v.as_object()); }
+inline MapObj* as_map(Value v) { return static_cast<MapObj*>(v.as_object()); }
+inline GeneObj* as_gene(Value v) { return static_cast<GeneObj*>(v.as_object()); }
+inline ClosureObj* as_closure(Value v) { return static_cast<ClosureObj*>(v.as_object()); }
+inline BoxObj* as_box(Value v) { return static_cast<BoxObj*>(v.as_object()); }
+
+}  // namespace gene

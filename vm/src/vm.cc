@@ -1,0 +1,210 @@
+// run_program(): the one way hosts run Gene code.
+#include "gene/vm.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "compile_error.h"
+#include "compiler.h"
+#include "display.h"
+#include "gene/reader.h"
+#include "interpreter.h"
+
+namespace gene {
+
+OptimizerOptions OptimizerOptions::for_level(int level) {
+  OptimizerOptions o;
+  o.level = level;
+  o.fold = o.dce = level >= 1;
+  o.inline_calls = o.superinstructions = level >= 2;
+  return o;
+}
+
+BuildInfo build_info() {
+  return {GENE_VERSION, GENE_COMMIT, GENE_COMPILER, GENE_BUILD_TYPE};
+}
+
+namespace {
+
+std::string locate(std::string_view file, SourcePos pos, const std::string& message) {
+  std::string s(file);
+  if (pos.line > 0) {
+    s += ":" + std::to_string(pos.line);
+    if (pos.column > 0) s += ":" + std::to_string(pos.column);
+  }
+  return s + ": " + message;
+}
+
+bool looks_like_int(std::string_view t) {
+  size_t i = (!t.empty() && t[0] == '-') ? 1 : 0;
+  if (i == t.size()) return false;
+  return std::all_of(t.begin() + long(i), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A parameter's text as a Gene literal when it is one, else as a string.
+bool param_value(VM& vm, const Param& p, Value& out, std::string& error) {
+  ReadResult r = read_program(p.text);
+  if (!r.ok && looks_like_int(p.text)) {
+    error = "parameter " + p.name + ": integer out of range: " + p.text;
+    return false;
+  }
+  if (r.ok && r.forms.size() == 1) {
+    const Node& n = *r.forms[0];
+    switch (n.kind) {
+      case Node::Kind::Int: out = Value::integer(n.int_value); return true;
+      case Node::Kind::Float: out = Value::number(n.float_value); return true;
+      case Node::Kind::String: out = Value::object(vm.heap.new_string(n.text)); return true;
+      case Node::Kind::True: out = Value::boolean(true); return true;
+      case Node::Kind::False: out = Value::boolean(false); return true;
+      case Node::Kind::Nil: out = Value::nil(); return true;
+      default: break;
+    }
+  }
+  out = Value::object(vm.heap.new_string(p.text));
+  return true;
+}
+
+}  // namespace
+
+RunResult run_program(std::string_view source, std::string_view file_name, const std::vector<Param>& params,
+                      const RunOptions& options) {
+  RunResult result;
+  auto fail = [&](ErrorKind kind, SourcePos pos, const std::string& message) {
+    result.error_kind = kind;
+    result.message = message;
+    result.line = pos.line;
+    result.column = pos.column;
+    result.error = locate(file_name, pos, message);
+  };
+  ReadResult read = read_program(source);
+  if (!read.ok) {
+    fail(ErrorKind::Read, read.error.pos, read.error.message);
+    return result;
+  }
+  VM vm(options);
+  std::vector<std::string> names;
+  std::vector<Value> values;
+  for (auto& p : params) {
+    Value v;
+    std::string error;
+    if (p.name.empty()) {
+      result.error_kind = ErrorKind::Usage;
+      result.error = result.message = "parameter without a name";
+      return result;
+    }
+    if (!param_value(vm, p, v, error)) {
+      result.error_kind = ErrorKind::Usage;
+      result.error = result.message = error;
+      return result;
+    }
+    names.push_back(p.name);
+    values.push_back(v);
+  }
+  std::unique_ptr<Program> program;
+  try {
+    program = compile_program(std::move(read.forms), std::string(file_name), vm.heap, vm.symbols,
+                              options.optimizer, names);
+  } catch (CompileError& e) {
+    fail(ErrorKind::Read, e.pos, e.message);
+    return result;
+  }
+  std::vector<std::pair<uint32_t, Value>> bound;
+  for (size_t i = 0; i < names.size(); ++i) {
+    uint32_t sym = vm.symbols.intern(names[i]);
+    auto it = std::find(program->global_names.begin(), program->global_names.end(), sym);
+    bound.emplace_back(uint32_t(it - program->global_names.begin()), values[i]);
+  }
+  try {
+    Value v = vm.run(*program, bound);
+    result.value = display(v, vm.symbols, true);
+  } catch (RuntimeError& e) {
+    fail(e.kind, vm.error_position(), e.message);
+  } catch (NestingTooDeep&) {
+    fail(ErrorKind::Runtime, {}, "type error: value nested too deeply");
+  }
+  try {
+    vm.flush_output();
+  } catch (...) {
+  }
+  vm.fill_stats(result.stats);
+  return result;
+}
+
+// ---- statistics by name ----------------------------------------------------------
+
+namespace {
+
+std::optional<double> ratio(double num, double den) {
+  if (den == 0) return std::nullopt;
+  return num / den;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  // Nearest rank: the smallest value with at least q of the pauses at or below it.
+  size_t rank = size_t(std::ceil(q * double(v.size())));
+  return v[rank == 0 ? 0 : rank - 1];
+}
+
+const char* const kPoolTypes[] = {"array", "map", "string", "closure", "box"};
+
+}  // namespace
+
+std::vector<std::string> Stats::names() {
+  std::vector<std::string> n = {
+      "instructions", "execution_seconds", "instructions_per_second", "frames_allocated", "frames_per_second",
+      "frame_pool_hit_rate", "frame_bytes", "tail_calls", "tail_calls_optimized", "tco_success_rate",
+      "max_stack_depth", "allocations", "bytes_allocated", "object_pool_hit_rate"};
+  for (const char* t : kPoolTypes) n.push_back(std::string("object_pool_hit_rate_") + t);
+  for (const char* x : {"heap_peak_bytes", "gc_collections", "gc_seconds", "gc_pause_seconds_p50",
+                        "gc_pause_seconds_p99", "gc_pause_seconds_max", "memory_management_seconds",
+                        "memory_overhead_ratio", "constants_folded", "instructions_eliminated", "calls_inlined"})
+    n.push_back(x);
+  return n;
+}
+
+std::vector<std::pair<std::string, std::optional<double>>> Stats::scalars() const {
+  std::vector<std::pair<std::string, std::optional<double>>> s;
+  auto add = [&](const char* name, std::optional<double> v) { s.emplace_back(name, v); };
+  add("instructions", double(instructions));
+  add("execution_seconds", execution_seconds);
+  add("instructions_per_second", ratio(double(instructions), execution_seconds));
+  add("frames_allocated", double(frames_allocated));
+  add("frames_per_second", ratio(double(frames_allocated), execution_seconds));
+  add("frame_pool_hit_rate", ratio(double(frames_allocated - frames_fresh), double(frames_allocated)));
+  add("frame_bytes", double(frame_bytes));
+  add("tail_calls", double(tail_calls));
+  add("tail_calls_optimized", double(tail_calls_optimized));
+  add("tco_success_rate", ratio(double(tail_calls_optimized), double(tail_calls)));
+  add("max_stack_depth", double(max_stack_depth));
+  add("allocations", double(allocations));
+  add("bytes_allocated", double(bytes_allocated));
+  add("object_pool_hit_rate", ratio(double(pool_hits), double(allocations)));
+  for (const char* t : kPoolTypes) {
+    auto it = pool_by_type.find(t);
+    std::optional<double> r;
+    if (it != pool_by_type.end()) r = ratio(double(it->second.first), double(it->second.second));
+    s.emplace_back(std::string("object_pool_hit_rate_") + t, r);
+  }
+  add("heap_peak_bytes", double(heap_peak_bytes));
+  add("gc_collections", double(gc_collections));
+  add("gc_seconds", gc_seconds);
+  std::optional<double> p50, p99, pmax;
+  if (!gc_pauses.empty()) {
+    p50 = percentile(gc_pauses, 0.50);
+    p99 = percentile(gc_pauses, 0.99);
+    pmax = *std::max_element(gc_pauses.begin(), gc_pauses.end());
+  }
+  add("gc_pause_seconds_p50", p50);
+  add("gc_pause_seconds_p99", p99);
+  add("gc_pause_seconds_max", pmax);
+  add("memory_management_seconds", memory_management_seconds);
+  add("memory_overhead_ratio", ratio(memory_management_seconds, execution_seconds));
+  add("constants_folded", double(constants_folded));
+  add("instructions_eliminated", double(instructions_eliminated));
+  add("calls_inlined", double(calls_inlined));
+  return s;
+}
+
+}  // namespace gene
