@@ -181,11 +181,19 @@ class Compiler {
   // turned into its popping form unless a jump lands between the two.
   void pop_value() {
     size_t pc = fs_->last_op;
-    if (pc != SIZE_MAX && pc + 1 == code().size() && fs_->last_target != code().size() &&
-        decode_op(code()[pc]) == Op::SET_LOCAL) {
-      code()[pc] = encode(Op::STORE_LOCAL, int32_t(decode_a(code()[pc])));
-      adjust(-1);
-      return;
+    if (opt_.dce && pc != SIZE_MAX && fs_->last_target != code().size()) {
+      Op op = decode_op(code()[pc]);
+      size_t end = pc + 1 + size_t(kOpInfo[int(op)].extra_words);
+      Op popping = op == Op::SET_LOCAL    ? Op::STORE_LOCAL
+                   : op == Op::SET_GLOBAL ? Op::STORE_GLOBAL
+                   : op == Op::INCR_LOCAL ? Op::INCR_LOCAL_STORE
+                                          : op;
+      if (popping != op && end == code().size()) {
+        code()[pc] = encode(popping, int32_t(decode_a(code()[pc])));
+        adjust(-1);
+        ++program_.instructions_eliminated;
+        return;
+      }
     }
     emit(Op::POP, 0, -1);
   }
@@ -540,7 +548,36 @@ class Compiler {
     binary(op, items[1].get(), items[2].get(), tail);
   }
 
+  // `(x += k)`, `(x = (x + k))` on an unboxed local with a small int k:
+  // the loop-counter pattern, one instruction instead of four.
+  bool increment(const std::string& op, const Node* target, const Node* value) {
+    if (!opt_.superinstructions) return false;
+    Local* l = find_local(fs_, intern(target->text));
+    if (!l || l->boxed) return false;
+    const Node* k = nullptr;
+    bool negate = false;
+    if (op != "=") {
+      k = value;
+      negate = op == "-=";
+    } else if (value->kind == Kind::Gene && value->items.size() == 3) {
+      const auto& v = value->items;
+      if (v[1]->kind == Kind::Symbol && (v[1]->text == "+" || v[1]->text == "-") && v[0]->is_symbol(target->text.c_str())) {
+        k = v[2].get();
+        negate = v[1]->text == "-";
+      } else if (v[0]->kind == Kind::Symbol && (v[0]->text == "+" || v[0]->text == "-") &&
+                 !find_local(fs_, intern(v[0]->text)) && v[1]->is_symbol(target->text.c_str())) {
+        k = v[2].get();
+        negate = v[0]->text == "-";
+      }
+    }
+    if (!k || k->kind != Kind::Int || k->int_value <= INT32_MIN + 1 || k->int_value >= INT32_MAX) return false;
+    emit(Op::INCR_LOCAL, int32_t(l->slot), 1);
+    emit_word(uint32_t(int32_t(negate ? -k->int_value : k->int_value)));
+    return true;
+  }
+
   void assignment(const std::string& op, const Node* target, const Node* value) {
+    if (target->kind == Kind::Symbol && increment(op, target, value)) return;
     if (target->kind == Kind::Symbol) {
       if (op == "=") {
         expr(value, false);
@@ -726,8 +763,7 @@ class Compiler {
     std::vector<size_t> ends;
     int depth = fs_->stack_depth;
     for (auto& b : branches) {
-      expr(b.cond, false);
-      size_t skip = emit(b.negate ? Op::JUMP_IF_TRUE : Op::JUMP_IF_FALSE, 0, -1);
+      size_t skip = jump_unless(b.cond, b.negate);
       block(items, b.from, b.to, tail);
       ends.push_back(emit(Op::JUMP, 0, 0));
       fs_->stack_depth = depth;
@@ -736,6 +772,49 @@ class Compiler {
     if (has_else) block(items, else_from, else_to, tail);
     else emit(Op::NIL, 0, 1);
     for (size_t e : ends) patch(e);
+  }
+
+  // The operands of a comparison `(a < b)` / `(< a b)`, if cond is one.
+  bool comparison(const Node* cond, Op& op, const Node*& a, const Node*& b) {
+    if (cond->kind != Kind::Gene || cond->items.size() != 3) return false;
+    const auto& it = cond->items;
+    const Node* sym;
+    if (it[1]->kind == Kind::Symbol && is_infix_operator(it[1]->text)) {
+      sym = it[1].get();
+      a = it[0].get();
+      b = it[2].get();
+    } else if (it[0]->kind == Kind::Symbol && is_infix_operator(it[0]->text) && !find_local(fs_, intern(it[0]->text))) {
+      sym = it[0].get();
+      a = it[1].get();
+      b = it[2].get();
+    } else {
+      return false;
+    }
+    if (a->kind == Kind::Spread || b->kind == Kind::Spread) return false;
+    const std::string& t = sym->text;
+    if (t == "<") op = Op::JUMP_UNLESS_LT;
+    else if (t == "<=") op = Op::JUMP_UNLESS_LE;
+    else if (t == ">") op = Op::JUMP_UNLESS_GT;
+    else if (t == ">=") op = Op::JUMP_UNLESS_GE;
+    else if (t == "==") op = Op::JUMP_UNLESS_EQ;
+    else if (t == "!=") op = Op::JUMP_UNLESS_NE;
+    else return false;
+    return true;
+  }
+
+  // Evaluates cond and emits a jump taken when it is falsy (truthy when
+  // negated); returns the jump to patch.
+  size_t jump_unless(const Node* cond, bool negate) {
+    Op op;
+    const Node *a, *b;
+    if (opt_.superinstructions && !negate && comparison(cond, op, a, b)) {
+      PosScope ps(*this, cond->pos);
+      expr(a, false);
+      expr(b, false);
+      return emit(op, 0, -2);
+    }
+    expr(cond, false);
+    return emit(negate ? Op::JUMP_IF_TRUE : Op::JUMP_IF_FALSE, 0, -1);
   }
 
   void discard_block(const std::vector<NodePtr>& items, size_t from) {
@@ -760,8 +839,7 @@ class Compiler {
     int depth = fs_->stack_depth;
     size_t start = label();
     fs_->loops.push_back({depth, start, {}});
-    expr(items[1].get(), false);
-    size_t exit = emit(Op::JUMP_IF_FALSE, 0, -1);
+    size_t exit = jump_unless(items[1].get(), false);
     discard_block(items, 2);
     emit_loop(start);
     patch(exit);

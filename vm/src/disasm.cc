@@ -23,6 +23,10 @@ std::string operand_text(const Proto& p, const Program& prog, const SymbolTable&
     case OperandKind::Const: return std::to_string(u) + "  ; " + display(p.constants[u], symbols, true);
     case OperandKind::Quote: return std::to_string(u);
     case OperandKind::Slot:
+      if (info.extra_words && (decode_op(w) == Op::INCR_LOCAL || decode_op(w) == Op::INCR_LOCAL_STORE)) {
+        return std::to_string(u) + " " + std::to_string(int32_t(p.code[pc + 1])) + "  ; " +
+               (u < p.slot_names.size() ? p.slot_names[u] : "");
+      }
       if (info.extra_words) {
         std::snprintf(buf, sizeof buf, "%u -> %04zu", u, size_t(int64_t(pc) + 2 + int32_t(p.code[pc + 1])));
         return std::string(buf) + "  ; " + (u < p.slot_names.size() ? p.slot_names[u] : "");

@@ -297,6 +297,21 @@ hook:
   CASE(GET_LOCAL) { *sp++ = base[ARG()]; DISPATCH(); }
   CASE(SET_LOCAL) { base[ARG()] = sp[-1]; DISPATCH(); }
   CASE(STORE_LOCAL) { base[ARG()] = *--sp; DISPATCH(); }
+  CASE(INCR_LOCAL)
+  CASE(INCR_LOCAL_STORE) {
+    Value* slot = &base[ARG()];
+    auto step = int32_t(*ip++);
+    if (slot->is_int()) {
+      int64_t r = slot->as_int() + step;
+      if (!Value::int_fits(r)) RAISE("integer overflow");
+      *slot = Value::integer(r);
+    } else {
+      SAVE();
+      *slot = arith_add(heap, *slot, Value::integer(step));
+    }
+    if (Op(w & 0xFF) == Op::INCR_LOCAL) *sp++ = *slot;
+    DISPATCH();
+  }
   CASE(NEW_BOX) {
     SAVE();
     base[ARG()] = Value::object(heap.new_box(sp[-1]));
@@ -321,6 +336,12 @@ hook:
     if (!global_declared_[ARG()])
       RAISE("assignment to undeclared variable " + symbols.name(program.global_names[ARG()]));
     globals[ARG()] = sp[-1];
+    DISPATCH();
+  }
+  CASE(STORE_GLOBAL) {
+    if (!global_declared_[ARG()])
+      RAISE("assignment to undeclared variable " + symbols.name(program.global_names[ARG()]));
+    globals[ARG()] = *--sp;
     DISPATCH();
   }
   CASE(CHECK_GLOBAL) {
@@ -398,6 +419,12 @@ hook:
     DISPATCH();
   }
   CASE(MOD) {
+    Value a = sp[-2], b = sp[-1];
+    if (a.is_int() && b.is_int() && b.as_int() > 0 && a.as_int() >= 0) {
+      sp[-2] = Value::integer(a.as_int() % b.as_int());
+      --sp;
+      DISPATCH();
+    }
     SAVE();
     sp[-2] = arith_mod(sp[-2], sp[-1]);
     --sp;
@@ -452,6 +479,41 @@ hook:
     SAVE();
     sp[-2] = Value::boolean(!fast_equal(sp[-2], sp[-1]));
     --sp;
+    DISPATCH();
+  }
+#define JUMP_UNLESS(name, op)                                    \
+  CASE(name) {                                                   \
+    Value a = sp[-2], b = sp[-1];                                \
+    bool r;                                                      \
+    if (a.is_int() && b.is_int()) {                              \
+      r = a.as_int() op b.as_int();                              \
+    } else if (a.is_number() && b.is_number()) {                 \
+      r = a.to_double() op b.to_double();                        \
+    } else {                                                     \
+      SAVE();                                                    \
+      r = compare_values(a, b) op 0;                             \
+    }                                                            \
+    sp -= 2;                                                     \
+    if (!r) ip += SARG();                                        \
+    DISPATCH();                                                  \
+  }
+  JUMP_UNLESS(JUMP_UNLESS_LT, <)
+  JUMP_UNLESS(JUMP_UNLESS_LE, <=)
+  JUMP_UNLESS(JUMP_UNLESS_GT, >)
+  JUMP_UNLESS(JUMP_UNLESS_GE, >=)
+#undef JUMP_UNLESS
+  CASE(JUMP_UNLESS_EQ) {
+    SAVE();
+    bool r = fast_equal(sp[-2], sp[-1]);
+    sp -= 2;
+    if (!r) ip += SARG();
+    DISPATCH();
+  }
+  CASE(JUMP_UNLESS_NE) {
+    SAVE();
+    bool r = !fast_equal(sp[-2], sp[-1]);
+    sp -= 2;
+    if (!r) ip += SARG();
     DISPATCH();
   }
   CASE(NOT) { sp[-1] = Value::boolean(!sp[-1].truthy()); DISPATCH(); }

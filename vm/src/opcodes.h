@@ -24,6 +24,8 @@
   OP(GET_LOCAL, 0, Slot, 1)                                                       \
   OP(SET_LOCAL, 0, Slot, 0)      /* slot = top, keep it */                        \
   OP(STORE_LOCAL, 0, Slot, -1)   /* slot = top, pop */                            \
+  OP(INCR_LOCAL, 1, Slot, 1)     /* slot += extra word (an int); push it */       \
+  OP(INCR_LOCAL_STORE, 1, Slot, 0) /* slot += extra word, nothing pushed */      \
   OP(NEW_BOX, 0, Slot, 0)        /* slot = fresh box holding top, keep it */      \
   OP(BOX_LOCAL, 0, Slot, 0)      /* slot = fresh box holding slot's value */      \
   OP(GET_BOXED, 0, Slot, 1)                                                       \
@@ -32,6 +34,7 @@
   OP(SET_UPVAL, 0, Upval, 0)                                                      \
   OP(GET_GLOBAL, 0, Global, 1)                                                    \
   OP(SET_GLOBAL, 0, Global, 0)   /* assignment: the name must be declared */      \
+  OP(STORE_GLOBAL, 0, Global, -1) /* SET_GLOBAL, then pop */                      \
   OP(DEF_GLOBAL, 0, Global, 0)   /* top-level var */                              \
   OP(CHECK_GLOBAL, 0, Global, 0) /* raise unless declared (before `x += v`) */    \
   OP(CLOSURE, 0, Proto, 1)                                                        \
@@ -57,6 +60,13 @@
   OP(JUMP_IF_TRUE, 0, Jump, -1)                                                   \
   OP(AND_JUMP, 0, Jump, V)       /* falsy: keep it and jump; else pop */          \
   OP(OR_JUMP, 0, Jump, V)        /* truthy: keep it and jump; else pop */         \
+  /* compare the two values on top, pop both, jump unless the comparison holds */ \
+  OP(JUMP_UNLESS_LT, 0, Jump, -2)                                                 \
+  OP(JUMP_UNLESS_LE, 0, Jump, -2)                                                 \
+  OP(JUMP_UNLESS_GT, 0, Jump, -2)                                                 \
+  OP(JUMP_UNLESS_GE, 0, Jump, -2)                                                 \
+  OP(JUMP_UNLESS_EQ, 0, Jump, -2)                                                 \
+  OP(JUMP_UNLESS_NE, 0, Jump, -2)                                                 \
   OP(CALL, 0, Count, V)          /* callee, A args → result */                    \
   OP(TAIL_CALL, 0, Count, V)                                                      \
   OP(CALL_SPREAD, 0, None, -1)   /* callee, args array → result */                \
