@@ -9,11 +9,14 @@
 #include "compiler.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "builtins.h"
 #include "compile_error.h"
+#include "display.h"
+#include "interpreter.h"
 
 namespace gene {
 namespace {
@@ -319,30 +322,35 @@ class Compiler {
     ~PosScope() { c.pos_ = saved; }
   };
 
-  void body(const std::vector<NodePtr>& items, size_t from, bool tail) {
-    if (from >= items.size()) {
-      emit(Op::NIL, 0, 1);
-      return;
-    }
-    for (size_t i = from; i < items.size(); ++i) {
-      bool last = i + 1 == items.size();
-      expr(items[i].get(), last && tail);
-      if (!last) pop_value();
-    }
-  }
+  void body(const std::vector<NodePtr>& items, size_t from, bool tail) { sequence_of(items, from, items.size(), tail); }
 
   void block(const std::vector<NodePtr>& items, size_t from, size_t to, bool tail) {
     begin_scope();
+    sequence_of(items, from, to, tail);
+    end_scope();
+  }
+
+  // A value computed only to be dropped, with no effect and no way to fail.
+  bool is_pure(const Node* n) {
+    if (is_literal(n) || n->kind == Kind::String || n->kind == Kind::QuotedSymbol) return true;
+    return n->kind == Kind::Symbol && find_local(fs_, intern(n->text));
+  }
+
+  // items[from..to) in order; the value is the last one's (nil if none).
+  void sequence_of(const std::vector<NodePtr>& items, size_t from, size_t to, bool tail) {
     if (from >= to) {
       emit(Op::NIL, 0, 1);
-    } else {
-      for (size_t i = from; i < to; ++i) {
-        bool last = i + 1 == to;
-        expr(items[i].get(), last && tail);
-        if (!last) pop_value();
-      }
+      return;
     }
-    end_scope();
+    for (size_t i = from; i < to; ++i) {
+      bool last = i + 1 == to;
+      if (!last && opt_.dce && is_pure(items[i].get())) {
+        program_.instructions_eliminated += 2;  // its push and its pop
+        continue;
+      }
+      expr(items[i].get(), last && tail);
+      if (!last) pop_value();
+    }
   }
 
   void expr(const Node* n, bool tail) {
@@ -365,8 +373,108 @@ class Compiler {
         fs_->proto->quotes.push_back(n->items[0].get());
         emit(Op::QUOTE, int32_t(fs_->proto->quotes.size() - 1), 1);
         return;
-      case Kind::Gene: gene(n, tail); return;
+      case Kind::Gene:
+        if (opt_.fold) {
+          if (auto v = constant(n, 0)) {
+            emit_constant(*v);
+            ++program_.constants_folded;
+            return;
+          }
+        }
+        gene(n, tail);
+        return;
     }
+  }
+
+  // ---- constant folding -------------------------------------------------------
+
+  static bool is_literal(const Node* n) {
+    switch (n->kind) {
+      case Kind::Int: case Kind::Float: case Kind::True: case Kind::False: case Kind::Nil: return true;
+      default: return false;
+    }
+  }
+
+  // The value of an operator expression whose operands are all constants
+  // (numbers, booleans, nil), or nothing. An expression that would raise
+  // (1 / 0, overflow, a type error) is left to run time, so the error
+  // keeps its place and its order relative to output.
+  std::optional<Value> constant(const Node* n, int depth) {
+    if (n->kind == Kind::Int) return Value::integer(n->int_value);
+    if (n->kind == Kind::Float) return Value::number(n->float_value);
+    if (n->kind == Kind::True) return Value::boolean(true);
+    if (n->kind == Kind::False) return Value::boolean(false);
+    if (n->kind == Kind::Nil) return Value::nil();
+    if (n->kind != Kind::Gene || depth > 32) return std::nullopt;
+    const auto& it = n->items;
+    std::string op;
+    std::vector<const Node*> args;
+    if (it.size() == 3 && it[1]->kind == Kind::Symbol && is_infix_operator(it[1]->text)) {
+      op = it[1]->text;
+      args = {it[0].get(), it[2].get()};
+    } else if (it[0]->kind == Kind::Symbol && (is_infix_operator(it[0]->text) || it[0]->text == "not") &&
+               !find_local(fs_, intern(it[0]->text)) && it.size() >= 2 && it.size() <= 3) {
+      op = it[0]->text;
+      for (size_t i = 1; i < it.size(); ++i) args.push_back(it[i].get());
+    } else {
+      return std::nullopt;
+    }
+    std::vector<Value> v;
+    for (const Node* a : args) {
+      auto c = constant(a, depth + 1);
+      if (!c) return std::nullopt;
+      v.push_back(*c);
+    }
+    try {
+      if (op == "not") return args.size() == 1 ? std::optional<Value>(Value::boolean(!v[0].truthy())) : std::nullopt;
+      if (args.size() == 1) {
+        if (op == "-") return arith_neg(v[0]);
+        if (op == "/") return arith_div(Value::integer(1), v[0]);
+        if (op == "+" || op == "*") return v[0].is_number() ? std::optional<Value>(v[0]) : std::nullopt;
+        return std::nullopt;
+      }
+      Value a = v[0], b = v[1];
+      if (op == "&&") return a.truthy() ? b : a;
+      if (op == "||") return a.truthy() ? a : b;
+      if (op == "+") return arith_add(heap_, a, b);
+      if (op == "-") return arith_sub(a, b);
+      if (op == "*") return arith_mul(a, b);
+      if (op == "/") return arith_div(a, b);
+      if (op == "%") return arith_mod(a, b);
+      if (op == "==") return Value::boolean(values_equal(a, b));
+      if (op == "!=") return Value::boolean(!values_equal(a, b));
+      if (!a.is_number() || !b.is_number()) return std::nullopt;
+      double x = a.to_double(), y = b.to_double();
+      if (a.is_int() && b.is_int()) {
+        int64_t i = a.as_int(), j = b.as_int();
+        if (op == "<") return Value::boolean(i < j);
+        if (op == "<=") return Value::boolean(i <= j);
+        if (op == ">") return Value::boolean(i > j);
+        return Value::boolean(i >= j);
+      }
+      if (op == "<") return Value::boolean(x < y);
+      if (op == "<=") return Value::boolean(x <= y);
+      if (op == ">") return Value::boolean(x > y);
+      return Value::boolean(x >= y);
+    } catch (RuntimeError&) {
+      return std::nullopt;
+    }
+  }
+
+  // Compiles `emit_body` and throws its code away, counting what was
+  // eliminated: a branch that a constant condition can never take.
+  template <typename F>
+  void eliminate(F emit_body) {
+    size_t mark = code().size();
+    int depth = fs_->stack_depth;
+    emit_body();
+    for (size_t pc = mark; pc < code().size(); pc += 1 + size_t(kOpInfo[code()[pc] & 0xFF].extra_words))
+      ++program_.instructions_eliminated;
+    code().resize(mark);
+    fs_->proto->positions.resize(mark);
+    fs_->stack_depth = depth;
+    fs_->last_op = SIZE_MAX;
+    fs_->last_target = mark;
   }
 
   // Builds an array of items[from..], expanding spreads.
@@ -762,7 +870,22 @@ class Compiler {
 
     std::vector<size_t> ends;
     int depth = fs_->stack_depth;
-    for (auto& b : branches) {
+    for (size_t bi = 0; bi < branches.size(); ++bi) {
+      auto& b = branches[bi];
+      std::optional<Value> known;
+      if (opt_.dce) known = constant(b.cond, 0);
+      if (known) {
+        if (known->truthy() != b.negate) {  // always taken: the rest is dead
+          block(items, b.from, b.to, tail);
+          for (size_t rest = bi + 1; rest < branches.size(); ++rest)
+            eliminate([&] { block(items, branches[rest].from, branches[rest].to, tail); });
+          if (has_else) eliminate([&] { block(items, else_from, else_to, tail); });
+          for (size_t e : ends) patch(e);
+          return;
+        }
+        eliminate([&] { block(items, b.from, b.to, tail); });  // never taken
+        continue;
+      }
       size_t skip = jump_unless(b.cond, b.negate);
       block(items, b.from, b.to, tail);
       ends.push_back(emit(Op::JUMP, 0, 0));
