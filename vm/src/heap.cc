@@ -22,6 +22,12 @@ Heap::~Heap() {
     free_object(o);
     o = next;
   }
+  for (auto& pool : pools_) {
+    while (Obj* f = pool.free) {
+      pool.free = f->next;
+      ::operator delete(f);
+    }
+  }
 }
 
 void Heap::check_limit(size_t incoming) {
@@ -55,10 +61,54 @@ void Heap::grew(int64_t delta) {
   if (live_bytes > peak_bytes) peak_bytes = live_bytes;
 }
 
+const char* Heap::pool_name(int id) {
+  static const char* const names[] = {"array", "map", "string", "closure", "box", "gene"};
+  return names[id];
+}
+
+uint64_t Heap::pool_hits() const {
+  uint64_t hits = 0;
+  for (auto& p : pools_) hits += p.stats.hits;
+  return hits;
+}
+
+void* Heap::take(PoolId id, size_t block) {
+  Pool& pool = pools_[id];
+  ++pool.stats.allocations;
+  if (pool.free) {
+    Obj* o = pool.free;
+    pool.free = o->next;
+    --pool.length;
+    ++pool.stats.hits;
+    return o;
+  }
+  return ::operator new(block);
+}
+
+bool Heap::give_back(PoolId id, Obj* o) {
+  Pool& pool = pools_[id];
+  if (pool.length >= kPoolLimit) return false;
+  o->next = pool.free;
+  pool.free = o;
+  ++pool.length;
+  return true;
+}
+
+namespace {
+constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
+constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
+}  // namespace
+
 StringObj* Heap::new_string(std::string_view bytes) {
   size_t size = sizeof(StringObj) + bytes.size() + 1;
   check_limit(size);
-  void* mem = ::operator new(size);
+  void* mem;
+  if (bytes.size() <= kSmallString) {
+    mem = take(kPoolString, kSmallStringBlock);
+  } else {
+    ++pools_[kPoolString].stats.allocations;
+    mem = ::operator new(size);
+  }
   auto* s = new (mem) StringObj();
   s->length = static_cast<uint32_t>(bytes.size());
   if (!bytes.empty()) std::memcpy(s->data(), bytes.data(), bytes.size());
@@ -73,26 +123,26 @@ StringObj* Heap::new_string(std::string_view bytes) {
 ArrayObj* Heap::new_array(size_t reserve) {
   size_t size = sizeof(ArrayObj) + reserve * sizeof(Value);
   check_limit(size);
-  auto* a = new ArrayObj();
+  auto* a = new (take(kPoolArray, sizeof(ArrayObj))) ArrayObj();
   if (reserve) a->items.reserve(reserve);
   return link(a, size);
 }
 
 MapObj* Heap::new_map() {
   check_limit(sizeof(MapObj));
-  return link(new MapObj(), sizeof(MapObj));
+  return link(new (take(kPoolMap, sizeof(MapObj))) MapObj(), sizeof(MapObj));
 }
 
 GeneObj* Heap::new_gene(Value head) {
   check_limit(sizeof(GeneObj));
-  auto* g = new GeneObj();
+  auto* g = new (take(kPoolGene, sizeof(GeneObj))) GeneObj();
   g->head = head;
   return link(g, sizeof(GeneObj));
 }
 
 BoxObj* Heap::new_box(Value v) {
   check_limit(sizeof(BoxObj));
-  auto* b = new BoxObj();
+  auto* b = new (take(kPoolBox, sizeof(BoxObj))) BoxObj();
   b->value = v;
   return link(b, sizeof(BoxObj));
 }
@@ -100,7 +150,13 @@ BoxObj* Heap::new_box(Value v) {
 ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   size_t size = sizeof(ClosureObj) + upvalue_count * sizeof(BoxObj*);
   check_limit(size);
-  void* mem = ::operator new(size);
+  void* mem;
+  if (upvalue_count <= kSmallClosure) {
+    mem = take(kPoolClosure, kSmallClosureBlock);
+  } else {
+    ++pools_[kPoolClosure].stats.allocations;
+    mem = ::operator new(size);
+  }
   auto* c = new (mem) ClosureObj();
   c->proto = proto;
   c->upvalue_count = upvalue_count;
@@ -129,24 +185,48 @@ size_t Heap::size_of(const Obj* o) {
   return 0;
 }
 
+// Pooled objects are destroyed (their buffers released) but their blocks
+// kept; everything else goes back to the allocator.
 void Heap::free_object(Obj* o) {
   switch (o->type) {
     case ObjType::String: {
       auto* s = static_cast<StringObj*>(o);
+      bool small = s->length <= kSmallString;
       s->~StringObj();
-      ::operator delete(s);
+      if (!small || !give_back(kPoolString, s)) ::operator delete(s);
       return;
     }
     case ObjType::Closure: {
       auto* c = static_cast<ClosureObj*>(o);
+      bool small = c->upvalue_count <= kSmallClosure;
       c->~ClosureObj();
-      ::operator delete(c);
+      if (!small || !give_back(kPoolClosure, c)) ::operator delete(c);
       return;
     }
-    case ObjType::Array: delete static_cast<ArrayObj*>(o); return;
-    case ObjType::Map: delete static_cast<MapObj*>(o); return;
-    case ObjType::Gene: delete static_cast<GeneObj*>(o); return;
-    case ObjType::Box: delete static_cast<BoxObj*>(o); return;
+    case ObjType::Array: {
+      auto* a = static_cast<ArrayObj*>(o);
+      a->~ArrayObj();
+      if (!give_back(kPoolArray, a)) ::operator delete(a);
+      return;
+    }
+    case ObjType::Map: {
+      auto* m = static_cast<MapObj*>(o);
+      m->~MapObj();
+      if (!give_back(kPoolMap, m)) ::operator delete(m);
+      return;
+    }
+    case ObjType::Gene: {
+      auto* g = static_cast<GeneObj*>(o);
+      g->~GeneObj();
+      if (!give_back(kPoolGene, g)) ::operator delete(g);
+      return;
+    }
+    case ObjType::Box: {
+      auto* b = static_cast<BoxObj*>(o);
+      b->~BoxObj();
+      if (!give_back(kPoolBox, b)) ::operator delete(b);
+      return;
+    }
   }
 }
 

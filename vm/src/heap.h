@@ -78,6 +78,21 @@ class Heap {
   // limit afterwards (the program must stop with "out of memory").
   bool sweep();
 
+  // Object pools: freed objects of the common small shapes wait on a free
+  // list per type and are handed out again before the allocator is asked.
+  enum PoolId { kPoolArray, kPoolMap, kPoolString, kPoolClosure, kPoolBox, kPoolGene, kPoolCount };
+  struct PoolStats {
+    uint64_t hits = 0;         // allocations served from the free list
+    uint64_t allocations = 0;  // allocations of this type
+  };
+  static const char* pool_name(int id);
+  const PoolStats& pool_stats(int id) const { return pools_[id].stats; }
+  uint64_t pool_hits() const;
+  // Strings up to this many bytes and closures with up to this many
+  // upvalues share one block size each, so their blocks can be pooled.
+  static constexpr uint32_t kSmallString = 23;
+  static constexpr uint32_t kSmallClosure = 4;
+
   // Counters for the statistics.
   uint64_t allocations = 0;
   uint64_t bytes_allocated = 0;
@@ -91,6 +106,16 @@ class Heap {
   static size_t size_of(const Obj* o);
   void free_object(Obj* o);
   void check_limit(size_t incoming);
+
+  struct Pool {
+    Obj* free = nullptr;
+    uint32_t length = 0;
+    PoolStats stats;
+  };
+  static constexpr uint32_t kPoolLimit = 1 << 16;  // free objects kept per type (a few MiB at most)
+  void* take(PoolId id, size_t block);              // a pooled or fresh block
+  bool give_back(PoolId id, Obj* o);                // false when the pool is full
+  Pool pools_[kPoolCount];
 
   Obj* objects_ = nullptr;
   std::vector<Obj*> gray_;

@@ -863,6 +863,11 @@ void VM::fill_stats(Stats& s) const {
   s.max_stack_depth = max_depth_seen_;
   s.allocations = heap.allocations;
   s.bytes_allocated = heap.bytes_allocated;
+  s.pool_hits = heap.pool_hits();
+  for (int id = 0; id < Heap::kPoolCount; ++id) {
+    auto& ps = heap.pool_stats(id);
+    if (ps.allocations) s.pool_by_type[Heap::pool_name(id)] = {ps.hits, ps.allocations};
+  }
   s.heap_peak_bytes = heap.peak_bytes;
   s.gc_collections = heap.collections;
   s.gc_seconds = gc_seconds_;
