@@ -15,7 +15,7 @@ namespace gene {
 namespace {
 // Display and equality recurse on the C++ stack; values nested deeper than
 // this (only buildable at run time) are refused rather than crashing.
-constexpr int kMaxDepth = 10000;
+constexpr int kMaxDepth = 2500;
 }  // namespace
 
 std::string format_float(double d) {

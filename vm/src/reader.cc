@@ -12,7 +12,9 @@
 namespace gene {
 namespace {
 
-constexpr int kMaxNesting = 1000;
+// Like Lua's LUAI_MAXCCALLS: the compiler recurses once per level too, and
+// sanitizer builds have large frames.
+constexpr int kMaxNesting = 256;
 
 struct ReadFailure {
   ReadError error;
