@@ -29,11 +29,8 @@ void require_numbers(Value a, Value b, const char* op) {
 Value arith_add(Heap& heap, Value a, Value b) {
   if (a.is_int() && b.is_int()) return checked_int(a.as_int() + b.as_int());
   if (a.is_number() && b.is_number()) return Value::number(a.to_double() + b.to_double());
-  if (is_type(a, ObjType::String) && is_type(b, ObjType::String)) {
-    std::string s(as_string(a)->view());
-    s.append(as_string(b)->view());
-    return Value::object(heap.new_string(s));
-  }
+  if (is_type(a, ObjType::String) && is_type(b, ObjType::String))
+    return Value::object(heap.concat(as_string(a)->view(), as_string(b)->view()));
   type_error("+ takes two numbers or two strings (use str)");
 }
 
@@ -214,7 +211,9 @@ Value b_get(VM& vm, Value* args, int argc) {
   Value coll = args[0], key = args[1];
   Value dflt = argc > 2 ? args[2] : Value::nil();
   if (is_type(coll, ObjType::Map)) {
-    Value* v = as_map(coll)->find(key_of(vm, key));
+    // A name never interned cannot be a key: look it up without interning.
+    int64_t id = is_type(key, ObjType::String) ? vm.symbols.find(as_string(key)->view()) : int64_t(key_of(vm, key));
+    Value* v = id < 0 ? nullptr : as_map(coll)->find(uint32_t(id));
     return v ? *v : dflt;
   }
   if (is_type(coll, ObjType::Array) || is_type(coll, ObjType::Gene)) {

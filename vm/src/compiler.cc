@@ -113,6 +113,15 @@ class Compiler {
 
   size_t emit(Op op, int32_t a, int effect) {
     if (a > kMaxOperand || a < -kMaxOperand - 1) fail(pos_, "program too large: operand out of range");
+    // Two local reads in a row (operands of most binary operations) become one.
+    size_t last = fs_->last_op;
+    if (op == Op::GET_LOCAL && opt_.superinstructions && a < 4096 && last != SIZE_MAX &&
+        last + 1 == code().size() && fs_->last_target != code().size() &&
+        decode_op(code()[last]) == Op::GET_LOCAL && decode_a(code()[last]) < 4096) {
+      code()[last] = encode(Op::GET_LOCAL2, int32_t(decode_a(code()[last]) | (uint32_t(a) << 12)));
+      adjust(effect);
+      return last;
+    }
     size_t pc = code().size();
     code().push_back(encode(op, a));
     fs_->proto->positions.push_back(pos_);

@@ -32,6 +32,11 @@ std::string operand_text(const Proto& p, const Program& prog, const SymbolTable&
         return std::string(buf) + "  ; " + (u < p.slot_names.size() ? p.slot_names[u] : "");
       }
       return std::to_string(u) + "  ; " + (u < p.slot_names.size() ? p.slot_names[u] : "");
+    case OperandKind::SlotPair: {
+      uint32_t x = u & 0xFFF, y = u >> 12;
+      auto name = [&](uint32_t i) { return i < p.slot_names.size() ? p.slot_names[i] : std::string(); };
+      return std::to_string(x) + " " + std::to_string(y) + "  ; " + name(x) + " " + name(y);
+    }
     case OperandKind::Upval: return std::to_string(u);
     case OperandKind::Global: return std::to_string(u) + "  ; " + symbols.name(prog.global_names[u]);
     case OperandKind::Proto: {

@@ -99,24 +99,33 @@ constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
 constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
 }  // namespace
 
+StringObj* Heap::concat(std::string_view a, std::string_view b) {
+  StringObj* s = new_string_uninitialized(a.size() + b.size());
+  if (!a.empty()) std::memcpy(s->data(), a.data(), a.size());
+  if (!b.empty()) std::memcpy(s->data() + a.size(), b.data(), b.size());
+  return s;
+}
+
 StringObj* Heap::new_string(std::string_view bytes) {
-  size_t size = sizeof(StringObj) + bytes.size() + 1;
+  StringObj* s = new_string_uninitialized(bytes.size());
+  if (!bytes.empty()) std::memcpy(s->data(), bytes.data(), bytes.size());
+  return s;
+}
+
+StringObj* Heap::new_string_uninitialized(size_t length) {
+  if (length > UINT32_MAX - 64) throw OutOfMemory{};
+  size_t size = sizeof(StringObj) + length + 1;
   check_limit(size);
   void* mem;
-  if (bytes.size() <= kSmallString) {
+  if (length <= kSmallString) {
     mem = take(kPoolString, kSmallStringBlock);
   } else {
     ++pools_[kPoolString].stats.allocations;
     mem = ::operator new(size);
   }
   auto* s = new (mem) StringObj();
-  s->length = static_cast<uint32_t>(bytes.size());
-  if (!bytes.empty()) std::memcpy(s->data(), bytes.data(), bytes.size());
-  s->data()[bytes.size()] = '\0';
-  // FNV-1a: strings are hashed once, here, since they are immutable.
-  uint32_t h = 2166136261u;
-  for (unsigned char c : bytes) h = (h ^ c) * 16777619u;
-  s->hash = h;
+  s->length = static_cast<uint32_t>(length);
+  s->data()[length] = '\0';
   return link(s, size);
 }
 

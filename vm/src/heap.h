@@ -24,6 +24,11 @@ struct OutOfMemory {};
 class SymbolTable {
  public:
   uint32_t intern(std::string_view name);
+  // The id of an already interned name, or -1 (lookups need not grow the table).
+  int64_t find(std::string_view name) const {
+    auto it = ids_.find(name);
+    return it == ids_.end() ? -1 : int64_t(it->second);
+  }
   const std::string& name(uint32_t id) const { return names_[id]; }
   size_t size() const { return names_.size(); }
 
@@ -46,6 +51,7 @@ class Heap {
   void set_limit(uint64_t max_bytes) { max_bytes_ = max_bytes; }
 
   StringObj* new_string(std::string_view bytes);
+  StringObj* concat(std::string_view a, std::string_view b);
   ArrayObj* new_array(size_t reserve = 0);
   MapObj* new_map();
   GeneObj* new_gene(Value head);
@@ -103,6 +109,7 @@ class Heap {
  private:
   template <typename T>
   T* link(T* o, size_t bytes);
+  StringObj* new_string_uninitialized(size_t length);
   static size_t size_of(const Obj* o);
   void free_object(Obj* o);
   void check_limit(size_t incoming);

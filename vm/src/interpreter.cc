@@ -181,11 +181,7 @@ Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Valu
 
 void VM::trace_instruction(const Frame& frame, const uint32_t* ip, const Value* sp) {
   if (traced_ >= options_.trace_limit) return;
-  if (++traced_ == options_.trace_limit) {
-    std::string last = "trace: limit of " + std::to_string(options_.trace_limit) + " instructions reached\n";
-    if (options_.trace_output) options_.trace_output(last);
-    else std::fputs(last.c_str(), stderr);
-  }
+  ++traced_;
   const Proto* p = frame.proto;
   size_t pc = size_t(ip - p->code.data());
   uint32_t w = *ip;
@@ -201,6 +197,8 @@ void VM::trace_instruction(const Frame& frame, const uint32_t* ip, const Value* 
     line += " top=" + top;
   }
   line += '\n';
+  if (traced_ == options_.trace_limit)
+    line += "trace: limit of " + std::to_string(options_.trace_limit) + " instructions reached\n";
   if (options_.trace_output) options_.trace_output(line);
   else std::fputs(line.c_str(), stderr);
 }
@@ -247,12 +245,19 @@ Value VM::execute(const Program& program) {
 #undef GENE_OP_LABEL
   };
 #define CASE(name) op_##name:
+  // With --trace or --profile every opcode dispatches to the hook first, so
+  // the plain loop pays nothing for them.
+  static const void* const hooked[] = {
+#define GENE_OP_HOOK(name, extra, kind, effect) &&hook,
+      GENE_OPCODES(GENE_OP_HOOK)
+#undef GENE_OP_HOOK
+  };
+  const void* const* dispatch = hooks ? hooked : labels;
 #define DISPATCH()                                 \
   do {                                             \
     w = *ip++;                                     \
     ++icount;                                      \
-    if (hooks) goto hook;                          \
-    goto* labels[w & 0xFF];                        \
+    goto* dispatch[w & 0xFF];                      \
   } while (0)
   DISPATCH();
 hook:
@@ -295,6 +300,12 @@ hook:
     DISPATCH();
   }
   CASE(GET_LOCAL) { *sp++ = base[ARG()]; DISPATCH(); }
+  CASE(GET_LOCAL2) {
+    sp[0] = base[ARG() & 0xFFF];
+    sp[1] = base[ARG() >> 12];
+    sp += 2;
+    DISPATCH();
+  }
   CASE(SET_LOCAL) { base[ARG()] = sp[-1]; DISPATCH(); }
   CASE(STORE_LOCAL) { base[ARG()] = *--sp; DISPATCH(); }
   CASE(INCR_LOCAL)

@@ -24,8 +24,7 @@ struct Obj {
 // Immutable byte string; bytes follow the header in the same allocation.
 struct StringObj : Obj {
   uint32_t length;
-  uint32_t hash;
-  StringObj() : Obj(ObjType::String), length(0), hash(0) {}
+  StringObj() : Obj(ObjType::String), length(0) {}
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   std::string_view view() const { return {data(), length}; }

@@ -22,6 +22,7 @@
   OP(DROP_UNDER, 0, Count, V)    /* keep the top, drop A values beneath it */     \
   /* variables */                                                                 \
   OP(GET_LOCAL, 0, Slot, 1)                                                       \
+  OP(GET_LOCAL2, 0, SlotPair, 2) /* push slots A & 0xFFF, then A >> 12 */        \
   OP(SET_LOCAL, 0, Slot, 0)      /* slot = top, keep it */                        \
   OP(STORE_LOCAL, 0, Slot, -1)   /* slot = top, pop */                            \
   OP(INCR_LOCAL, 1, Slot, 1)     /* slot += extra word (an int); push it */       \
@@ -96,7 +97,7 @@ enum class Op : uint8_t {
 #undef GENE_OP_ENUM
 };
 
-enum class OperandKind : uint8_t { None, Int, Const, Quote, Count, Slot, Upval, Global, Proto, Jump, Symbol };
+enum class OperandKind : uint8_t { None, Int, Const, Quote, Count, Slot, SlotPair, Upval, Global, Proto, Jump, Symbol };
 
 struct OpInfo {
   const char* name;
