@@ -1,0 +1,39 @@
+#include "run_command.h"
+
+#include <cstdio>
+
+#include "file_io.h"
+#include "stats_report.h"
+
+namespace gene::cli {
+
+int run_command(const CliOptions& cli) {
+  const bool eval = cli.command == "eval";
+  std::string source = eval ? cli.target : read_source_file(cli.target);
+  std::string name = eval ? "<eval>" : cli.target;
+  gene::RunResult r = gene::run_program(source, name, cli.params, cli.run);
+  std::fflush(stdout);
+  if (r.error_kind == gene::ErrorKind::Usage) usage_error(r.error);
+  if (eval && r.ok()) std::printf("%s\n", r.value.c_str());
+  std::fflush(stdout);
+  if (!r.ok()) std::fprintf(stderr, "error: %s\n", r.error.c_str());
+  if (cli.stats || cli.run.profile) {
+    std::fprintf(stderr, "%sstatistics\n\n", r.ok() ? "" : "\n");
+    print_stats_table(stderr, r.stats.scalars());
+    print_profile(stderr, r.stats);
+  }
+  if (!cli.json_out.empty()) write_output(cli.json_out, run_json(r));
+  return r.ok() ? 0 : 1;
+}
+
+int disasm_command(const CliOptions& cli) {
+  std::string listing, error;
+  if (!gene::disassemble(read_source_file(cli.target), cli.target, cli.run.optimizer, listing, error)) {
+    std::fprintf(stderr, "error: %s\n", error.c_str());
+    return 1;
+  }
+  std::fputs(listing.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace gene::cli
