@@ -192,6 +192,10 @@ class Compiler {
   // Drops the value on top of the stack. A store immediately before is
   // turned into its popping form unless a jump lands between the two.
   void pop_value() {
+    if (ends_in_jump()) {  // the value was nominal: `return`, `break`, ... never push
+      adjust(-1);
+      return;
+    }
     size_t pc = fs_->last_op;
     if (opt_.dce && pc != SIZE_MAX && fs_->last_target != code().size()) {
       Op op = decode_op(code()[pc]);
@@ -339,6 +343,13 @@ class Compiler {
     end_scope();
   }
 
+  // `(name ...)` where name is the special form, not shadowed by a local.
+  bool is_special(const Node* n, const char* name) {
+    return n->kind == Kind::Gene && n->items[0]->is_symbol(name) && !find_local(fs_, intern(name)) &&
+           !(n->items.size() == 3 && n->items[1]->kind == Kind::Symbol &&
+             (is_infix_operator(n->items[1]->text) || is_assignment_operator(n->items[1]->text)));
+  }
+
   // A value computed only to be dropped, with no effect and no way to fail.
   bool is_pure(const Node* n) {
     if (is_literal(n) || n->kind == Kind::String || n->kind == Kind::QuotedSymbol) return true;
@@ -355,6 +366,11 @@ class Compiler {
       bool last = i + 1 == to;
       if (!last && opt_.dce && is_pure(items[i].get())) {
         program_.instructions_eliminated += 2;  // its push and its pop
+        continue;
+      }
+      if (!last && opt_.dce && is_special(items[i].get(), "if")) {
+        PosScope ps(*this, items[i]->pos);
+        if_form(items[i].get(), false, true);
         continue;
       }
       expr(items[i].get(), last && tail);
@@ -814,7 +830,8 @@ class Compiler {
   }
 
   // Splits an `if` into its condition/branch pairs and else branch.
-  void if_form(const Node* n, bool tail) {
+  // With `discard`, the if is a statement: no value is made for it.
+  void if_form(const Node* n, bool tail, bool discard = false) {
     const auto& items = n->items;
     struct Branch {
       const Node* cond;
@@ -877,6 +894,11 @@ class Compiler {
       }
     }
 
+    // A branch: its value on the stack, or (discarding) nothing.
+    auto branch = [&](size_t from, size_t to) {
+      if (discard) discard_block(items, from, to);
+      else block(items, from, to, tail);
+    };
     std::vector<size_t> ends;
     int depth = fs_->stack_depth;
     for (size_t bi = 0; bi < branches.size(); ++bi) {
@@ -885,25 +907,33 @@ class Compiler {
       if (opt_.dce) known = constant(b.cond, 0);
       if (known) {
         if (known->truthy() != b.negate) {  // always taken: the rest is dead
-          block(items, b.from, b.to, tail);
+          branch(b.from, b.to);
           for (size_t rest = bi + 1; rest < branches.size(); ++rest)
-            eliminate([&] { block(items, branches[rest].from, branches[rest].to, tail); });
-          if (has_else) eliminate([&] { block(items, else_from, else_to, tail); });
+            eliminate([&] { branch(branches[rest].from, branches[rest].to); });
+          if (has_else) eliminate([&] { branch(else_from, else_to); });
           for (size_t e : ends) patch(e);
           return;
         }
-        eliminate([&] { block(items, b.from, b.to, tail); });  // never taken
+        eliminate([&] { branch(b.from, b.to); });  // never taken
         continue;
       }
       size_t skip = jump_unless(b.cond, b.negate);
-      block(items, b.from, b.to, tail);
-      ends.push_back(emit(Op::JUMP, 0, 0));
+      branch(b.from, b.to);
+      if (!ends_in_jump()) ends.push_back(emit(Op::JUMP, 0, 0));
       fs_->stack_depth = depth;
       patch(skip);
     }
-    if (has_else) block(items, else_from, else_to, tail);
-    else emit(Op::NIL, 0, 1);
+    if (has_else) branch(else_from, else_to);
+    else if (!discard) emit(Op::NIL, 0, 1);
     for (size_t e : ends) patch(e);
+  }
+
+  // True when control cannot fall through the last instruction emitted.
+  bool ends_in_jump() {
+    size_t pc = fs_->last_op;
+    if (pc == SIZE_MAX || fs_->last_target == code().size()) return false;
+    Op op = decode_op(code()[pc]);
+    return op == Op::RETURN || op == Op::JUMP || op == Op::LOOP || op == Op::ERROR;
   }
 
   // The operands of a comparison `(a < b)` / `(< a b)`, if cond is one.
@@ -949,9 +979,18 @@ class Compiler {
     return emit(negate ? Op::JUMP_IF_TRUE : Op::JUMP_IF_FALSE, 0, -1);
   }
 
-  void discard_block(const std::vector<NodePtr>& items, size_t from) {
+  void discard_block(const std::vector<NodePtr>& items, size_t from, size_t to = SIZE_MAX) {
     begin_scope();
-    for (size_t i = from; i < items.size(); ++i) {
+    for (size_t i = from; i < std::min(to, items.size()); ++i) {
+      if (opt_.dce && is_pure(items[i].get())) {
+        program_.instructions_eliminated += 2;
+        continue;
+      }
+      if (opt_.dce && is_special(items[i].get(), "if")) {
+        PosScope ps(*this, items[i]->pos);
+        if_form(items[i].get(), false, true);
+        continue;
+      }
       expr(items[i].get(), false);
       pop_value();
     }
