@@ -109,7 +109,10 @@ Value value_from_node(VM& vm, const Node& n) {
     case Node::Kind::Path: {
       std::string text = n.text;
       for (auto& seg : n.items)
-        text += "/" + (seg->kind == Node::Kind::Int ? std::to_string(seg->int_value) : seg->text);
+      {
+        text += '/';
+        text += seg->kind == Node::Kind::Int ? std::to_string(seg->int_value) : seg->text;
+      }
       return Value::symbol(vm.symbols.intern(text));
     }
     case Node::Kind::Spread: {

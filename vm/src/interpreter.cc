@@ -186,9 +186,19 @@ void VM::trace_instruction(const Frame& frame, const uint32_t* ip, const Value* 
   size_t pc = size_t(ip - p->code.data());
   uint32_t w = *ip;
   const OpInfo& info = kOpInfo[w & 0xFF];
-  std::string line = "[" + std::to_string(frame_count_) + "] " + (p->name.empty() ? "<fn>" : p->name) + "@" +
-                     std::to_string(pc) + " " + info.name;
-  if (info.kind != OperandKind::None) line += " " + std::to_string(decode_signed_a(w));
+  // Appended piece by piece: `"x" + std::to_string(...)` trips GCC 12's -Wrestrict.
+  std::string line = "[";
+  line += std::to_string(frame_count_);
+  line += "] ";
+  line += p->name.empty() ? "<fn>" : p->name;
+  line += '@';
+  line += std::to_string(pc);
+  line += ' ';
+  line += info.name;
+  if (info.kind != OperandKind::None) {
+    line += ' ';
+    line += std::to_string(decode_signed_a(w));
+  }
   size_t depth = size_t(sp - (frame.base + p->slot_count));
   line += "  stack=" + std::to_string(depth);
   if (sp > frame.base + p->slot_count) {
@@ -204,6 +214,13 @@ void VM::trace_instruction(const Frame& frame, const uint32_t* ip, const Value* 
 }
 
 void VM::profile_instruction(const Frame& frame, const uint32_t* ip) {
+  // Each instruction is charged the time until the next one starts (the
+  // hook's own cost included, spread evenly over all instructions).
+  auto now = std::chrono::steady_clock::now();
+  if (last_profiled_class_ >= 0)
+    class_seconds_[last_profiled_class_] += std::chrono::duration<double>(now - last_profiled_at_).count();
+  last_profiled_at_ = now;
+  last_profiled_class_ = int(op_class(Op(*ip & 0xFF)));
   ++op_counts_[*ip & 0xFF];
   ++word_counts_[frame.proto->id][size_t(ip - frame.proto->code.data())];
 }
@@ -912,6 +929,11 @@ void VM::fill_stats(Stats& s) const {
       spots.push_back({name, 0, fn_total});
       for (auto& [line, c] : by_line) spots.push_back({name, line, c});
     }
+    double class_total = 0;
+    for (double t : class_seconds_) class_total += t;
+    for (int c = 0; c < int(OpClass::Count); ++c)
+      s.time_by_opcode_class.push_back(
+          {kOpClassNames[c], class_seconds_[c], class_total > 0 ? class_seconds_[c] / class_total : 0});
     std::sort(spots.begin(), spots.end(), [](auto& a, auto& b) { return a.instructions > b.instructions; });
     if (spots.size() > 20) spots.resize(20);
     s.hotspots = std::move(spots);

@@ -103,6 +103,9 @@ class VM {
   // Profile and trace.
   std::vector<uint64_t> op_counts_;
   std::vector<std::vector<uint64_t>> word_counts_;  // per proto, per code word
+  double class_seconds_[int(OpClass::Count)] = {};
+  std::chrono::steady_clock::time_point last_profiled_at_;
+  int last_profiled_class_ = -1;
   uint64_t traced_ = 0;
 };
 

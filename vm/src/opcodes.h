@@ -113,4 +113,33 @@ inline constexpr OpInfo kOpInfo[] = {
 
 inline constexpr int kOpCount = sizeof(kOpInfo) / sizeof(kOpInfo[0]);
 
+// Opcode classes for the profile's time breakdown.
+enum class OpClass : uint8_t { Stack, Variables, Arithmetic, Branch, Call, Collections, Count };
+inline constexpr const char* kOpClassNames[] = {"stack",  "variables",   "arithmetic",
+                                                "branch", "call/return", "collections"};
+
+constexpr OpClass op_class(Op op) {
+  switch (op) {
+    case Op::NIL: case Op::TRUE: case Op::FALSE: case Op::INT: case Op::CONST: case Op::QUOTE:
+    case Op::POP: case Op::DUP: case Op::POPN: case Op::DROP_UNDER:
+      return OpClass::Stack;
+    case Op::ADD: case Op::SUB: case Op::MUL: case Op::DIV: case Op::MOD: case Op::NEG: case Op::ADD_INT:
+    case Op::LT: case Op::LE: case Op::GT: case Op::GE: case Op::EQ: case Op::NE: case Op::NOT:
+    case Op::INCR_LOCAL: case Op::INCR_LOCAL_STORE:
+      return OpClass::Arithmetic;
+    case Op::JUMP: case Op::LOOP: case Op::JUMP_IF_FALSE: case Op::JUMP_IF_TRUE: case Op::AND_JUMP:
+    case Op::OR_JUMP: case Op::JUMP_UNLESS_LT: case Op::JUMP_UNLESS_LE: case Op::JUMP_UNLESS_GT:
+    case Op::JUMP_UNLESS_GE: case Op::JUMP_UNLESS_EQ: case Op::JUMP_UNLESS_NE: case Op::FOR_NEXT:
+    case Op::RANGE_INIT: case Op::RANGE_NEXT: case Op::ASSERT: case Op::ERROR:
+      return OpClass::Branch;
+    case Op::CALL: case Op::TAIL_CALL: case Op::CALL_SPREAD: case Op::RETURN: case Op::CLOSURE:
+      return OpClass::Call;
+    case Op::NEW_ARRAY: case Op::ARRAY_PUSH: case Op::ARRAY_SPREAD: case Op::NEW_MAP: case Op::MAP_PUT:
+    case Op::NEW_GENE: case Op::GET_INDEX: case Op::GET_KEY: case Op::SET_INDEX: case Op::SET_KEY:
+      return OpClass::Collections;
+    default:
+      return OpClass::Variables;
+  }
+}
+
 }  // namespace gene

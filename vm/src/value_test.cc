@@ -374,7 +374,7 @@ TEST(MapObj, InsertionOrderAndIndexBeyondEightKeys) {
   // Key ids deliberately not in insertion order.
   std::vector<uint32_t> keys;
   for (int i = 0; i < 40; ++i) symbols.intern("pad" + std::to_string(i));
-  for (int i = 39; i >= 0; --i) keys.push_back(symbols.intern("k" + std::to_string(i * 7 % 40)));
+  for (int i = 39; i >= 0; --i) keys.push_back(symbols.intern(std::string("k").append(std::to_string(i * 7 % 40))));
   for (size_t i = 0; i < keys.size(); ++i) {
     EXPECT_TRUE(m->put(keys[i], Value::integer(int64_t(i)))) << i;
     // Every key put so far is still found, across the switch to the index.

@@ -29,8 +29,12 @@ namespace {
 std::string locate(std::string_view file, SourcePos pos, const std::string& message) {
   std::string s(file);
   if (pos.line > 0) {
-    s += ":" + std::to_string(pos.line);
-    if (pos.column > 0) s += ":" + std::to_string(pos.column);
+    s += ':';
+    s += std::to_string(pos.line);
+    if (pos.column > 0) {
+      s += ':';
+      s += std::to_string(pos.column);
+    }
   }
   return s + ": " + message;
 }

@@ -98,6 +98,12 @@ void print_profile(std::FILE* out, const gene::Stats& stats) {
   for (auto& m : stats.instruction_mix)
     std::fprintf(out, "  %-24s %15s %6.2f%%\n", m.opcode.c_str(), format_count(double(m.count)).c_str(),
                  m.share * 100);
+  if (!stats.time_by_opcode_class.empty()) {
+    std::fprintf(out, "\ntime by opcode class\n");
+    std::fprintf(out, "  %-24s %15s %7s\n", "class", "seconds", "share");
+    for (auto& c : stats.time_by_opcode_class)
+      std::fprintf(out, "  %-24s %15.6f %6.2f%%\n", c.op_class.c_str(), c.seconds, c.share * 100);
+  }
   auto share = [&](uint64_t n) { return total ? 100.0 * double(n) / double(total) : 0.0; };
   std::fprintf(out, "\nhotspots: functions by instructions executed\n");
   std::fprintf(out, "  %-24s %15s %7s\n", "function", "instructions", "share");
@@ -134,6 +140,14 @@ std::string run_json(const gene::RunResult& r) {
           .member("function", h.function)
           .member_integer("line", h.line)
           .member_number("instructions", double(h.instructions))
+          .end_object();
+    j.end_array();
+    j.key("time_by_opcode_class").begin_array();
+    for (auto& c : r.stats.time_by_opcode_class)
+      j.begin_object(true)
+          .member("class", c.op_class)
+          .member_number("seconds", c.seconds)
+          .member_number("share", c.share)
           .end_object();
     j.end_array();
   }

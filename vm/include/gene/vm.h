@@ -66,6 +66,12 @@ struct OpcodeCount {
   double share = 0;
 };
 
+struct OpClassTime {
+  std::string op_class;  // stack, variables, arithmetic, branch, call/return, collections
+  double seconds = 0;    // wall time from each instruction of the class to the next
+  double share = 0;
+};
+
 struct Hotspot {
   std::string function;  // "<main>" for the top level
   int line = 0;          // 0 for a function total
@@ -97,6 +103,7 @@ struct Stats {
   uint64_t calls_inlined = 0;
   std::vector<OpcodeCount> instruction_mix;  // profile only
   std::vector<Hotspot> hotspots;             // profile only
+  std::vector<OpClassTime> time_by_opcode_class;  // profile only
 
   // Every scalar statistic by its DESIGN.md name, ratios included when
   // defined; the order is the table's.
