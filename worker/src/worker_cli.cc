@@ -1,0 +1,97 @@
+#include "worker_cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <regex>
+
+#include "gene/machine_info.h"
+
+namespace gene::farm {
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+int usage_error(const std::string& message) {
+  std::cerr << "worker: " << message << "\nRun with --help for more information.\n";
+  return kUsageError;
+}
+
+// "" when every k=v is a new, well-formed, non-implicit label.
+std::string parse_labels(const std::vector<std::string>& pairs, std::map<std::string, std::string>& labels) {
+  static const std::regex key_syntax("[A-Za-z_][A-Za-z0-9_]*");
+  for (const auto& pair : pairs) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos) return "--label wants K=V, not \"" + pair + "\"";
+    std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    if (!std::regex_match(key, key_syntax)) return "label name \"" + key + "\" must match [A-Za-z_][A-Za-z0-9_]*";
+    for (const char* implicit : kImplicitLabels)
+      if (key == implicit) return "label " + key + " is implicit: the worker sets it itself";
+    if (!labels.emplace(key, value).second) return "label " + key + " is given twice";
+  }
+  return "";
+}
+
+// "" when every given TLS file can be read.
+std::string check_tls_files(const TlsFiles& tls) {
+  if (!tls.enabled()) return "";
+  if (tls.cert.empty() || tls.key.empty()) return "TLS needs both --tls-cert and --tls-key";
+  for (auto [flag, path] : {std::pair<const char*, const std::string*>{"--tls-cert", &tls.cert},
+                            {"--tls-key", &tls.key},
+                            {"--tls-ca", &tls.ca}})
+    if (!path->empty() && !std::ifstream(*path)) return std::string(flag) + ": cannot read " + *path;
+  return "";
+}
+
+}  // namespace
+
+int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
+  CLI::App app(
+      "Gene benchmark farm worker: runs benchmark jobs on the embedded Gene VM over gRPC.\n"
+      "Prints `listening on HOST:PORT` (and `metrics on HOST:PORT`) first; stops cleanly on\n"
+      "SIGTERM or SIGINT. The token comes from --token-file, else GENE_FARM_TOKEN.",
+      "worker");
+  WorkerConfig& c = out.config;
+  c.listen.clear();
+  std::vector<std::string> labels;
+  std::string token_file;
+  app.add_option("--listen", c.listen, "Address to serve on, HOST:PORT (port 0: any free port)")
+      ->type_name("HOST:PORT");
+  app.add_option("--name", c.name, "Worker name in Describe and results (default: host name)")->type_name("NAME");
+  app.add_option("--label", labels, "Hardware label k=v, repeatable (arch, cpu_model, cores are implicit)")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
+  app.add_option("--metrics-port", c.metrics_port, "Serve Prometheus /metrics on PORT (0: any free port)")
+      ->type_name("PORT")
+      ->check(CLI::Range(0, 65535).description(""));
+  app.add_option("--max-concurrent", c.max_concurrent,
+                 "Jobs run at once (1-1024); more are refused with RESOURCE_EXHAUSTED")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024).description(""))
+      ->default_val(1);
+  app.add_option("--token-file", token_file, "File holding the farm's shared token (else GENE_FARM_TOKEN)")
+      ->type_name("FILE");
+  app.add_option("--tls-cert", c.tls.cert, "Server certificate chain (PEM); enables TLS")->type_name("FILE");
+  app.add_option("--tls-key", c.tls.key, "Server private key (PEM)")->type_name("FILE");
+  app.add_option("--tls-ca", c.tls.ca, "CA (PEM) that client certificates must be signed by (mTLS)")->type_name("FILE");
+  app.add_flag("--describe", out.describe, "Print this worker's Describe answer as JSON and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+  if (std::string e = parse_labels(labels, c.labels); !e.empty()) return usage_error(e);
+  if (out.describe) return -1;
+  std::string host;
+  int port = 0;
+  if (c.listen.empty()) return usage_error("--listen is required");
+  if (!split_host_port(c.listen, host, port)) return usage_error("--listen wants HOST:PORT, not \"" + c.listen + "\"");
+  if (std::string e = check_tls_files(c.tls); !e.empty()) return usage_error(e);
+  if (std::string e; !load_token(token_file, c.token, e)) return usage_error(e);
+  return -1;
+}
+
+}  // namespace gene::farm

@@ -1,0 +1,17 @@
+// The `worker` command line: flags → WorkerConfig.
+#pragma once
+
+#include "worker_server.h"
+
+namespace gene::farm {
+
+struct WorkerCommandLine {
+  WorkerConfig config;
+  bool describe = false;  // --describe: print WorkerInfo as JSON and exit
+};
+
+// Parses argv into `out`. Returns -1 to go on, else the exit status to
+// leave with: 0 after --help, 2 after a usage error (message on stderr).
+int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out);
+
+}  // namespace gene::farm

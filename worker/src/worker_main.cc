@@ -1,0 +1,59 @@
+// `worker`: serves jobs until SIGTERM or SIGINT, then stops cleanly.
+#include <google/protobuf/util/json_util.h>
+#include <signal.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "gene/machine_info.h"
+#include "worker_cli.h"
+#include "worker_server.h"
+
+namespace {
+
+int print_description(const gene::farm::WorkerConfig& config) {
+  auto info = gene::farm::describe_this_machine(config.name.empty() ? gene::farm::this_host_name() : config.name,
+                                                config.labels, config.max_concurrent);
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(info, &json, options).ok()) return 1;
+  std::cout << json;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gene::farm::WorkerCommandLine command_line;
+  if (int status = gene::farm::parse_worker_command_line(argc, argv, command_line); status >= 0) return status;
+  if (command_line.describe) return print_description(command_line.config);
+
+  // The signals are taken by sigwait() below rather than by a handler
+  // (which could do almost nothing safely). Blocked before gRPC starts its
+  // threads, so that every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::string error;
+  auto server = gene::farm::WorkerServer::start(command_line.config, error);
+  if (!server) {
+    std::cerr << "worker: " << error << "\n";
+    return 1;
+  }
+  std::cout << "listening on " << server->address() << "\n";
+  if (!server->metrics_address().empty()) std::cout << "metrics on " << server->metrics_address() << "\n";
+  std::cout.flush();
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << "worker: " << strsignal(signal_number) << ": shutting down\n";
+  server->shutdown();
+  std::cerr << "worker: stopped\n";
+  return 0;
+}

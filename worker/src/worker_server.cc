@@ -1,0 +1,103 @@
+#include "worker_server.h"
+
+#include <arpa/inet.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
+
+#include "farm.grpc.pb.h"
+#include "gene/machine_info.h"
+#include "job_admission.h"
+#include "worker_metrics.h"
+#include "worker_service.h"
+
+namespace gene::farm {
+
+namespace {
+
+// civetweb binds numeric addresses only: a name other than localhost
+// means "every interface", as it would for gRPC.
+std::string metrics_host(const std::string& host) {
+  if (host == "localhost") return "127.0.0.1";
+  std::string bare = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  unsigned char buf[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, bare.c_str(), buf) == 1) return bare;
+  if (inet_pton(AF_INET6, bare.c_str(), buf) == 1) return "[" + bare + "]";
+  return "0.0.0.0";
+}
+
+}  // namespace
+
+bool split_host_port(const std::string& address, std::string& host, int& port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+  host = address.substr(0, colon);
+  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) return false;
+  std::string digits = address.substr(colon + 1);
+  if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  port = std::stoi(digits);
+  return port <= 65535;
+}
+
+WorkerServer::WorkerServer() = default;
+
+WorkerServer::~WorkerServer() { shutdown(std::chrono::milliseconds(0)); }
+
+const v1::WorkerInfo& WorkerServer::info() const { return service_->info(); }
+
+std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, std::string& error) {
+  std::string host;
+  int port = 0;
+  if (!split_host_port(config.listen, host, port)) {
+    error = "--listen wants HOST:PORT, not \"" + config.listen + "\"";
+    return nullptr;
+  }
+  if (config.max_concurrent < 1) {
+    error = "--max-concurrent must be at least 1";
+    return nullptr;
+  }
+  auto credentials = make_server_credentials(config.tls, error);
+  if (!credentials) return nullptr;
+
+  std::unique_ptr<WorkerServer> w(new WorkerServer());
+  v1::WorkerInfo info =
+      describe_this_machine(config.name.empty() ? this_host_name() : config.name, config.labels, config.max_concurrent);
+  if (config.metrics_port >= 0) {
+    w->metrics_ = WorkerMetrics::start(metrics_host(host), config.metrics_port, info.vm(), error);
+    if (!w->metrics_) return nullptr;
+    w->metrics_address_ = metrics_host(host) + ":" + std::to_string(w->metrics_->port());
+  }
+  w->admission_ = std::make_unique<JobAdmission>(config.max_concurrent, w->metrics_.get());
+  w->service_ = std::make_unique<WorkerService>(std::move(info), config.token, *w->admission_, w->metrics_.get());
+
+  // The health service stays open to callers without the token: probes
+  // (Kubernetes, the coordinator) learn only SERVING / NOT_SERVING.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(config.listen, credentials, &bound_port);
+  builder.RegisterService(w->service_.get());
+  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  w->server_ = builder.BuildAndStart();
+  if (!w->server_ || bound_port == 0) {
+    error = "cannot listen on " + config.listen;
+    w->server_.reset();
+    return nullptr;
+  }
+  // "" (the server) is SERVING already; name the Worker service too, for
+  // probes that ask for it.
+  w->server_->GetHealthCheckService()->SetServingStatus(v1::Worker::service_full_name(), true);
+  w->address_ = host + ":" + std::to_string(bound_port);
+  return w;
+}
+
+void WorkerServer::shutdown(std::chrono::milliseconds grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  if (!server_) return;
+  server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING from now on
+  admission_->shut_down();                       // first, so running jobs still reach their callers
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  admission_->wait_until_idle();
+}
+
+}  // namespace gene::farm

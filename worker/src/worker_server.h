@@ -1,0 +1,71 @@
+// A running worker: the gRPC server with the Worker and health services,
+// and the metrics endpoint when asked for. The `worker` binary and the
+// in-process tests both start workers through this.
+#pragma once
+
+#include <grpcpp/server.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "farm.pb.h"
+#include "gene/farm_security.h"
+
+namespace gene::farm {
+
+class JobAdmission;
+class WorkerMetrics;
+class WorkerService;
+
+// Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED):
+// room for a 4 MiB program and its parameters, not for abuse.
+inline constexpr int kMaxReceiveMessageBytes = 8 << 20;
+
+struct WorkerConfig {
+  std::string listen = "127.0.0.1:0";  // HOST:PORT; port 0 = any free port
+  std::string name;                    // "" = this host's name
+  std::map<std::string, std::string> labels;
+  int metrics_port = -1;  // -1 = no metrics; 0 = any free port
+  uint32_t max_concurrent = 1;
+  std::string token;  // "" = no auth
+  TlsFiles tls;       // all empty = plaintext
+};
+
+class WorkerServer {
+ public:
+  // Starts serving, or returns nullptr with `error` set.
+  static std::unique_ptr<WorkerServer> start(const WorkerConfig& config, std::string& error);
+  ~WorkerServer();
+
+  // HOST:PORT with the port actually bound.
+  const std::string& address() const { return address_; }
+  // HOST:PORT of /metrics, or "" without metrics.
+  const std::string& metrics_address() const { return metrics_address_; }
+  // What Describe answers.
+  const v1::WorkerInfo& info() const;
+
+  // Stops cleanly: health turns NOT_SERVING, new jobs are refused, running
+  // jobs are interrupted and report CANCELLED to their callers, calls get
+  // `grace` to end before they are cancelled, and every job thread is
+  // gone when this returns. Idempotent.
+  void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
+
+ private:
+  WorkerServer();
+
+  // Declared in the order they are built; destroyed in reverse.
+  std::unique_ptr<WorkerMetrics> metrics_;
+  std::unique_ptr<JobAdmission> admission_;
+  std::unique_ptr<WorkerService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_, metrics_address_;
+  bool stopped_ = false;
+};
+
+// Splits "HOST:PORT" ("[::1]:7070" for IPv6); false when malformed.
+bool split_host_port(const std::string& address, std::string& host, int& port);
+
+}  // namespace gene::farm
