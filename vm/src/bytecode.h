@@ -40,6 +40,7 @@ struct Proto {
   std::vector<const Node*> quotes;   // QUOTE operands: syntax kept alive by the Program
   std::vector<UpvalueDesc> upvalues;
   std::vector<std::string> slot_names;  // for the disassembler
+  const Node* source = nullptr;         // the fn form (identifies it for inlining guards)
 };
 
 struct Program {
@@ -47,6 +48,7 @@ struct Program {
   std::vector<NodePtr> forms;   // the syntax tree; quoted genes point into it
   std::vector<std::unique_ptr<Proto>> protos;  // protos[0] is the top level
   std::vector<uint32_t> global_names;  // global index → symbol id
+  std::vector<const Node*> inline_sources;  // fn forms inlined behind INLINE_GUARD
   const Proto* main() const { return protos[0].get(); }
   uint64_t constants_folded = 0;
   uint64_t instructions_eliminated = 0;

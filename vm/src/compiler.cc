@@ -71,11 +71,14 @@ class Compiler {
   bool discovered_captures() const { return discovered_; }
 
   void predeclare(const std::vector<std::string>& names) {
-    for (auto& n : names) global_index(symbols_.intern(n));
+    for (auto& n : names) {
+      global_index(symbols_.intern(n));
+      predeclared_.insert(n);
+    }
   }
 
   void compile_main(const std::vector<NodePtr>& forms) {
-    scan_user_globals(forms);
+    scan_bindings(forms);
     auto proto = std::make_unique<Proto>();
     proto->name = "<main>";
     proto->id = 0;
@@ -596,6 +599,7 @@ class Compiler {
 
   void call(const Node* n, bool tail) {
     const auto& items = n->items;
+    if (inline_call(n)) return;
     bool spread = false;
     for (size_t i = 1; i < items.size(); ++i) spread |= items[i]->kind == Kind::Spread;
     expr(items[0].get(), false);
@@ -820,6 +824,7 @@ class Compiler {
       else fail(pn->pos, "a parameter must be a name or _");
     }
     p->arity = uint32_t(param_nodes.size());
+    p->source = n;
     for (auto& l : fs.locals)
       if (l.boxed) emit(Op::BOX_LOCAL, int32_t(l.slot), 0);
     body(n->items, body_from, true);
@@ -1139,23 +1144,170 @@ class Compiler {
     }
   }
 
-  // `(for i in (range ...))` compiles to a counting loop only while `range`
-  // is the builtin; a program that defines its own `range` anywhere opts out.
-  void scan_user_globals(const std::vector<NodePtr>& forms) {
+  // Counts, for every name, the places anywhere in the program that bind or
+  // assign it (var, fn, parameters, for variables, `=`/`+=`/`-=`). A name
+  // bound nowhere but by its one top-level fn is known to be that function
+  // wherever it is not shadowed; `range` bound nowhere is the builtin.
+  void scan_bindings(const std::vector<NodePtr>& forms) {
     std::vector<const Node*> todo;
     for (auto& f : forms) todo.push_back(f.get());
+    auto bind = [&](const Node* name) {
+      if (name->kind == Kind::Symbol) ++binding_count_[name->text];
+    };
     while (!todo.empty()) {
       const Node* x = todo.back();
       todo.pop_back();
-      if (x->kind == Kind::Gene && x->items.size() >= 2 &&
-          (x->items[0]->is_symbol("var") || x->items[0]->is_symbol("fn")) && x->items[1]->is_symbol("range"))
-        range_redefined_ = true;
-      if (x->kind == Kind::Gene && x->items.size() == 3 && x->items[0]->is_symbol("range") &&
-          x->items[1]->kind == Kind::Symbol && is_assignment_operator(x->items[1]->text))
-        range_redefined_ = true;
-      if (x->kind != Kind::Quote)
-        for (auto& c : x->items) todo.push_back(c.get());
+      if (x->kind == Kind::Quote) continue;
+      if (x->kind == Kind::Gene && x->items.size() >= 2) {
+        const auto& it = x->items;
+        if (it[0]->is_symbol("var") || it[0]->is_symbol("for")) bind(it[1].get());
+        if (it[0]->is_symbol("fn")) {
+          size_t params = 1;
+          if (it[1]->kind == Kind::Symbol) bind(it[params++].get());
+          if (params < it.size()) {
+            if (it[params]->kind == Kind::Symbol) bind(it[params].get());
+            else
+              for (auto& p : it[params]->items) bind(p.get());
+          }
+        }
+        if (it.size() == 3 && it[1]->kind == Kind::Symbol && is_assignment_operator(it[1]->text)) bind(it[0].get());
+      }
+      for (auto& c : x->items) todo.push_back(c.get());
     }
+    range_redefined_ = binding_count_.count("range") > 0;
+    for (auto& f : forms) consider_inlining(f.get());
+  }
+
+  // ---- inlining -------------------------------------------------------------------
+  //
+  // A small top-level function whose body calls no other Gene function
+  // (a leaf: so never recursive) is compiled into its call sites behind a
+  // guard: INLINE_GUARD checks at run time that the global still holds a
+  // closure of that very fn form (and that the call would not overflow the
+  // stack); otherwise the ordinary call runs. Programs behave the same with
+  // or without it.
+
+  struct InlineCandidate {
+    const Node* form;
+    std::vector<const Node*> params;
+    size_t body_from;
+    uint32_t index;  // in Program::inline_sources
+  };
+  std::unordered_map<std::string, InlineCandidate> inline_candidates_;
+  std::unordered_map<std::string, int> binding_count_;
+  std::unordered_set<std::string> predeclared_;
+  static constexpr int kInlineMaxNodes = 40;
+
+  void consider_inlining(const Node* f) {
+    if (!opt_.inline_calls || f->kind != Kind::Gene || f->items.size() < 4 || !f->items[0]->is_symbol("fn") ||
+        f->items[1]->kind != Kind::Symbol)
+      return;
+    const std::string& name = f->items[1]->text;
+    if (binding_count_[name] != 1 || predeclared_.count(name) || find_builtin(name) >= 0) return;
+    const Node* params = f->items[2].get();
+    std::vector<const Node*> ps;
+    if (params->kind == Kind::Symbol) ps.push_back(params);
+    else if (params->kind == Kind::Array)
+      for (auto& p : params->items) ps.push_back(p.get());
+    else
+      return;
+    for (const Node* p : ps)
+      if (p->kind != Kind::Symbol) return;
+    size_t body_from = 3;
+    if (f->items.size() - body_from >= 2 && f->items[body_from]->kind == Kind::String) ++body_from;
+    int budget = kInlineMaxNodes;
+    for (size_t i = body_from; i < f->items.size(); ++i)
+      if (!inlinable(f->items[i].get(), budget)) return;
+    auto index = uint32_t(program_.inline_sources.size());
+    program_.inline_sources.push_back(f);
+    inline_candidates_[name] = {f, ps, body_from, index};
+  }
+
+  // Small, no closures, no control transfer out of the body, and every
+  // call is to an operator or to a builtin no one rebinds.
+  bool inlinable(const Node* n, int& budget) {
+    if (--budget < 0) return false;
+    switch (n->kind) {
+      case Kind::Spread: return false;
+      case Kind::Quote: return true;
+      case Kind::Gene: break;
+      default:
+        for (auto& c : n->items)
+          if (!inlinable(c.get(), budget)) return false;
+        return true;
+    }
+    const auto& it = n->items;
+    if (it.size() == 3 && it[1]->kind == Kind::Symbol &&
+        (is_infix_operator(it[1]->text) || is_assignment_operator(it[1]->text)))
+      return inlinable(it[0].get(), budget) && inlinable(it[2].get(), budget);
+    const Node* head = it[0].get();
+    if (head->kind == Kind::QuotedSymbol || head->kind == Kind::Placeholder) {
+    } else if (head->kind != Kind::Symbol) {
+      return false;
+    } else {
+      static const char* const allowed[] = {"if", "do", "var", "not", "assert", "then", "elif", "else"};
+      bool special = false;
+      for (const char* a : allowed) special |= head->text == a;
+      bool callee_ok = special || is_infix_operator(head->text) ||
+                       (find_builtin(head->text) >= 0 && binding_count_.count(head->text) == 0);
+      if (!callee_ok) return false;
+    }
+    for (size_t i = 1; i < it.size(); ++i)
+      if (!inlinable(it[i].get(), budget)) return false;
+    return true;
+  }
+
+  // Compiles `(name args...)` inline when name is a candidate; returns false
+  // to leave it an ordinary call.
+  bool inline_call(const Node* n) {
+    const auto& items = n->items;
+    if (!opt_.inline_calls || items[0]->kind != Kind::Symbol) return false;
+    auto it = inline_candidates_.find(items[0]->text);
+    if (it == inline_candidates_.end() || it->second.params.size() != items.size() - 1) return false;
+    for (size_t i = 1; i < items.size(); ++i)
+      if (items[i]->kind == Kind::Spread) return false;
+    uint32_t name = intern(items[0]->text);
+    for (FunctionState* f = fs_; f; f = f->parent)
+      if (find_local(f, name)) return false;
+    const InlineCandidate& c = it->second;
+    int depth = fs_->stack_depth;
+    size_t guard = emit(Op::INLINE_GUARD, int32_t(global_index(name)), 0);
+    emit_word(c.index);
+    emit_word(0);
+    for (size_t i = 1; i < items.size(); ++i) expr(items[i].get(), false);
+
+    // The body sees only its parameters and the globals: a function state
+    // with no parent, writing into this function's code and frame.
+    FunctionState inl;
+    inl.proto = fs_->proto;
+    inl.next_slot = fs_->next_slot;
+    inl.stack_depth = fs_->stack_depth;
+    inl.last_op = fs_->last_op;
+    inl.last_target = fs_->last_target;
+    FunctionState* caller = fs_;
+    fs_ = &inl;
+    begin_scope();
+    std::vector<uint32_t> slots;
+    for (const Node* p : c.params) slots.push_back(declare_named(p).slot);
+    for (size_t i = slots.size(); i-- > 0;) emit(Op::STORE_LOCAL, int32_t(slots[i]), -1);
+    sequence_of(c.form->items, c.body_from, c.form->items.size(), false);
+    end_scope();
+    fs_ = caller;
+    fs_->stack_depth = inl.stack_depth;
+    fs_->last_op = inl.last_op;
+    fs_->last_target = inl.last_target;
+    size_t done = emit(Op::JUMP, 0, 0);
+
+    size_t slow = label();
+    code()[guard + 2] = uint32_t(int32_t(slow - (guard + 3)));
+    fs_->stack_depth = depth;
+    load_name(items[0]->text);
+    for (size_t i = 1; i < items.size(); ++i) expr(items[i].get(), false);
+    int argc = int(items.size() - 1);
+    emit(Op::CALL, argc, -argc);
+    patch(done);
+    ++program_.calls_inlined;
+    return true;
   }
 };
 

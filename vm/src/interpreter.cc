@@ -571,6 +571,15 @@ hook:
     DISPATCH();
   }
 
+  CASE(INLINE_GUARD) {
+    Value f = globals[ARG()];
+    const Node* source = program.inline_sources[ip[0]];
+    bool same = is_type(f, ObjType::Closure) && as_closure(f)->proto->source == source &&
+                frame_count_ + 1 <= options_.max_depth;
+    if (!same) ip += int32_t(ip[1]);
+    ip += 2;
+    DISPATCH();
+  }
   CASE(CALL_SPREAD) {
     Value args = sp[-1];
     if (!is_type(args, ObjType::Array)) RAISE("type error: spread of a non-array");

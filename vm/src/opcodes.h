@@ -68,6 +68,7 @@
   OP(JUMP_UNLESS_GE, 0, Jump, -2)                                                 \
   OP(JUMP_UNLESS_EQ, 0, Jump, -2)                                                 \
   OP(JUMP_UNLESS_NE, 0, Jump, -2)                                                 \
+  OP(INLINE_GUARD, 2, Global, 0) /* unless global A holds the inlined fn: jump */  \
   OP(CALL, 0, Count, V)          /* callee, A args → result */                    \
   OP(TAIL_CALL, 0, Count, V)                                                      \
   OP(CALL_SPREAD, 0, None, -1)   /* callee, args array → result */                \
@@ -132,7 +133,7 @@ constexpr OpClass op_class(Op op) {
     case Op::JUMP_UNLESS_GE: case Op::JUMP_UNLESS_EQ: case Op::JUMP_UNLESS_NE: case Op::FOR_NEXT:
     case Op::RANGE_INIT: case Op::RANGE_NEXT: case Op::ASSERT: case Op::ERROR:
       return OpClass::Branch;
-    case Op::CALL: case Op::TAIL_CALL: case Op::CALL_SPREAD: case Op::RETURN: case Op::CLOSURE:
+    case Op::CALL: case Op::TAIL_CALL: case Op::INLINE_GUARD: case Op::CALL_SPREAD: case Op::RETURN: case Op::CLOSURE:
       return OpClass::Call;
     case Op::NEW_ARRAY: case Op::ARRAY_PUSH: case Op::ARRAY_SPREAD: case Op::NEW_MAP: case Op::MAP_PUT:
     case Op::NEW_GENE: case Op::GET_INDEX: case Op::GET_KEY: case Op::SET_INDEX: case Op::SET_KEY:
