@@ -99,6 +99,11 @@ class Heap {
   static constexpr uint32_t kSmallString = 23;
   static constexpr uint32_t kSmallClosure = 4;
 
+  // Time spent allocating, estimated by timing every kAllocSampleEvery-th
+  // allocation (a clock read per allocation would cost more than it measures).
+  static constexpr uint32_t kAllocSampleEvery = 64;
+  double allocation_seconds = 0;
+
   // Counters for the statistics.
   uint64_t allocations = 0;
   uint64_t bytes_allocated = 0;
@@ -113,6 +118,9 @@ class Heap {
   static size_t size_of(const Obj* o);
   void free_object(Obj* o);
   void check_limit(size_t incoming);
+
+  friend struct AllocationTimer;
+  uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
 
   struct Pool {
     Obj* free = nullptr;

@@ -909,7 +909,7 @@ void VM::fill_stats(Stats& s) const {
   s.gc_collections = heap.collections;
   s.gc_seconds = gc_seconds_;
   s.gc_pauses = gc_pauses_;
-  s.memory_management_seconds = gc_seconds_;
+  s.memory_management_seconds = gc_seconds_ + heap.allocation_seconds;
   if (program_) {
     s.constants_folded = program_->constants_folded;
     s.instructions_eliminated = program_->instructions_eliminated;
