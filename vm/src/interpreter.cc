@@ -15,6 +15,15 @@
 #define GENE_COMPUTED_GOTO 1
 #endif
 
+// The always-on counters (instructions, frames, tail calls). A build with
+// -DGENE_NO_COUNTERS compiles them out; it exists only to measure what they
+// cost (docs/benchmarks.md), since the farm depends on them.
+#ifdef GENE_NO_COUNTERS
+#define COUNT(x) ((void)0)
+#else
+#define COUNT(x) (x)
+#endif
+
 namespace gene {
 
 void throw_error(std::string message, ErrorKind kind) { throw RuntimeError{kind, std::move(message)}; }
@@ -273,7 +282,7 @@ Value VM::execute(const Program& program) {
 #define DISPATCH()                                 \
   do {                                             \
     w = *ip++;                                     \
-    ++icount;                                      \
+    COUNT(++icount);                               \
     goto* dispatch[w & 0xFF];                      \
   } while (0)
   DISPATCH();
@@ -287,7 +296,7 @@ hook:
 #define DISPATCH() continue
   for (;;) {
     w = *ip++;
-    ++icount;
+    COUNT(++icount);
     if (hooks) {
       SAVE();
       if (options_.profile) profile_instruction(*frame, ip - 1);
@@ -622,11 +631,11 @@ hook:
         base = stack_ + bo;
       }
       if (++frame_count_ >= frames_.size()) frames_.resize(frames_.size() * 2);
-      ++frames_allocated_;
+      COUNT(++frames_allocated_);
       if (frame_count_ > frames_high_water_) {
         frames_high_water_ = frame_count_;
-        ++frames_fresh_;
-        if (frame_count_ > max_depth_seen_) max_depth_seen_ = frame_count_;
+        COUNT(++frames_fresh_);
+        COUNT(max_depth_seen_ = std::max<uint64_t>(max_depth_seen_, frame_count_));
       }
       frame = &frames_[frame_count_];
       frame->proto = p;
@@ -661,9 +670,9 @@ hook:
     if (uint32_t(argc) != p->arity)
       RAISE("wrong number of arguments: " + (p->name.empty() ? std::string("<fn>") : p->name) + " takes " +
             std::to_string(p->arity) + ", got " + std::to_string(argc));
-    ++tail_calls_;
-    ++tail_calls_optimized_;
-    ++frames_allocated_;
+    COUNT(++tail_calls_);
+    COUNT(++tail_calls_optimized_);
+    COUNT(++frames_allocated_);
     // Reuse this frame: slide the callee and its arguments down over it.
     std::memmove(base - 1, sp - argc - 1, size_t(argc + 1) * sizeof(Value));
     if (base + p->slot_count + p->max_stack + 2 > stack_end_) {
