@@ -1,0 +1,55 @@
+// The two commands of the `coordinator` binary, behind its command line.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "gene/farm_security.h"
+
+namespace gene::coordinator {
+
+struct SubmitOptions {
+  std::string manifest;     // path of the suite manifest
+  std::string coordinator;  // HOST:PORT of a coordinator; "" = local mode
+  std::string json_out;     // Google Benchmark JSON; "" = none, "-" = stdout (the table then goes to stderr)
+  std::string pushgateway;  // http://HOST:PORT; "" = none
+  std::optional<uint32_t> repetitions;
+  std::string filter;      // ECMAScript regex on job names
+  std::string token_file;  // "" = GENE_FARM_TOKEN or no token
+  gene::farm::TlsFiles tls;
+  std::string executable = "coordinator";  // for the JSON context
+};
+
+// Runs `coordinator submit`; returns the exit status (0 all targets met,
+// 1 a target missed or a job failed, 2 bad manifest, no matching worker or
+// farm unreachable).
+int run_submit(const SubmitOptions& options);
+
+struct WorkersOptions {
+  std::string coordinator;  // HOST:PORT
+  std::string token_file;
+  gene::farm::TlsFiles tls;
+};
+
+// Runs `coordinator workers`: prints the coordinator's workers (ListWorkers)
+// as a table; 0, or 2 when the coordinator is unreachable.
+int run_workers(const WorkersOptions& options);
+
+struct ServeOptions {
+  std::string listen;     // HOST:PORT; port 0 = any free port
+  std::string workers;    // host:port,... or dns:///name:port
+  int metrics_port = -1;  // -1 = no metrics; 0 = any free port
+  std::string token_file;
+  gene::farm::TlsFiles tls;
+  std::chrono::milliseconds check_interval{1000};
+  std::chrono::milliseconds no_worker_grace{10000};
+  uint32_t max_attempts = 3;
+};
+
+// Runs `coordinator serve` until SIGINT or SIGTERM; returns the exit status
+// (2 when it cannot start).
+int run_serve(const ServeOptions& options);
+
+}  // namespace gene::coordinator

@@ -1,0 +1,37 @@
+// The Coordinator gRPC service (farm.proto): Submit validates a suite
+// against the workers' statistic names, checks that workers match its
+// hardware selectors, runs it on the worker pool and streams progress then
+// the SuiteResult; ListWorkers reports the pool.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "farm.grpc.pb.h"
+#include "gene/coordinator/farm_metrics.h"
+#include "gene/coordinator/worker_pool.h"
+
+namespace gene::coordinator {
+
+// Manifests and programs a submitter may send (gRPC refuses larger messages).
+inline constexpr int kMaxSubmitBytes = 32 << 20;
+
+class CoordinatorService final : public v1::Coordinator::Service {
+ public:
+  // `metrics` may be null (no metrics). `log` gets one line per suite event.
+  CoordinatorService(WorkerPool& pool, std::string token, FarmMetrics* metrics,
+                     std::function<void(const std::string&)> log);
+
+  grpc::Status Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
+                      grpc::ServerWriter<v1::SubmitEvent>* writer) override;
+  grpc::Status ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest* request,
+                           v1::ListWorkersResponse* response) override;
+
+ private:
+  WorkerPool& pool_;
+  std::string token_;
+  FarmMetrics* metrics_;
+  std::function<void(const std::string&)> log_;
+};
+
+}  // namespace gene::coordinator

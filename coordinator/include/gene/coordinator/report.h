@@ -1,0 +1,22 @@
+// What `coordinator submit` prints: the summary table on stdout (each job,
+// its key statistics, each target ✓/✗ with its margin) and the numbers'
+// human formats shared with the progress display.
+#pragma once
+
+#include <string>
+
+#include "gene/coordinator/results.h"
+
+namespace gene::coordinator {
+
+// The summary of a finished suite, ending with a verdict line.
+std::string format_summary(const v1::SuiteResult& result);
+
+// 1.5 → "1.50 s", 0.0021 → "2.10 ms", 3e-7 → "300 ns".
+std::string format_seconds(double seconds);
+// Three significant digits: 12345678 → "1.23e+07", 0.8 → "0.8".
+std::string format_number(double value);
+// 75 → "1:15", 3725 → "1:02:05".
+std::string format_clock(double seconds);
+
+}  // namespace gene::coordinator

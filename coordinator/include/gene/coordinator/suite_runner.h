@@ -1,0 +1,77 @@
+// The pipeline shared by local mode and `coordinator serve`: plan a suite's
+// jobs, hand each to an executor (the in-process job runner, or the pool of
+// remote workers), judge the results and stream progress as SubmitEvents.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "farm.pb.h"
+#include "gene/coordinator/manifest.h"
+#include "gene/coordinator/results.h"
+
+namespace gene::coordinator {
+
+using Selectors = std::map<std::string, std::string>;
+
+// Where jobs run. Implementations: LocalExecutor (in-process) and WorkerPool
+// (remote workers over gRPC).
+class JobExecutor {
+ public:
+  virtual ~JobExecutor() = default;
+
+  struct Outcome {
+    v1::JobResult result;
+    v1::WorkerInfo worker;  // where the last attempt ran (empty for NO_WORKER)
+    uint32_t attempts = 0;  // attempts that reached a worker
+  };
+  // Called when a worker accepts an attempt of the job.
+  using StartedCallback = std::function<void(const std::string& worker, uint32_t attempt)>;
+
+  // Runs the job to its end on a worker whose labels match `selectors`,
+  // retrying attempts lost with their worker; never throws.
+  virtual Outcome run(const v1::JobRequest& request, const Selectors& selectors, const StartedCallback& started,
+                      const std::atomic<bool>& cancel) = 0;
+  // "" when some usable worker matches `selectors`; else why none does
+  // (listing what the workers offer).
+  virtual std::string check_selectors(const Selectors& selectors) = 0;
+  // Statistic names the workers report, for validating targets.
+  virtual std::vector<std::string> statistic_names() = 0;
+  // How many jobs may run at once.
+  virtual size_t parallelism() = 0;
+};
+
+struct PlanOptions {
+  std::optional<uint32_t> repetitions;  // overrides every benchmark's
+  std::string filter;                   // ECMAScript regex, partial match on job names; "" = all
+};
+
+// The indices (into suite.jobs) of the jobs to run, or an error message
+// (bad filter regex, nothing matched).
+struct Plan {
+  std::vector<size_t> jobs;
+  std::string error;
+};
+Plan plan_jobs(const Suite& suite, const PlanOptions& options);
+
+// The request for one job.
+v1::JobRequest job_request(const Suite& suite, const Job& job, const std::string& job_id, const PlanOptions& options);
+
+// "" when every planned job's selectors match some worker, else the first
+// problem (for NO_WORKER before anything runs).
+std::string check_plan_selectors(const Suite& suite, const Plan& plan, JobExecutor& executor);
+
+using SubmitEventSink = std::function<void(const v1::SubmitEvent&)>;
+
+// Runs the planned jobs and returns the judged result. Events go to `sink`
+// (one at a time, from any thread): accepted, job_started/job_finished, and
+// finally the result. `on_job_done` (optional) sees each judged job as it ends.
+v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOptions& options, JobExecutor& executor,
+                          const SubmitEventSink& sink, const std::atomic<bool>& cancel,
+                          const std::function<void(const v1::JobOutcome&)>& on_job_done = {});
+
+}  // namespace gene::coordinator

@@ -1,0 +1,113 @@
+// The coordinator's view of its remote workers: health-checked
+// (grpc.health.v1) and described (Describe) continuously, and handed out one
+// job at a time (up to each worker's max_concurrent) to jobs whose hardware
+// selectors they match. A worker that dies, hangs or becomes unreachable
+// mid-job is marked down and the job reruns from the start on another
+// (at most max_attempts attempts; the lost attempt's repetitions are
+// discarded). A worker answering RESOURCE_EXHAUSTED is busy, not dead: the
+// job waits and tries again.
+#pragma once
+
+#include <grpcpp/security/credentials.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "farm.grpc.pb.h"
+#include "gene/coordinator/suite_runner.h"
+
+namespace gene::coordinator {
+
+struct WorkerPoolOptions {
+  // `host:port,host:port,...` or `dns:///name:port` (every address the name
+  // resolves to is a worker; re-resolved while running).
+  std::string workers;
+  std::shared_ptr<grpc::ChannelCredentials> credentials;  // nullptr: plaintext
+  std::string token;                                      // "" = no auth
+  std::chrono::milliseconds check_interval{1000};         // health checks, per worker
+  std::chrono::milliseconds rpc_deadline{2000};           // health and Describe calls
+  int failures_before_down = 2;                           // consecutive failed checks
+  std::chrono::milliseconds no_worker_grace{10000};       // a job waits this long for a matching worker to come back
+  std::chrono::milliseconds busy_backoff{300};            // after RESOURCE_EXHAUSTED
+  std::chrono::milliseconds dns_interval{5000};
+  uint32_t max_attempts = 3;
+  double job_deadline_slack_seconds = 30;       // beyond the job's own timeout, before the worker counts as hung
+  std::function<void(const std::string&)> log;  // one line per event worth telling an operator
+};
+
+// The targets of a --workers value, or an error.
+struct WorkerTargets {
+  std::vector<std::string> addresses;  // host:port
+  std::string dns_name;                // set for dns:///name:port
+  int dns_port = 0;
+  std::string error;
+};
+WorkerTargets parse_worker_targets(const std::string& workers);
+
+class WorkerPool final : public JobExecutor {
+ public:
+  // nullptr with `error` set when --workers is malformed.
+  static std::unique_ptr<WorkerPool> create(WorkerPoolOptions options, std::string& error);
+  ~WorkerPool() override;
+
+  // Waits until every known worker has been checked once (or `timeout`).
+  void wait_for_first_round(std::chrono::milliseconds timeout);
+
+  std::vector<v1::WorkerStatus> statuses();
+  struct Counts {
+    size_t ready = 0, busy = 0, down = 0;
+  };
+  Counts counts();
+
+  Outcome run(const v1::JobRequest& request, const Selectors& selectors, const StartedCallback& started,
+              const std::atomic<bool>& cancel) override;
+  std::string check_selectors(const Selectors& selectors) override;
+  std::vector<std::string> statistic_names() override;
+  size_t parallelism() override;
+
+ private:
+  struct Worker;
+  struct Waiter;
+  struct Call;
+  enum class AttemptEnd { Done, Busy, Rejected, Unauthenticated, Cancelled, Lost };
+  struct Attempt {
+    AttemptEnd end = AttemptEnd::Lost;
+    bool accepted = false;
+    v1::JobResult result;
+    std::string error;
+  };
+
+  explicit WorkerPool(WorkerPoolOptions options);
+  Worker& add_worker_locked(const std::string& address);
+  void monitor(Worker& w);
+  void resolve_dns();
+  void dns_loop();
+  Worker* acquire(const Selectors& selectors, const std::atomic<bool>& cancel, std::string& why_none);
+  void release(Worker& w);
+  void assign_locked();
+  bool usable_locked(const Worker& w) const;
+  v1::WorkerState state_locked(const Worker& w) const;
+  void mark_down_locked(Worker& w, const std::string& error);
+  std::string describe_workers_locked() const;
+  Attempt attempt(Worker& w, const v1::JobRequest& request, uint32_t number, const StartedCallback& started,
+                  const std::atomic<bool>& cancel);
+  void log(const std::string& line) const;
+
+  WorkerPoolOptions options_;
+  WorkerTargets targets_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // worker state changed / a waiter may proceed
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::list<Waiter*> waiters_;
+  bool stopping_ = false;
+  std::thread dns_thread_;
+};
+
+}  // namespace gene::coordinator

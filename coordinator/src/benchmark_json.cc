@@ -1,0 +1,203 @@
+#include "gene/coordinator/benchmark_json.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "json_writer.h"
+
+#ifndef GENE_VERSION
+#define GENE_VERSION "0.0.0"
+#endif
+#ifndef GENE_BUILD_TYPE
+#define GENE_BUILD_TYPE "release"
+#endif
+
+namespace gene::coordinator {
+
+namespace {
+
+enum class Aggregate { Mean, Median, Stddev, Cv };
+
+std::optional<double> pick(const std::optional<Summary>& s, Aggregate a) {
+  if (!s) return std::nullopt;
+  switch (a) {
+    case Aggregate::Mean: return s->mean;
+    case Aggregate::Median: return s->median;
+    case Aggregate::Stddev: return s->stddev;
+    case Aggregate::Cv: return s->cv;
+  }
+  return std::nullopt;
+}
+
+std::optional<Summary> scaled(std::vector<double> v, double factor) {
+  for (double& x : v) x *= factor;
+  return summarize(std::move(v));
+}
+
+void write_context(JsonWriter& j, const v1::SuiteResult& result, const std::string& executable,
+                   const HostContext& host) {
+  std::string build_type = GENE_BUILD_TYPE;
+  for (char& c : build_type) c = char(std::tolower(static_cast<unsigned char>(c)));
+  j.key("context").begin_object();
+  j.member("date", host.date)
+      .member("host_name", host.host_name)
+      .member("executable", executable)
+      .member_integer("num_cpus", host.num_cpus)
+      .member_number("mhz_per_cpu", host.mhz_per_cpu)
+      .member_bool("cpu_scaling_enabled", host.cpu_scaling_enabled);
+  j.key("caches").begin_array();
+  for (const auto& c : host.caches)
+    j.begin_object()
+        .member("type", c.type)
+        .member_integer("level", c.level)
+        .member_integer("size", c.size)
+        .member_integer("num_sharing", c.num_sharing)
+        .end_object();
+  j.end_array();
+  j.key("load_avg").begin_array();
+  for (double l : host.load_avg) j.number(l);
+  j.end_array();
+  j.member("library_version", GENE_VERSION)
+      .member("library_build_type", build_type)
+      .member_integer("json_schema_version", 1);
+
+  j.member("suite", result.suite())
+      .member_bool("all_targets_met", result.all_targets_met())
+      .member_number("suite_seconds", result.suite_seconds());
+  std::set<std::string> classes;
+  for (const auto& job : result.jobs())
+    if (!job.hardware().empty()) classes.insert(job.hardware());
+  std::string hardware;
+  for (const auto& c : classes) hardware += (hardware.empty() ? "" : ",") + c;
+  j.member("hardware", hardware);
+  // Sorted by name so that two runs of a suite list workers alike.
+  std::vector<std::string> names;
+  for (const auto& [name, info] : result.workers()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  j.key("workers").begin_array();
+  for (const auto& name : names) {
+    const v1::WorkerInfo& w = result.workers().at(name);
+    j.begin_object()
+        .member("name", name)
+        .member("hardware", hardware_class(w))
+        .member("arch", w.arch())
+        .member("cpu_model", w.cpu_model())
+        .member_integer("cores", w.cores())
+        .member_integer("memory_bytes", int64_t(w.memory_bytes()))
+        .member("kernel", w.kernel())
+        .member("vm_version", w.vm().version())
+        .member("vm_commit", w.vm().commit())
+        .member("vm_compiler", w.vm().compiler())
+        .member("vm_flags", w.vm().flags());
+    std::map<std::string, std::string> labels(w.labels().begin(), w.labels().end());
+    j.key("labels").begin_object();
+    for (const auto& [k, v] : labels) j.member(k, v);
+    j.end_object();
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+}
+
+// Header fields of an entry, in Google Benchmark's order.
+void begin_entry(JsonWriter& j, const std::string& name, const std::string& run_name, const char* run_type, int family,
+                 int instance, int64_t repetitions) {
+  j.begin_object()
+      .member("name", name)
+      .member_integer("family_index", family)
+      .member_integer("per_family_instance_index", instance)
+      .member("run_name", run_name)
+      .member("run_type", run_type)
+      .member_integer("repetitions", repetitions);
+}
+
+}  // namespace
+
+std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const HostContext& host) {
+  JsonWriter j;
+  j.begin_object();
+  write_context(j, result, executable, host);
+  j.key("benchmarks").begin_array();
+
+  std::map<std::string, int> family_of;      // benchmark name → family index
+  std::map<std::string, int> next_instance;  // benchmark name → next instance index
+  for (const auto& job : result.jobs()) {
+    const std::string& bench = job.benchmark();
+    int family = family_of.emplace(bench, int(family_of.size())).first->second;
+    int instance = next_instance[bench]++;
+    const v1::JobResult& r = job.result();
+    const int64_t n = r.repetitions_size();
+    const std::string& name = job.job_name();
+
+    // Statistic names in first-seen order.
+    std::vector<std::string> stats;
+    for (const auto& rep : r.repetitions()) {
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : rep.statistics()) keys.push_back(k);
+      std::sort(keys.begin(), keys.end());  // proto maps have no order; keep files stable
+      for (const auto& k : keys)
+        if (std::find(stats.begin(), stats.end(), k) == stats.end()) stats.push_back(k);
+    }
+
+    const bool ok = r.status() == v1::JOB_STATUS_OK;
+    std::string error = status_label(r.status()) + (r.error_message().empty() ? "" : ": " + r.error_message());
+    for (int64_t i = 0; i < n; ++i) {
+      const v1::Repetition& rep = r.repetitions(int(i));
+      begin_entry(j, name, name, "iteration", family, instance, n);
+      j.member_integer("repetition_index", i)
+          .member_integer("threads", 1)
+          .member_integer("iterations", 1)
+          .member_number("real_time", rep.wall_seconds() * 1e3)
+          .member_number("cpu_time", rep.cpu_seconds() * 1e3)
+          .member("time_unit", "ms");
+      if (!ok) j.member_bool("error_occurred", true).member("error_message", error);
+      for (const auto& s : stats) {
+        auto it = rep.statistics().find(s);
+        j.member_number(s, it == rep.statistics().end() ? std::nullopt : std::optional<double>(it->second));
+      }
+      j.member("label", r.value()).end_object();
+    }
+    if (!ok && n == 0) {
+      // Nothing measured: one entry carrying the error, as Google Benchmark
+      // writes a benchmark that skipped with an error.
+      begin_entry(j, name, name, "iteration", family, instance, 1);
+      j.member_integer("repetition_index", 0)
+          .member_integer("threads", 1)
+          .member_integer("iterations", 0)
+          .member_number("real_time", 0.0)
+          .member_number("cpu_time", 0.0)
+          .member("time_unit", "ms")
+          .member_bool("error_occurred", true)
+          .member("error_message", error)
+          .member("label", r.value())
+          .end_object();
+    }
+    if (!ok || n == 0) continue;
+
+    auto wall = scaled(wall_seconds(r), 1e3), cpu = scaled(cpu_seconds(r), 1e3);
+    std::map<std::string, std::optional<Summary>> stat_summary;
+    for (const auto& s : stats) stat_summary[s] = summarize(statistic_values(r, s));
+    const std::pair<Aggregate, const char*> kAggregates[] = {
+        {Aggregate::Mean, "mean"}, {Aggregate::Median, "median"}, {Aggregate::Stddev, "stddev"}, {Aggregate::Cv, "cv"}};
+    for (const auto& [agg, agg_name] : kAggregates) {
+      begin_entry(j, name + "_" + agg_name, name, "aggregate", family, instance, n);
+      j.member_integer("threads", 1)
+          .member("aggregate_name", agg_name)
+          .member("aggregate_unit", agg == Aggregate::Cv ? "percentage" : "time")
+          .member_integer("iterations", n)
+          .member_number("real_time", pick(wall, agg))
+          .member_number("cpu_time", pick(cpu, agg))
+          .member("time_unit", "ms");
+      for (const auto& s : stats) j.member_number(s, pick(stat_summary[s], agg));
+      j.member("label", r.value()).end_object();
+    }
+  }
+  j.end_array();
+  j.end_object();
+  return j.str();
+}
+
+}  // namespace gene::coordinator

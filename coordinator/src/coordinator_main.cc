@@ -1,0 +1,112 @@
+// coordinator submit suite.yaml [...] | coordinator serve --listen ADDR --workers ... [...]
+// | coordinator workers --coordinator ADDR
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <regex>
+
+#include "gene/coordinator/commands.h"
+#include "gene/coordinator/manifest.h"
+
+#ifndef GENE_VERSION
+#define GENE_VERSION "0.0.0"
+#endif
+#ifndef GENE_COMMIT
+#define GENE_COMMIT "unknown"
+#endif
+
+namespace {
+
+// A CLI11 validator for durations (`500ms`, `30s`, `1m30s`).
+struct DurationValidator : CLI::Validator {
+  DurationValidator() {
+    name_ = "DURATION";
+    func_ = [](const std::string& s) {
+      return gene::coordinator::parse_duration(s) ? std::string() : "not a duration (e.g. 500ms, 30s, 1m30s): " + s;
+    };
+  }
+};
+
+std::chrono::milliseconds to_ms(const std::string& duration) {
+  return std::chrono::milliseconds(int64_t(*gene::coordinator::parse_duration(duration) * 1000));
+}
+
+void add_security_flags(CLI::App& app, std::string& token_file, gene::farm::TlsFiles& tls) {
+  app.add_option("--token-file", token_file, "File holding the farm's token (else GENE_FARM_TOKEN; none: no auth)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-cert", tls.cert, "PEM certificate to present (TLS)")->check(CLI::ExistingFile);
+  app.add_option("--tls-key", tls.key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
+  app.add_option("--tls-ca", tls.ca, "PEM CA to verify the peer with (a server then requires client certificates)")
+      ->check(CLI::ExistingFile);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Gene benchmark farm coordinator: runs suite manifests on workers, judges targets, exports results"};
+  app.set_version_flag("--version", std::string("coordinator ") + GENE_VERSION + " (" + GENE_COMMIT + ")");
+  app.require_subcommand(1);
+  app.footer(
+      "Exit status of submit: 0 all targets met, 1 a target missed or a job failed,\n"
+      "2 bad manifest or usage, no matching worker, or farm unreachable.");
+
+  gene::coordinator::SubmitOptions submit;
+  submit.executable = argc > 0 ? argv[0] : "coordinator";
+  CLI::App* submit_cmd = app.add_subcommand(
+      "submit", "Run a suite: on a coordinator with --coordinator, else locally in this process (local mode)");
+  submit_cmd->add_option("suite", submit.manifest, "Suite manifest (YAML)")->required();
+  submit_cmd->add_option("--coordinator", submit.coordinator,
+                         "HOST:PORT of a coordinator (without it: local mode, no servers)");
+  submit_cmd->add_option("--json", submit.json_out, "Write Google Benchmark JSON to this file ('-' = stdout)");
+  submit_cmd->add_option("--pushgateway", submit.pushgateway,
+                         "Push the gene_bench_* series to this Prometheus Pushgateway (http://HOST:PORT)");
+  uint32_t repetitions = 0;
+  submit_cmd->add_option("--repetitions", repetitions, "Override every benchmark's repetitions")
+      ->check(CLI::Range(1, 10000));
+  submit_cmd->add_option("--filter", submit.filter,
+                         "Run only jobs whose name (e.g. fib/n:30) matches this regular expression");
+  add_security_flags(*submit_cmd, submit.token_file, submit.tls);
+
+  gene::coordinator::ServeOptions serve;
+  std::string check_interval = "1s", no_worker_grace = "10s";
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the Coordinator gRPC service in front of workers");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to serve on (port 0: any free port)")->required();
+  serve_cmd->add_option("--workers", serve.workers, "Workers: HOST:PORT[,HOST:PORT...] or dns:///NAME:PORT")
+      ->required();
+  serve_cmd
+      ->add_option("--metrics-port", serve.metrics_port, "Serve Prometheus /metrics on this port (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  serve_cmd->add_option("--check-interval", check_interval, "Time between health checks of each worker")
+      ->check(DurationValidator())
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--no-worker-grace", no_worker_grace,
+                   "How long a job waits for a matching worker to come back before it fails with no_worker")
+      ->check(DurationValidator())
+      ->capture_default_str();
+  serve_cmd->add_option("--max-attempts", serve.max_attempts, "Attempts per job when workers are lost")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  add_security_flags(*serve_cmd, serve.token_file, serve.tls);
+
+  gene::coordinator::WorkersOptions workers;
+  CLI::App* workers_cmd = app.add_subcommand("workers", "List a coordinator's workers and their state");
+  workers_cmd->add_option("--coordinator", workers.coordinator, "HOST:PORT of the coordinator")->required();
+  add_security_flags(*workers_cmd, workers.token_file, workers.tls);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (*submit_cmd) {
+    if (repetitions) submit.repetitions = repetitions;
+    return gene::coordinator::run_submit(submit);
+  }
+  if (*workers_cmd) return gene::coordinator::run_workers(workers);
+  serve.check_interval = to_ms(check_interval);
+  serve.no_worker_grace = to_ms(no_worker_grace);
+  return gene::coordinator::run_serve(serve);
+}

@@ -1,0 +1,199 @@
+#include "gene/coordinator/farm_metrics.h"
+
+#include <prometheus/client_metric.h>
+#include <prometheus/gateway.h>
+#include <prometheus/metric_family.h>
+
+#include <cmath>
+#include <regex>
+
+#ifndef GENE_VERSION
+#define GENE_VERSION "0.0.0"
+#endif
+#ifndef GENE_COMMIT
+#define GENE_COMMIT "unknown"
+#endif
+
+namespace gene::coordinator {
+
+namespace {
+
+// Gene string literal → its text; other literals as they are.
+std::string unquote(const std::string& literal) {
+  if (literal.size() < 2 || literal.front() != '"' || literal.back() != '"') return literal;
+  std::string out;
+  for (size_t i = 1; i + 1 < literal.size(); ++i) {
+    char c = literal[i];
+    if (c == '\\' && i + 2 < literal.size()) {
+      char e = literal[++i];
+      out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == '0' ? '\0' : e;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+const std::vector<double> kDurationBuckets = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
+
+}  // namespace
+
+BenchSeries bench_series(const std::string& statistic) {
+  if (statistic == "bytes_allocated") return {"gene_bench_allocated_bytes", {}};
+  const std::string pause = "gc_pause_seconds_";
+  if (statistic.rfind(pause, 0) == 0) {
+    std::string q = statistic.substr(pause.size());
+    if (q == "p50") return {"gene_bench_gc_pause_seconds", {{"quantile", "0.5"}}};
+    if (q == "p99") return {"gene_bench_gc_pause_seconds", {{"quantile", "0.99"}}};
+    if (q == "max") return {"gene_bench_gc_pause_seconds", {{"quantile", "1"}}};
+  }
+  return {"gene_bench_" + statistic, {}};
+}
+
+std::string params_label(const v1::JobOutcome& job) {
+  std::string s;
+  for (const auto& p : job.params()) s += (s.empty() ? "" : ",") + p.name() + "=" + unquote(p.value());
+  return s;
+}
+
+FarmMetrics::FarmMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  jobs_total_ = &prometheus::BuildCounter()
+                     .Name("gene_farm_jobs_total")
+                     .Help("Jobs finished, by final status (JobStatus, lower case)")
+                     .Register(*registry_);
+  for (int s = v1::JOB_STATUS_OK; s <= v1::JOB_STATUS_CANCELLED; ++s)
+    jobs_total_->Add({{"status", status_label(v1::JobStatus(s))}});
+  job_duration_ = &prometheus::BuildHistogram()
+                       .Name("gene_farm_job_duration_seconds")
+                       .Help("Wall time of each finished job on its worker (warm-ups and repetitions)")
+                       .Register(*registry_);
+  last_run_ = &prometheus::BuildGauge()
+                   .Name("gene_bench_last_run_timestamp_seconds")
+                   .Help("When the suite last finished (Unix time)")
+                   .Register(*registry_);
+  prometheus::BuildGauge()
+      .Name("gene_build_info")
+      .Help("Build of the coordinator; always 1")
+      .Register(*registry_)
+      .Add({{"version", GENE_VERSION}, {"commit", GENE_COMMIT}})
+      .Set(1);
+}
+
+prometheus::Family<prometheus::Gauge>& FarmMetrics::gauge_family(const std::string& name, const std::string& help) {
+  auto it = gauges_.find(name);
+  if (it != gauges_.end()) return *it->second;
+  auto& f = prometheus::BuildGauge().Name(name).Help(help).Register(*registry_);
+  gauges_[name] = &f;
+  return f;
+}
+
+void FarmMetrics::job_finished(const std::string& suite, const v1::JobOutcome& job) {
+  std::lock_guard lock(mu_);
+  jobs_total_->Add({{"status", status_label(job.result().status())}}).Increment();
+  if (job.result().job_seconds() > 0)
+    job_duration_->Add({{"suite", suite}}, prometheus::Histogram::BucketBoundaries(kDurationBuckets))
+        .Observe(job.result().job_seconds());
+}
+
+void FarmMetrics::suite_finished(const v1::SuiteResult& result, double unix_seconds) {
+  std::lock_guard lock(mu_);
+  for (const auto& job : result.jobs()) {
+    if (job.result().status() != v1::JOB_STATUS_OK) continue;  // no medians to show
+    const prometheus::Labels base = {{"suite", result.suite()},
+                                     {"benchmark", job.benchmark()},
+                                     {"params", params_label(job)},
+                                     {"hardware", job.hardware()}};
+    for (const auto& [stat, median] : job.median_statistics()) {
+      if (!std::isfinite(median)) continue;
+      BenchSeries series = bench_series(stat);
+      prometheus::Labels labels = base;
+      labels.insert(series.labels.begin(), series.labels.end());
+      gauge_family(series.name, "Median over the last run's repetitions of the VM statistic " + stat)
+          .Add(labels)
+          .Set(median);
+    }
+    if (auto wall = summarize(wall_seconds(job.result())))
+      gauge_family("gene_bench_wall_seconds", "Median wall time of one repetition").Add(base).Set(wall->median);
+    if (auto cpu = summarize(cpu_seconds(job.result())))
+      gauge_family("gene_bench_cpu_seconds", "Median CPU time of one repetition").Add(base).Set(cpu->median);
+
+    // Instruction mix: from profiled runs only; the median count per opcode.
+    std::map<std::string, std::vector<double>> by_opcode;
+    for (const auto& rep : job.result().repetitions())
+      for (const auto& op : rep.instruction_mix()) by_opcode[op.opcode()].push_back(double(op.count()));
+    for (const auto& [opcode, counts] : by_opcode) {
+      prometheus::Labels labels = base;
+      labels["opcode"] = opcode;
+      gauge_family("gene_bench_instructions_by_opcode", "Instructions executed per opcode (median, profiled runs)")
+          .Add(labels)
+          .Set(summarize(counts)->median);
+    }
+
+    for (const auto& t : job.targets()) {
+      prometheus::Labels labels = base;
+      labels["statistic"] = t.statistic();
+      prometheus::Labels with_op = labels;
+      with_op["op"] = t.op();
+      gauge_family("gene_bench_target_threshold", "The target's threshold for the statistic (op: the comparison)")
+          .Add(with_op)
+          .Set(t.threshold());
+      if (t.outcome() == v1::TARGET_OUTCOME_NOT_APPLICABLE) continue;
+      gauge_family("gene_bench_target_met", "1 when the statistic's median met its target in the last run, else 0")
+          .Add(labels)
+          .Set(t.outcome() == v1::TARGET_OUTCOME_MET ? 1 : 0);
+    }
+  }
+  last_run_->Add({{"suite", result.suite()}}).Set(unix_seconds);
+}
+
+namespace {
+
+class WorkersCollectable final : public prometheus::Collectable {
+ public:
+  explicit WorkersCollectable(std::function<WorkerCounts()> counts) : counts_(std::move(counts)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    WorkerCounts c = counts_();
+    prometheus::MetricFamily f;
+    f.name = "gene_farm_workers";
+    f.help = "Workers known to the coordinator, by state";
+    f.type = prometheus::MetricType::Gauge;
+    for (auto [state, n] : {std::pair{"ready", c.ready}, {"busy", c.busy}, {"down", c.down}}) {
+      prometheus::ClientMetric m;
+      m.label.push_back({"state", state});
+      m.gauge.value = double(n);
+      f.metric.push_back(std::move(m));
+    }
+    return {f};
+  }
+
+ private:
+  std::function<WorkerCounts()> counts_;
+};
+
+}  // namespace
+
+std::shared_ptr<prometheus::Collectable> make_workers_collectable(std::function<WorkerCounts()> counts) {
+  return std::make_shared<WorkersCollectable>(std::move(counts));
+}
+
+std::string push_to_gateway(const std::string& url, const std::string& suite,
+                            const std::shared_ptr<prometheus::Registry>& registry) {
+  static const std::regex kUrl("(https?)://([^/:]+|\\[[0-9a-fA-F:.]+\\])(:([0-9]{1,5}))?/?");
+  std::smatch m;
+  if (!std::regex_match(url, m, kUrl)) return "--pushgateway wants http://HOST[:PORT], not \"" + url + "\"";
+  std::string port = m[4].matched ? m[4].str() : (m[1].str() == "https" ? "443" : "80");
+  try {
+    prometheus::Gateway gateway(m[1].str() + "://" + m[2].str(), port, "gene_bench", {{"suite", suite}});
+    gateway.RegisterCollectable(registry);
+    int code = gateway.Push();
+    if (code < 200 || code >= 300)
+      return "the Pushgateway at " + url + " answered " +
+             (code < 0 ? "nothing (unreachable?)" : "HTTP " + std::to_string(code));
+  } catch (const std::exception& e) {
+    return "cannot push to " + url + ": " + e.what();
+  }
+  return "";
+}
+
+}  // namespace gene::coordinator

@@ -1,0 +1,113 @@
+#include "gene/coordinator/host_context.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace gene::coordinator {
+
+namespace {
+
+std::string read_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (in) std::getline(in, line);
+  return line;
+}
+
+// "32K" → 32768; "8192K", "1M" likewise; plain numbers are bytes.
+int64_t parse_cache_size(const std::string& text) {
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str()) return 0;
+  switch (*end) {
+    case 'K': return v * 1024;
+    case 'M': return v * 1024 * 1024;
+    case 'G': return v * 1024LL * 1024 * 1024;
+    default: return v;
+  }
+}
+
+// Number of CPUs in a list like "0-1,4,6-7".
+int count_cpu_list(const std::string& list) {
+  int count = 0;
+  std::stringstream ss(list);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    if (part.empty()) continue;
+    size_t dash = part.find('-');
+    if (dash == std::string::npos) {
+      ++count;
+    } else {
+      int lo = std::atoi(part.substr(0, dash).c_str()), hi = std::atoi(part.substr(dash + 1).c_str());
+      if (hi >= lo) count += hi - lo + 1;
+    }
+  }
+  return count;
+}
+
+std::string iso_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &local);
+  std::string s = buf;  // ...+0200 → ...+02:00
+  if (s.size() > 2) s.insert(s.size() - 2, ":");
+  return s;
+}
+
+double cpu_mhz() {
+  std::string khz = read_line("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
+  if (!khz.empty()) return std::round(std::atof(khz.c_str()) / 1000.0);
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu MHz", 0) == 0) {
+      size_t colon = line.find(':');
+      if (colon != std::string::npos) return std::round(std::atof(line.c_str() + colon + 1));
+    }
+  }
+  return 0;
+}
+
+bool scaling_enabled(int num_cpus) {
+  for (int cpu = 0; cpu < num_cpus; ++cpu) {
+    std::string g = read_line("/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cpufreq/scaling_governor");
+    if (!g.empty() && g != "performance") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+HostContext collect_host_context() {
+  HostContext h;
+  h.date = iso_date();
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) == 0) h.host_name = name;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  h.num_cpus = n > 0 ? int(n) : 1;
+  h.mhz_per_cpu = cpu_mhz();
+  h.cpu_scaling_enabled = scaling_enabled(h.num_cpus);
+  for (int i = 0;; ++i) {
+    std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    std::string type = read_line(dir + "type");
+    if (type.empty()) break;
+    CacheInfo c;
+    c.type = type;
+    c.level = std::atoi(read_line(dir + "level").c_str());
+    c.size = parse_cache_size(read_line(dir + "size"));
+    c.num_sharing = count_cpu_list(read_line(dir + "shared_cpu_list"));
+    h.caches.push_back(c);
+  }
+  double load[3];
+  if (getloadavg(load, 3) == 3) h.load_avg.assign(load, load + 3);
+  return h;
+}
+
+}  // namespace gene::coordinator

@@ -1,0 +1,860 @@
+// Reading a suite manifest. yaml-cpp gives a node tree with marks; this
+// walks it once, checking every key, type and value against DESIGN.md and
+// collecting every problem with its place instead of stopping at the first.
+#include "gene/coordinator/manifest.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+namespace gene::coordinator {
+
+namespace fs = std::filesystem;
+
+std::string Diagnostic::str() const {
+  std::string s = file;
+  if (line > 0) {
+    s += ":" + std::to_string(line);
+    if (column > 0) s += ":" + std::to_string(column);
+  }
+  return s + ": " + message;
+}
+
+std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics) {
+  std::string s;
+  for (const auto& d : diagnostics) s += d.str() + "\n";
+  return s;
+}
+
+bool Target::holds(double v) const {
+  if (op == ">") return v > threshold;
+  if (op == ">=") return v >= threshold;
+  if (op == "<") return v < threshold;
+  if (op == "<=") return v <= threshold;
+  if (op == "==") return v == threshold;
+  if (op == "!=") return v != threshold;
+  return false;
+}
+
+namespace {
+
+// Limits shared with the worker's request validation (worker/job_runner.h).
+constexpr uint32_t kMaxRepetitions = 10000;
+constexpr uint32_t kMaxWarmup = 10000;
+constexpr double kMaxTimeoutSeconds = 86400;
+constexpr uint64_t kMaxHeapBytes = uint64_t(1) << 40;
+constexpr uint32_t kMaxDepth = 10'000'000;
+constexpr size_t kMaxProgramBytes = 4u << 20;
+constexpr size_t kMaxJobs = 10000;
+// Gene ints are signed 48-bit.
+constexpr long long kGeneIntMax = (1LL << 47) - 1;
+constexpr long long kGeneIntMin = -(1LL << 47);
+
+const std::vector<std::string> kTopKeys = {"suite", "description", "defaults", "hardware", "targets", "benchmarks"};
+const std::vector<std::string> kSettingKeys = {"repetitions", "warmup",    "timeout", "optimize",
+                                               "max_heap",    "max_depth", "profile"};
+const std::vector<std::string> kBenchmarkOnlyKeys = {"name", "file", "params", "expect", "targets", "hardware"};
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// " (did you mean 'x'?)" when one candidate is close to `word`.
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
+  return s;
+}
+
+std::string quote_gene_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// A double as a Gene float literal: shortest round-trip digits, always with
+// a fraction or an exponent, exponent without '+'.
+std::string gene_float_literal(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, ec == std::errc() ? end : buf);
+  if (auto plus = s.find("e+"); plus != std::string::npos) s.erase(plus + 1, 1);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+enum class ScalarKind { Null, Bool, Int, Float, String };
+
+// A YAML scalar with the type YAML 1.2's core schema gives it: plain
+// scalars are resolved (`30` is an int, `true` a bool, `~` null), quoted
+// ones are strings, and explicit `!!str`/`!!int`/… tags are honoured.
+struct TypedScalar {
+  ScalarKind kind = ScalarKind::String;
+  std::string text;
+  bool boolean = false;
+  long long integer = 0;
+  double number = 0;
+  std::string error;  // a tag or value that cannot be resolved
+};
+
+const std::regex kIntDecimal("[-+]?[0-9]+");
+const std::regex kIntOctal("0o[0-7]+");
+const std::regex kIntHex("0x[0-9a-fA-F]+");
+const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+const std::regex kInf("[-+]?\\.(inf|Inf|INF)");
+const std::regex kNan("\\.(nan|NaN|NAN)");
+
+bool parse_int(const std::string& t, long long& out) {
+  try {
+    size_t used = 0;
+    if (std::regex_match(t, kIntDecimal))
+      out = std::stoll(t, &used, 10);
+    else if (std::regex_match(t, kIntOctal))
+      out = std::stoll(t.substr(2), &used, 8), used += 2;
+    else if (std::regex_match(t, kIntHex))
+      out = std::stoll(t.substr(2), &used, 16), used += 2;
+    else
+      return false;
+    return used == t.size();
+  } catch (...) {
+    return false;
+  }
+}
+
+bool parse_float(const std::string& t, double& out) {
+  if (std::regex_match(t, kInf)) {
+    out = t[0] == '-' ? -INFINITY : INFINITY;
+    return true;
+  }
+  if (std::regex_match(t, kNan)) {
+    out = NAN;
+    return true;
+  }
+  if (!std::regex_match(t, kFloat)) return false;
+  out = std::strtod(t.c_str(), nullptr);
+  return true;
+}
+
+TypedScalar classify(const YAML::Node& node) {
+  TypedScalar s;
+  if (node.IsNull()) {
+    s.kind = ScalarKind::Null;
+    return s;
+  }
+  s.text = node.Scalar();
+  const std::string& tag = node.Tag();
+  const std::string core = "tag:yaml.org,2002:";
+  auto as = [&](ScalarKind kind) {
+    s.kind = kind;
+    return s;
+  };
+  if (tag == "!" || tag == core + "str") return as(ScalarKind::String);
+  bool plain = tag == "?" || tag.empty();
+  const std::string& t = s.text;
+  if ((plain || tag == core + "null") && (t == "null" || t == "Null" || t == "NULL" || t == "~" || t.empty()))
+    return as(ScalarKind::Null);
+  if (plain || tag == core + "bool") {
+    if (t == "true" || t == "True" || t == "TRUE") return s.boolean = true, as(ScalarKind::Bool);
+    if (t == "false" || t == "False" || t == "FALSE") return s.boolean = false, as(ScalarKind::Bool);
+  }
+  if (plain || tag == core + "int") {
+    if (parse_int(t, s.integer)) return as(ScalarKind::Int);
+    if (std::regex_match(t, kIntDecimal)) {
+      s.error = "integer " + t + " is out of range";
+      return as(ScalarKind::Int);
+    }
+  }
+  if (plain || tag == core + "float") {
+    if (parse_float(t, s.number)) return as(ScalarKind::Float);
+  }
+  if (plain) return as(ScalarKind::String);
+  s.error = "cannot read '" + t + "' as " + tag;
+  return as(ScalarKind::String);
+}
+
+const char* describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return "nothing";
+    case YAML::NodeType::Scalar: break;
+  }
+  switch (classify(node).kind) {
+    case ScalarKind::Null: return "nothing";
+    case ScalarKind::Bool: return "a boolean";
+    case ScalarKind::Int: return "an integer";
+    case ScalarKind::Float: return "a number";
+    case ScalarKind::String: break;
+  }
+  return "a string";
+}
+
+// A key of a map with its value and both places.
+struct Entry {
+  std::string key;
+  YAML::Mark key_mark;
+  YAML::Node value;
+  // Where to point at the value: its own mark, or the key's for an empty value.
+  YAML::Mark value_mark() const {
+    YAML::Mark m = value.Mark();
+    return (value.IsNull() || m.line < 0) ? key_mark : m;
+  }
+};
+
+class ManifestReader {
+ public:
+  ManifestReader(const std::string& path, const FileResolver& files, const ManifestOptions& options,
+                 std::vector<Diagnostic>& errors)
+      : path_(path), files_(files), options_(options), errors_(errors) {}
+
+  std::optional<Suite> read(const std::string& text);
+
+ private:
+  void error(const YAML::Mark& mark, const std::string& message) {
+    errors_.push_back({path_, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0, message});
+  }
+
+  // The entries of a map node, in order, with non-scalar and duplicate keys
+  // reported (and dropped) and keys outside `allowed` reported.
+  std::vector<Entry> entries(const YAML::Node& map, const std::string& where, const std::vector<std::string>* allowed);
+  bool expect_map(const Entry& e);
+
+  std::optional<uint32_t> read_uint(const Entry& e, long long lo, long long hi);
+  void read_setting(const Entry& e, RunSettings& s);
+  RunSettings read_settings_map(const Entry& e, RunSettings base);
+  std::map<std::string, std::string> read_hardware(const Entry& e, std::map<std::string, std::string> base);
+  std::vector<Target> read_targets(const Entry& e, std::vector<Target> base);
+  std::optional<JobParam> read_param_value(const std::string& name, const YAML::Node& node, const YAML::Mark& mark);
+  void read_benchmark(const YAML::Node& node, size_t index, Suite& suite, const RunSettings& defaults,
+                      const std::vector<Target>& targets, const std::map<std::string, std::string>& hardware,
+                      std::map<std::string, int>& names);
+
+  const std::string& path_;
+  const FileResolver& files_;
+  const ManifestOptions& options_;
+  std::vector<Diagnostic>& errors_;
+};
+
+std::vector<Entry> ManifestReader::entries(const YAML::Node& map, const std::string& where,
+                                           const std::vector<std::string>* allowed) {
+  std::vector<Entry> out;
+  std::map<std::string, int> seen;  // key → line first seen
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    // Copies: the iterator's pair is a temporary (Nodes are handles, cheap to copy).
+    YAML::Node k = it->first;
+    if (!k.IsScalar()) {
+      error(k.Mark(), "a key in " + where + " must be a plain name, not " + describe(k));
+      continue;
+    }
+    std::string key = k.Scalar();
+    if (auto [pos, fresh] = seen.emplace(key, k.Mark().line + 1); !fresh) {
+      error(k.Mark(),
+            "duplicate key '" + key + "' in " + where + " (first at line " + std::to_string(pos->second) + ")");
+      continue;
+    }
+    if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
+      error(k.Mark(), "unknown key '" + key + "' in " + where + suggestion(key, *allowed) +
+                          "; expected one of: " + join(*allowed, ", "));
+      continue;
+    }
+    out.push_back({key, k.Mark(), it->second});
+  }
+  return out;
+}
+
+bool ManifestReader::expect_map(const Entry& e) {
+  if (e.value.IsMap()) return true;
+  error(e.value_mark(), "'" + e.key + "' must be a map, not " + describe(e.value));
+  return false;
+}
+
+std::optional<uint32_t> ManifestReader::read_uint(const Entry& e, long long lo, long long hi) {
+  if (!e.value.IsScalar()) {
+    error(e.value_mark(), "'" + e.key + "' must be an integer, not " + describe(e.value));
+    return std::nullopt;
+  }
+  TypedScalar s = classify(e.value);
+  if (s.kind != ScalarKind::Int || !s.error.empty()) {
+    error(e.value_mark(), "'" + e.key + "' must be an integer, not " + describe(e.value) + " ('" + s.text + "')");
+    return std::nullopt;
+  }
+  if (s.integer < lo || s.integer > hi) {
+    error(e.value_mark(),
+          "'" + e.key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " + s.text);
+    return std::nullopt;
+  }
+  return uint32_t(s.integer);
+}
+
+void ManifestReader::read_setting(const Entry& e, RunSettings& s) {
+  const std::string& k = e.key;
+  if (k == "repetitions") {
+    if (auto v = read_uint(e, 1, kMaxRepetitions)) s.repetitions = *v;
+  } else if (k == "warmup") {
+    if (auto v = read_uint(e, 0, kMaxWarmup)) s.warmup = *v;
+  } else if (k == "optimize") {
+    if (auto v = read_uint(e, 0, 2)) s.optimize = *v;
+  } else if (k == "max_depth") {
+    if (auto v = read_uint(e, 1, kMaxDepth)) s.max_depth = *v;
+  } else if (k == "timeout") {
+    std::optional<double> d;
+    if (e.value.IsScalar()) d = parse_duration(e.value.Scalar());
+    if (!d) {
+      std::string got = e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : describe(e.value);
+      error(e.value_mark(),
+            "bad duration " + got + " for 'timeout': expected a number with a unit, e.g. 500ms, 30s, 1m30s");
+    } else if (*d <= 0 || *d > kMaxTimeoutSeconds) {
+      error(e.value_mark(), "'timeout' must be more than 0 and at most 24h, not " + e.value.Scalar());
+    } else {
+      s.timeout_seconds = *d;
+    }
+  } else if (k == "max_heap") {
+    std::optional<uint64_t> b;
+    if (e.value.IsScalar()) b = parse_size(e.value.Scalar());
+    if (!b) {
+      std::string got = e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : describe(e.value);
+      error(e.value_mark(), "bad size " + got + " for 'max_heap': expected bytes, e.g. 64MiB, 512KiB, 1GiB");
+    } else if (*b == 0 || *b > kMaxHeapBytes) {
+      error(e.value_mark(), "'max_heap' must be more than 0 and at most 1TiB, not " + e.value.Scalar());
+    } else {
+      s.max_heap_bytes = *b;
+    }
+  } else if (k == "profile") {
+    TypedScalar t;
+    if (e.value.IsScalar()) t = classify(e.value);
+    if (!e.value.IsScalar() || t.kind != ScalarKind::Bool)
+      error(e.value_mark(), "'profile' must be true or false, not " + std::string(describe(e.value)));
+    else
+      s.profile = t.boolean;
+  }
+}
+
+RunSettings ManifestReader::read_settings_map(const Entry& e, RunSettings base) {
+  if (!expect_map(e)) return base;
+  for (const Entry& s : entries(e.value, "'defaults'", &kSettingKeys)) read_setting(s, base);
+  return base;
+}
+
+std::map<std::string, std::string> ManifestReader::read_hardware(const Entry& e,
+                                                                 std::map<std::string, std::string> base) {
+  if (!expect_map(e)) return base;
+  for (const Entry& h : entries(e.value, "'hardware'", nullptr)) {
+    if (!h.value.IsScalar() || classify(h.value).kind == ScalarKind::Null) {
+      error(h.value_mark(), "hardware selector '" + h.key + "' must be a single value, not " + describe(h.value));
+      continue;
+    }
+    base[h.key] = h.value.Scalar();
+  }
+  return base;
+}
+
+std::vector<Target> ManifestReader::read_targets(const Entry& e, std::vector<Target> base) {
+  if (!expect_map(e)) return base;
+  for (const Entry& t : entries(e.value, "'targets'", nullptr)) {
+    bool ok = true;
+    if (options_.statistic_names) {
+      const auto& names = *options_.statistic_names;
+      if (std::find(names.begin(), names.end(), t.key) == names.end()) {
+        error(t.key_mark, "unknown statistic '" + t.key + "' in 'targets'" + suggestion(t.key, names));
+        ok = false;
+      }
+    }
+    std::optional<std::pair<std::string, double>> parsed;
+    if (t.value.IsScalar()) parsed = parse_target(t.value.Scalar());
+    if (!parsed) {
+      std::string got = t.value.IsScalar() ? "'" + t.value.Scalar() + "'" : describe(t.value);
+      error(t.value_mark(), "bad target " + got + " for '" + t.key +
+                                "': expected \"OP NUMBER\" with OP one of > >= < <= == != (e.g. \"> 1e6\")");
+      ok = false;
+    }
+    if (!ok) continue;
+    Target target{t.key, parsed->first, parsed->second};
+    auto it = std::find_if(base.begin(), base.end(), [&](const Target& b) { return b.statistic == t.key; });
+    if (it != base.end())
+      *it = target;
+    else
+      base.push_back(target);
+  }
+  return base;
+}
+
+std::optional<JobParam> ManifestReader::read_param_value(const std::string& name, const YAML::Node& node,
+                                                         const YAML::Mark& mark) {
+  if (!node.IsScalar() && !node.IsNull()) {
+    error(mark,
+          "parameter '" + name + "' values must be scalars (number, string, boolean, null), not " + describe(node));
+    return std::nullopt;
+  }
+  TypedScalar s = classify(node);
+  if (!s.error.empty()) {
+    error(mark, "parameter '" + name + "': " + s.error);
+    return std::nullopt;
+  }
+  JobParam p{name, s.text, ""};
+  switch (s.kind) {
+    case ScalarKind::Null:
+      p.literal = "nil";
+      if (p.text.empty()) p.text = "nil";
+      break;
+    case ScalarKind::Bool: p.literal = s.boolean ? "true" : "false"; break;
+    case ScalarKind::Int:
+      if (s.integer < kGeneIntMin || s.integer > kGeneIntMax) {
+        error(mark, "parameter '" + name + "': " + s.text + " is outside Gene's 48-bit integer range");
+        return std::nullopt;
+      }
+      p.literal = std::to_string(s.integer);
+      break;
+    case ScalarKind::Float:
+      if (!std::isfinite(s.number)) {
+        error(mark, "parameter '" + name + "': " + s.text + " has no Gene literal (only finite numbers do)");
+        return std::nullopt;
+      }
+      p.literal = gene_float_literal(s.number);
+      break;
+    case ScalarKind::String: p.literal = quote_gene_string(s.text); break;
+  }
+  return p;
+}
+
+const std::regex kSuiteName("[a-z0-9_]+");
+const std::regex kBenchmarkName("[A-Za-z0-9_.-]+");
+const std::regex kParamName("[^\\s=/:,]+");
+
+void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite& suite, const RunSettings& defaults,
+                                    const std::vector<Target>& suite_targets,
+                                    const std::map<std::string, std::string>& suite_hardware,
+                                    std::map<std::string, int>& names) {
+  const std::string where = "benchmark " + std::to_string(index + 1);
+  if (!node.IsMap()) {
+    error(node.Mark(), where + " must be a map with 'name' and 'file', not " + describe(node));
+    return;
+  }
+  std::vector<std::string> allowed = kBenchmarkOnlyKeys;
+  allowed.insert(allowed.end(), kSettingKeys.begin(), kSettingKeys.end());
+  std::vector<Entry> es = entries(node, where, &allowed);
+  auto find = [&](const char* key) -> const Entry* {
+    for (const Entry& e : es)
+      if (e.key == key) return &e;
+    return nullptr;
+  };
+
+  Benchmark b;
+  b.settings = defaults;
+  b.targets = suite_targets;
+  b.hardware = suite_hardware;
+  bool ok = true;
+
+  if (const Entry* e = find("name")) {
+    if (!e->value.IsScalar() || !std::regex_match(e->value.Scalar(), kBenchmarkName)) {
+      std::string got = e->value.IsScalar() ? "'" + e->value.Scalar() + "'" : describe(e->value);
+      error(e->value_mark(), "bad benchmark name " + got + ": use letters, digits, '_', '.' and '-'");
+      ok = false;
+    } else {
+      b.name = e->value.Scalar();
+      if (auto [pos, fresh] = names.emplace(b.name, e->value_mark().line + 1); !fresh) {
+        error(e->value_mark(),
+              "duplicate benchmark name '" + b.name + "' (first at line " + std::to_string(pos->second) + ")");
+        ok = false;
+      }
+    }
+  } else {
+    error(node.Mark(), where + " has no 'name'");
+    ok = false;
+  }
+
+  if (const Entry* e = find("file")) {
+    if (!e->value.IsScalar() || classify(e->value).kind == ScalarKind::Null) {
+      error(e->value_mark(), "'file' must be a path, not " + std::string(describe(e->value)));
+      ok = false;
+    } else {
+      b.file = e->value.Scalar();
+      std::string spelling = check_file_spelling(b.file);
+      FileContent content;
+      if (spelling.empty())
+        content = files_(b.file);
+      else
+        content.error = spelling;
+      if (!content.text) {
+        error(e->value_mark(), "file '" + b.file + "': " + content.error);
+        ok = false;
+      } else {
+        b.program = std::move(*content.text);
+        fs::path dir = fs::path(path_).parent_path();
+        b.display_path = (dir / b.file).lexically_normal().generic_string();
+      }
+    }
+  } else {
+    error(node.Mark(), where + (b.name.empty() ? "" : " ('" + b.name + "')") + " has no 'file'");
+    ok = false;
+  }
+
+  for (const Entry& e : es)
+    if (std::find(kSettingKeys.begin(), kSettingKeys.end(), e.key) != kSettingKeys.end()) read_setting(e, b.settings);
+  if (const Entry* e = find("targets")) b.targets = read_targets(*e, b.targets);
+  if (const Entry* e = find("hardware")) b.hardware = read_hardware(*e, b.hardware);
+
+  // Parameters: each a scalar (one value) or a non-empty list of scalars.
+  struct ParamValues {
+    std::string name;
+    bool listed = false;
+    std::vector<JobParam> values;
+  };
+  std::vector<ParamValues> params;
+  if (const Entry* e = find("params")) {
+    if (expect_map(*e)) {
+      for (const Entry& p : entries(e->value, "'params'", nullptr)) {
+        if (!std::regex_match(p.key, kParamName)) {
+          error(p.key_mark, "bad parameter name '" + p.key + "': no spaces, '=', '/', ':' or ','");
+          ok = false;
+          continue;
+        }
+        ParamValues pv{p.key, p.value.IsSequence(), {}};
+        if (p.value.IsSequence()) {
+          if (p.value.size() == 0) {
+            error(p.value_mark(), "parameter '" + p.key + "' has an empty list of values");
+            ok = false;
+            continue;
+          }
+          std::set<std::string> seen;
+          for (const auto& v : p.value) {
+            auto jp = read_param_value(p.key, v, v.IsNull() ? p.value_mark() : v.Mark());
+            if (!jp) {
+              ok = false;
+              continue;
+            }
+            if (!seen.insert(jp->text).second) {
+              error(v.Mark(), "parameter '" + p.key + "' lists " + jp->text + " twice");
+              ok = false;
+              continue;
+            }
+            pv.values.push_back(*jp);
+          }
+        } else {
+          auto jp = read_param_value(p.key, p.value, p.value_mark());
+          if (!jp) {
+            ok = false;
+            continue;
+          }
+          pv.values.push_back(*jp);
+        }
+        params.push_back(std::move(pv));
+      }
+    } else {
+      ok = false;
+    }
+  }
+
+  // Expected values: one for every job, or per value of the one listed parameter.
+  std::optional<std::string> expect_all;
+  std::map<std::string, std::string> expect_by_value;
+  std::string expect_param;
+  if (const Entry* e = find("expect")) {
+    if (e->value.IsMap()) {
+      std::vector<const ParamValues*> listed;
+      for (const auto& p : params)
+        if (p.listed) listed.push_back(&p);
+      if (listed.size() != 1) {
+        error(e->value_mark(),
+              "a per-value 'expect' needs exactly one parameter with a list of values (this benchmark has " +
+                  std::to_string(listed.size()) + ")");
+        ok = false;
+      } else {
+        expect_param = listed[0]->name;
+        for (const Entry& x : entries(e->value, "'expect'", nullptr)) {
+          bool known = std::any_of(listed[0]->values.begin(), listed[0]->values.end(),
+                                   [&](const JobParam& v) { return v.text == x.key; });
+          if (!known) {
+            std::vector<std::string> texts;
+            for (const auto& v : listed[0]->values) texts.push_back(v.text);
+            error(x.key_mark, "'expect' has a value for " + expect_param + "=" + x.key + ", which '" + expect_param +
+                                  "' does not list (it lists " + join(texts, ", ") + ")");
+            ok = false;
+          } else if (!x.value.IsScalar() || classify(x.value).kind == ScalarKind::Null) {
+            error(x.value_mark(), "an expected value must be a scalar, not " + std::string(describe(x.value)));
+            ok = false;
+          } else {
+            expect_by_value[x.key] = x.value.Scalar();
+          }
+        }
+      }
+    } else if (e->value.IsScalar() && classify(e->value).kind != ScalarKind::Null) {
+      expect_all = e->value.Scalar();
+    } else {
+      error(e->value_mark(), "'expect' must be a value or a map from parameter values to values, not " +
+                                 std::string(describe(e->value)));
+      ok = false;
+    }
+  }
+
+  if (!ok) return;
+
+  // The cartesian product in manifest order, the last parameter varying fastest.
+  size_t count = 1;  // saturates just above the limit: aliases make huge lists cheap to write
+  for (const auto& p : params) count = std::min(count * p.values.size(), kMaxJobs + 1);
+  if (count + suite.jobs.size() > kMaxJobs) {
+    error(node.Mark(), "benchmark '" + b.name + "' expands to " + (count > kMaxJobs ? "more than " : "") +
+                           std::to_string(std::min(count, kMaxJobs)) + " jobs; a suite may have at most " +
+                           std::to_string(kMaxJobs) + " in all");
+    return;
+  }
+  size_t bench_index = suite.benchmarks.size();
+  std::vector<size_t> pick(params.size(), 0);
+  for (size_t n = 0; n < count; ++n) {
+    Job job;
+    job.benchmark = bench_index;
+    job.name = b.name;
+    for (size_t i = 0; i < params.size(); ++i) {
+      const JobParam& v = params[i].values[pick[i]];
+      job.params.push_back(v);
+      job.name += "/" + v.name + ":" + v.text;
+      if (v.name == expect_param) {
+        if (auto it = expect_by_value.find(v.text); it != expect_by_value.end()) job.expect = it->second;
+      }
+    }
+    if (expect_all) job.expect = expect_all;
+    suite.jobs.push_back(std::move(job));
+    for (size_t i = params.size(); i-- > 0;) {
+      if (++pick[i] < params[i].values.size()) break;
+      pick[i] = 0;
+    }
+  }
+  suite.benchmarks.push_back(std::move(b));
+}
+
+std::optional<Suite> ManifestReader::read(const std::string& text) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    error(e.mark, "YAML syntax error: " + e.msg);
+    return std::nullopt;
+  } catch (const YAML::Exception& e) {
+    error(e.mark, "YAML error: " + e.msg);
+    return std::nullopt;
+  }
+  if (docs.empty() || docs[0].IsNull()) {
+    errors_.push_back({path_, 1, 1, "empty manifest: expected a map with 'suite' and 'benchmarks'"});
+    return std::nullopt;
+  }
+  if (docs.size() > 1) error(docs[1].Mark(), "a manifest holds one YAML document; this is a second one");
+  const YAML::Node& root = docs[0];
+  if (!root.IsMap()) {
+    error(root.Mark(), std::string("a manifest must be a map with 'suite' and 'benchmarks', not ") + describe(root));
+    return std::nullopt;
+  }
+
+  const size_t errors_before = errors_.size();
+  Suite suite;
+  suite.manifest_path = path_;
+  std::vector<Entry> es = entries(root, "the manifest", &kTopKeys);
+  auto find = [&](const char* key) -> const Entry* {
+    for (const Entry& e : es)
+      if (e.key == key) return &e;
+    return nullptr;
+  };
+
+  if (const Entry* e = find("suite")) {
+    if (!e->value.IsScalar() || !std::regex_match(e->value.Scalar(), kSuiteName)) {
+      std::string got = e->value.IsScalar() ? "'" + e->value.Scalar() + "'" : describe(e->value);
+      error(e->value_mark(), "bad suite name " + got + ": use lower-case letters, digits and '_' ([a-z0-9_]+)");
+    } else {
+      suite.name = e->value.Scalar();
+    }
+  } else {
+    errors_.push_back({path_, root.Mark().line + 1, root.Mark().column + 1, "missing required key 'suite'"});
+  }
+  if (const Entry* e = find("description")) {
+    if (!e->value.IsScalar())
+      error(e->value_mark(), "'description' must be text, not " + std::string(describe(e->value)));
+    else
+      suite.description = e->value.Scalar();
+  }
+  RunSettings defaults;
+  if (const Entry* e = find("defaults")) defaults = read_settings_map(*e, defaults);
+  std::map<std::string, std::string> hardware;
+  if (const Entry* e = find("hardware")) hardware = read_hardware(*e, hardware);
+  std::vector<Target> targets;
+  if (const Entry* e = find("targets")) targets = read_targets(*e, targets);
+
+  if (const Entry* e = find("benchmarks")) {
+    if (!e->value.IsSequence()) {
+      error(e->value_mark(), "'benchmarks' must be a list, not " + std::string(describe(e->value)));
+    } else if (e->value.size() == 0) {
+      error(e->value_mark(), "'benchmarks' is empty: a suite needs at least one benchmark");
+    } else {
+      std::map<std::string, int> names;
+      for (size_t i = 0; i < e->value.size(); ++i)
+        read_benchmark(e->value[i], i, suite, defaults, targets, hardware, names);
+    }
+  } else {
+    errors_.push_back({path_, root.Mark().line + 1, root.Mark().column + 1, "missing required key 'benchmarks'"});
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return suite;
+}
+
+// `path` is inside `root` (both absolute and normalized).
+bool is_within(const fs::path& path, const fs::path& root) {
+  auto r = root.begin(), p = path.begin();
+  for (; r != root.end(); ++r, ++p) {
+    if (r->empty()) continue;  // a trailing separator
+    if (p == path.end() || *p != *r) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string check_file_spelling(const std::string& file) {
+  if (file.empty()) return "empty file name";
+  if (file.find('\0') != std::string::npos) return "file name contains a NUL byte";
+  fs::path p(file);
+  if (p.is_absolute() || p.has_root_name() || p.has_root_directory())
+    return "must be relative to the manifest's directory, not absolute";
+  // The manifest's directory, seen from the suite's tree root, is one name.
+  fs::path within = (fs::path("suite_dir") / p).lexically_normal();
+  if (within.empty() || *within.begin() == "..")
+    return "escapes the suite's directory tree (files must stay under the manifest directory's parent)";
+  if (!within.has_filename()) return "names a directory, not a file";
+  return "";
+}
+
+FileResolver disk_file_resolver(const fs::path& manifest_path) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(manifest_path, ec).parent_path();
+  fs::path root = dir.parent_path();
+  return [dir, root](const std::string& file) -> FileContent {
+    std::error_code ec;
+    fs::path full = (dir / file).lexically_normal();
+    if (!fs::exists(full, ec)) return {std::nullopt, "no such file (" + full.string() + ")"};
+    if (!fs::is_regular_file(full, ec)) return {std::nullopt, "not a regular file (" + full.string() + ")"};
+    fs::path real = fs::weakly_canonical(full, ec);
+    fs::path real_root = fs::weakly_canonical(root, ec);
+    if (ec || !is_within(real, real_root))
+      return {std::nullopt, "escapes the suite's directory tree through a symbolic link (" + real.string() + ")"};
+    if (fs::file_size(full, ec) > kMaxProgramBytes) return {std::nullopt, "larger than 4 MiB"};
+    std::ifstream in(full, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof()) return {std::nullopt, "cannot be read (" + full.string() + ")"};
+    return {text.str(), ""};
+  };
+}
+
+FileResolver map_file_resolver(std::map<std::string, std::string> files) {
+  return [files = std::move(files)](const std::string& file) -> FileContent {
+    auto it = files.find(file);
+    if (it == files.end()) return {std::nullopt, "not among the files the submitter sent"};
+    if (it->second.size() > kMaxProgramBytes) return {std::nullopt, "larger than 4 MiB"};
+    return {it->second, ""};
+  };
+}
+
+ManifestResult load_manifest(const std::string& manifest_path, const std::string& text, const FileResolver& files,
+                             const ManifestOptions& options) {
+  ManifestResult result;
+  ManifestReader reader(manifest_path, files, options, result.errors);
+  auto suite = reader.read(text);
+  // Report in the order they appear in the file, whatever order they were found in.
+  std::stable_sort(result.errors.begin(), result.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  if (result.errors.empty()) result.suite = std::move(suite);
+  return result;
+}
+
+std::optional<double> parse_duration(const std::string& text) {
+  static const std::regex part("([0-9]+(\\.[0-9]+)?)(ms|us|h|m|s)");
+  static const std::vector<std::string> order = {"h", "m", "s", "ms", "us"};
+  static const std::map<std::string, double> scale = {{"h", 3600}, {"m", 60}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}};
+  if (text.empty()) return std::nullopt;
+  double total = 0;
+  size_t next_unit = 0;  // units must come in `order`, each at most once
+  auto begin = text.cbegin();
+  std::smatch m;
+  while (begin != text.cend()) {
+    if (!std::regex_search(begin, text.cend(), m, part, std::regex_constants::match_continuous)) return std::nullopt;
+    auto pos = std::find(order.begin() + long(next_unit), order.end(), m[3].str());
+    if (pos == order.end()) return std::nullopt;
+    next_unit = size_t(pos - order.begin()) + 1;
+    total += std::stod(m[1].str()) * scale.at(m[3].str());
+    begin = m[0].second;
+  }
+  return total;
+}
+
+std::optional<uint64_t> parse_size(const std::string& text) {
+  static const std::regex size("([0-9]+(\\.[0-9]+)?) ?(B|KiB|MiB|GiB|TiB|kB|KB|MB|GB|TB)?");
+  static const std::map<std::string, double> scale = {
+      {"", 1},     {"B", 1},    {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+      {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6},     {"GB", 1e9},        {"TB", 1e12}};
+  std::smatch m;
+  if (!std::regex_match(text, m, size)) return std::nullopt;
+  if (m[2].matched && m[3].str().empty()) return std::nullopt;  // fractional bytes
+  double v = std::stod(m[1].str()) * scale.at(m[3].str());
+  if (v >= 9.2e18) return std::nullopt;
+  return uint64_t(std::llround(v));
+}
+
+std::optional<std::pair<std::string, double>> parse_target(const std::string& text) {
+  static const std::regex target(
+      "\\s*(>=|<=|==|!=|>|<)\\s*([-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?)\\s*");
+  std::smatch m;
+  if (!std::regex_match(text, m, target)) return std::nullopt;
+  double v = std::strtod(m[2].str().c_str(), nullptr);
+  if (!std::isfinite(v)) return std::nullopt;
+  return std::make_pair(m[1].str(), v);
+}
+
+bool selectors_match(const std::map<std::string, std::string>& selectors,
+                     const std::map<std::string, std::string>& labels) {
+  for (const auto& [k, v] : selectors) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+std::string format_labels(const std::map<std::string, std::string>& labels) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : labels) parts.push_back(k + "=" + v);
+  return parts.empty() ? "(none)" : join(parts, ", ");
+}
+
+}  // namespace gene::coordinator

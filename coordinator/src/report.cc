@@ -1,0 +1,211 @@
+#include "gene/coordinator/report.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+namespace gene::coordinator {
+
+namespace {
+
+// Columns shown for every job, besides wall time: the two speeds the
+// upstream targets are about.
+const char* const kKeyStatistics[][2] = {{"instructions_per_second", "INSTR/S"}, {"frames_per_second", "FRAMES/S"}};
+
+std::string printf_string(const char* fmt, double v) {
+  char buf[64];
+  snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+// Display width of UTF-8 text: one column per code point.
+size_t width(const std::string& s) {
+  size_t w = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++w;
+  return w;
+}
+
+std::string pad(const std::string& s, size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
+std::string pad_left(const std::string& s, size_t w) { return std::string(w > width(s) ? w - width(s) : 0, ' ') + s; }
+
+// The first line of `s`, at most `max` columns ("…" when cut).
+std::string clip(const std::string& s, size_t max) {
+  std::string line = s.substr(0, s.find('\n'));
+  if (width(line) <= max) return line;
+  std::string out;
+  size_t w = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if ((c & 0xC0) != 0x80 && ++w > max - 1) break;
+    out += line[i];
+  }
+  return out + "…";
+}
+
+std::string percent(double fraction) { return printf_string("%.1f%%", fraction * 100); }
+
+std::string format_margin(const v1::TargetVerdict& v) {
+  auto m = target_margin(v);
+  if (!m) return "";
+  if (!m->relative) return (m->amount >= 0 ? "+" : "") + format_number(m->amount);
+  double pct = m->amount * 100;
+  if (std::fabs(pct) >= 1000) return printf_string("%+.0f%%", pct);
+  return printf_string("%+.1f%%", pct);
+}
+
+struct Row {
+  std::vector<std::string> cells;
+  std::vector<std::string> notes;  // lines under the row
+};
+
+}  // namespace
+
+std::string format_seconds(double s) {
+  if (!std::isfinite(s)) return "-";
+  double a = std::fabs(s);
+  if (a >= 1 || a == 0) return printf_string("%.2f s", s);
+  if (a >= 1e-3) return printf_string("%.2f ms", s * 1e3);
+  if (a >= 1e-6) return printf_string("%.2f us", s * 1e6);
+  return printf_string("%.0f ns", s * 1e9);
+}
+
+std::string format_number(double v) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+  return printf_string("%.3g", v);
+}
+
+std::string format_clock(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "--:--";
+  long s = std::lround(seconds);
+  char buf[32];
+  if (s >= 3600)
+    snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else
+    snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+std::string format_summary(const v1::SuiteResult& result) {
+  std::vector<std::string> header = {"JOB", "STATUS", "WALL", "CV"};
+  for (const auto& [stat, title] : kKeyStatistics) header.push_back(title);
+  header.push_back("VALUE");
+  std::vector<Row> rows;
+  size_t missed = 0, failed = 0, met = 0, not_applicable = 0;
+  for (const auto& job : result.jobs()) {
+    const v1::JobResult& r = job.result();
+    Row row;
+    auto wall = summarize(wall_seconds(r));
+    row.cells.push_back(job.job_name());
+    row.cells.push_back(status_label(r.status()));
+    row.cells.push_back(wall ? format_seconds(wall->median) : "-");
+    row.cells.push_back(wall && wall->cv ? percent(*wall->cv) + (*wall->cv > kNoisyCv ? "!" : "") : "-");
+    for (const auto& [stat, title] : kKeyStatistics) {
+      auto it = job.median_statistics().find(stat);
+      row.cells.push_back(it == job.median_statistics().end() ? "-" : format_number(it->second));
+    }
+    row.cells.push_back(r.status() == v1::JOB_STATUS_OK || !r.value().empty() ? clip(r.value(), 24) : "-");
+
+    if (r.status() != v1::JOB_STATUS_OK) {
+      ++failed;
+      row.notes.push_back("  error: " +
+                          clip(r.error_message().empty() ? status_label(r.status()) : r.error_message(), 160));
+    }
+    if (job.attempts() > 1)
+      row.notes.push_back("  note: took " + std::to_string(job.attempts()) + " attempts (worker lost)");
+    // Measurements that vary by more than kNoisyCv across repetitions: one line.
+    std::vector<std::string> noisy;
+    if (wall && wall->cv && *wall->cv > kNoisyCv) noisy.push_back("wall time " + percent(*wall->cv));
+
+    // Targets, aligned within the job.
+    size_t name_w = 0, expr_w = 0, value_w = 0;
+    std::vector<std::array<std::string, 5>> lines;
+    for (const auto& t : job.targets()) {
+      std::string mark, value = t.has_value() ? format_number(t.value()) : "n/a", margin;
+      switch (t.outcome()) {
+        case v1::TARGET_OUTCOME_MET: mark = "✓", ++met, margin = format_margin(t); break;
+        case v1::TARGET_OUTCOME_MISSED:
+          mark = "✗", ++missed, margin = format_margin(t);
+          break;
+        default: mark = "–", ++not_applicable, margin = t.has_value() ? "not judged" : "n/a (absent)"; break;
+      }
+      if (t.outcome() == v1::TARGET_OUTCOME_NOT_APPLICABLE && t.has_value()) value = format_number(t.value());
+      std::string expr = t.op() + " " + format_number(t.threshold());
+      name_w = std::max(name_w, t.statistic().size());
+      expr_w = std::max(expr_w, expr.size());
+      value_w = std::max(value_w, width(value));
+      lines.push_back({mark, t.statistic(), expr, value, margin});
+      if (t.outcome() != v1::TARGET_OUTCOME_NOT_APPLICABLE && t.has_value()) {
+        auto values = statistic_values(r, t.statistic());
+        auto s = summarize(values);
+        if (s && s->cv && *s->cv > kNoisyCv) noisy.push_back(t.statistic() + " " + percent(*s->cv));
+      }
+    }
+    if (!noisy.empty()) {
+      std::string line =
+          "  ! noisy (cv > " + percent(kNoisyCv) + " over " + std::to_string(r.repetitions_size()) + " repetitions): ";
+      for (size_t i = 0; i < noisy.size(); ++i) line += (i ? ", " : "") + noisy[i];
+      row.notes.push_back(line);
+    }
+    for (const auto& l : lines) {
+      std::string text = "  " + l[0] + " " + pad(l[1], name_w) + "  " + pad(l[2], expr_w) + "  " +
+                         (l[3] == "n/a" && l[4].rfind("n/a", 0) == 0 ? l[4] : pad_left(l[3], value_w) + "  " + l[4]);
+      while (!text.empty() && text.back() == ' ') text.pop_back();
+      row.notes.push_back(text);
+    }
+    rows.push_back(std::move(row));
+  }
+
+  std::vector<size_t> w(header.size());
+  for (size_t i = 0; i < header.size(); ++i) w[i] = width(header[i]);
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.cells.size(); ++i) w[i] = std::max(w[i], width(row.cells[i]));
+  auto format_row = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      bool numeric = i >= 2 && i <= 5;
+      line += (i ? "  " : "") + (numeric ? pad_left(cells[i], w[i]) : pad(cells[i], w[i]));
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line + "\n";
+  };
+
+  std::string out;
+  size_t workers = size_t(result.workers_size());
+  std::vector<std::string> names;
+  for (const auto& [name, info] : result.workers()) names.push_back(name + " (" + hardware_class(info) + ")");
+  std::sort(names.begin(), names.end());
+  std::string worker_list;
+  for (size_t i = 0; i < names.size(); ++i) worker_list += (i ? ", " : "") + names[i];
+  out += "suite " + result.suite() + ": " + std::to_string(result.jobs_size()) + " job" +
+         (result.jobs_size() == 1 ? "" : "s") + " on " + std::to_string(workers) + " worker" +
+         (workers == 1 ? "" : "s") + (worker_list.empty() ? "" : " [" + worker_list + "]") + " in " +
+         format_seconds(result.suite_seconds()) + "\n\n";
+  out += format_row(header);
+  for (const auto& row : rows) {
+    out += format_row(row.cells);
+    for (const auto& n : row.notes) out += n + "\n";
+  }
+  out += "\n";
+  std::string verdict;
+  if (failed == 0 && missed == 0 && met == 0 && not_applicable == 0) {
+    verdict = "every job ok (no targets)";
+  } else if (failed == 0 && missed == 0) {
+    verdict = "all targets met (" + std::to_string(met) + " met";
+    if (not_applicable) verdict += ", " + std::to_string(not_applicable) + " not applicable";
+    verdict += ")";
+  } else {
+    std::vector<std::string> parts;
+    if (missed) parts.push_back(std::to_string(missed) + " target" + (missed == 1 ? "" : "s") + " missed");
+    if (failed) parts.push_back(std::to_string(failed) + " job" + (failed == 1 ? "" : "s") + " failed");
+    parts.push_back(std::to_string(met) + " met");
+    if (not_applicable) parts.push_back(std::to_string(not_applicable) + " not applicable");
+    for (size_t i = 0; i < parts.size(); ++i) verdict += (i ? ", " : "") + parts[i];
+  }
+  out += "result: " + verdict + "\n";
+  return out;
+}
+
+}  // namespace gene::coordinator

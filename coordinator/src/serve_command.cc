@@ -1,0 +1,163 @@
+// `coordinator serve`: the Coordinator and health services on --listen, the
+// worker pool behind them, /metrics on --metrics-port. Prints `listening on
+// HOST:PORT` (and `metrics on HOST:PORT`) first, logs to stderr, and stops
+// cleanly on SIGINT or SIGTERM.
+#include <arpa/inet.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <prometheus/exposer.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <thread>
+
+#include "gene/coordinator/commands.h"
+#include "gene/coordinator/coordinator_service.h"
+#include "gene/coordinator/farm_metrics.h"
+#include "gene/coordinator/worker_pool.h"
+
+namespace gene::coordinator {
+
+namespace {
+
+void print_error(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
+
+// A timestamped line on stderr; lines from several threads do not interleave.
+void log_line(const std::string& line) {
+  static std::mutex mu;
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::lock_guard lock(mu);
+  std::fprintf(stderr, "%s %s\n", stamp, line.c_str());
+  std::fflush(stderr);
+}
+
+bool split_host_port(const std::string& address, std::string& host, int& port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+  host = address.substr(0, colon);
+  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) return false;
+  std::string digits = address.substr(colon + 1);
+  if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  port = std::stoi(digits);
+  return port <= 65535;
+}
+
+// civetweb binds numeric addresses only: a name other than localhost means
+// "every interface", as it would for gRPC.
+std::string metrics_host(const std::string& host) {
+  if (host == "localhost") return "127.0.0.1";
+  std::string bare = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  unsigned char buf[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, bare.c_str(), buf) == 1) return bare;
+  if (inet_pton(AF_INET6, bare.c_str(), buf) == 1) return "[" + bare + "]";
+  return "0.0.0.0";
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& o) {
+  // Signals are taken by sigwait below, not by whichever thread they hit.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string host, error, token;
+  int port = 0;
+  if (!split_host_port(o.listen, host, port)) {
+    print_error("--listen wants HOST:PORT, not \"" + o.listen + "\"");
+    return 2;
+  }
+  if (!gene::farm::load_token(o.token_file, token, error)) {
+    print_error(error);
+    return 2;
+  }
+  auto server_credentials = gene::farm::make_server_credentials(o.tls, error);
+  if (!server_credentials) {
+    print_error(error);
+    return 2;
+  }
+  WorkerPoolOptions pool_options;
+  pool_options.workers = o.workers;
+  pool_options.credentials = gene::farm::make_channel_credentials(o.tls, error);
+  if (!pool_options.credentials) {
+    print_error(error);
+    return 2;
+  }
+  pool_options.token = token;
+  pool_options.check_interval = o.check_interval;
+  pool_options.no_worker_grace = o.no_worker_grace;
+  pool_options.max_attempts = o.max_attempts;
+  pool_options.log = log_line;
+  auto pool = WorkerPool::create(pool_options, error);
+  if (!pool) {
+    print_error(error);
+    return 2;
+  }
+
+  std::unique_ptr<FarmMetrics> metrics;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::shared_ptr<prometheus::Collectable> workers_gauge;
+  std::string metrics_address;
+  if (o.metrics_port >= 0) {
+    metrics = std::make_unique<FarmMetrics>();
+    std::string mh = metrics_host(host);
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(mh + ":" + std::to_string(o.metrics_port), 2);
+    } catch (const std::exception& e) {
+      print_error("cannot serve metrics on " + mh + ":" + std::to_string(o.metrics_port) + ": " + e.what());
+      return 2;
+    }
+    exposer->RegisterCollectable(metrics->registry());
+    workers_gauge = make_workers_collectable([p = pool.get()] {
+      auto c = p->counts();
+      return WorkerCounts{c.ready, c.busy, c.down};
+    });
+    exposer->RegisterCollectable(workers_gauge);
+    auto ports = exposer->GetListeningPorts();
+    metrics_address = mh + ":" + std::to_string(ports.empty() ? o.metrics_port : ports.front());
+  }
+
+  CoordinatorService service(*pool, token, metrics.get(), log_line);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(o.listen, server_credentials, &bound_port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(kMaxSubmitBytes);
+  // Submitters ping to notice a vanished coordinator; allow it.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    print_error("cannot listen on " + o.listen);
+    return 2;
+  }
+  std::printf("listening on %s:%d\n", host.c_str(), bound_port);
+  if (!metrics_address.empty()) std::printf("metrics on %s\n", metrics_address.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log_line(std::string("stopping (") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ")");
+  server->GetHealthCheckService()->Shutdown();
+  // Running suites are cancelled: their submitters get an error, not a hang.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server.reset();
+  exposer.reset();  // before the pool its workers gauge asks
+  pool.reset();
+  return 0;
+}
+
+}  // namespace gene::coordinator

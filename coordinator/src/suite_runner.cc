@@ -1,0 +1,171 @@
+#include "gene/coordinator/suite_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <thread>
+
+namespace gene::coordinator {
+
+namespace {
+
+// Runs of different suites (and coordinator restarts) get different job ids.
+std::string run_id() {
+  static std::atomic<uint64_t> counter{0};
+  std::random_device rd;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%08x%02x", rd(), unsigned(counter++ & 0xff));
+  return buf;
+}
+
+}  // namespace
+
+Plan plan_jobs(const Suite& suite, const PlanOptions& options) {
+  Plan plan;
+  std::optional<std::regex> filter;
+  if (!options.filter.empty()) {
+    try {
+      filter.emplace(options.filter, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      plan.error = "bad --filter regular expression '" + options.filter + "': " + e.what();
+      return plan;
+    }
+  }
+  for (size_t i = 0; i < suite.jobs.size(); ++i)
+    if (!filter || std::regex_search(suite.jobs[i].name, *filter)) plan.jobs.push_back(i);
+  if (plan.jobs.empty()) {
+    std::string names;
+    for (size_t i = 0; i < suite.jobs.size() && i < 8; ++i) names += (i ? ", " : "") + suite.jobs[i].name;
+    if (suite.jobs.size() > 8) names += ", …";
+    plan.error = "--filter '" + options.filter + "' matches no job of suite " + suite.name + " (jobs: " + names + ")";
+  }
+  return plan;
+}
+
+v1::JobRequest job_request(const Suite& suite, const Job& job, const std::string& job_id, const PlanOptions& options) {
+  const Benchmark& b = suite.benchmarks.at(job.benchmark);
+  v1::JobRequest r;
+  r.set_job_id(job_id);
+  r.set_program(b.program);
+  r.set_file_name(b.display_path.empty() ? b.file : b.display_path);
+  for (const auto& p : job.params) (*r.mutable_params())[p.name] = p.literal;
+  v1::VmOptions* vm = r.mutable_vm();
+  vm->set_optimize_level(b.settings.optimize);
+  vm->set_max_heap_bytes(b.settings.max_heap_bytes);
+  vm->set_max_depth(b.settings.max_depth);
+  vm->set_profile(b.settings.profile);
+  r.set_repetitions(options.repetitions.value_or(b.settings.repetitions));
+  r.set_warmup(b.settings.warmup);
+  r.set_timeout_seconds(b.settings.timeout_seconds);
+  if (job.expect) r.set_expect(*job.expect);
+  return r;
+}
+
+std::string check_plan_selectors(const Suite& suite, const Plan& plan, JobExecutor& executor) {
+  std::vector<size_t> checked;  // benchmarks already checked
+  for (size_t i : plan.jobs) {
+    size_t b = suite.jobs[i].benchmark;
+    if (std::find(checked.begin(), checked.end(), b) != checked.end()) continue;
+    checked.push_back(b);
+    const Benchmark& bench = suite.benchmarks[b];
+    std::string why = executor.check_selectors(bench.hardware);
+    if (!why.empty())
+      return "no worker matches the hardware selectors of benchmark '" + bench.name + "' (" +
+             format_labels(bench.hardware) + "): " + why;
+  }
+  return "";
+}
+
+v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOptions& options, JobExecutor& executor,
+                          const SubmitEventSink& sink, const std::atomic<bool>& cancel,
+                          const std::function<void(const v1::JobOutcome&)>& on_job_done) {
+  const auto start = std::chrono::steady_clock::now();
+  const uint32_t total = uint32_t(plan.jobs.size());
+  const std::string id = suite.name + "/" + run_id();
+
+  std::mutex mu;  // guards everything below and serializes `sink`
+  uint32_t done = 0;
+  std::vector<std::optional<v1::JobOutcome>> outcomes(plan.jobs.size());
+  std::map<std::string, v1::WorkerInfo> workers;
+  auto emit = [&](const v1::SubmitEvent& e) {
+    if (sink) sink(e);
+  };
+  {
+    v1::SubmitEvent e;
+    e.mutable_accepted()->set_suite(suite.name);
+    e.mutable_accepted()->set_total_jobs(total);
+    std::lock_guard lock(mu);
+    emit(e);
+  }
+
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (;;) {
+      size_t k = next++;
+      if (k >= plan.jobs.size()) return;
+      const Job& job = suite.jobs[plan.jobs[k]];
+      const Benchmark& bench = suite.benchmarks[job.benchmark];
+      v1::JobRequest request = job_request(suite, job, id + "/" + std::to_string(plan.jobs[k]), options);
+
+      JobExecutor::Outcome outcome;
+      if (cancel) {
+        outcome.result.set_job_id(request.job_id());
+        outcome.result.set_status(v1::JOB_STATUS_CANCELLED);
+        outcome.result.set_error_message("the suite was cancelled");
+      } else {
+        auto started = [&](const std::string& worker, uint32_t attempt) {
+          v1::SubmitEvent e;
+          v1::JobStarted* s = e.mutable_job_started();
+          s->set_job_name(job.name);
+          s->set_benchmark(bench.name);
+          s->set_worker(worker);
+          s->set_attempt(attempt);
+          std::lock_guard lock(mu);
+          s->set_done(done);
+          s->set_total(total);
+          emit(e);
+        };
+        outcome = executor.run(request, bench.hardware, started, cancel);
+      }
+      v1::JobOutcome judged =
+          judge_job(suite, job, std::move(outcome.result),
+                    outcome.worker.name().empty() ? "" : hardware_class(outcome.worker), outcome.attempts);
+      if (on_job_done) on_job_done(judged);
+      v1::SubmitEvent e;
+      v1::JobFinished* f = e.mutable_job_finished();
+      f->set_job_name(job.name);
+      f->set_benchmark(bench.name);
+      f->set_status(judged.result().status());
+      std::lock_guard lock(mu);
+      if (!outcome.worker.name().empty()) workers[outcome.worker.name()] = outcome.worker;
+      outcomes[k] = std::move(judged);
+      f->set_done(++done);
+      f->set_total(total);
+      emit(e);
+    }
+  };
+  size_t threads = std::max<size_t>(1, std::min(plan.jobs.size(), executor.parallelism()));
+  if (threads == 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t i = 0; i < threads; ++i) pool.emplace_back(work);
+    for (auto& t : pool) t.join();
+  }
+
+  v1::SuiteResult result;
+  result.set_suite(suite.name);
+  for (auto& o : outcomes) *result.add_jobs() = std::move(*o);
+  for (auto& [name, info] : workers) (*result.mutable_workers())[name] = info;
+  judge_suite(result);
+  result.set_suite_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  v1::SubmitEvent e;
+  *e.mutable_result() = result;
+  emit(e);
+  return result;
+}
+
+}  // namespace gene::coordinator

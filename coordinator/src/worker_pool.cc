@@ -1,0 +1,544 @@
+#include "gene/coordinator/worker_pool.h"
+
+#include <arpa/inet.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <set>
+
+#include "gene/farm_security.h"
+#include "health_check.h"
+
+namespace gene::coordinator {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Results carry every repetition's statistics: far above a request's size.
+constexpr int kMaxResultBytes = 64 << 20;
+
+std::string status_text(const grpc::Status& s) {
+  static const char* const names[] = {
+      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS", "UNAUTHENTICATED"};
+  int code = int(s.error_code());
+  std::string name = code >= 0 && code < 17 ? names[code] : std::to_string(code);
+  return s.error_message().empty() ? name : name + ": " + s.error_message();
+}
+
+bool valid_port(const std::string& digits, int& port) {
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  port = std::stoi(digits);
+  return port > 0 && port <= 65535;
+}
+
+}  // namespace
+
+struct WorkerPool::Call {
+  grpc::ClientContext* context;
+  const std::atomic<bool>* cancel;
+};
+
+struct WorkerPool::Worker {
+  std::string address;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Worker::Stub> stub;
+  // Guarded by the pool's mutex.
+  bool checked = false;    // health asked at least once
+  bool healthy = false;    // last checks succeeded
+  bool described = false;  // Describe answered since it last came up
+  bool gone = false;       // no longer among the names DNS returns
+  int failures = 0;
+  v1::WorkerInfo info;
+  std::string last_error;
+  uint32_t running = 0;
+  Clock::time_point busy_until{};
+  Clock::time_point last_assigned{};
+  std::vector<Call*> calls;
+  std::thread monitor;
+
+  uint32_t capacity() const { return std::max<uint32_t>(1, info.max_concurrent()); }
+  std::map<std::string, std::string> labels() const { return {info.labels().begin(), info.labels().end()}; }
+};
+
+struct WorkerPool::Waiter {
+  const Selectors* selectors;
+  Worker* assigned = nullptr;
+};
+
+WorkerTargets parse_worker_targets(const std::string& workers) {
+  WorkerTargets t;
+  const std::string dns = "dns:///";
+  if (workers.rfind(dns, 0) == 0) {
+    std::string rest = workers.substr(dns.size());
+    size_t colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0 || !valid_port(rest.substr(colon + 1), t.dns_port)) {
+      t.error = "--workers dns:///NAME:PORT wants a name and a port, not \"" + workers + "\"";
+      return t;
+    }
+    t.dns_name = rest.substr(0, colon);
+    return t;
+  }
+  size_t start = 0;
+  while (start <= workers.size()) {
+    size_t comma = workers.find(',', start);
+    std::string a = workers.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? workers.size() + 1 : comma + 1;
+    size_t b = a.find_first_not_of(" \t"), e = a.find_last_not_of(" \t");
+    if (b == std::string::npos) continue;
+    a = a.substr(b, e - b + 1);
+    size_t colon = a.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || colon == 0 || !valid_port(a.substr(colon + 1), port)) {
+      t.error = "--workers wants HOST:PORT[,HOST:PORT...] or dns:///NAME:PORT; \"" + a + "\" has no valid port";
+      return t;
+    }
+    if (std::find(t.addresses.begin(), t.addresses.end(), a) == t.addresses.end()) t.addresses.push_back(a);
+  }
+  if (t.addresses.empty()) t.error = "--workers names no worker";
+  return t;
+}
+
+WorkerPool::WorkerPool(WorkerPoolOptions options) : options_(std::move(options)) {
+  if (!options_.credentials) options_.credentials = grpc::InsecureChannelCredentials();
+}
+
+std::unique_ptr<WorkerPool> WorkerPool::create(WorkerPoolOptions options, std::string& error) {
+  WorkerTargets targets = parse_worker_targets(options.workers);
+  if (!targets.error.empty()) {
+    error = targets.error;
+    return nullptr;
+  }
+  std::unique_ptr<WorkerPool> pool(new WorkerPool(std::move(options)));
+  pool->targets_ = targets;
+  if (!targets.dns_name.empty()) {
+    pool->resolve_dns();
+    pool->dns_thread_ = std::thread([p = pool.get()] { p->dns_loop(); });
+  } else {
+    std::lock_guard lock(pool->mu_);
+    for (const auto& a : targets.addresses) pool->add_worker_locked(a);
+  }
+  return pool;
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (auto& w : workers_)
+      for (Call* c : w->calls) c->context->TryCancel();
+  }
+  cv_.notify_all();
+  if (dns_thread_.joinable()) dns_thread_.join();
+  for (auto& w : workers_)
+    if (w->monitor.joinable()) w->monitor.join();
+}
+
+void WorkerPool::log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+WorkerPool::Worker& WorkerPool::add_worker_locked(const std::string& address) {
+  auto w = std::make_unique<Worker>();
+  w->address = address;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxResultBytes);
+  // Reconnect quickly to a worker that comes back (gRPC's default backoff
+  // reaches two minutes).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // One connection per worker address, not shared with other channels.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  w->channel = grpc::CreateCustomChannel(address, options_.credentials, args);
+  w->stub = v1::Worker::NewStub(w->channel);
+  Worker& ref = *w;
+  workers_.push_back(std::move(w));
+  ref.monitor = std::thread([this, &ref] { monitor(ref); });
+  return ref;
+}
+
+void WorkerPool::resolve_dns() {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(targets_.dns_name.c_str(), nullptr, &hints, &res);
+  std::set<std::string> found;
+  if (rc == 0) {
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+      char host[INET6_ADDRSTRLEN] = {};
+      if (ai->ai_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, host, sizeof host);
+        found.insert(std::string(host) + ":" + std::to_string(targets_.dns_port));
+      } else if (ai->ai_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, host, sizeof host);
+        found.insert("[" + std::string(host) + "]:" + std::to_string(targets_.dns_port));
+      }
+    }
+    freeaddrinfo(res);
+  }
+  std::lock_guard lock(mu_);
+  if (rc != 0) {
+    log("cannot resolve " + targets_.dns_name + ": " + gai_strerror(rc));
+    return;  // keep what we knew
+  }
+  for (auto& w : workers_) {
+    bool now_gone = !found.count(w->address);
+    if (now_gone != w->gone) log("worker " + w->address + (now_gone ? " left" : " came back into") + " DNS");
+    w->gone = now_gone;
+    found.erase(w->address);
+  }
+  for (const auto& a : found) {
+    log("worker " + a + " found in DNS");
+    add_worker_locked(a);
+  }
+  cv_.notify_all();
+}
+
+void WorkerPool::dns_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, options_.dns_interval, [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    resolve_dns();
+    lock.lock();
+  }
+}
+
+void WorkerPool::mark_down_locked(Worker& w, const std::string& error) {
+  w.last_error = error;
+  if (w.healthy) log("worker " + w.address + " is down: " + error);
+  w.healthy = false;
+  w.described = false;  // describe again when it is back: it may be another process
+  w.failures = std::max(w.failures, options_.failures_before_down);
+  for (Call* c : w.calls) c->context->TryCancel();
+  cv_.notify_all();
+}
+
+void WorkerPool::monitor(Worker& w) {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    bool need_describe = !w.described;
+    lock.unlock();
+    HealthAnswer health = check_health(w.channel, "", options_.rpc_deadline, options_.token);
+    std::optional<v1::WorkerInfo> info;
+    grpc::Status describe_status;
+    bool serving = health.status.ok() && health.serving == ServingStatus::Serving;
+    if (serving && need_describe) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + options_.rpc_deadline);
+      gene::farm::add_bearer_token(ctx, options_.token);
+      v1::WorkerInfo answer;
+      describe_status = w.stub->Describe(&ctx, v1::DescribeRequest(), &answer);
+      if (describe_status.ok()) info = std::move(answer);
+    }
+    lock.lock();
+    if (stopping_) break;
+    if (!serving) {
+      std::string error =
+          health.status.ok() ? "health check says NOT_SERVING" : "health check failed: " + status_text(health.status);
+      ++w.failures;
+      w.last_error = error;
+      if (!w.checked) log("worker " + w.address + " is down: " + error);
+      if (w.failures >= options_.failures_before_down || !w.checked) mark_down_locked(w, error);
+    } else {
+      w.failures = 0;
+      if (need_describe && !info) {
+        w.last_error = "Describe failed: " + status_text(describe_status);
+        if (w.healthy || !w.checked) log("worker " + w.address + ": " + w.last_error);
+        w.healthy = false;
+      } else {
+        if (info) {
+          w.info = std::move(*info);
+          w.described = true;
+          log("worker " + w.address + " is ready: " + w.info.name() + " (" + format_labels(w.labels()) + ")");
+        }
+        w.healthy = true;
+        w.last_error.clear();
+      }
+    }
+    w.checked = true;
+    // Calls whose job was cancelled by its submitter end now.
+    for (Call* c : w.calls)
+      if (c->cancel->load()) c->context->TryCancel();
+    cv_.notify_all();
+    cv_.wait_for(lock, options_.check_interval, [&] { return stopping_; });
+  }
+}
+
+void WorkerPool::wait_for_first_round(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, timeout, [&] {
+    return stopping_ || std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->checked; });
+  });
+}
+
+bool WorkerPool::usable_locked(const Worker& w) const { return w.healthy && w.described && !w.gone; }
+
+v1::WorkerState WorkerPool::state_locked(const Worker& w) const {
+  if (!usable_locked(w)) return v1::WORKER_STATE_DOWN;
+  if (w.running >= w.capacity() || Clock::now() < w.busy_until) return v1::WORKER_STATE_BUSY;
+  return v1::WORKER_STATE_READY;
+}
+
+std::vector<v1::WorkerStatus> WorkerPool::statuses() {
+  std::lock_guard lock(mu_);
+  std::vector<v1::WorkerStatus> out;
+  for (const auto& w : workers_) {
+    v1::WorkerStatus s;
+    s.set_address(w->address);
+    s.set_state(state_locked(*w));
+    *s.mutable_info() = w->info;
+    s.set_last_error(w->gone ? "no longer in DNS" : w->last_error);
+    s.set_running_jobs(w->running);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+WorkerPool::Counts WorkerPool::counts() {
+  std::lock_guard lock(mu_);
+  Counts c;
+  for (const auto& w : workers_) {
+    switch (state_locked(*w)) {
+      case v1::WORKER_STATE_READY: ++c.ready; break;
+      case v1::WORKER_STATE_BUSY: ++c.busy; break;
+      default: ++c.down; break;
+    }
+  }
+  return c;
+}
+
+std::string WorkerPool::describe_workers_locked() const {
+  if (workers_.empty())
+    return targets_.dns_name.empty() ? "no workers configured"
+                                     : "DNS name " + targets_.dns_name + " resolves to no worker";
+  std::string s;
+  for (const auto& w : workers_) {
+    s += s.empty() ? "" : "; ";
+    s += w->address;
+    if (usable_locked(*w))
+      s += " (" + w->info.name() + ": " + format_labels(w->labels()) + ")";
+    else
+      s += " (down" + (w->last_error.empty() ? std::string() : ": " + w->last_error) + ")";
+  }
+  return "the workers are " + s;
+}
+
+std::string WorkerPool::check_selectors(const Selectors& selectors) {
+  std::lock_guard lock(mu_);
+  for (const auto& w : workers_)
+    if (usable_locked(*w) && selectors_match(selectors, w->labels())) return "";
+  return describe_workers_locked();
+}
+
+std::vector<std::string> WorkerPool::statistic_names() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& w : workers_)
+    if (w->described)
+      for (const auto& n : w->info.statistic_names())
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  return names;
+}
+
+size_t WorkerPool::parallelism() {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& w : workers_)
+    if (!w->gone) n += w->capacity();
+  return std::max<size_t>(n, 1);
+}
+
+void WorkerPool::assign_locked() {
+  const auto now = Clock::now();
+  for (Waiter* waiter : waiters_) {
+    if (waiter->assigned) continue;
+    Worker* best = nullptr;
+    for (auto& w : workers_) {
+      if (!usable_locked(*w) || w->running >= w->capacity() || now < w->busy_until) continue;
+      if (!selectors_match(*waiter->selectors, w->labels())) continue;
+      // The least recently used first, so that jobs spread over the workers.
+      if (!best || w->last_assigned < best->last_assigned) best = w.get();
+    }
+    if (best) {
+      waiter->assigned = best;
+      ++best->running;
+      best->last_assigned = now;
+    }
+  }
+}
+
+WorkerPool::Worker* WorkerPool::acquire(const Selectors& selectors, const std::atomic<bool>& cancel,
+                                        std::string& why_none) {
+  std::unique_lock lock(mu_);
+  Waiter me{&selectors};
+  waiters_.push_back(&me);
+  bool unmatched = false;  // since `unmatched_since`, no usable worker matched
+  Clock::time_point unmatched_since{};
+  for (;;) {
+    assign_locked();
+    if (me.assigned || cancel || stopping_) break;
+    bool any = std::any_of(workers_.begin(), workers_.end(),
+                           [&](const auto& w) { return usable_locked(*w) && selectors_match(selectors, w->labels()); });
+    if (any) {
+      unmatched = false;
+    } else if (!unmatched) {
+      unmatched = true;
+      unmatched_since = Clock::now();
+    } else if (Clock::now() - unmatched_since >= options_.no_worker_grace) {
+      why_none = "no healthy worker matches " + format_labels(selectors) + " (waited " +
+                 std::to_string(options_.no_worker_grace.count() / 1000) + " s); " + describe_workers_locked();
+      break;
+    }
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  waiters_.remove(&me);
+  if (me.assigned && (cancel || stopping_)) {
+    --me.assigned->running;
+    me.assigned = nullptr;
+  }
+  cv_.notify_all();
+  return me.assigned;
+}
+
+void WorkerPool::release(Worker& w) {
+  {
+    std::lock_guard lock(mu_);
+    --w.running;
+  }
+  cv_.notify_all();
+}
+
+WorkerPool::Attempt WorkerPool::attempt(Worker& w, const v1::JobRequest& request, uint32_t number,
+                                        const StartedCallback& started, const std::atomic<bool>& cancel) {
+  Attempt a;
+  grpc::ClientContext context;
+  double timeout = request.timeout_seconds() > 0 ? request.timeout_seconds() : 60;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(int64_t((timeout + options_.job_deadline_slack_seconds) * 1000)));
+  gene::farm::add_bearer_token(context, options_.token);
+  Call call{&context, &cancel};
+  std::string worker_name;
+  {
+    std::lock_guard lock(mu_);
+    w.calls.push_back(&call);
+    worker_name = w.info.name();
+  }
+  auto reader = w.stub->RunJob(&context, request);
+  v1::JobEvent event;
+  bool have_result = false;
+  while (reader->Read(&event)) {
+    if (event.has_accepted()) {
+      a.accepted = true;
+      if (started) started(worker_name, number);
+    } else if (event.has_result()) {
+      a.result = event.result();
+      have_result = true;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  {
+    std::lock_guard lock(mu_);
+    w.calls.erase(std::remove(w.calls.begin(), w.calls.end(), &call), w.calls.end());
+  }
+  if (status.ok() && have_result && a.result.job_id() == request.job_id()) {
+    // A worker shutting down cancels its jobs: that is the worker lost, not the job.
+    if (a.result.status() == v1::JOB_STATUS_CANCELLED && !cancel) {
+      a.end = AttemptEnd::Lost;
+      a.error = "the worker stopped the job (shutting down?)";
+    } else {
+      a.end = AttemptEnd::Done;
+    }
+    return a;
+  }
+  if (cancel) {
+    a.end = AttemptEnd::Cancelled;
+    return a;
+  }
+  switch (status.error_code()) {
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      // gRPC's own message-size refusal is also RESOURCE_EXHAUSTED, but only
+      // for requests far beyond what a manifest can produce.
+      a.end = AttemptEnd::Busy;
+      break;
+    case grpc::StatusCode::INVALID_ARGUMENT: a.end = AttemptEnd::Rejected; break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED: a.end = AttemptEnd::Unauthenticated; break;
+    default: a.end = AttemptEnd::Lost; break;
+  }
+  a.error = status.ok() ? (have_result ? "the result names another job (" + a.result.job_id() + ")"
+                                       : "the stream ended without a result")
+                        : status_text(status);
+  return a;
+}
+
+JobExecutor::Outcome WorkerPool::run(const v1::JobRequest& request, const Selectors& selectors,
+                                     const StartedCallback& started, const std::atomic<bool>& cancel) {
+  Outcome out;
+  out.result.set_job_id(request.job_id());
+  std::string lost;  // what happened to lost attempts, for the final message
+  uint32_t unaccepted_failures = 0;
+  auto finish = [&](v1::JobStatus status, const std::string& message) {
+    out.result.set_status(status);
+    out.result.set_error_message(message);
+    return out;
+  };
+  for (;;) {
+    std::string why_none;
+    Worker* w = acquire(selectors, cancel, why_none);
+    if (!w) {
+      if (cancel || why_none.empty()) return finish(v1::JOB_STATUS_CANCELLED, "the suite was cancelled");
+      return finish(v1::JOB_STATUS_NO_WORKER, why_none + (lost.empty() ? "" : "; earlier attempts: " + lost));
+    }
+    Attempt a = attempt(*w, request, out.attempts + 1, started, cancel);
+    if (a.accepted) ++out.attempts;
+    {
+      std::lock_guard lock(mu_);
+      out.worker = w->info;
+      switch (a.end) {
+        case AttemptEnd::Busy: w->busy_until = Clock::now() + options_.busy_backoff; break;
+        case AttemptEnd::Unauthenticated:
+          w->described = false;  // unusable until Describe succeeds with our token
+          w->last_error = "refused our token: " + a.error;
+          log("worker " + w->address + " " + w->last_error);
+          break;
+        case AttemptEnd::Lost: mark_down_locked(*w, "lost a job: " + a.error); break;
+        default: break;
+      }
+    }
+    release(*w);
+    switch (a.end) {
+      case AttemptEnd::Done:
+        if (!a.accepted) out.attempts = std::max<uint32_t>(out.attempts, 1);
+        out.result = std::move(a.result);
+        return out;
+      case AttemptEnd::Cancelled: return finish(v1::JOB_STATUS_CANCELLED, "the suite was cancelled");
+      case AttemptEnd::Rejected:
+        out.attempts = std::max<uint32_t>(out.attempts, 1);
+        return finish(v1::JOB_STATUS_PROGRAM_ERROR, "worker " + out.worker.name() + " rejected the job: " + a.error);
+      case AttemptEnd::Busy: continue;
+      case AttemptEnd::Unauthenticated:
+      case AttemptEnd::Lost: {
+        std::string what = out.worker.name() + " (" + w->address + "): " + a.error;
+        lost += (lost.empty() ? "" : "; ") + what;
+        if (!a.accepted && ++unaccepted_failures < 3 * options_.max_attempts) continue;
+        if (a.accepted) log("job " + request.job_id() + " lost with worker " + what);
+        if (out.attempts >= options_.max_attempts || !a.accepted)
+          return finish(v1::JOB_STATUS_WORKER_LOST,
+                        "gave up after " + std::to_string(out.attempts) + " lost attempt(s): " + lost);
+        continue;
+      }
+    }
+  }
+}
+
+}  // namespace gene::coordinator

@@ -1,0 +1,248 @@
+// The worker pool against real workers served in this process on 127.0.0.1.
+#include "gene/coordinator/worker_pool.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "gene/coordinator/coordinator_service.h"
+#include "worker_server.h"
+
+namespace gene::coordinator {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Counts to n: about 7 instructions per step, so at most ~10 ms per million
+// steps on a fast VM.
+const char* const kCount = "(var n 10) (var i 0) (while (i < n) (i = (i + 1))) i\n";
+
+std::unique_ptr<gene::farm::WorkerServer> start_worker(const std::string& name,
+                                                       std::map<std::string, std::string> labels = {},
+                                                       const std::string& token = "") {
+  gene::farm::WorkerConfig config;
+  config.name = name;
+  config.labels = std::move(labels);
+  config.token = token;
+  std::string error;
+  auto w = gene::farm::WorkerServer::start(config, error);
+  EXPECT_TRUE(w) << error;
+  return w;
+}
+
+std::unique_ptr<WorkerPool> make_pool(const std::string& workers, const std::string& token = "",
+                                      std::chrono::milliseconds grace = 3000ms) {
+  WorkerPoolOptions o;
+  o.workers = workers;
+  o.token = token;
+  o.check_interval = 200ms;
+  o.rpc_deadline = 1000ms;
+  o.no_worker_grace = grace;
+  std::string error;
+  auto pool = WorkerPool::create(o, error);
+  EXPECT_TRUE(pool) << error;
+  pool->wait_for_first_round(5s);
+  return pool;
+}
+
+v1::JobRequest count_job(const std::string& id, int64_t n, uint32_t repetitions = 1) {
+  v1::JobRequest r;
+  r.set_job_id(id);
+  r.set_program(kCount);
+  r.set_file_name("count.gene");
+  (*r.mutable_params())["n"] = std::to_string(n);
+  r.set_repetitions(repetitions);
+  r.set_timeout_seconds(30);
+  r.set_expect(std::to_string(n));
+  return r;
+}
+
+TEST(WorkerTargets, Parse) {
+  auto t = parse_worker_targets("a:1, b:2,a:1");
+  EXPECT_EQ(t.error, "");
+  EXPECT_EQ(t.addresses, (std::vector<std::string>{"a:1", "b:2"}));
+  auto d = parse_worker_targets("dns:///workers.farm.svc:7070");
+  EXPECT_EQ(d.dns_name, "workers.farm.svc");
+  EXPECT_EQ(d.dns_port, 7070);
+  EXPECT_NE(parse_worker_targets("a").error, "");
+  EXPECT_NE(parse_worker_targets("a:99999").error, "");
+  EXPECT_NE(parse_worker_targets("").error, "");
+  EXPECT_NE(parse_worker_targets("dns:///noport").error, "");
+}
+
+TEST(WorkerPool, DescribesAndMatchesLabels) {
+  auto fast = start_worker("fast", {{"class", "fast"}});
+  auto slow = start_worker("slow", {{"class", "slow"}});
+  auto pool = make_pool(fast->address() + "," + slow->address());
+  auto statuses = pool->statuses();
+  ASSERT_EQ(statuses.size(), 2u);
+  for (const auto& s : statuses) EXPECT_EQ(s.state(), v1::WORKER_STATE_READY) << s.last_error();
+  EXPECT_EQ(pool->check_selectors({{"class", "fast"}}), "");
+  std::string why = pool->check_selectors({{"class", "gpu"}});
+  EXPECT_NE(why.find("the workers are"), std::string::npos) << why;
+  EXPECT_NE(why.find("class=slow"), std::string::npos) << why;
+  EXPECT_FALSE(pool->statistic_names().empty());
+  EXPECT_EQ(pool->parallelism(), 2u);
+
+  std::atomic<bool> cancel{false};
+  auto out = pool->run(count_job("j", 1000), {{"class", "slow"}}, {}, cancel);
+  EXPECT_EQ(out.result.status(), v1::JOB_STATUS_OK) << out.result.error_message();
+  EXPECT_EQ(out.worker.name(), "slow");
+  EXPECT_EQ(out.attempts, 1u);
+}
+
+TEST(WorkerPool, SuiteSpreadsOverTwoWorkers) {
+  auto a = start_worker("a");
+  auto b = start_worker("b");
+  auto pool = make_pool(a->address() + "," + b->address());
+  Suite s;
+  s.name = "spread";
+  Benchmark bench;
+  bench.name = "count";
+  bench.program = kCount;
+  bench.settings.repetitions = 2;
+  bench.settings.warmup = 0;
+  s.benchmarks.push_back(bench);
+  for (int i = 1; i <= 6; ++i) {
+    Job j;
+    j.name = "count/n:" + std::to_string(i * 200000);
+    j.params.push_back({"n", std::to_string(i * 200000), std::to_string(i * 200000)});
+    j.expect = std::to_string(i * 200000);
+    s.jobs.push_back(j);
+  }
+  std::atomic<bool> cancel{false};
+  v1::SuiteResult r = run_suite(s, plan_jobs(s, {}), {}, *pool, {}, cancel);
+  ASSERT_EQ(r.jobs_size(), 6);
+  for (const auto& j : r.jobs()) {
+    EXPECT_EQ(j.result().status(), v1::JOB_STATUS_OK) << j.result().error_message();
+    EXPECT_EQ(j.result().repetitions_size(), 2);
+  }
+  EXPECT_EQ(r.workers_size(), 2);
+}
+
+TEST(WorkerPool, JobLostWithItsWorkerRerunsElsewhere) {
+  auto a = start_worker("a");
+  auto b = start_worker("b");
+  auto pool = make_pool(a->address() + "," + b->address());
+  std::promise<std::string> first_worker;
+  std::vector<std::pair<std::string, uint32_t>> starts;
+  auto started = [&](const std::string& worker, uint32_t attempt) {
+    starts.emplace_back(worker, attempt);
+    if (attempt == 1) first_worker.set_value(worker);
+  };
+  std::atomic<bool> cancel{false};
+  auto running =
+      std::async(std::launch::async, [&] { return pool->run(count_job("lost", 40000000, 4), {}, started, cancel); });
+  std::string victim = first_worker.get_future().get();
+  std::this_thread::sleep_for(50ms);  // well inside the first of four ~0.3 s runs
+  (victim == "a" ? a : b)->shutdown(0ms);
+  auto out = running.get();
+  EXPECT_EQ(out.result.status(), v1::JOB_STATUS_OK) << out.result.error_message();
+  EXPECT_EQ(out.result.repetitions_size(), 4);  // the lost attempt's repetitions are gone
+  EXPECT_EQ(out.attempts, 2u);
+  EXPECT_NE(out.worker.name(), victim);
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[1].second, 2u);
+  // The victim is down now.
+  for (const auto& s : pool->statuses()) {
+    if (s.info().name() == victim) {
+      EXPECT_EQ(s.state(), v1::WORKER_STATE_DOWN);
+    }
+  }
+}
+
+TEST(WorkerPool, NoWorkerWhenNoneIsUp) {
+  auto w = start_worker("gone");
+  std::string address = w->address();
+  w.reset();  // nothing listens there now
+  auto pool = make_pool(address, "", 500ms);
+  std::string why = pool->check_selectors({});
+  EXPECT_NE(why.find("down"), std::string::npos) << why;
+  std::atomic<bool> cancel{false};
+  auto out = pool->run(count_job("j", 10), {}, {}, cancel);
+  EXPECT_EQ(out.result.status(), v1::JOB_STATUS_NO_WORKER);
+  EXPECT_NE(out.result.error_message().find("no healthy worker matches"), std::string::npos)
+      << out.result.error_message();
+}
+
+TEST(WorkerPool, BusyWorkerIsWaitedFor) {
+  auto w = start_worker("only");
+  auto pool = make_pool(w->address());
+  // Someone else (another coordinator) occupies the worker's only slot.
+  auto channel = grpc::CreateChannel(w->address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::Worker::NewStub(channel);
+  grpc::ClientContext other;
+  auto reader = stub->RunJob(&other, count_job("other", 40000000));
+  v1::JobEvent e;
+  ASSERT_TRUE(reader->Read(&e));
+  ASSERT_TRUE(e.has_accepted());
+  std::atomic<bool> cancel{false};
+  auto out = pool->run(count_job("mine", 1000), {}, {}, cancel);
+  EXPECT_EQ(out.result.status(), v1::JOB_STATUS_OK) << out.result.error_message();
+  EXPECT_EQ(out.attempts, 1u);
+  while (reader->Read(&e)) {
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+}
+
+TEST(WorkerPool, WrongTokenIsExplained) {
+  auto w = start_worker("guarded", {}, "s3cret");
+  auto pool = make_pool(w->address(), "wrong");
+  std::string why = pool->check_selectors({});
+  EXPECT_NE(why.find("UNAUTHENTICATED"), std::string::npos) << why;
+  auto good = make_pool(w->address(), "s3cret");
+  EXPECT_EQ(good->check_selectors({}), "");
+}
+
+TEST(CoordinatorService, RejectsBadManifestsWithPlaces) {
+  auto w = start_worker("w");
+  auto pool = make_pool(w->address());
+  CoordinatorService service(*pool, "", nullptr, {});
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  auto stub = v1::Coordinator::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  v1::SubmitRequest req;
+  req.set_manifest_path("suites/x.yaml");
+  req.set_manifest("suite: x\ntargets: {no_such_stat: \"> 1\"}\nbenchmarks: [{name: a, file: a.gene}]\n");
+  (*req.mutable_files())["a.gene"] = "1";
+  grpc::ClientContext ctx;
+  auto reader = stub->Submit(&ctx, req);
+  v1::SubmitEvent e;
+  EXPECT_FALSE(reader->Read(&e));
+  grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "suites/x.yaml:2:11: unknown statistic 'no_such_stat' in 'targets'");
+
+  // A good one runs, streams progress and ends with the result.
+  req.set_manifest("suite: x\nbenchmarks: [{name: a, file: a.gene, repetitions: 2, warmup: 0, expect: 1}]\n");
+  grpc::ClientContext ctx2;
+  auto reader2 = stub->Submit(&ctx2, req);
+  std::vector<v1::SubmitEvent> events;
+  while (reader2->Read(&e)) events.push_back(e);
+  ASSERT_TRUE(reader2->Finish().ok());
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_TRUE(events[0].has_accepted());
+  EXPECT_TRUE(events[1].has_job_started());
+  EXPECT_TRUE(events[2].has_job_finished());
+  ASSERT_TRUE(events[3].has_result());
+  EXPECT_TRUE(events[3].result().all_targets_met());
+  EXPECT_EQ(events[3].result().jobs(0).result().repetitions_size(), 2);
+
+  grpc::ClientContext ctx3;
+  v1::ListWorkersResponse workers;
+  ASSERT_TRUE(stub->ListWorkers(&ctx3, {}, &workers).ok());
+  ASSERT_EQ(workers.workers_size(), 1);
+  EXPECT_EQ(workers.workers(0).info().name(), "w");
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace gene::coordinator

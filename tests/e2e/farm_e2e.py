@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the farm: real `coordinator` and `worker` processes on
+127.0.0.1 (every server on port 0, its address read from its first line,
+`listening on HOST:PORT`).
+
+Usage: farm_e2e.py --coordinator PATH --worker PATH [unittest arguments]
+       e.g. farm_e2e.py --coordinator build/bin/coordinator \
+                        --worker build/bin/worker Distributed
+
+Suites and programs live beside this file (suites/, programs/); manifests
+with errors are written to a temporary suite tree per test.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUITES = os.path.join(HERE, "suites")
+COORDINATOR = None
+WORKER = None
+COMPARE_PY = "/usr/share/benchmark/compare.py"
+
+
+class Server:
+    """A server process; `address` is what its first line says it listens on."""
+
+    def __init__(self, argv, name):
+        self.name = name
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.stderr = []
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            raise RuntimeError("%s did not start: %r %s" % (name, line, self.proc.stderr.read()))
+        self.address = line.split()[2]
+        # Keep draining both pipes so the server never blocks on a full one.
+        self.drains = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.lines), daemon=True),
+                       threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True)]
+        for t in self.drains:
+            t.start()
+
+    @staticmethod
+    def _drain(pipe, sink):
+        for line in pipe:
+            sink.append(line)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for t in self.drains:
+            t.join(timeout=5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+def start_worker(name, *labels):
+    argv = [WORKER, "--listen", "127.0.0.1:0", "--name", name]
+    for label in labels:
+        argv += ["--label", label]
+    return Server(argv, "worker " + name)
+
+
+def start_coordinator(workers, *extra):
+    argv = [COORDINATOR, "serve", "--listen", "127.0.0.1:0",
+            "--workers", ",".join(w.address for w in workers),
+            "--check-interval", "200ms", "--no-worker-grace", "3s"] + list(extra)
+    return Server(argv, "coordinator")
+
+
+def submit(manifest, *args, cwd=None, timeout=120):
+    """Runs `coordinator submit`; returns the CompletedProcess."""
+    return subprocess.run([COORDINATOR, "submit", manifest] + list(args), cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def entries_by_name(doc):
+    names = {}
+    for b in doc["benchmarks"]:
+        names.setdefault(b["name"], []).append(b)
+    return names
+
+
+class FarmTest(unittest.TestCase):
+    def setUp(self):
+        self.servers = []
+        self.tmp = tempfile.mkdtemp(prefix="gene-e2e-")
+
+    def tearDown(self):
+        for s in reversed(self.servers):
+            s.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def worker(self, name, *labels):
+        w = start_worker(name, *labels)
+        self.servers.append(w)
+        return w
+
+    def coordinator(self, workers, *extra):
+        c = start_coordinator(workers, *extra)
+        self.servers.append(c)
+        return c
+
+    def out(self, name):
+        return os.path.join(self.tmp, name)
+
+    def assertExit(self, proc, status):
+        self.assertEqual(proc.returncode, status,
+                         "exit %d, wanted %d\nstdout:\n%s\nstderr:\n%s" % (proc.returncode, status, proc.stdout,
+                                                                         proc.stderr))
+
+
+class Distributed(FarmTest):
+    def test_suite_across_two_workers(self):
+        a, b = self.worker("alpha", "class=fast"), self.worker("beta")
+        c = self.coordinator([a, b], "--metrics-port", "0")
+        proc = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", c.address, "--json", self.out("r.json"))
+        self.assertExit(proc, 0)
+        self.assertIn("suite e2e_small: 4 jobs on 2 workers", proc.stdout)
+        self.assertIn("result: all targets met", proc.stdout)
+        doc = load_json(self.out("r.json"))
+        self.assertEqual(sorted(w["name"] for w in doc["context"]["workers"]), ["alpha", "beta"])
+        names = entries_by_name(doc)
+        for job in ["count/n:1000", "count/n:20000", "fib/n:12", "fib/n:15"]:
+            self.assertEqual(len(names[job]), 3, job)  # one entry per repetition
+            for agg in ["mean", "median", "stddev", "cv"]:
+                self.assertEqual(len(names[job + "_" + agg]), 1)
+        started = re.findall(r"started (\S+) on (\S+)", proc.stderr)
+        self.assertEqual({w for _, w in started}, {"alpha", "beta"}, proc.stderr)
+
+        # The coordinator's /metrics now holds the suite (second line: `metrics on HOST:PORT`).
+        self.assertTrue(c.lines and c.lines[0].startswith("metrics on "), c.lines)
+        text = urllib.request.urlopen("http://%s/metrics" % c.lines[0].split()[2], timeout=5).read().decode()
+        self.assertRegex(text, r'gene_bench_instructions\{benchmark="fib",hardware="(fast|x86_64)",'
+                               r'params="n=15",suite="e2e_small"\} \d')
+        self.assertRegex(text, r'gene_bench_target_met\{[^}]*statistic="frame_pool_hit_rate"[^}]*\} 1')
+        self.assertRegex(text, r'gene_bench_target_threshold\{[^}]*op=">=",[^}]*statistic="frame_pool_hit_rate"'
+                               r'[^}]*\} 0.5')
+        self.assertIn('gene_farm_jobs_total{status="ok"} 4', text)
+        self.assertIn('gene_farm_workers{state="ready"} 2', text)
+        self.assertIn('gene_farm_job_duration_seconds_count{suite="e2e_small"} 4', text)
+        self.assertIn('gene_bench_last_run_timestamp_seconds{suite="e2e_small"}', text)
+        self.assertIn("gene_build_info{", text)
+
+    def test_killed_worker_loses_no_result(self):
+        a, b = self.worker("alpha"), self.worker("beta")
+        c = self.coordinator([a, b])
+        by_name = {"alpha": a, "beta": b}
+        proc = subprocess.Popen([COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
+                                 c.address, "--json", self.out("r.json")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stderr_lines = []
+        victim = None
+        for line in proc.stderr:
+            stderr_lines.append(line)
+            m = re.search(r"started (\S+) on (\S+)", line)
+            if m and victim is None:
+                victim = m.group(2)
+                time.sleep(0.1)  # well inside the job's first repetition
+                os.kill(by_name[victim].proc.pid, signal.SIGKILL)
+        stdout = proc.stdout.read()
+        proc.wait(timeout=120)
+        proc.stdout.close()
+        proc.stderr.close()
+        stderr = "".join(stderr_lines)
+        self.assertEqual(proc.returncode, 0, stdout + stderr)
+        self.assertIn("(attempt 2)", stderr)
+        doc = load_json(self.out("r.json"))
+        survivor = "beta" if victim == "alpha" else "alpha"
+        self.assertEqual([w["name"] for w in doc["context"]["workers"]], [survivor], stdout + stderr)
+        names = entries_by_name(doc)
+        jobs = ["count/n:5000000%d" % i for i in range(4)]
+        for job in jobs:
+            # Every result exactly once: three repetitions, one median, none
+            # from the lost attempt.
+            self.assertEqual(len(names.get(job, [])), 3, job)
+            self.assertEqual(len(names.get(job + "_median", [])), 1, job)
+            self.assertEqual(stderr.count("finished %s:" % job), 1, stderr)
+        self.assertEqual(len(doc["benchmarks"]), 4 * (3 + 4))
+        self.assertIn("took 2 attempts", stdout)
+
+    def test_hung_worker_is_replaced(self):
+        a, b = self.worker("alpha"), self.worker("beta")
+        c = self.coordinator([a, b])
+        by_name = {"alpha": a, "beta": b}
+        proc = subprocess.Popen([COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
+                                 c.address, "--filter", "0000[01]$"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        victim = None
+        try:
+            for line in proc.stderr:
+                m = re.search(r"started (\S+) on (\S+)", line)
+                if m and victim is None:
+                    victim = by_name[m.group(2)]
+                    time.sleep(0.1)
+                    os.kill(victim.proc.pid, signal.SIGSTOP)  # alive but silent: health checks time out
+            stdout = proc.stdout.read()
+            proc.wait(timeout=120)
+        finally:
+            if victim:
+                os.kill(victim.proc.pid, signal.SIGCONT)
+            proc.stdout.close()
+            proc.stderr.close()
+        self.assertEqual(proc.returncode, 0, stdout)
+        self.assertIn("took 2 attempts", stdout)
+        self.assertIn("on 1 worker", stdout)
+        self.assertTrue(any("is down" in line for line in c.stderr), "".join(c.stderr))
+
+    def test_token_required(self):
+        token = os.path.join(self.tmp, "token")
+        with open(token, "w") as f:
+            f.write("e2e-s3cret\n")
+        a = Server([WORKER, "--listen", "127.0.0.1:0", "--name", "alpha", "--token-file", token], "worker alpha")
+        self.servers.append(a)
+        c = self.coordinator([a], "--token-file", token)
+        proc = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", c.address)
+        self.assertExit(proc, 2)
+        self.assertIn("refused our credentials", proc.stderr)
+        proc = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", c.address, "--token-file", token)
+        self.assertExit(proc, 0)
+        listing = subprocess.run([COORDINATOR, "workers", "--coordinator", c.address, "--token-file", token],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertExit(listing, 0)
+        self.assertRegex(listing.stdout, r"%s +ready +0 +alpha +arch=" % re.escape(a.address))
+
+    def test_no_matching_worker(self):
+        a = self.worker("alpha", "class=cpu")
+        c = self.coordinator([a])
+        proc = submit(os.path.join(SUITES, "gpu_only.yaml"), "--coordinator", c.address)
+        self.assertExit(proc, 2)
+        self.assertIn("error: no worker matches the hardware selectors of benchmark 'count' (class=gpu)", proc.stderr)
+        self.assertIn("alpha", proc.stderr)  # what the workers offer
+        self.assertIn("class=cpu", proc.stderr)
+        self.assertEqual(proc.stdout, "")
+
+    def test_unknown_statistic_checked_against_workers(self):
+        a = self.worker("alpha")
+        c = self.coordinator([a])
+        suite_dir = os.path.join(self.tmp, "suites")
+        os.makedirs(suite_dir)
+        shutil.copytree(os.path.join(HERE, "programs"), os.path.join(self.tmp, "programs"))
+        with open(os.path.join(suite_dir, "bad.yaml"), "w") as f:
+            f.write("suite: bad\ntargets:\n  frames_per_sec: \"> 1\"\n"
+                    "benchmarks: [{name: count, file: ../programs/count.gene}]\n")
+        proc = submit("suites/bad.yaml", "--coordinator", c.address, cwd=self.tmp)
+        self.assertExit(proc, 2)
+        self.assertIn("suites/bad.yaml:3:3: unknown statistic 'frames_per_sec' in 'targets' "
+                      "(did you mean 'frames_per_second'?)", proc.stderr)
+
+    def test_unreachable_coordinator(self):
+        a = self.worker("alpha")
+        c = self.coordinator([a])
+        address = c.address
+        c.stop()
+        start = time.time()
+        proc = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", address)
+        self.assertExit(proc, 2)
+        self.assertIn("error: coordinator at %s is unreachable" % address, proc.stderr)
+        self.assertLess(time.time() - start, 20)
+
+    def test_coordinator_dying_mid_suite(self):
+        a = self.worker("alpha")
+        c = self.coordinator([a])
+        proc = subprocess.Popen([COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
+                                 c.address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in proc.stderr:
+            if "started" in line:
+                break
+        os.kill(c.proc.pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)  # a clear error, not a hang
+        self.assertEqual(proc.returncode, 2, out + err)
+        self.assertIn("error: coordinator at %s is unreachable or went away" % c.address, err)
+
+    def test_missed_target_and_failed_job_exit_1(self):
+        shutil.copytree(os.path.join(HERE, "programs"), os.path.join(self.tmp, "programs"))
+        os.makedirs(os.path.join(self.tmp, "suites"))
+        manifest = os.path.join(self.tmp, "suites", "strict.yaml")
+        with open(manifest, "w") as f:
+            f.write("suite: strict\ndefaults: {repetitions: 1, warmup: 0}\n"
+                    "benchmarks:\n"
+                    "  - {name: slow, file: ../programs/count.gene, targets: {instructions: \"< 10\"}}\n")
+        a = self.worker("alpha")
+        c = self.coordinator([a])
+        proc = submit(manifest, "--coordinator", c.address)
+        self.assertExit(proc, 1)
+        self.assertRegex(proc.stdout, r"✗ instructions +< 10 ")
+        with open(manifest, "w") as f:
+            f.write("suite: strict\ndefaults: {repetitions: 1, warmup: 0}\n"
+                    "benchmarks: [{name: wrong, file: ../programs/count.gene, expect: 7}]\n")
+        proc = submit(manifest, "--coordinator", c.address)
+        self.assertExit(proc, 1)
+        self.assertIn("wrong_value", proc.stdout)
+
+
+class Local(FarmTest):
+    def test_local_mode_runs_and_compare_py_reads_json(self):
+        first = submit(os.path.join(SUITES, "small.yaml"), "--json", self.out("a.json"))
+        self.assertExit(first, 0)
+        self.assertIn("on 1 worker [local (", first.stdout)
+        # Not a terminal: plain progress lines, one per job start and end.
+        self.assertEqual(first.stderr.count("finished "), 4, first.stderr)
+        second = submit(os.path.join(SUITES, "small.yaml"), "--json", self.out("b.json"), "--filter", "fib",
+                        "--repetitions", "2")
+        self.assertExit(second, 0)
+        self.assertEqual(sorted(entries_by_name(load_json(self.out("b.json")))),
+                         ["fib/n:12", "fib/n:12_cv", "fib/n:12_mean", "fib/n:12_median", "fib/n:12_stddev",
+                          "fib/n:15", "fib/n:15_cv", "fib/n:15_mean", "fib/n:15_median", "fib/n:15_stddev"])
+        if os.path.exists(COMPARE_PY):
+            cmp = subprocess.run(["/usr/bin/python3", COMPARE_PY, "benchmarks", self.out("a.json"),
+                                  self.out("b.json")], capture_output=True, text=True, timeout=60)
+            self.assertEqual(cmp.returncode, 0, cmp.stdout + cmp.stderr)
+            self.assertIn("fib/n:15_median", cmp.stdout)
+
+    def test_pushgateway_gets_the_series(self):
+        gateway_bin = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
+        if not gateway_bin:
+            self.skipTest("no Pushgateway binary (Debian package prometheus-pushgateway)")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        gateway = subprocess.Popen([gateway_bin, "--web.listen-address=127.0.0.1:%d" % port],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = "http://127.0.0.1:%d" % port
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(url + "/metrics", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            proc = submit(os.path.join(SUITES, "small.yaml"), "--pushgateway", url, "--filter", "fib/n:12")
+            self.assertExit(proc, 0)
+            text = urllib.request.urlopen(url + "/metrics", timeout=5).read().decode()
+            self.assertRegex(text, r'gene_bench_instructions\{[^}]*benchmark="fib"[^}]*job="gene_bench"'
+                                   r'[^}]*params="n=12"[^}]*suite="e2e_small"\} \d')
+            self.assertRegex(text, r'gene_bench_target_met\{[^}]*statistic="frames_per_second"[^}]*\} 1')
+            self.assertRegex(text, r'gene_farm_jobs_total\{[^}]*status="ok"[^}]*\} 1')
+            self.assertIn("gene_bench_last_run_timestamp_seconds{", text)
+        finally:
+            gateway.terminate()
+            gateway.wait(timeout=10)
+
+    def test_unreachable_pushgateway_is_an_error(self):
+        proc = submit(os.path.join(SUITES, "small.yaml"), "--pushgateway", "http://127.0.0.1:1", "--filter",
+                      "fib/n:12")
+        self.assertExit(proc, 2)
+        self.assertIn("error: the Pushgateway at http://127.0.0.1:1 answered nothing", proc.stderr)
+
+    def test_local_mode_checks_selectors_against_this_machine(self):
+        proc = submit(os.path.join(SUITES, "gpu_only.yaml"))
+        self.assertExit(proc, 2)
+        self.assertIn("error: no worker matches the hardware selectors of benchmark 'count' (class=gpu): "
+                      "this machine (local mode) has arch=", proc.stderr)
+
+    def test_local_and_distributed_output_have_one_shape(self):
+        local = submit(os.path.join(SUITES, "small.yaml"), "--json", self.out("local.json"))
+        self.assertExit(local, 0)
+        a = self.worker("alpha")
+        c = self.coordinator([a])
+        remote = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", c.address, "--json",
+                        self.out("remote.json"))
+        self.assertExit(remote, 0)
+        lj, rj = load_json(self.out("local.json")), load_json(self.out("remote.json"))
+        self.assertEqual(sorted(lj["context"]), sorted(rj["context"]))
+        self.assertEqual(sorted(lj["context"]["workers"][0]), sorted(rj["context"]["workers"][0]))
+        shape = lambda doc: [(b["name"], b["run_type"], sorted(b)) for b in doc["benchmarks"]]
+        self.assertEqual(shape(lj), shape(rj))
+
+        # The tables: same lines once numbers, times and worker names are masked.
+        def mask(text):
+            text = re.sub(r"\[local \(x86_64\)\]|\[alpha \([^)]*\)\]|\[local \([^)]*\)\]", "[WORKER]", text)
+            text = re.sub(r"[-+]?\d+(\.\d+)?(e[-+]\d+)?( ?(ms|us|ns|s)\b|%)?!?", "N", text)
+            # Noise warnings depend on the run, not on the mode.
+            return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines() if "! noisy" not in line]
+        self.assertEqual(mask(local.stdout), mask(remote.stdout))
+
+    def test_help(self):
+        for argv in (["--help"], ["submit", "--help"], ["serve", "--help"]):
+            proc = subprocess.run([COORDINATOR] + argv, capture_output=True, text=True, timeout=10)
+            self.assertExit(proc, 0)
+            self.assertIn("Usage:", proc.stdout)
+        proc = subprocess.run([COORDINATOR, "submit"], capture_output=True, text=True, timeout=10)
+        self.assertExit(proc, 2)
+
+
+class BadManifests(FarmTest):
+    """One test per kind of manifest error: exit 2, nothing run, and the
+    error's place (file:line:col) in the message."""
+
+    def check(self, manifest, *expected, files=None):
+        suite_dir = os.path.join(self.tmp, "suites")
+        os.makedirs(suite_dir, exist_ok=True)
+        shutil.copytree(os.path.join(HERE, "programs"), os.path.join(self.tmp, "programs"), dirs_exist_ok=True)
+        with open(os.path.join(suite_dir, "bad.yaml"), "w") as f:
+            f.write(manifest)
+        proc = submit("suites/bad.yaml", cwd=self.tmp)
+        self.assertExit(proc, 2)
+        self.assertEqual(proc.stdout, "")
+        self.assertNotIn("started", proc.stderr)
+        for e in expected:
+            self.assertIn(e, proc.stderr)
+        self.assertIn("; nothing ran", proc.stderr)
+        return proc.stderr
+
+    def test_unknown_key(self):
+        self.check("suite: s\nbenchmarks:\n  - name: a\n    file: ../programs/count.gene\n    repetiton: 3\n",
+                   "suites/bad.yaml:5:5: unknown key 'repetiton' in benchmark 1 (did you mean 'repetitions'?)")
+
+    def test_wrong_type(self):
+        self.check("suite: s\ndefaults: {repetitions: five}\nbenchmarks: [{name: a, file: ../programs/count.gene}]\n",
+                   "suites/bad.yaml:2:25: 'repetitions' must be an integer, not a string ('five')")
+
+    def test_missing_file(self):
+        self.check("suite: s\nbenchmarks:\n  - {name: a, file: ../programs/nope.gene}\n",
+                   "suites/bad.yaml:3:21: file '../programs/nope.gene': no such file")
+
+    def test_file_outside_the_suite_tree(self):
+        self.check("suite: s\nbenchmarks:\n  - {name: a, file: ../../etc/passwd}\n",
+                   "suites/bad.yaml:3:21: file '../../etc/passwd': escapes the suite's directory tree")
+
+    def test_bad_duration(self):
+        self.check("suite: s\ndefaults: {timeout: 60}\nbenchmarks: [{name: a, file: ../programs/count.gene}]\n",
+                   "suites/bad.yaml:2:21: bad duration '60' for 'timeout'")
+
+    def test_bad_target_expression(self):
+        self.check("suite: s\ntargets: {instructions: \">= lots\"}\n"
+                   "benchmarks: [{name: a, file: ../programs/count.gene}]\n",
+                   "suites/bad.yaml:2:25: bad target '>= lots' for 'instructions'")
+
+    def test_unknown_statistic(self):
+        self.check("suite: s\nbenchmarks:\n  - name: a\n    file: ../programs/count.gene\n"
+                   "    targets: {tco_rate: \"> 0.9\"}\n",
+                   "suites/bad.yaml:5:15: unknown statistic 'tco_rate' in 'targets'")
+
+    def test_yaml_syntax(self):
+        self.check("suite: s\nbenchmarks: [{name: a, file: x.gene\n", "suites/bad.yaml:", "YAML syntax error")
+
+    def test_all_errors_at_once(self):
+        err = self.check("suite: Bad Name\ndefaults: {warmup: -1, timeout: 5 minutes}\n"
+                         "targets: {nope: \"> 1\"}\nbenchmarks:\n  - {name: a, file: missing.gene}\n",
+                         "suites/bad.yaml:1:8:", "suites/bad.yaml:2:20:", "suites/bad.yaml:2:33:",
+                         "suites/bad.yaml:3:11:", "suites/bad.yaml:5:21:", "error: 5 problems in suites/bad.yaml")
+
+
+def main():
+    global COORDINATOR, WORKER
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--coordinator", required=True)
+    parser.add_argument("--worker", required=True)
+    args, rest = parser.parse_known_args()
+    COORDINATOR, WORKER = os.path.abspath(args.coordinator), os.path.abspath(args.worker)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
