@@ -1,0 +1,178 @@
+"""Helpers for the deployment tests: a real Prometheus on 127.0.0.1 (the
+Debian package's binary), its HTTP API, and child processes that print
+`listening on HOST:PORT` lines. Python standard library only."""
+import json
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class TestFailure(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def find_executable(given, name):
+    path = given or shutil.which(name)
+    if not path or not os.path.exists(path):
+        raise TestFailure(f"{name} not found (given: {given!r}); scripts/install-deps installs it")
+    return path
+
+
+class Child:
+    """A child process whose stdout lines are collected by a thread (so its
+    pipe never fills) and whose stderr goes to a file."""
+
+    def __init__(self, argv, log_path, env=None):
+        self.argv = argv
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL,
+                                     env=env)
+        self.lines = queue.Queue()
+        self.seen = []
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self):
+        for raw in self.proc.stdout:
+            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_line(self, prefix, timeout=20.0):
+        """The rest of the first stdout line starting with `prefix`."""
+        deadline = time.monotonic() + timeout
+        for line in self.seen:
+            if line.startswith(prefix):
+                return line[len(prefix):].strip()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TestFailure(f"{self.argv[0]}: no '{prefix}' line within {timeout:.0f}s; "
+                                  f"stdout so far: {self.seen}; stderr: {self.stderr_tail()}")
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise TestFailure(f"{self.argv[0]} exited ({self.proc.wait()}) before printing '{prefix}'; "
+                                  f"stdout: {self.seen}; stderr: {self.stderr_tail()}")
+            self.seen.append(line)
+            if line.startswith(prefix):
+                return line[len(prefix):].strip()
+
+    def stderr_tail(self, limit=3000):
+        self.log.flush()
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return ""
+        return data[-limit:].decode("utf-8", "replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Prometheus:
+    """A Prometheus server on 127.0.0.1 with the given configuration text."""
+
+    def __init__(self, binary, workdir, config_text):
+        self.binary = binary
+        self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.config_path = os.path.join(workdir, "prometheus.yml")
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            f.write(config_text)
+        self.child = None
+        self.base = None
+
+    def start(self, timeout=30.0):
+        last_error = ""
+        for attempt in range(3):  # the free port may be taken between the probe and the bind
+            port = free_port()
+            data = os.path.join(self.workdir, f"data{attempt}")
+            argv = [self.binary, f"--config.file={self.config_path}", f"--storage.tsdb.path={data}",
+                    f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
+                    "--storage.tsdb.retention.time=1d"]
+            self.child = Child(argv, os.path.join(self.workdir, f"prometheus{attempt}.log"))
+            self.base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.child.proc.poll() is not None:
+                    break
+                try:
+                    with urllib.request.urlopen(self.base + "/-/ready", timeout=2) as r:
+                        if r.status == 200:
+                            return self
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    pass
+                time.sleep(0.1)
+            last_error = self.child.stderr_tail()
+            self.child.stop()
+        raise TestFailure("Prometheus did not become ready: " + last_error)
+
+    def stop(self):
+        if self.child:
+            self.child.stop()
+
+    def api(self, path, params=None, timeout=30):
+        """GET /api/v1/<path>; returns the decoded JSON body, errors included."""
+        url = f"{self.base}/api/v1/{path}"
+        body = urllib.parse.urlencode(params or {}).encode()
+        req = urllib.request.Request(url, data=body if params else None,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            try:
+                return json.loads(e.read())
+            except ValueError:
+                return {"status": "error", "errorType": f"HTTP {e.code}", "error": str(e)}
+
+    def query(self, expr, instant=True, range_seconds=60, step=1):
+        """Instant query at now, or a range query over the last `range_seconds`."""
+        if instant:
+            return self.api("query", {"query": expr})
+        end = time.time()
+        return self.api("query_range", {"query": expr, "start": f"{end - range_seconds:.3f}",
+                                        "end": f"{end:.3f}", "step": str(step)})
+
+    def wait_for(self, expr, timeout=30.0, what=None):
+        """Polls an instant query until it returns a non-empty result."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = self.query(expr)
+            if last.get("status") == "success" and last["data"]["result"]:
+                return last["data"]["result"]
+            time.sleep(0.25)
+        raise TestFailure(f"timed out waiting for {what or expr}: last answer {json.dumps(last)[:500]}")
+
+
+def result_count(answer):
+    data = answer.get("data") or {}
+    result = data.get("result")
+    if data.get("resultType") in ("scalar", "string"):
+        return 1
+    return len(result or [])

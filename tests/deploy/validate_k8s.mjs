@@ -1,0 +1,425 @@
+#!/usr/bin/env node
+// Renders deploy/k8s with `kubectl kustomize` and checks every object:
+//
+//  1. against the Kubernetes schemas: the matching kubernetes-models class's
+//     validate() (types, required fields, formats), plus a strict pass that
+//     rejects fields the schema does not know (validate() lets unknown
+//     fields through, so a misspelt `readinesProbe` would otherwise pass);
+//     the same for deploy/k8s/secret-token.example.yaml, which is applied by
+//     hand;
+//  2. against the farm's own contract (DESIGN.md "Kubernetes"): images
+//     without a registry host, workers with a class node selector and
+//     `--label class=`, requests = limits, gRPC probes on the gRPC port,
+//     Prometheus annotations on the metrics port, the coordinator resolving
+//     the headless worker Service with dns:///, the token from the Secret
+//     everywhere, Services selecting the right pods, the CronJob submitting a
+//     suite whose files all resolve in the mounted ConfigMaps, and the
+//     ConfigMaps holding exactly the files of bench/;
+//  3. kustomization.yaml uses only the syntax kustomize v2 and v5 both accept
+//     (resources as files, commonLabels, configMapGenerator with files, images).
+//
+//   node tests/deploy/validate_k8s.mjs [--repo DIR] [--kubectl PATH]
+//
+// Needs the npm packages of package.json (scripts/install-deps runs npm ci).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+function option(name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+const repo = path.resolve(option("--repo", path.join(here, "..", "..")));
+const kubectl = option("--kubectl", "kubectl");
+const require = createRequire(path.join(repo, "package.json"));
+
+let YAML;
+try {
+  YAML = require("yaml");
+  require.resolve("kubernetes-models/package.json");
+} catch (e) {
+  console.error(`npm packages missing in ${repo}/node_modules (run scripts/install-deps): ${e.message}`);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+const modelsRoot = path.dirname(require.resolve("kubernetes-models/package.json"));
+
+let passed = 0;
+let failed = 0;
+function check(ok, message) {
+  if (ok) passed++;
+  else {
+    failed++;
+    console.log(`FAIL: ${message}`);
+  }
+  return ok;
+}
+
+// --- schemas --------------------------------------------------------------------
+
+// apiVersion + kind -> the kubernetes-models module, e.g. apps/v1 Deployment
+// -> kubernetes-models/apps/v1/Deployment.
+function modelFile(apiVersion, kind) {
+  return path.join(modelsRoot, apiVersion, kind); // apiVersion "v1" or "group/version"
+}
+
+async function loadModel(apiVersion, kind) {
+  const base = modelFile(apiVersion, kind);
+  if (!fs.existsSync(base + ".js")) return null;
+  const mod = await import(`kubernetes-models/${apiVersion}/${kind}`);
+  return { Class: mod[kind], dts: base + ".d.ts" };
+}
+
+// The properties of the interface a .d.ts file declares, with their types,
+// read from the generated declarations (the strict unknown-field pass).
+const interfaces = new Map();
+function readInterface(dtsFile) {
+  if (interfaces.has(dtsFile)) return interfaces.get(dtsFile);
+  const text = fs.readFileSync(dtsFile, "utf8");
+  const imports = new Map();
+  for (const m of text.matchAll(/^import \{ (\w+) \} from "([^"]+)";$/gm)) imports.set(m[1], m[2]);
+  const start = text.search(/^export interface \w+/m);
+  const info = { props: new Map(), typeMeta: false, file: dtsFile };
+  if (start >= 0) {
+    const header = text.slice(start, text.indexOf("{", start));
+    info.typeMeta = /extends TypeMeta/.test(header);
+    const lines = text.slice(start).split("\n");
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      if (/^\}/.test(line)) break;
+      const m = line.match(/^ {4}"([^"]+)"\??: (.*?);?$/);
+      if (!m) continue;
+      const type = m[2];
+      let ref = null;
+      let array = false;
+      let t = type;
+      const arr = t.match(/^Array<(\w+)>$/);
+      if (arr) {
+        array = true;
+        t = arr[1];
+      }
+      if (imports.has(t)) ref = resolveImport(dtsFile, imports.get(t));
+      info.props.set(m[1], { type, ref, array, map: type.trim() === "{" });
+    }
+  }
+  interfaces.set(dtsFile, info);
+  return info;
+}
+
+function resolveImport(fromFile, spec) {
+  if (spec.startsWith(".")) return path.resolve(path.dirname(fromFile), spec) + ".d.ts";
+  const parts = spec.split("/");
+  const pkg = spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+  const rest = parts.slice(pkg.split("/").length).join("/");
+  const pkgDir = path.dirname(require.resolve(`${pkg}/package.json`));
+  return path.join(pkgDir, rest) + ".d.ts";
+}
+
+// Fields of `value` that its schema type (a .d.ts interface) does not know.
+function unknownFields(value, dtsFile, where, out) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return out;
+  const info = readInterface(dtsFile);
+  if (info.props.size === 0) return out; // a free-form type (e.g. RawExtension, Quantity)
+  for (const [key, v] of Object.entries(value)) {
+    if (info.typeMeta && (key === "apiVersion" || key === "kind")) continue;
+    const prop = info.props.get(key);
+    if (!prop) {
+      out.push(`${where}.${key} (not a field of ${path.basename(dtsFile, ".d.ts")})`);
+      continue;
+    }
+    if (!prop.ref || !fs.existsSync(prop.ref)) continue;
+    if (prop.array && Array.isArray(v)) v.forEach((item, i) => unknownFields(item, prop.ref, `${where}.${key}[${i}]`, out));
+    else unknownFields(v, prop.ref, `${where}.${key}`, out);
+  }
+  return out;
+}
+
+async function validateSchema(obj, label) {
+  const model = await loadModel(obj.apiVersion, obj.kind);
+  if (!check(model !== null, `${label}: no Kubernetes schema for ${obj.apiVersion} ${obj.kind}`)) return;
+  try {
+    new model.Class(obj).validate();
+    check(true);
+  } catch (e) {
+    check(false, `${label}: ${e.message}`);
+  }
+  const unknown = unknownFields(obj, model.dts, obj.kind, []);
+  check(unknown.length === 0, `${label}: unknown field(s): ${unknown.join(", ")}`);
+}
+
+// --- rendering ------------------------------------------------------------------
+
+function render() {
+  try {
+    return execFileSync(kubectl, ["kustomize", path.join(repo, "deploy", "k8s")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (e) {
+    check(false, `kubectl kustomize deploy/k8s failed: ${e.stderr || e.message}`);
+    return null;
+  }
+}
+
+function parseStream(text, label) {
+  const docs = YAML.parseAllDocuments(text);
+  const objects = [];
+  for (const d of docs) {
+    if (d.errors.length) {
+      check(false, `${label}: YAML error: ${d.errors.map((e) => e.message).join("; ")}`);
+      continue;
+    }
+    const o = d.toJS();
+    if (o) objects.push(o);
+  }
+  return objects;
+}
+
+// --- the farm's contract -----------------------------------------------------------
+
+const NAMESPACE = "gene-farm";
+const SECRET = { name: "gene-farm-token", key: "token" };
+
+function argValue(argv, flag) {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+function portOf(address) {
+  return Number(String(address).split(":").pop());
+}
+function containerPort(container, name) {
+  const p = (container.ports || []).find((x) => x.name === name);
+  return p ? p.containerPort : undefined;
+}
+function selects(selector, labels) {
+  return Object.entries(selector || {}).every(([k, v]) => labels && labels[k] === v);
+}
+function podSpec(o) {
+  if (o.kind === "CronJob") return o.spec.jobTemplate.spec.template.spec;
+  return o.spec.template.spec;
+}
+function podLabels(o) {
+  if (o.kind === "CronJob") return o.spec.jobTemplate.spec.template.metadata?.labels || {};
+  return o.spec.template.metadata?.labels || {};
+}
+
+function checkImage(image, label) {
+  const m = String(image).match(/^([^:@]+)(?::[\w][\w.-]*)?$/);
+  const name = m ? m[1] : image;
+  check(["gene-farm/coordinator", "gene-farm/worker"].includes(name),
+    `${label}: image ${image} is not gene-farm/coordinator or gene-farm/worker without a registry host`);
+}
+
+function checkToken(container, label) {
+  const env = (container.env || []).find((e) => e.name === "GENE_FARM_TOKEN");
+  const ref = env?.valueFrom?.secretKeyRef;
+  check(ref && ref.name === SECRET.name && ref.key === SECRET.key,
+    `${label}: GENE_FARM_TOKEN must come from secretKeyRef ${SECRET.name}/${SECRET.key}`);
+}
+
+function checkServer(o, container, label, expectedBinary) {
+  const argv = [...(container.command || []), ...(container.args || [])];
+  check(argv[0] === `/usr/local/bin/${expectedBinary}`, `${label}: command is not /usr/local/bin/${expectedBinary}`);
+  const grpc = containerPort(container, "grpc");
+  const metrics = containerPort(container, "metrics");
+  check(grpc && portOf(argValue(argv, "--listen")) === grpc, `${label}: --listen port is not the grpc containerPort`);
+  check(metrics && Number(argValue(argv, "--metrics-port")) === metrics,
+    `${label}: --metrics-port is not the metrics containerPort`);
+  for (const probe of ["readinessProbe", "livenessProbe"]) {
+    check(container[probe]?.grpc?.port === grpc, `${label}: ${probe} is not a grpc probe on port ${grpc}`);
+  }
+  const ann = o.spec.template.metadata?.annotations || {};
+  check(ann["prometheus.io/scrape"] === "true", `${label}: no prometheus.io/scrape: "true" annotation`);
+  check(Number(ann["prometheus.io/port"]) === metrics, `${label}: prometheus.io/port is not the metrics port`);
+  checkToken(container, label);
+  return { grpc, metrics, argv };
+}
+
+function checkFarm(objects) {
+  const byKind = (kind) => objects.filter((o) => o.kind === kind);
+  const named = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+  check(named("Namespace", NAMESPACE), `no Namespace ${NAMESPACE}`);
+  for (const o of objects) {
+    if (o.kind !== "Namespace") {
+      check(o.metadata.namespace === NAMESPACE, `${o.kind}/${o.metadata.name}: namespace is not ${NAMESPACE}`);
+    }
+    check(o.metadata.labels?.["app.kubernetes.io/part-of"] === "gene-farm",
+      `${o.kind}/${o.metadata.name}: no app.kubernetes.io/part-of: gene-farm label (commonLabels)`);
+  }
+  check(!byKind("Secret").length, "a Secret is rendered: kubectl apply -k would overwrite the real token");
+
+  // Pods' images, tokens and security.
+  for (const o of objects.filter((x) => ["Deployment", "CronJob"].includes(x.kind))) {
+    const spec = podSpec(o);
+    check(spec.securityContext?.runAsNonRoot === true, `${o.kind}/${o.metadata.name}: pods do not run as non-root`);
+    for (const c of spec.containers) {
+      const label = `${o.kind}/${o.metadata.name} container ${c.name}`;
+      checkImage(c.image, label);
+      checkToken(c, label);
+    }
+  }
+
+  // The headless worker Service.
+  const workerSvc = byKind("Service").find((s) => s.spec.clusterIP === "None");
+  if (!check(workerSvc, "no headless Service (clusterIP: None) for the workers")) return;
+  const svcGrpc = workerSvc.spec.ports.find((p) => p.name === "grpc");
+  check(svcGrpc, `Service ${workerSvc.metadata.name}: no port named grpc`);
+
+  // Workers: one Deployment per hardware class.
+  const workers = byKind("Deployment").filter((d) => d.spec.template.metadata?.labels?.["app.kubernetes.io/component"] === "worker");
+  check(workers.length >= 2, `${workers.length} worker Deployment(s); expected one per hardware class (at least 2)`);
+  const classes = new Set();
+  for (const d of workers) {
+    const label = `Deployment/${d.metadata.name}`;
+    const spec = podSpec(d);
+    const c = spec.containers.find((x) => x.name === "worker") || spec.containers[0];
+    const { grpc, argv } = checkServer(d, c, label, "worker");
+    const cls = spec.nodeSelector?.["gene-farm/class"];
+    check(cls, `${label}: no nodeSelector gene-farm/class`);
+    check(spec.nodeSelector?.["kubernetes.io/arch"], `${label}: no nodeSelector kubernetes.io/arch`);
+    check(argv.some((a, i) => argv[i - 1] === "--label" && a === `class=${cls}`), `${label}: no --label class=${cls}`);
+    check(podLabels(d)["gene-farm/class"] === cls, `${label}: pod label gene-farm/class is not ${cls}`);
+    check(!classes.has(cls), `${label}: hardware class ${cls} has two Deployments`);
+    classes.add(cls);
+    for (const x of spec.containers) {
+      const r = x.resources || {};
+      for (const res of ["cpu", "memory"]) {
+        check(r.requests?.[res] !== undefined && String(r.requests[res]) === String(r.limits?.[res]),
+          `${label} container ${x.name}: ${res} requests != limits (not Guaranteed QoS)`);
+      }
+    }
+    check(selects(workerSvc.spec.selector, podLabels(d)), `${label}: pods not selected by Service ${workerSvc.metadata.name}`);
+    check(svcGrpc && grpc === svcGrpc.port, `${label}: gRPC port ${grpc} is not the headless Service's ${svcGrpc?.port}`);
+  }
+
+  // The coordinator.
+  const coord = byKind("Deployment").find((d) => d.spec.template.metadata?.labels?.["app.kubernetes.io/component"] === "coordinator");
+  if (!check(coord, "no coordinator Deployment")) return;
+  const cc = podSpec(coord).containers[0];
+  const { grpc: coordGrpc, argv: coordArgv } = checkServer(coord, cc, `Deployment/${coord.metadata.name}`, "coordinator");
+  check(coordArgv[1] === "serve", "coordinator: not `coordinator serve`");
+  const wanted = `dns:///${workerSvc.metadata.name}.$(POD_NAMESPACE).svc.cluster.local:${svcGrpc?.port}`;
+  check(argValue(coordArgv, "--workers") === wanted, `coordinator: --workers is ${argValue(coordArgv, "--workers")}, not ${wanted}`);
+  const nsEnv = (cc.env || []).find((e) => e.name === "POD_NAMESPACE");
+  check(nsEnv?.valueFrom?.fieldRef?.fieldPath === "metadata.namespace", "coordinator: POD_NAMESPACE is not from metadata.namespace");
+  check(!selects(workerSvc.spec.selector, podLabels(coord)), "coordinator pods are selected by the worker Service");
+  const coordSvc = byKind("Service").find((s) => s !== workerSvc && selects(s.spec.selector, podLabels(coord)));
+  if (!check(coordSvc, "no Service selects the coordinator")) return;
+  for (const p of coordSvc.spec.ports) {
+    check(containerPort(cc, p.targetPort) === p.port || cc.ports.some((x) => x.containerPort === p.targetPort),
+      `Service/${coordSvc.metadata.name}: targetPort ${p.targetPort} is no coordinator container port`);
+  }
+  const coordSvcGrpc = coordSvc.spec.ports.find((p) => p.name === "grpc");
+  check(coordSvcGrpc && containerPort(cc, coordSvcGrpc.targetPort) === coordGrpc, "coordinator Service: grpc port does not reach the coordinator's gRPC port");
+  for (const w of workers) {
+    check(!selects(coordSvc.spec.selector, podLabels(w)), `Service/${coordSvc.metadata.name} selects worker pods`);
+  }
+
+  // The CronJob: `coordinator submit SUITE --coordinator SERVICE:PORT`.
+  const cron = byKind("CronJob")[0];
+  if (!check(cron, "no CronJob")) return;
+  const spec = podSpec(cron);
+  const sc = spec.containers[0];
+  const argv = [...(sc.command || []), ...(sc.args || [])];
+  check(argv[0] === "/usr/local/bin/coordinator" && argv[1] === "submit", "CronJob: not `coordinator submit`");
+  check(argValue(argv, "--coordinator") === `${coordSvc.metadata.name}:${coordSvcGrpc?.port}`,
+    `CronJob: --coordinator is ${argValue(argv, "--coordinator")}, not ${coordSvc.metadata.name}:${coordSvcGrpc?.port}`);
+  check(spec.restartPolicy === "Never" && cron.spec.jobTemplate.spec.backoffLimit === 0, "CronJob: a failed run is retried");
+  check(cron.spec.concurrencyPolicy === "Forbid", "CronJob: runs may overlap");
+
+  // Mounted ConfigMaps: directory -> {file name -> content}.
+  const mounts = new Map();
+  for (const vm of sc.volumeMounts || []) {
+    const vol = (spec.volumes || []).find((v) => v.name === vm.name);
+    const cm = vol?.configMap && named("ConfigMap", vol.configMap.name);
+    if (check(cm, `CronJob: volume ${vm.name} is not a rendered ConfigMap`)) mounts.set(vm.mountPath, cm.data || {});
+  }
+  const suitePath = argv[2];
+  const suiteDir = path.posix.dirname(suitePath);
+  const suiteText = mounts.get(suiteDir)?.[path.posix.basename(suitePath)];
+  if (check(suiteText, `CronJob: suite ${suitePath} is not in a mounted ConfigMap`)) {
+    // Every suite in the mounted directory: each benchmark's file resolves in a mount.
+    for (const [name, text] of Object.entries(mounts.get(suiteDir))) {
+      const suite = YAML.parse(text);
+      for (const b of suite.benchmarks || []) {
+        const file = path.posix.normalize(path.posix.join(suiteDir, b.file));
+        const content = mounts.get(path.posix.dirname(file))?.[path.posix.basename(file)];
+        check(content !== undefined, `suite ${name}: benchmark ${b.name}'s file ${b.file} (${file}) is not mounted in the CronJob`);
+      }
+    }
+  }
+
+  // The ConfigMaps hold exactly bench/'s files (deploy/k8s/bench is a copy: deploy/k8s/sync-bench).
+  for (const [mountPath, data] of mounts) {
+    const dir = path.join(repo, mountPath.replace(/^\/bench\//, "bench/"));
+    if (!check(fs.existsSync(dir), `CronJob mounts ${mountPath}, but ${path.relative(repo, dir)} does not exist`)) continue;
+    const files = fs.readdirSync(dir).filter((f) => /\.(gene|yaml)$/.test(f)).sort();
+    check(JSON.stringify(files) === JSON.stringify(Object.keys(data).sort()),
+      `ConfigMap at ${mountPath} holds [${Object.keys(data).sort()}], but ${path.relative(repo, dir)} has [${files}]: ` +
+        "run deploy/k8s/sync-bench and update configMapGenerator in deploy/k8s/kustomization.yaml");
+    for (const f of files) {
+      if (data[f] !== undefined) {
+        check(data[f] === fs.readFileSync(path.join(dir, f), "utf8"),
+          `ConfigMap at ${mountPath}: ${f} differs from ${path.relative(repo, path.join(dir, f))}: run deploy/k8s/sync-bench`);
+      }
+    }
+  }
+}
+
+// kustomization.yaml stays within the syntax kustomize v2 (kubectl 1.20) and v5
+// both accept (DESIGN.md): only v5 is on this machine to render with.
+function checkKustomizationSyntax() {
+  const file = path.join(repo, "deploy", "k8s", "kustomization.yaml");
+  const k = YAML.parse(fs.readFileSync(file, "utf8"));
+  const allowed = ["apiVersion", "kind", "namespace", "commonLabels", "resources", "configMapGenerator", "images"];
+  for (const key of Object.keys(k)) {
+    check(allowed.includes(key), `kustomization.yaml: key ${key} is outside the v2+v5 subset (${allowed.join(", ")})`);
+  }
+  for (const r of k.resources || []) {
+    const full = path.join(path.dirname(file), r);
+    check(fs.existsSync(full) && fs.statSync(full).isFile(), `kustomization.yaml: resource ${r} is not a file here`);
+  }
+  for (const g of k.configMapGenerator || []) {
+    for (const key of Object.keys(g)) {
+      check(["name", "files"].includes(key), `kustomization.yaml: configMapGenerator ${g.name} uses ${key}`);
+    }
+    for (const f of g.files || []) {
+      check(!f.includes("=") && !path.isAbsolute(f) && !f.split("/").includes(".."),
+        `kustomization.yaml: configMapGenerator file ${f} is not a plain path inside deploy/k8s`);
+    }
+  }
+  for (const i of k.images || []) {
+    check(Object.keys(i).every((key) => ["name", "newName", "newTag"].includes(key)) && !i.name.includes("."),
+      `kustomization.yaml: image ${i.name}: only name/newName/newTag, and a name without a registry host`);
+  }
+}
+
+// --- main ---------------------------------------------------------------------------
+
+checkKustomizationSyntax();
+
+const rendered = render();
+if (rendered !== null) {
+  const objects = parseStream(rendered, "kubectl kustomize deploy/k8s");
+  console.log(`kubectl kustomize deploy/k8s: ${objects.length} objects`);
+  for (const o of objects) {
+    const label = `${o.kind}/${o.metadata?.name}`;
+    const before = failed;
+    await validateSchema(o, label);
+    console.log(`  ${failed === before ? "ok  " : "FAIL"} ${o.apiVersion} ${label}`);
+  }
+  checkFarm(objects);
+  const example = path.join(repo, "deploy", "k8s", "secret-token.example.yaml");
+  for (const o of parseStream(fs.readFileSync(example, "utf8"), "secret-token.example.yaml")) {
+    await validateSchema(o, `secret-token.example.yaml ${o.kind}/${o.metadata?.name}`);
+    check(o.kind === "Secret" && o.metadata.name === SECRET.name && o.metadata.namespace === NAMESPACE &&
+      typeof o.stringData?.[SECRET.key] === "string", `secret-token.example.yaml: not Secret ${NAMESPACE}/${SECRET.name} with stringData.${SECRET.key}`);
+  }
+}
+console.log(`validate_k8s: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
