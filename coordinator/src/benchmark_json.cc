@@ -6,7 +6,7 @@
 #include <set>
 #include <vector>
 
-#include "json_writer.h"
+#include "gene/report/json_writer.h"
 
 #ifndef GENE_VERSION
 #define GENE_VERSION "0.0.0"
@@ -37,8 +37,8 @@ std::optional<Summary> scaled(std::vector<double> v, double factor) {
   return summarize(std::move(v));
 }
 
-void write_context(JsonWriter& j, const v1::SuiteResult& result, const std::string& executable,
-                   const HostContext& host) {
+void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const std::string& executable,
+                   const report::HostContext& host) {
   std::string build_type = GENE_BUILD_TYPE;
   for (char& c : build_type) c = char(std::tolower(static_cast<unsigned char>(c)));
   j.key("context").begin_object();
@@ -103,7 +103,7 @@ void write_context(JsonWriter& j, const v1::SuiteResult& result, const std::stri
 }
 
 // Header fields of an entry, in Google Benchmark's order.
-void begin_entry(JsonWriter& j, const std::string& name, const std::string& run_name, const char* run_type, int family,
+void begin_entry(report::JsonWriter& j, const std::string& name, const std::string& run_name, const char* run_type, int family,
                  int instance, int64_t repetitions) {
   j.begin_object()
       .member("name", name)
@@ -116,8 +116,8 @@ void begin_entry(JsonWriter& j, const std::string& name, const std::string& run_
 
 }  // namespace
 
-std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const HostContext& host) {
-  JsonWriter j;
+std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const report::HostContext& host) {
+  report::JsonWriter j;
   j.begin_object();
   write_context(j, result, executable, host);
   j.key("benchmarks").begin_array();

@@ -33,7 +33,7 @@ v1::SuiteResult sample_result() {
 }
 
 TEST(BenchmarkJson, GoogleBenchmarkShape) {
-  HostContext host;
+  report::HostContext host;
   host.date = "2026-01-01T00:00:00+00:00";
   host.host_name = "h";
   host.num_cpus = 2;
@@ -69,7 +69,7 @@ TEST(BenchmarkJson, GoogleBenchmarkShape) {
 TEST(BenchmarkJson, NonFiniteIsNull) {
   v1::SuiteResult sr = sample_result();
   (*sr.mutable_jobs(0)->mutable_result()->mutable_repetitions(0)->mutable_statistics())["gc_seconds"] = NAN;
-  std::string j = benchmark_json(sr, "coordinator", HostContext{});
+  std::string j = benchmark_json(sr, "coordinator", report::HostContext{});
   EXPECT_NE(j.find("\"gc_seconds\": null"), std::string::npos) << j;
   EXPECT_EQ(j.find("nan"), std::string::npos);
 }

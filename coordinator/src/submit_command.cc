@@ -185,7 +185,7 @@ int run_submit(const SubmitOptions& o) {
     }
 
   if (!o.json_out.empty()) {
-    std::string json = benchmark_json(*result, o.executable, collect_host_context());
+    std::string json = benchmark_json(*result, o.executable, report::collect_host_context());
     if (o.json_out == "-") {
       std::fputs(json.c_str(), stdout);
       std::fflush(stdout);

@@ -14,7 +14,7 @@
 
 #include "bench_json.h"
 #include "file_io.h"
-#include "host_info.h"
+#include "gene/report/host_context.h"
 #include "sample_summary.h"
 #include "stats_report.h"
 #include "units.h"
@@ -142,7 +142,7 @@ int bench_command(const CliOptions& cli) {
   gene::RunOptions options = cli.run;
   options.output = [](std::string_view) {};  // the program's own printing is not part of the report
 
-  const HostInfo host = collect_host_info();  // date and load average as the benchmark starts
+  const report::HostContext host = report::collect_host_context();  // date and load average as the benchmark starts
   BenchRun run;
   run.name = benchmark_name(cli);
   gene::Stats last_stats;

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "gene/vm.h"
-#include "json_writer.h"
+#include "gene/report/json_writer.h"
 #include "sample_summary.h"
 
 namespace gene::cli {
@@ -25,7 +25,7 @@ std::optional<double> aggregate(const Summary& s, Aggregate a) {
 }
 
 // The entry's header, as Google Benchmark orders it.
-void begin_entry(JsonWriter& j, const std::string& name, const std::string& run_name, const char* run_type,
+void begin_entry(report::JsonWriter& j, const std::string& name, const std::string& run_name, const char* run_type,
                  size_t repetitions) {
   j.begin_object()
       .member("name", name)
@@ -36,7 +36,7 @@ void begin_entry(JsonWriter& j, const std::string& name, const std::string& run_
       .member_integer("repetitions", int64_t(repetitions));
 }
 
-void write_context(JsonWriter& j, const HostInfo& host, const std::string& executable) {
+void write_context(report::JsonWriter& j, const report::HostContext& host, const std::string& executable) {
   auto info = gene::build_info();
   std::string build_type = info.build_type;
   for (char& c : build_type) c = char(std::tolower((unsigned char)c));
@@ -66,9 +66,9 @@ void write_context(JsonWriter& j, const HostInfo& host, const std::string& execu
 
 }  // namespace
 
-std::string bench_json(const BenchRun& run, const HostInfo& host, const std::string& executable) {
+std::string bench_json(const BenchRun& run, const report::HostContext& host, const std::string& executable) {
   const size_t n = run.repetitions.size();
-  JsonWriter j;
+  report::JsonWriter j;
   j.begin_object();
   write_context(j, host, executable);
   j.key("benchmarks").begin_array();

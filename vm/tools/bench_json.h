@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "host_info.h"
+#include "gene/report/host_context.h"
 #include "stats_report.h"
 
 namespace gene::cli {
@@ -24,6 +24,6 @@ struct BenchRun {
 
 // {"context": {...}, "benchmarks": [one "iteration" entry per repetition,
 // then the "aggregate" entries _mean, _median, _stddev, _cv]}.
-std::string bench_json(const BenchRun& run, const HostInfo& host, const std::string& executable);
+std::string bench_json(const BenchRun& run, const report::HostContext& host, const std::string& executable);
 
 }  // namespace gene::cli

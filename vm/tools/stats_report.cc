@@ -4,7 +4,7 @@
 #include <map>
 #include <string_view>
 
-#include "json_writer.h"
+#include "gene/report/json_writer.h"
 #include "units.h"
 
 namespace gene::cli {
@@ -122,7 +122,7 @@ void print_profile(std::FILE* out, const gene::Stats& stats) {
 }
 
 std::string run_json(const gene::RunResult& r) {
-  JsonWriter j;
+  report::JsonWriter j;
   j.begin_object();
   if (r.ok()) j.member("value", r.value);
   else j.key("value").null();

@@ -8,13 +8,13 @@
 
 #include <string>
 
-#include "gene/coordinator/host_context.h"
+#include "gene/report/host_context.h"
 #include "gene/coordinator/results.h"
 
 namespace gene::coordinator {
 
 // `host` describes the machine writing the file; the workers' hardware is
 // in the context's `workers` and each job's `hardware`.
-std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const HostContext& host);
+std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const report::HostContext& host);
 
 }  // namespace gene::coordinator

@@ -1,10 +1,10 @@
-#include "json_writer.h"
+#include "gene/report/json_writer.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
-namespace gene::cli {
+namespace gene::report {
 
 std::string json_quote(std::string_view s) {
   std::string out = "\"";
@@ -138,4 +138,4 @@ JsonWriter& JsonWriter::null() {
 
 std::string JsonWriter::str() const { return open_.empty() ? out_ + "\n" : out_; }
 
-}  // namespace gene::cli
+}  // namespace gene::report

@@ -1,4 +1,5 @@
-// A small streaming JSON writer for the `gene` CLI's reports: pretty
+// A small streaming JSON writer for the reports of `gene` and `coordinator`:
+// pretty
 // printed with two-space indentation, strings escaped, and every number
 // that is absent or not finite written as null (JSON has no NaN).
 #pragma once
@@ -9,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gene::cli {
+namespace gene::report {
 
 // `s` as a JSON string literal, quotes included.
 std::string json_quote(std::string_view s);
@@ -61,4 +62,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace gene::cli
+}  // namespace gene::report

@@ -1,4 +1,4 @@
-#include "host_info.h"
+#include "gene/report/host_context.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace gene::cli {
+namespace gene::report {
 
 namespace {
 
@@ -87,8 +87,8 @@ bool scaling_enabled(int num_cpus) {
 
 }  // namespace
 
-HostInfo collect_host_info() {
-  HostInfo h;
+HostContext collect_host_context() {
+  HostContext h;
   h.date = iso_date();
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) == 0) h.host_name = name;
@@ -112,4 +112,4 @@ HostInfo collect_host_info() {
   return h;
 }
 
-}  // namespace gene::cli
+}  // namespace gene::report

@@ -1,13 +1,13 @@
-// What Google Benchmark's JSON "context" says about the machine that wrote
-// the file: date, host name, CPUs, clock, frequency scaling, caches, load
-// average. Read from Linux's /proc and /sys; anything unreadable is left empty.
+// What Google Benchmark reports about the machine in a JSON "context":
+// date, host name, CPUs, clock, frequency scaling, caches, load average.
+// Read from Linux's /proc and /sys; anything unreadable is left empty.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace gene::coordinator {
+namespace gene::report {
 
 struct CacheInfo {
   std::string type;  // Data, Instruction, Unified
@@ -22,10 +22,10 @@ struct HostContext {
   int num_cpus = 0;
   double mhz_per_cpu = 0;
   bool cpu_scaling_enabled = false;
-  std::vector<CacheInfo> caches;
-  std::vector<double> load_avg;  // 1, 5 and 15 minutes
+  std::vector<CacheInfo> caches;  // cpu0's, from /sys/devices/system/cpu/cpu0/cache/index*/
+  std::vector<double> load_avg;   // 1, 5 and 15 minutes
 };
 
 HostContext collect_host_context();
 
-}  // namespace gene::coordinator
+}  // namespace gene::report
