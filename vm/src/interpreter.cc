@@ -485,8 +485,9 @@ hook:
     DISPATCH();
   }
 
-#define COMPARE(name, op)                                        \
-  CASE(name) {                                                   \
+// `r` = the two values on top compared with `op`: ints and floats inline,
+// strings (and type errors) in compare_values.
+#define ORDER(op)                                                \
     Value a = sp[-2], b = sp[-1];                                \
     bool r;                                                      \
     if (a.is_int() && b.is_int()) {                              \
@@ -496,7 +497,11 @@ hook:
     } else {                                                     \
       SAVE();                                                    \
       r = compare_values(a, b) op 0;                             \
-    }                                                            \
+    }
+
+#define COMPARE(name, op)                                        \
+  CASE(name) {                                                   \
+    ORDER(op)                                                    \
     sp[-2] = Value::boolean(r);                                  \
     --sp;                                                        \
     DISPATCH();                                                  \
@@ -520,16 +525,7 @@ hook:
   }
 #define JUMP_UNLESS(name, op)                                    \
   CASE(name) {                                                   \
-    Value a = sp[-2], b = sp[-1];                                \
-    bool r;                                                      \
-    if (a.is_int() && b.is_int()) {                              \
-      r = a.as_int() op b.as_int();                              \
-    } else if (a.is_number() && b.is_number()) {                 \
-      r = a.to_double() op b.to_double();                        \
-    } else {                                                     \
-      SAVE();                                                    \
-      r = compare_values(a, b) op 0;                             \
-    }                                                            \
+    ORDER(op)                                                    \
     sp -= 2;                                                     \
     if (!r) ip += SARG();                                        \
     DISPATCH();                                                  \
@@ -539,6 +535,7 @@ hook:
   JUMP_UNLESS(JUMP_UNLESS_GT, >)
   JUMP_UNLESS(JUMP_UNLESS_GE, >=)
 #undef JUMP_UNLESS
+#undef ORDER
   CASE(JUMP_UNLESS_EQ) {
     SAVE();
     bool r = fast_equal(sp[-2], sp[-1]);
