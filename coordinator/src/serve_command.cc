@@ -2,7 +2,6 @@
 // worker pool behind them, /metrics on --metrics-port. Prints `listening on
 // HOST:PORT` (and `metrics on HOST:PORT`) first, logs to stderr, and stops
 // cleanly on SIGINT or SIGTERM.
-#include <arpa/inet.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "gene/coordinator/commands.h"
+#include "gene/listen_address.h"
 #include "gene/coordinator/coordinator_service.h"
 #include "gene/coordinator/farm_metrics.h"
 #include "gene/coordinator/worker_pool.h"
@@ -40,27 +40,7 @@ void log_line(const std::string& line) {
   std::fflush(stderr);
 }
 
-bool split_host_port(const std::string& address, std::string& host, int& port) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
-  host = address.substr(0, colon);
-  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) return false;
-  std::string digits = address.substr(colon + 1);
-  if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
-  port = std::stoi(digits);
-  return port <= 65535;
-}
 
-// civetweb binds numeric addresses only: a name other than localhost means
-// "every interface", as it would for gRPC.
-std::string metrics_host(const std::string& host) {
-  if (host == "localhost") return "127.0.0.1";
-  std::string bare = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-  unsigned char buf[sizeof(in6_addr)];
-  if (inet_pton(AF_INET, bare.c_str(), buf) == 1) return bare;
-  if (inet_pton(AF_INET6, bare.c_str(), buf) == 1) return "[" + bare + "]";
-  return "0.0.0.0";
-}
 
 }  // namespace
 
@@ -75,7 +55,7 @@ int run_serve(const ServeOptions& o) {
 
   std::string host, error, token;
   int port = 0;
-  if (!split_host_port(o.listen, host, port)) {
+  if (!farm::split_host_port(o.listen, host, port)) {
     print_error("--listen wants HOST:PORT, not \"" + o.listen + "\"");
     return 2;
   }
@@ -112,7 +92,7 @@ int run_serve(const ServeOptions& o) {
   std::string metrics_address;
   if (o.metrics_port >= 0) {
     metrics = std::make_unique<FarmMetrics>();
-    std::string mh = metrics_host(host);
+    std::string mh = farm::metrics_host(host);
     try {
       exposer = std::make_unique<prometheus::Exposer>(mh + ":" + std::to_string(o.metrics_port), 2);
     } catch (const std::exception& e) {

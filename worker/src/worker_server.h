@@ -3,6 +3,7 @@
 // in-process tests both start workers through this.
 #pragma once
 
+#include "gene/listen_address.h"
 #include <grpcpp/server.h>
 
 #include <chrono>
@@ -64,8 +65,5 @@ class WorkerServer {
   std::string address_, metrics_address_;
   bool stopped_ = false;
 };
-
-// Splits "HOST:PORT" ("[::1]:7070" for IPv6); false when malformed.
-bool split_host_port(const std::string& address, std::string& host, int& port);
 
 }  // namespace gene::farm
