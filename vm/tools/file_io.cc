@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -11,10 +12,14 @@
 namespace gene::cli {
 
 std::string read_source_file(const std::string& path) {
+  // A directory opens as a stream on Linux and reads as nothing: refuse it.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) usage_error("cannot read " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) usage_error("cannot read " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) usage_error("cannot read " + path + ": " + std::strerror(errno));
   return ss.str();
 }
 
