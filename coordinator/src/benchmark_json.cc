@@ -1,7 +1,6 @@
 #include "gene/coordinator/benchmark_json.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <vector>
@@ -39,30 +38,9 @@ std::optional<Summary> scaled(std::vector<double> v, double factor) {
 
 void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const std::string& executable,
                    const report::HostContext& host) {
-  std::string build_type = GENE_BUILD_TYPE;
-  for (char& c : build_type) c = char(std::tolower(static_cast<unsigned char>(c)));
   j.key("context").begin_object();
-  j.member("date", host.date)
-      .member("host_name", host.host_name)
-      .member("executable", executable)
-      .member_integer("num_cpus", host.num_cpus)
-      .member_number("mhz_per_cpu", host.mhz_per_cpu)
-      .member_bool("cpu_scaling_enabled", host.cpu_scaling_enabled);
-  j.key("caches").begin_array();
-  for (const auto& c : host.caches)
-    j.begin_object()
-        .member("type", c.type)
-        .member_integer("level", c.level)
-        .member_integer("size", c.size)
-        .member_integer("num_sharing", c.num_sharing)
-        .end_object();
-  j.end_array();
-  j.key("load_avg").begin_array();
-  for (double l : host.load_avg) j.number(l);
-  j.end_array();
-  j.member("library_version", GENE_VERSION)
-      .member("library_build_type", build_type)
-      .member_integer("json_schema_version", 1);
+  report::write_context_members(j, host, executable, GENE_VERSION, GENE_BUILD_TYPE,
+                                report::ArrayLayout::OnePerLine);
 
   j.member("suite", result.suite())
       .member_bool("all_targets_met", result.all_targets_met())

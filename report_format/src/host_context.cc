@@ -1,5 +1,9 @@
 #include "gene/report/host_context.h"
 
+#include <cctype>
+
+#include "gene/report/json_writer.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -110,6 +114,38 @@ HostContext collect_host_context() {
   double load[3];
   if (getloadavg(load, 3) == 3) h.load_avg.assign(load, load + 3);
   return h;
+}
+
+void write_context_members(JsonWriter& j, const HostContext& host, const std::string& executable,
+                           const std::string& library_version, const std::string& build_type,
+                           ArrayLayout load_avg_layout) {
+  std::string lower = build_type;  // Google Benchmark writes "release", "debug"
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  j.member("date", host.date)
+      .member("host_name", host.host_name)
+      .member("executable", executable)
+      .member_integer("num_cpus", host.num_cpus)
+      .member_number("mhz_per_cpu", host.mhz_per_cpu)
+      .member_bool("cpu_scaling_enabled", host.cpu_scaling_enabled);
+  j.key("caches").begin_array();
+  for (const auto& c : host.caches)
+    j.begin_object()
+        .member("type", c.type)
+        .member_integer("level", c.level)
+        .member_integer("size", c.size)
+        .member_integer("num_sharing", c.num_sharing)
+        .end_object();
+  j.end_array();
+  if (load_avg_layout == ArrayLayout::OneLine) {
+    j.key("load_avg").inline_array(host.load_avg);
+  } else {
+    j.key("load_avg").begin_array();
+    for (double l : host.load_avg) j.number(l);
+    j.end_array();
+  }
+  j.member("library_version", library_version)
+      .member("library_build_type", lower)
+      .member_integer("json_schema_version", 1);
 }
 
 }  // namespace gene::report

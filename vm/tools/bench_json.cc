@@ -1,6 +1,5 @@
 #include "bench_json.h"
 
-#include <cctype>
 #include <map>
 #include <optional>
 
@@ -38,29 +37,9 @@ void begin_entry(report::JsonWriter& j, const std::string& name, const std::stri
 
 void write_context(report::JsonWriter& j, const report::HostContext& host, const std::string& executable) {
   auto info = gene::build_info();
-  std::string build_type = info.build_type;
-  for (char& c : build_type) c = char(std::tolower((unsigned char)c));
   j.key("context").begin_object();
-  j.member("date", host.date)
-      .member("host_name", host.host_name)
-      .member("executable", executable)
-      .member_integer("num_cpus", host.num_cpus)
-      .member_number("mhz_per_cpu", host.mhz_per_cpu)
-      .member_bool("cpu_scaling_enabled", host.cpu_scaling_enabled);
-  j.key("caches").begin_array();
-  for (auto& c : host.caches)
-    j.begin_object()
-        .member("type", c.type)
-        .member_integer("level", c.level)
-        .member_integer("size", c.size)
-        .member_integer("num_sharing", c.num_sharing)
-        .end_object();
-  j.end_array();
-  j.key("load_avg").inline_array(host.load_avg);
-  j.member("library_version", info.version)
-      .member("library_build_type", build_type)
-      .member_integer("json_schema_version", 1)
-      .member("gene_commit", info.commit);
+  report::write_context_members(j, host, executable, info.version, info.build_type);
+  j.member("gene_commit", info.commit);
   j.end_object();
 }
 

@@ -28,4 +28,16 @@ struct HostContext {
 
 HostContext collect_host_context();
 
+class JsonWriter;
+
+// Writes the members every Google Benchmark "context" has (date, host,
+// CPUs, caches, load average, library version and build type, schema
+// version) into the context object the caller has opened; callers add
+// their own members after these. `load_avg` goes on one line as Google
+// Benchmark writes it, or one number per line (the coordinator's layout).
+enum class ArrayLayout { OneLine, OnePerLine };
+void write_context_members(JsonWriter& j, const HostContext& host, const std::string& executable,
+                           const std::string& library_version, const std::string& build_type,
+                           ArrayLayout load_avg_layout = ArrayLayout::OneLine);
+
 }  // namespace gene::report
