@@ -85,7 +85,6 @@ class VM {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point deadline_;
   bool has_deadline_ = false;
-  uint32_t polls_ = 0;
 
   SourcePos error_pos_;
 
