@@ -121,17 +121,18 @@ Value value_from_node(VM& vm, const Node& n) {
     }
     case Node::Kind::Array: {
       ArrayObj* a = vm.heap.new_array(n.items.size());
-      for (auto& item : n.items) a->items.push_back(value_from_node(vm, *item));
+      for (auto& item : n.items) vm.heap.push(a->items, value_from_node(vm, *item));
       return Value::object(a);
     }
     case Node::Kind::Map: {
       MapObj* m = vm.heap.new_map();
-      for (size_t i = 0; i < n.items.size(); ++i) m->put(vm.symbols.intern(n.keys[i]), value_from_node(vm, *n.items[i]));
+      for (size_t i = 0; i < n.items.size(); ++i)
+        vm.heap.map_put(m, vm.symbols.intern(n.keys[i]), value_from_node(vm, *n.items[i]));
       return Value::object(m);
     }
     case Node::Kind::Gene: {
       GeneObj* g = vm.heap.new_gene(value_from_node(vm, *n.items[0]));
-      for (size_t i = 1; i < n.items.size(); ++i) g->children.push_back(value_from_node(vm, *n.items[i]));
+      for (size_t i = 1; i < n.items.size(); ++i) vm.heap.push(g->children, value_from_node(vm, *n.items[i]));
       return Value::object(g);
     }
     case Node::Kind::Quote: return value_from_node(vm, *n.items[0]);
@@ -187,19 +188,17 @@ Value b_len(VM&, Value* args, int) {
 
 Value b_push(VM& vm, Value* args, int) {
   if (!is_type(args[0], ObjType::Array)) type_error("push takes an array");
-  auto& items = as_array(args[0])->items;
-  size_t cap = items.capacity();
-  items.push_back(args[1]);
-  if (items.capacity() != cap) vm.heap.grew(int64_t(items.capacity() - cap) * 8);
+  vm.heap.push(as_array(args[0])->items, args[1]);
   return args[0];
 }
 
-Value b_pop(VM&, Value* args, int) {
+Value b_pop(VM& vm, Value* args, int) {
   if (!is_type(args[0], ObjType::Array)) type_error("pop takes an array");
   auto& items = as_array(args[0])->items;
   if (items.empty()) return Value::nil();
   Value v = items.back();
   items.pop_back();
+  vm.heap.release(v);  // the stack keeps it until the next safepoint at least
   return v;
 }
 
@@ -231,18 +230,14 @@ Value b_get(VM& vm, Value* args, int argc) {
 Value b_set(VM& vm, Value* args, int) {
   Value coll = args[0], key = args[1], v = args[2];
   if (is_type(coll, ObjType::Map)) {
-    MapObj* m = as_map(coll);
-    size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
-    m->put(key_of(vm, key), v);
-    size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
-    if (after != before) vm.heap.grew(int64_t(after) - int64_t(before));
+    vm.heap.map_put(as_map(coll), key_of(vm, key), v);
     return v;
   }
   if (is_type(coll, ObjType::Array) || is_type(coll, ObjType::Gene)) {
     auto& items = is_type(coll, ObjType::Array) ? as_array(coll)->items : as_gene(coll)->children;
     int64_t i = index_of(key, items.size());
     if (i < 0) throw_error("index out of range: " + std::to_string(key.as_int()));
-    items[size_t(i)] = v;
+    vm.heap.store(items[size_t(i)], v);
     return v;
   }
   type_error("set takes a map, array or gene");
@@ -252,7 +247,7 @@ Value b_keys(VM& vm, Value* args, int) {
   if (!is_type(args[0], ObjType::Map)) type_error("keys takes a map");
   MapObj* m = as_map(args[0]);
   ArrayObj* a = vm.heap.new_array(m->entries.size());
-  for (auto& e : m->entries) a->items.push_back(vm.symbol_string(e.key));
+  for (auto& e : m->entries) vm.heap.push(a->items, vm.symbol_string(e.key));
   return Value::object(a);
 }
 

@@ -1,12 +1,38 @@
 #include "heap.h"
 
 #include <algorithm>
-
+#include <cstring>
 #include <new>
 
 #include "bytecode.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define GENE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GENE_ASAN 1
+#endif
+#endif
+#ifdef GENE_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace gene {
+
+namespace {
+// Pooled blocks are poisoned while free, so the ASan build reports any use
+// of a freed object even though its memory was never given back.
+inline void poison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
+#ifdef GENE_ASAN
+  ASAN_POISON_MEMORY_REGION(p, n);
+#endif
+}
+inline void unpoison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
+#ifdef GENE_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#endif
+}
+}  // namespace
 
 // Times one allocation in kAllocSampleEvery and counts it for all of them.
 struct AllocationTimer {
@@ -51,38 +77,30 @@ uint32_t SymbolTable::intern(std::string_view name) {
   return id;
 }
 
-Heap::~Heap() {
-  Obj* o = objects_;
-  while (o) {
-    Obj* next = o->next;
-    free_object(o);
-    o = next;
-  }
-  for (auto& pool : pools_) {
-    while (Obj* f = pool.free) {
-      pool.free = f->next;
-      ::operator delete(f);
-    }
-  }
+void Heap::set_limit(uint64_t max_bytes) {
+  max_bytes_ = max_bytes;
+  // Garbage waits for a safepoint: reconcile often enough that it cannot
+  // push a program that fits over its limit.
+  if (max_bytes_) reconcile_bytes_ = std::min<uint64_t>(reconcile_bytes_, max_bytes_ / 4 + 1);
 }
 
 void Heap::check_limit(size_t incoming) {
   if (max_bytes_ == 0) return;
   // Garbage waits for the next safepoint, so allow slack of one limit's
-  // worth; the safepoint collection enforces the limit on live data.
+  // worth; the safepoint reconciliation enforces the limit on live data.
   if (incoming > max_bytes_ || live_bytes + incoming > 2 * max_bytes_) throw OutOfMemory{};
 }
 
 template <typename T>
 T* Heap::link(T* o, size_t bytes) {
-  o->next = objects_;
-  objects_ = o;
   ++allocations;
+  ++live_objects;
   bytes_allocated += bytes;
   live_bytes += bytes;
-  bytes_since_gc_ += bytes;
+  bytes_since_reconcile_ += bytes;
   if (live_bytes > peak_bytes) peak_bytes = live_bytes;
-  if (bytes_since_gc_ >= next_gc_bytes_) poll_countdown = 1;
+  if (bytes_since_reconcile_ >= reconcile_bytes_) poll_countdown = 1;
+  add_to_zct(o);  // nothing references it yet but the stack
   return o;
 }
 
@@ -90,11 +108,41 @@ void Heap::grew(int64_t delta) {
   if (delta > 0) {
     check_limit(size_t(delta));
     bytes_allocated += uint64_t(delta);
-    bytes_since_gc_ += uint64_t(delta);
-    if (bytes_since_gc_ >= next_gc_bytes_) poll_countdown = 1;
   }
   live_bytes += uint64_t(delta);
   if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+}
+
+void Heap::push(std::vector<Value>& items, Value v) {
+  retain(v);
+  size_t cap = items.capacity();
+  items.push_back(v);
+  if (items.capacity() != cap) grew(int64_t(items.capacity() - cap) * int64_t(sizeof(Value)));
+}
+
+void Heap::append(std::vector<Value>& items, const Value* first, const Value* last) {
+  for (const Value* v = first; v != last; ++v) retain(*v);
+  size_t cap = items.capacity();
+  items.insert(items.end(), first, last);
+  if (items.capacity() != cap) grew((int64_t(items.capacity()) - int64_t(cap)) * int64_t(sizeof(Value)));
+}
+
+void Heap::map_put(MapObj* m, uint32_t key, Value v) {
+  if (Value* slot = m->find(key)) {
+    store(*slot, v);
+    return;
+  }
+  retain(v);
+  size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
+  m->put(key, v);
+  size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
+  if (after != before) grew(int64_t(after) - int64_t(before));
+}
+
+void Heap::pin(Value v) {
+  if (!v.is_object()) return;
+  retain(v);
+  pinned_.push_back(v);
 }
 
 const char* Heap::pool_name(int id) {
@@ -108,32 +156,172 @@ uint64_t Heap::pool_hits() const {
   return hits;
 }
 
+namespace {
+constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
+constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
+
+// The pool block size for an object's type (0: not pooled). Strings and
+// closures are pooled only up to the small sizes.
+size_t pool_block(ObjType t) {
+  switch (t) {
+    case ObjType::String: return kSmallStringBlock;
+    case ObjType::Closure: return kSmallClosureBlock;
+    case ObjType::Array: return sizeof(ArrayObj);
+    case ObjType::Map: return sizeof(MapObj);
+    case ObjType::Gene: return sizeof(GeneObj);
+    case ObjType::Box: return sizeof(BoxObj);
+  }
+  return 0;
+}
+
+Heap::PoolId pool_of(ObjType t) {
+  switch (t) {
+    case ObjType::String: return Heap::kPoolString;
+    case ObjType::Closure: return Heap::kPoolClosure;
+    case ObjType::Array: return Heap::kPoolArray;
+    case ObjType::Map: return Heap::kPoolMap;
+    case ObjType::Gene: return Heap::kPoolGene;
+    case ObjType::Box: return Heap::kPoolBox;
+  }
+  return Heap::kPoolArray;
+}
+
+bool is_small(const Obj* o) {
+  if (o->type == ObjType::String) return static_cast<const StringObj*>(o)->length <= Heap::kSmallString;
+  if (o->type == ObjType::Closure) return static_cast<const ClosureObj*>(o)->upvalue_count <= Heap::kSmallClosure;
+  return true;
+}
+
+// Each object the collector follows from o.
+template <typename F>
+void for_each_child(Obj* o, F&& f) {
+  switch (o->type) {
+    case ObjType::String:
+      return;
+    case ObjType::Array:
+      for (Value v : static_cast<ArrayObj*>(o)->items)
+        if (v.is_object()) f(v.as_object());
+      return;
+    case ObjType::Map:
+      for (auto& e : static_cast<MapObj*>(o)->entries)
+        if (e.value.is_object()) f(e.value.as_object());
+      return;
+    case ObjType::Gene: {
+      auto* g = static_cast<GeneObj*>(o);
+      if (g->head.is_object()) f(g->head.as_object());
+      for (Value v : g->children)
+        if (v.is_object()) f(v.as_object());
+      return;
+    }
+    case ObjType::Box: {
+      Value v = static_cast<BoxObj*>(o)->value;
+      if (v.is_object()) f(v.as_object());
+      return;
+    }
+    case ObjType::Closure: {
+      auto* c = static_cast<ClosureObj*>(o);
+      for (uint32_t i = 0; i < c->upvalue_count; ++i)
+        if (c->upvalues()[i]) f(c->upvalues()[i]);
+      return;
+    }
+  }
+}
+}  // namespace
+
+// Arrays, maps and genes keep their (small) buffers while pooled, so a
+// pool hit costs no malloc at all: the object waits fully constructed and
+// empty, and only its header is rewritten when it is handed out again.
+template <typename T>
+T* Heap::recycled(PoolId id) {
+  Pool& pool = pools_[id];
+  ++pool.stats.allocations;
+  void* b = pool.free;
+  if (!b) return new (::operator new(sizeof(T))) T();
+  unpoison(b, sizeof(T));
+  pool.free = *static_cast<void**>(b);
+  --pool.length;
+  ++pool.stats.hits;
+  T* o = static_cast<T*>(b);
+  o->rc = 0;  // the free-list link overwrote the header
+  o->type = kPoolType[id];
+  o->color = 0;
+  o->flags = 0;
+  o->pooled = 0;
+  return o;
+}
+
+// The end of a pooled block: recycled containers still own their buffers.
+void Heap::dispose(ObjType t, void* block) {
+  switch (t) {
+    case ObjType::Array: static_cast<ArrayObj*>(block)->~ArrayObj(); break;
+    case ObjType::Map: static_cast<MapObj*>(block)->~MapObj(); break;
+    case ObjType::Gene: static_cast<GeneObj*>(block)->~GeneObj(); break;
+    default: break;
+  }
+  ::operator delete(block);
+}
+
+// Whether o refers to an object that can refer back (anything but a
+// string). Long containers are assumed to, rather than scanned.
+bool Heap::holds_references(Obj* o) {
+  const Value* first = nullptr;
+  size_t count = 0;
+  switch (o->type) {
+    case ObjType::String: return false;
+    case ObjType::Closure: return static_cast<ClosureObj*>(o)->upvalue_count > 0;
+    case ObjType::Box: first = &static_cast<BoxObj*>(o)->value; count = 1; break;
+    case ObjType::Array: {
+      auto& items = static_cast<ArrayObj*>(o)->items;
+      first = items.data();
+      count = items.size();
+      break;
+    }
+    case ObjType::Gene: {
+      auto& items = static_cast<GeneObj*>(o)->children;
+      first = items.data();
+      count = items.size();
+      break;
+    }
+    case ObjType::Map: {
+      auto& entries = static_cast<MapObj*>(o)->entries;
+      if (entries.size() > 16) return true;
+      for (auto& e : entries)
+        if (e.value.is_object() && e.value.as_object()->type != ObjType::String) return true;
+      return false;
+    }
+  }
+  if (count > 16) return true;
+  for (size_t i = 0; i < count; ++i)
+    if (first[i].is_object() && first[i].as_object()->type != ObjType::String) return true;
+  return false;
+}
+
 void* Heap::take(PoolId id, size_t block) {
   Pool& pool = pools_[id];
   ++pool.stats.allocations;
-  if (pool.free) {
-    Obj* o = pool.free;
-    pool.free = o->next;
+  if (void* b = pool.free) {
+    unpoison(b, block);
+    pool.free = *static_cast<void**>(b);
     --pool.length;
     ++pool.stats.hits;
-    return o;
+    return b;
   }
   return ::operator new(block);
 }
 
-bool Heap::give_back(PoolId id, Obj* o) {
+void Heap::give_back(PoolId id, void* block, size_t size) {
   Pool& pool = pools_[id];
-  if (pool.length >= kPoolLimit) return false;
-  o->next = pool.free;
-  pool.free = o;
+  if (pool.length >= kPoolLimit) {
+    dispose(ObjType(kPoolType[id]), block);
+    return;
+  }
+  *static_cast<void**>(block) = pool.free;
+  pool.free = block;
   ++pool.length;
-  return true;
+  // A freed object is never touched again: under ASan, touching a pooled
+  // block (beyond its free-list link) is reported like a use after free.
+  poison(static_cast<char*>(block) + sizeof(void*), size - sizeof(void*));
 }
-
-namespace {
-constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
-constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
-}  // namespace
 
 StringObj* Heap::concat(std::string_view a, std::string_view b) {
   StringObj* s = new_string_uninitialized(a.size() + b.size());
@@ -170,29 +358,32 @@ ArrayObj* Heap::new_array(size_t reserve) {
   AllocationTimer timer(*this);
   size_t size = sizeof(ArrayObj) + reserve * sizeof(Value);
   check_limit(size);
-  auto* a = new (take(kPoolArray, sizeof(ArrayObj))) ArrayObj();
+  auto* a = recycled<ArrayObj>(kPoolArray);
   if (reserve) a->items.reserve(reserve);
-  return link(a, size);
+  return link(a, size_of(a));
 }
 
 MapObj* Heap::new_map() {
   AllocationTimer timer(*this);
   check_limit(sizeof(MapObj));
-  return link(new (take(kPoolMap, sizeof(MapObj))) MapObj(), sizeof(MapObj));
+  MapObj* m = recycled<MapObj>(kPoolMap);
+  return link(m, size_of(m));
 }
 
 GeneObj* Heap::new_gene(Value head) {
   AllocationTimer timer(*this);
   check_limit(sizeof(GeneObj));
-  auto* g = new (take(kPoolGene, sizeof(GeneObj))) GeneObj();
+  auto* g = recycled<GeneObj>(kPoolGene);
+  retain(head);
   g->head = head;
-  return link(g, sizeof(GeneObj));
+  return link(g, size_of(g));
 }
 
 BoxObj* Heap::new_box(Value v) {
   AllocationTimer timer(*this);
   check_limit(sizeof(BoxObj));
   auto* b = new (take(kPoolBox, sizeof(BoxObj))) BoxObj();
+  retain(v);
   b->value = v;
   return link(b, sizeof(BoxObj));
 }
@@ -236,104 +427,285 @@ size_t Heap::size_of(const Obj* o) {
   return 0;
 }
 
-// Pooled objects are destroyed (their buffers released) but their blocks
-// kept; everything else goes back to the allocator.
-void Heap::free_object(Obj* o) {
-  switch (o->type) {
-    case ObjType::String: {
-      auto* s = static_cast<StringObj*>(o);
-      bool small = s->length <= kSmallString;
-      s->~StringObj();
-      if (!small || !give_back(kPoolString, s)) ::operator delete(s);
-      return;
-    }
-    case ObjType::Closure: {
-      auto* c = static_cast<ClosureObj*>(o);
-      bool small = c->upvalue_count <= kSmallClosure;
-      c->~ClosureObj();
-      if (!small || !give_back(kPoolClosure, c)) ::operator delete(c);
-      return;
-    }
+// Runs the object's destructor (its buffers go back to the allocator) and
+// leaves a bare header in place, so a buffered object's flags can still be
+// read until its buffer is scanned. The header records whether the block
+// is a pool block.
+void Heap::destroy(Obj* o, bool release_children) {
+  if (release_children) for_each_child(o, [&](Obj* c) { release_object(c); });
+  ObjType type = o->type;
+  uint8_t flags = o->flags;
+  bool small = is_small(o);
+  live_bytes -= size_of(o);
+  --live_objects;
+  // Containers are emptied, not destroyed; big buffers are let go.
+  constexpr size_t kKeep = 16;
+  switch (type) {
     case ObjType::Array: {
-      auto* a = static_cast<ArrayObj*>(o);
-      a->~ArrayObj();
-      if (!give_back(kPoolArray, a)) ::operator delete(a);
-      return;
-    }
-    case ObjType::Map: {
-      auto* m = static_cast<MapObj*>(o);
-      m->~MapObj();
-      if (!give_back(kPoolMap, m)) ::operator delete(m);
+      auto& items = static_cast<ArrayObj*>(o)->items;
+      if (items.capacity() > kKeep) std::vector<Value>().swap(items);
+      else items.clear();
+      o->pooled = 1;
       return;
     }
     case ObjType::Gene: {
       auto* g = static_cast<GeneObj*>(o);
-      g->~GeneObj();
-      if (!give_back(kPoolGene, g)) ::operator delete(g);
+      g->head = Value::nil();
+      if (g->children.capacity() > kKeep) std::vector<Value>().swap(g->children);
+      else g->children.clear();
+      o->pooled = 1;
       return;
     }
-    case ObjType::Box: {
-      auto* b = static_cast<BoxObj*>(o);
-      b->~BoxObj();
-      if (!give_back(kPoolBox, b)) ::operator delete(b);
+    case ObjType::Map: {
+      auto* m = static_cast<MapObj*>(o);
+      if (m->entries.capacity() > kKeep / 2) std::vector<MapObj::Entry>().swap(m->entries);
+      else m->entries.clear();
+      std::vector<uint32_t>().swap(m->index);
+      o->pooled = 1;
       return;
+    }
+    default:
+      break;
+  }
+  switch (type) {
+    case ObjType::String: static_cast<StringObj*>(o)->~StringObj(); break;
+    case ObjType::Array: static_cast<ArrayObj*>(o)->~ArrayObj(); break;
+    case ObjType::Map: static_cast<MapObj*>(o)->~MapObj(); break;
+    case ObjType::Gene: static_cast<GeneObj*>(o)->~GeneObj(); break;
+    case ObjType::Box: static_cast<BoxObj*>(o)->~BoxObj(); break;
+    case ObjType::Closure: static_cast<ClosureObj*>(o)->~ClosureObj(); break;
+  }
+  Obj* h = new (o) Obj(type);
+  h->flags = flags;
+  h->pooled = small ? 1 : 0;
+  if (small) poison(h + 1, pool_block(type) - sizeof(Obj));
+}
+
+void Heap::reclaim(Obj* o) {
+  if (o->pooled) give_back(pool_of(o->type), o, pool_block(o->type));
+  else ::operator delete(o);  // never a recyclable container: those are always pooled
+}
+
+void Heap::free_object(Obj* o, bool release_children) {
+  destroy(o, release_children);
+  if (o->flags & kBuffered) o->flags |= kDead;  // its buffer still points here
+  else reclaim(o);
+}
+
+void Heap::drain_zct() {
+  while (!zct_.empty()) {
+    Obj* o = zct_.back();
+    zct_.pop_back();
+    o->flags &= uint8_t(~kInZct);
+    if (o->rc == 0) {
+      ++rc_frees;
+      free_object(o, true);
+    } else if (holds_references(o)) {
+      // Alive through a counted reference it got after its count was last
+      // zero: it may close a cycle whose stack reference is gone. One that
+      // holds no object but strings cannot be in a cycle now, and if it
+      // joins one later, the decrement that strands it buffers a member.
+      possible_cycle_root(o);
     }
   }
 }
 
-void Heap::trace() {
-  while (!gray_.empty()) {
-    Obj* o = gray_.back();
-    gray_.pop_back();
-    switch (o->type) {
-      case ObjType::String:
-        break;
-      case ObjType::Array:
-        for (Value v : static_cast<ArrayObj*>(o)->items) mark(v);
-        break;
-      case ObjType::Map:
-        for (auto& e : static_cast<MapObj*>(o)->entries) mark(e.value);
-        break;
-      case ObjType::Gene: {
-        auto* g = static_cast<GeneObj*>(o);
-        mark(g->head);
-        for (Value v : g->children) mark(v);
-        break;
-      }
-      case ObjType::Box:
-        mark(static_cast<BoxObj*>(o)->value);
-        break;
-      case ObjType::Closure: {
-        auto* c = static_cast<ClosureObj*>(o);
-        for (uint32_t i = 0; i < c->upvalue_count; ++i)
-          if (c->upvalues()[i]) mark_object(c->upvalues()[i]);
-        break;
-      }
-    }
+bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
+  auto t0 = std::chrono::steady_clock::now();
+  ++reconciliations;
+  for (Value* v = roots; v < roots_end; ++v)
+    if (v->is_object()) ++v->as_object()->rc;
+  drain_zct();
+  double cycle_time = 0;
+  bool full = force_full || (old_.size() > 0 && promoted_since_full_ >= young_threshold_ &&
+                             double(promoted_since_full_) >= old_ratio_ * double(examined_by_full_));
+  bool over_limit = max_bytes_ && live_bytes > max_bytes_;
+  if (full || over_limit || young_.size() >= young_threshold_) {
+    auto c0 = std::chrono::steady_clock::now();
+    collect_cycles(full || over_limit);
+    drain_zct();
+    cycle_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    gc_seconds += cycle_time;
+    gc_pauses.push_back(cycle_time);
   }
-}
-
-bool Heap::sweep() {
-  uint64_t live = 0;
-  Obj** link_ptr = &objects_;
-  while (Obj* o = *link_ptr) {
-    if (o->marked) {
-      o->marked = false;
-      live += size_of(o);
-      link_ptr = &o->next;
-    } else {
-      *link_ptr = o->next;
-      free_object(o);
+  // Give back the stack's counts. A stack-held object that heap references
+  // keep may lose its stack reference before the next reconciliation
+  // without any count changing: it is a candidate cycle root.
+  for (Value* v = roots; v < roots_end; ++v)
+    if (v->is_object()) {
+      Obj* o = v->as_object();
+      if (--o->rc == 0) add_to_zct(o);
+      else possible_cycle_root(o);
     }
-  }
-  live_bytes = live;
-  ++collections;
-  bytes_since_gc_ = 0;
-  // Collect again once as much has been allocated as survived, but not
-  // more often than every 4 MiB, and often enough to respect the limit.
-  next_gc_bytes_ = live < (4u << 20) ? (4u << 20) : live;
-  if (max_bytes_ && next_gc_bytes_ > max_bytes_ / 2) next_gc_bytes_ = max_bytes_ / 2 + 1;
+  bytes_since_reconcile_ = 0;
+  free_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - cycle_time;
   return max_bytes_ == 0 || live_bytes <= max_bytes_;
+}
+
+void Heap::release_all() {
+  for (Value v : pinned_) release(v);
+  pinned_.clear();
+  // With no roots left every object is garbage: counts free the acyclic
+  // part, full collections the cycles (and what only cycles held).
+  for (int round = 0; round < 64; ++round) {
+    drain_zct();
+    if (young_.empty() && old_.empty()) break;
+    collect_cycles(true);
+  }
+}
+
+// Trial deletion over the candidate roots (Bacon & Rajan's MarkRoots, Scan
+// and CollectRoots), with explicit stacks. A young collection treats old
+// objects as external: it neither subtracts nor restores edges into them.
+void Heap::collect_cycles(bool full) {
+  ++(full ? old_collections : young_collections);
+  std::vector<Obj*>& roots = roots_;
+  roots.clear();
+  roots.swap(young_);
+  if (full) {
+    roots.insert(roots.end(), old_.begin(), old_.end());
+    old_.clear();
+  }
+  // Blocks freed while buffered go back now; in a young collection, old
+  // candidates wait for a full one.
+  size_t n = 0;
+  for (Obj* o : roots) {
+    if (o->flags & kDead) {
+      reclaim(o);
+    } else if (!full && (o->flags & kOld)) {
+      old_.push_back(o);
+      ++promoted_since_full_;
+    } else {
+      roots[n++] = o;
+    }
+  }
+  roots.resize(n);
+  // Whether the collection follows an edge into c. Ages change only after
+  // the collection, so every phase agrees on which edges it subtracted.
+  auto enters = [full](Obj* c) { return full || !(c->flags & kOld); };
+  reached_.clear();
+
+  // Mark gray: subtract the references internal to what the roots reach.
+  for (Obj* r : roots)
+    if (r->color != kGray) {
+      r->color = kGray;
+      work_.push_back(r);
+    }
+  while (!work_.empty()) {
+    Obj* o = work_.back();
+    work_.pop_back();
+    reached_.push_back(o);
+    for_each_child(o, [&](Obj* c) {
+      if (!enters(c)) return;
+      --c->rc;
+      if (c->color != kGray) {
+        c->color = kGray;
+        work_.push_back(c);
+      }
+    });
+  }
+
+  // Scan: what still has references from outside is live, and so is
+  // everything it reaches (restore its counts); the rest is white.
+  std::vector<Obj*>& black = black_;
+  auto scan_black = [&](Obj* o) {
+    o->color = kBlack;
+    black.push_back(o);
+    while (!black.empty()) {
+      Obj* x = black.back();
+      black.pop_back();
+      for_each_child(x, [&](Obj* c) {
+        if (!enters(c)) return;
+        ++c->rc;
+        if (c->color != kBlack) {
+          c->color = kBlack;
+          black.push_back(c);
+        }
+      });
+    }
+  };
+  for (Obj* r : roots) work_.push_back(r);
+  while (!work_.empty()) {
+    Obj* o = work_.back();
+    work_.pop_back();
+    if (o->color != kGray) continue;
+    if (o->rc > 0) {
+      scan_black(o);
+    } else {
+      o->color = kWhite;
+      for_each_child(o, [&](Obj* c) {
+        if (enters(c)) work_.push_back(c);
+      });
+    }
+  }
+
+  // Collect white: garbage cycles and what only they reach.
+  for (Obj* r : roots)
+    if (r->color == kWhite) {
+      r->color = kGarbage;
+      work_.push_back(r);
+    }
+  while (!work_.empty()) {
+    Obj* o = work_.back();
+    work_.pop_back();
+    garbage_.push_back(o);
+    for_each_child(o, [&](Obj* c) {
+      if (enters(c) && c->color == kWhite) {
+        c->color = kGarbage;
+        work_.push_back(c);
+      }
+    });
+  }
+
+  // Survivors of a young collection move to the old buffer; a full
+  // collection lets them go (a later decrement buffers them again).
+  for (Obj* r : roots) {
+    if (r->color == kGarbage) continue;
+    if (full) {
+      r->flags &= uint8_t(~kBuffered);
+    } else {
+      old_.push_back(r);
+      ++promoted_since_full_;
+    }
+  }
+  if (full) {
+    promoted_since_full_ = 0;
+    examined_by_full_ = reached_.size();
+  }
+
+  // Free the garbage. Edges between garbage objects, and from garbage into
+  // live objects the collection entered, were subtracted already; edges
+  // into old objects a young collection did not enter are released now.
+  for (Obj* g : garbage_) {
+    if (!full)
+      for_each_child(g, [&](Obj* c) {
+        if (!enters(c)) release_object(c);
+      });
+  }
+  // What survived a young collection is old from now on.
+  if (!full)
+    for (Obj* o : reached_)
+      if (o->color != kGarbage) o->flags |= kOld;
+  reached_.clear();
+  for (Obj* g : garbage_) {
+    g->color = kBlack;
+    g->flags &= uint8_t(~kBuffered);
+    ++cycle_frees;
+    free_object(g, false);
+  }
+  garbage_.clear();
+}
+
+Heap::~Heap() {
+  release_all();
+  for (int id = 0; id < kPoolCount; ++id) {
+    Pool& pool = pools_[id];
+    while (void* block = pool.free) {
+      unpoison(block, pool_block(ObjType(kPoolType[id])));
+      pool.free = *static_cast<void**>(block);
+      dispose(ObjType(kPoolType[id]), block);
+    }
+  }
 }
 
 }  // namespace gene

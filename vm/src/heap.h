@@ -1,11 +1,38 @@
-// The heap: allocation of every object, a mark-and-sweep collector that
-// the interpreter runs only at safepoints (backward jumps and calls), and
-// the counters behind the memory statistics.
+// The heap: allocation of every object and the memory model.
 //
-// Collection never happens inside an allocation, so C++ code (builtins,
-// the compiler) may hold fresh objects in locals without rooting them.
-// The interpreter polls wants_collection() at its safepoints, where every
-// live value is on the VM stack, in a global, a frame or a constant.
+// Deferred reference counting (Deutsch–Bobrow). An object's count holds
+// the references from other heap objects, from globals and from pinned
+// constants; references from the VM stack (locals, temporaries, callees)
+// are never counted, so the hot paths — every push, pop and local store —
+// pay nothing. The price is that a count of zero does not prove death: a
+// new object, or one whose last heap reference went away, is put in the
+// zero count table (ZCT) and decided at the next reconciliation.
+//
+// Reconciliation runs only at safepoints (backward jumps and calls), when
+// the VM hands over its stack: the stack's references are counted for the
+// moment, every ZCT entry still at zero is freed (its children released
+// in turn), the cycle collector runs if it is due, and the stack's counts
+// are taken back. C++ code (builtins, the compiler) may therefore hold
+// fresh objects in locals without rooting them: nothing is freed between
+// safepoints.
+//
+// Cycles: reference counting alone never frees a cycle. Objects that may
+// have become the entry to a garbage cycle — a count decremented to
+// non-zero, a new object that got a reference, a stack-held object whose
+// stack reference may vanish — are buffered as candidate roots, and the
+// cycle collector runs trial deletion over them (Bacon & Rajan 2001,
+// "Concurrent Cycle Collection in Reference Counted Systems", the
+// synchronous algorithm): subtract internal references, keep what still
+// has external ones, free the rest.
+//
+// Generations: candidates start young. A young collection examines only
+// young candidates and does not enter objects that survived an earlier
+// collection (old objects count as external references), so its cost is
+// the recently changed part of the heap. Young candidates that survive
+// move to the old buffer, which a full collection examines — over the
+// whole heap — only once the candidates promoted since the last one reach
+// old_ratio of what that one examined (CPython's rule against quadratic
+// full collections).
 #pragma once
 
 #include <chrono>
@@ -46,9 +73,12 @@ class Heap {
   Heap() = default;
   Heap(const Heap&) = delete;
   Heap& operator=(const Heap&) = delete;
+  // Frees everything still allocated (release_all with no roots).
   ~Heap();
 
-  void set_limit(uint64_t max_bytes) { max_bytes_ = max_bytes; }
+  void set_limit(uint64_t max_bytes);
+  void set_young_threshold(uint32_t candidates) { young_threshold_ = candidates ? candidates : 1; }
+  void set_old_ratio(double ratio) { old_ratio_ = ratio > 0 ? ratio : 0; }
 
   StringObj* new_string(std::string_view bytes);
   StringObj* concat(std::string_view a, std::string_view b);
@@ -58,35 +88,63 @@ class Heap {
   BoxObj* new_box(Value v);
   ClosureObj* new_closure(const Proto* proto, uint32_t upvalue_count);
 
-  // Containers that grow report the change so the collector's pacing and
-  // the heap limit see it. Throws OutOfMemory past the hard limit.
-  void grew(int64_t delta_bytes);
-
-  bool wants_collection() const { return bytes_since_gc_ >= next_gc_bytes_; }
-
-  // The interpreter polls at every Nth safepoint; an allocation that makes
-  // a collection due brings the next poll forward to the next safepoint.
-  static constexpr uint32_t kPollInterval = 1024;
-  uint32_t poll_countdown = kPollInterval;
-
-  // Marking: the VM marks its roots, then trace() follows references.
-  void mark(Value v) {
-    if (v.is_object()) mark_object(v.as_object());
-  }
-  void mark_object(Obj* o) {
-    if (!o->marked) {
-      o->marked = true;
-      gray_.push_back(o);
+  // ---- the write barrier: every store of a value into a heap object or a
+  // global goes through these, so counts stay exact.
+  void retain(Value v) {
+    if (v.is_object()) {
+      ++v.as_object()->rc;
+      ++rc_increments;
     }
   }
-  void trace();
-  // Frees unmarked objects; returns false when the heap is still over its
-  // limit afterwards (the program must stop with "out of memory").
-  bool sweep();
+  void release(Value v) {
+    if (v.is_object()) release_object(v.as_object());
+  }
+  void release_object(Obj* o) {
+    ++rc_decrements;
+    if (--o->rc == 0) add_to_zct(o);
+    else possible_cycle_root(o);
+  }
+  void store(Value& slot, Value v) {
+    retain(v);
+    Value old = slot;
+    slot = v;
+    release(old);
+  }
+  void push(std::vector<Value>& items, Value v);  // counts, and reports growth
+  void append(std::vector<Value>& items, const Value* first, const Value* last);
+  void map_put(MapObj* m, uint32_t key, Value v);
+  // Takes a count that will never be given back while the heap lives
+  // (constants); release_all() returns it.
+  void pin(Value v);
+
+  // Containers that grow report the change so the heap limit sees it.
+  // Throws OutOfMemory past the hard limit.
+  void grew(int64_t delta_bytes);
+
+  // ---- reconciliation (safepoints only).
+  bool wants_reconcile() const {
+    return zct_.size() >= kZctThreshold || bytes_since_reconcile_ >= reconcile_bytes_ ||
+           young_.size() >= young_threshold_;
+  }
+  // The uncounted references are the values in [roots, roots_end). Frees
+  // what is dead, collects cycles when due (always with force_full), and
+  // returns false when the heap is still over its limit afterwards (the
+  // program must stop with "out of memory").
+  bool reconcile(Value* roots, Value* roots_end, bool force_full = false);
+  // Frees every object no counted reference keeps: the end of a run, after
+  // the VM released its globals.
+  void release_all();
+
+  // The interpreter polls at every Nth safepoint; when the heap wants a
+  // reconciliation it brings the next poll forward to the next safepoint.
+  static constexpr uint32_t kPollInterval = 1024;
+  uint32_t poll_countdown = kPollInterval;
 
   // Object pools: freed objects of the common small shapes wait on a free
   // list per type and are handed out again before the allocator is asked.
   enum PoolId { kPoolArray, kPoolMap, kPoolString, kPoolClosure, kPoolBox, kPoolGene, kPoolCount };
+  static constexpr ObjType kPoolType[kPoolCount] = {ObjType::Array, ObjType::Map,     ObjType::String,
+                                                    ObjType::Closure, ObjType::Box, ObjType::Gene};
   struct PoolStats {
     uint64_t hits = 0;         // allocations served from the free list
     uint64_t allocations = 0;  // allocations of this type
@@ -103,39 +161,101 @@ class Heap {
   // allocation (a clock read per allocation would cost more than it measures).
   static constexpr uint32_t kAllocSampleEvery = 64;
   double allocation_seconds = 0;
+  // Time in reconciliations outside the cycle collector (freeing).
+  double free_seconds = 0;
+  // Time in the cycle collector; one pause per collection.
+  double gc_seconds = 0;
+  std::vector<double> gc_pauses;
 
   // Counters for the statistics.
   uint64_t allocations = 0;
   uint64_t bytes_allocated = 0;
   uint64_t live_bytes = 0;
+  uint64_t live_objects = 0;
   uint64_t peak_bytes = 0;
-  uint64_t collections = 0;
+  uint64_t rc_increments = 0;
+  uint64_t rc_decrements = 0;
+  uint64_t rc_frees = 0;            // objects freed because their count reached zero
+  uint64_t reconciliations = 0;
+  uint64_t cycle_candidates = 0;    // objects buffered as possible cycle roots
+  uint64_t young_collections = 0;
+  uint64_t old_collections = 0;
+  uint64_t cycle_frees = 0;         // objects freed by the cycle collector
+
+  // The collector's bookkeeping, in Obj::color and Obj::flags.
+  enum Color : uint8_t { kBlack = 0, kGray, kWhite, kGarbage };
+  enum Flag : uint8_t {
+    kInZct = 1,     // in zct_
+    kBuffered = 2,  // in young_ or old_
+    kOld = 4,       // survived a collection: young collections do not enter it
+    kDead = 8,      // freed while buffered; its block waits for the buffer's next scan
+  };
 
  private:
+  static constexpr size_t kZctThreshold = 8192;
+
+  void add_to_zct(Obj* o) {
+    if (o->flags & kInZct) return;
+    o->flags |= kInZct;
+    zct_.push_back(o);
+    if (zct_.size() >= kZctThreshold) poll_countdown = 1;
+  }
+  void possible_cycle_root(Obj* o) {
+    if ((o->flags & kBuffered) || o->type == ObjType::String) return;  // strings hold no references
+    o->flags |= kBuffered;
+    young_.push_back(o);
+    ++cycle_candidates;
+    if (young_.size() >= young_threshold_) poll_countdown = 1;
+  }
+
   template <typename T>
   T* link(T* o, size_t bytes);
   StringObj* new_string_uninitialized(size_t length);
   static size_t size_of(const Obj* o);
-  void free_object(Obj* o);
+  static bool holds_references(Obj* o);
   void check_limit(size_t incoming);
+
+  // Frees every ZCT entry whose count is zero, and what that frees in turn.
+  void drain_zct();
+  // Frees an object that no reference keeps: its children are released
+  // (unless the cycle collector already accounted for them) and its block
+  // returned, or kept until its buffer is scanned when it is buffered.
+  void free_object(Obj* o, bool release_children);
+  void destroy(Obj* o, bool release_children);
+  void reclaim(Obj* o);  // the block of a destroyed object
+  void collect_cycles(bool full);
 
   friend struct AllocationTimer;
   uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
 
   struct Pool {
-    Obj* free = nullptr;
+    void* free = nullptr;
     uint32_t length = 0;
     PoolStats stats;
   };
-  static constexpr uint32_t kPoolLimit = 1 << 16;  // free objects kept per type (a few MiB at most)
+  static constexpr uint32_t kPoolLimit = 1 << 16;  // free blocks kept per type (a few MiB at most)
   void* take(PoolId id, size_t block);              // a pooled or fresh block
-  bool give_back(PoolId id, Obj* o);                // false when the pool is full
+  template <typename T>
+  T* recycled(PoolId id);                           // a pooled or fresh container
+  static void dispose(ObjType t, void* block);      // frees a block for good
+  void give_back(PoolId id, void* block, size_t size);
   Pool pools_[kPoolCount];
 
-  Obj* objects_ = nullptr;
-  std::vector<Obj*> gray_;
-  uint64_t bytes_since_gc_ = 0;
-  uint64_t next_gc_bytes_ = 4u << 20;
+  std::vector<Obj*> zct_;
+  std::vector<Obj*> young_;
+  std::vector<Obj*> old_;
+  std::vector<Value> pinned_;
+  std::vector<Obj*> work_;     // the collector's explicit stack (no recursion on deep data)
+  std::vector<Obj*> garbage_;  // what a cycle collection found
+  std::vector<Obj*> reached_;  // what it examined
+  std::vector<Obj*> roots_;    // the candidates it started from
+  std::vector<Obj*> black_;    // scan-black's explicit stack
+  uint64_t bytes_since_reconcile_ = 0;
+  uint64_t reconcile_bytes_ = 1u << 20;
+  uint32_t young_threshold_ = 10000;
+  double old_ratio_ = 0.25;
+  uint64_t promoted_since_full_ = 0;  // young candidates moved to old_ since the last full collection
+  uint64_t examined_by_full_ = 0;     // objects the last full collection examined
   uint64_t max_bytes_ = 0;
 };
 

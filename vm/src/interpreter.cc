@@ -67,6 +67,8 @@ inline bool fast_equal(Value a, Value b) {
 
 VM::VM(const RunOptions& options) : options_(options) {
   heap.set_limit(options.max_heap_bytes);
+  heap.set_young_threshold(options.gc_young_threshold);
+  heap.set_old_ratio(options.gc_old_ratio);
   size_t cap = 1 << 14;
   stack_ = new Value[cap];
   stack_end_ = stack_ + cap;
@@ -75,7 +77,16 @@ VM::VM(const RunOptions& options) : options_(options) {
   if (options.profile) op_counts_.assign(kOpCount, 0);
 }
 
-VM::~VM() { delete[] stack_; }
+VM::~VM() {
+  // Globals and cached names hold counted references; give them back so
+  // the heap can free everything (cycles included) before it goes.
+  for (Value v : globals_) heap.release(v);
+  for (Value v : symbol_strings_) heap.release(v);
+  globals_.clear();
+  symbol_strings_.clear();
+  heap.release_all();
+  delete[] stack_;
+}
 
 void VM::grow_stack(size_t needed) {
   size_t cap = size_t(stack_end_ - stack_);
@@ -107,7 +118,7 @@ void VM::flush_output() {
 
 Value VM::symbol_string(uint32_t id) {
   if (id >= symbol_strings_.size()) symbol_strings_.resize(symbols.size(), Value::nil());
-  if (symbol_strings_[id].is_nil()) symbol_strings_[id] = Value::object(heap.new_string(symbols.name(id)));
+  if (symbol_strings_[id].is_nil()) heap.store(symbol_strings_[id], Value::object(heap.new_string(symbols.name(id))));
   return symbol_strings_[id];
 }
 
@@ -117,24 +128,14 @@ void VM::poll() {
     throw_error("interrupted", ErrorKind::Interrupted);
   if (has_deadline_ && std::chrono::steady_clock::now() > deadline_)
     throw_error("timeout", ErrorKind::Timeout);
-  if (heap.wants_collection()) collect_garbage();
+  if (heap.wants_reconcile()) reconcile();
 }
 
-void VM::collect_garbage() {
-  auto t0 = std::chrono::steady_clock::now();
-  for (Value* v = stack_; v < sp_; ++v) heap.mark(*v);
-  for (Value v : globals_) heap.mark(v);
-  for (Value v : symbol_strings_) heap.mark(v);
-  for (size_t i = 1; i <= frame_count_; ++i)
-    if (frames_[i].closure) heap.mark_object(frames_[i].closure);
-  for (auto& p : program_->protos)
-    for (Value v : p->constants) heap.mark(v);
-  heap.trace();
-  bool within_limit = heap.sweep();
-  double pause = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  gc_seconds_ += pause;
-  gc_pauses_.push_back(pause);
-  if (!within_limit) throw_error("out of memory", ErrorKind::ResourceLimit);
+// The stack's references are the only uncounted ones: every frame's
+// callee sits in its base[-1] slot, so the used part of the stack covers
+// locals, temporaries and closures alike.
+void VM::reconcile() {
+  if (!heap.reconcile(stack_, sp_)) throw_error("out of memory", ErrorKind::ResourceLimit);
 }
 
 Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Value>>& params) {
@@ -147,8 +148,10 @@ Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Valu
     int b = find_builtin(symbols.name(program.global_names[i]));
     if (b >= 0) globals_[i] = Value::builtin(uint32_t(b));
   }
+  for (auto& p : program.protos)
+    for (Value v : p->constants) heap.pin(v);
   for (auto& [index, value] : params) {
-    globals_[index] = value;
+    heap.store(globals_[index], value);
     global_declared_[index] = 1;
     global_param_[index] = 1;
   }
@@ -360,9 +363,9 @@ hook:
     DISPATCH();
   }
   CASE(GET_BOXED) { *sp++ = as_box(base[ARG()])->value; DISPATCH(); }
-  CASE(SET_BOXED) { as_box(base[ARG()])->value = sp[-1]; DISPATCH(); }
+  CASE(SET_BOXED) { heap.store(as_box(base[ARG()])->value, sp[-1]); DISPATCH(); }
   CASE(GET_UPVAL) { *sp++ = frame->closure->upvalues()[ARG()]->value; DISPATCH(); }
-  CASE(SET_UPVAL) { frame->closure->upvalues()[ARG()]->value = sp[-1]; DISPATCH(); }
+  CASE(SET_UPVAL) { heap.store(frame->closure->upvalues()[ARG()]->value, sp[-1]); DISPATCH(); }
   CASE(GET_GLOBAL) {
     Value v = globals[ARG()];
     if (v.is_undefined()) RAISE("undefined variable " + symbols.name(program.global_names[ARG()]));
@@ -372,13 +375,13 @@ hook:
   CASE(SET_GLOBAL) {
     if (!global_declared_[ARG()])
       RAISE("assignment to undeclared variable " + symbols.name(program.global_names[ARG()]));
-    globals[ARG()] = sp[-1];
+    heap.store(globals[ARG()], sp[-1]);
     DISPATCH();
   }
   CASE(STORE_GLOBAL) {
     if (!global_declared_[ARG()])
       RAISE("assignment to undeclared variable " + symbols.name(program.global_names[ARG()]));
-    globals[ARG()] = *--sp;
+    heap.store(globals[ARG()], *--sp);
     DISPATCH();
   }
   CASE(CHECK_GLOBAL) {
@@ -392,7 +395,7 @@ hook:
       global_param_[g] = 0;
       sp[-1] = globals[g];
     } else {
-      globals[g] = sp[-1];
+      heap.store(globals[g], sp[-1]);
       global_declared_[g] = 1;
     }
     DISPATCH();
@@ -403,7 +406,9 @@ hook:
     ClosureObj* c = heap.new_closure(p, uint32_t(p->upvalues.size()));
     for (size_t i = 0; i < p->upvalues.size(); ++i) {
       const UpvalueDesc& d = p->upvalues[i];
-      c->upvalues()[i] = d.from_parent_local ? as_box(base[d.index]) : frame->closure->upvalues()[d.index];
+      BoxObj* box = d.from_parent_local ? as_box(base[d.index]) : frame->closure->upvalues()[d.index];
+      heap.retain(Value::object(box));
+      c->upvalues()[i] = box;
     }
     *sp++ = Value::object(c);
     DISPATCH();
@@ -599,7 +604,7 @@ hook:
       sp = stack_ + spo;
       base = stack_ + bo;
     }
-    std::copy(items.begin(), items.end(), sp);  // the array stays alive: still referenced by its owner or garbage-free until the next safepoint
+    std::copy(items.begin(), items.end(), sp);  // nothing is freed before the next safepoint, when the items are on the stack
     sp += argc;
     goto do_call;
   }
@@ -764,17 +769,14 @@ hook:
     uint32_t n = ARG();
     SAVE();
     ArrayObj* a = heap.new_array(n);
-    a->items.assign(sp - n, sp);
+    heap.append(a->items, sp - n, sp);
     sp -= n;
     *sp++ = Value::object(a);
     DISPATCH();
   }
   CASE(ARRAY_PUSH) {
     SAVE();
-    auto& items = as_array(sp[-2])->items;
-    size_t cap = items.capacity();
-    items.push_back(sp[-1]);
-    if (items.capacity() != cap) heap.grew(int64_t(items.capacity() - cap) * 8);
+    heap.push(as_array(sp[-2])->items, sp[-1]);
     --sp;
     DISPATCH();
   }
@@ -782,11 +784,8 @@ hook:
     SAVE();
     Value xs = sp[-1];
     if (!is_type(xs, ObjType::Array)) throw_error("type error: spread of a non-array");
-    auto& items = as_array(sp[-2])->items;
-    size_t cap = items.capacity();
     auto& src = as_array(xs)->items;
-    items.insert(items.end(), src.begin(), src.end());
-    if (items.capacity() != cap) heap.grew(int64_t(items.capacity() - cap) * 8);
+    heap.append(as_array(sp[-2])->items, src.data(), src.data() + src.size());
     --sp;
     DISPATCH();
   }
@@ -797,19 +796,15 @@ hook:
   }
   CASE(MAP_PUT) {
     SAVE();
-    MapObj* m = as_map(sp[-2]);
-    size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
-    m->put(ARG(), sp[-1]);
-    size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
-    if (after != before) heap.grew(int64_t(after) - int64_t(before));
+    heap.map_put(as_map(sp[-2]), ARG(), sp[-1]);
     --sp;
     DISPATCH();
   }
   CASE(NEW_GENE) {
     SAVE();
     GeneObj* g = heap.new_gene(sp[-2]);
-    g->children = as_array(sp[-1])->items;
-    heap.grew(int64_t(g->children.capacity()) * 8);
+    auto& items = as_array(sp[-1])->items;
+    heap.append(g->children, items.data(), items.data() + items.size());
     sp[-2] = Value::object(g);
     --sp;
     DISPATCH();
@@ -853,9 +848,9 @@ hook:
       auto& items = is_type(c, ObjType::Array) ? as_array(c)->items : as_gene(c)->children;
       int64_t j = normalize_index(i, items.size());
       if (j < 0) throw_error("index out of range: " + std::to_string(i));
-      items[size_t(j)] = v;
+      heap.store(items[size_t(j)], v);
     } else if (is_type(c, ObjType::Map)) {
-      as_map(c)->put(symbols.intern(std::to_string(i)), v);
+      heap.map_put(as_map(c), symbols.intern(std::to_string(i)), v);
     } else {
       throw_error(std::string("type error: cannot index ") + type_name(c));
     }
@@ -868,11 +863,7 @@ hook:
     SAVE();
     if (!is_type(c, ObjType::Map))
       throw_error(std::string("type error: cannot set key ") + symbols.name(ARG()) + " of " + type_name(c));
-    MapObj* m = as_map(c);
-    size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
-    m->put(ARG(), v);
-    size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * 4;
-    if (after != before) heap.grew(int64_t(after) - int64_t(before));
+    heap.map_put(as_map(c), ARG(), v);
     sp[-2] = v;
     --sp;
     DISPATCH();
@@ -912,10 +903,20 @@ void VM::fill_stats(Stats& s) const {
     if (ps.allocations) s.pool_by_type[Heap::pool_name(id)] = {ps.hits, ps.allocations};
   }
   s.heap_peak_bytes = heap.peak_bytes;
-  s.gc_collections = heap.collections;
-  s.gc_seconds = gc_seconds_;
-  s.gc_pauses = gc_pauses_;
-  s.memory_management_seconds = gc_seconds_ + heap.allocation_seconds;
+  s.gc_collections = heap.young_collections + heap.old_collections;
+  s.gc_seconds = heap.gc_seconds;
+  s.gc_pauses = heap.gc_pauses;
+  s.memory_management_seconds = heap.allocation_seconds + heap.free_seconds + heap.gc_seconds;
+  s.memory_allocation_seconds = heap.allocation_seconds;
+  s.memory_freeing_seconds = heap.free_seconds;
+  s.rc_increments = heap.rc_increments;
+  s.rc_decrements = heap.rc_decrements;
+  s.rc_frees = heap.rc_frees;
+  s.rc_reconciliations = heap.reconciliations;
+  s.gc_cycle_candidates = heap.cycle_candidates;
+  s.gc_young_collections = heap.young_collections;
+  s.gc_full_collections = heap.old_collections;
+  s.gc_cycle_frees = heap.cycle_frees;
   if (program_) {
     s.constants_folded = program_->constants_folded;
     s.instructions_eliminated = program_->instructions_eliminated;

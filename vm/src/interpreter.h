@@ -58,8 +58,8 @@ class VM {
 
  private:
   Value execute(const Program& program);
-  void poll();  // safepoint: interrupt, deadline, garbage collection
-  void collect_garbage();
+  void poll();  // safepoint: interrupt, deadline, reconciliation of counts
+  void reconcile();
   void grow_stack(size_t needed);
   void trace_instruction(const Frame& frame, const uint32_t* ip, const Value* sp);
   void profile_instruction(const Frame& frame, const uint32_t* ip);
@@ -96,8 +96,6 @@ class VM {
   uint64_t tail_calls_optimized_ = 0;
   uint64_t max_depth_seen_ = 0;
   double execution_seconds_ = 0;
-  double gc_seconds_ = 0;
-  std::vector<double> gc_pauses_;
 
   // Profile and trace.
   std::vector<uint64_t> op_counts_;

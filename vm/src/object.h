@@ -1,5 +1,6 @@
-// Heap objects. Every object starts with an Obj header that links it into
-// the heap's object list and carries its type and mark bit.
+// Heap objects. Every object starts with an 8-byte Obj header: its
+// reference count, its type and the collector's color and flags
+// (heap.h explains the memory model).
 #pragma once
 
 #include <cstdint>
@@ -15,11 +16,16 @@ struct Proto;
 enum class ObjType : uint8_t { String, Array, Map, Gene, Closure, Box };
 
 struct Obj {
-  Obj* next = nullptr;
+  // References from other heap objects, globals and pinned constants. The
+  // stack is not counted (deferred reference counting, see heap.h).
+  uint32_t rc = 0;
   ObjType type;
-  bool marked = false;
+  uint8_t color = 0;  // Heap::Color, used only while the cycle collector runs
+  uint8_t flags = 0;  // Heap::Flag bits
+  uint8_t pooled = 0;  // set once destroyed: the block belongs to a pool
   explicit Obj(ObjType t) : type(t) {}
 };
+static_assert(sizeof(Obj) == 8);
 
 // Immutable byte string; bytes follow the header in the same allocation.
 struct StringObj : Obj {
@@ -48,7 +54,8 @@ struct MapObj : Obj {
 
   MapObj() : Obj(ObjType::Map) {}
   Value* find(uint32_t key);
-  // Inserts or overwrites; returns true when the key was new.
+  // Inserts or overwrites; returns true when the key was new. It counts no
+  // references: code that runs programs stores through Heap::map_put.
   bool put(uint32_t key, Value v);
 
  private:

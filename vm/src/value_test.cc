@@ -16,6 +16,14 @@
 namespace gene {
 namespace {
 
+// Replaces a container's contents through the write barrier, as the VM
+// does, so the heap's counts stay exact and its destructor frees it all.
+void set_items(Heap& heap, std::vector<Value>& items, std::initializer_list<Value> values) {
+  for (Value v : items) heap.release(v);
+  items.clear();
+  for (Value v : values) heap.push(items, v);
+}
+
 double from_bits(uint64_t b) {
   double d;
   std::memcpy(&d, &b, sizeof d);
@@ -227,29 +235,29 @@ TEST(Display, NestedCollections) {
   Heap heap;
   SymbolTable symbols;
   ArrayObj* inner = heap.new_array();
-  inner->items = {Value::number(2.5), Value::nil()};
+  set_items(heap, inner->items, {Value::number(2.5), Value::nil()});
   ArrayObj* arr = heap.new_array();
-  arr->items = {Value::integer(1), Value::object(heap.new_string("a")), Value::object(inner), Value::nil(),
-                Value::boolean(true)};
+  set_items(heap, arr->items, {Value::integer(1), Value::object(heap.new_string("a")), Value::object(inner), Value::nil(),
+                Value::boolean(true)});
   // Elements use the collection column even when the array itself is at top level.
   EXPECT_EQ(display(Value::object(arr), symbols, false), "[1 \"a\" [2.5 nil] nil true]");
   EXPECT_EQ(display(Value::object(arr), symbols, true), "[1 \"a\" [2.5 nil] nil true]");
   EXPECT_EQ(display(Value::object(heap.new_array()), symbols, false), "[]");
 
   MapObj* map = heap.new_map();
-  map->put(symbols.intern("b"), Value::integer(2));
-  map->put(symbols.intern("a"), Value::object(heap.new_string("s")));
-  map->put(symbols.intern("a b"), Value::object(arr));
-  map->put(symbols.intern("n"), Value::nil());
+  heap.map_put(map, symbols.intern("b"), Value::integer(2));
+  heap.map_put(map, symbols.intern("a"), Value::object(heap.new_string("s")));
+  heap.map_put(map, symbols.intern("a b"), Value::object(arr));
+  heap.map_put(map, symbols.intern("n"), Value::nil());
   EXPECT_EQ(display(Value::object(map), symbols, false),
             "{^b 2 ^a \"s\" ^\"a b\" [1 \"a\" [2.5 nil] nil true] ^n nil}");
   EXPECT_EQ(display(Value::object(heap.new_map()), symbols, false), "{}");
 
   GeneObj* gene = heap.new_gene(Value::symbol(symbols.intern("add")));
-  gene->children = {Value::integer(10), Value::integer(20)};
+  set_items(heap, gene->children, {Value::integer(10), Value::integer(20)});
   EXPECT_EQ(display(Value::object(gene), symbols, false), "(add 10 20)");
   GeneObj* data = heap.new_gene(Value::symbol(symbols.intern("_")));
-  data->children = {Value::object(heap.new_string("s")), Value::object(gene), Value::nil()};
+  set_items(heap, data->children, {Value::object(heap.new_string("s")), Value::object(gene), Value::nil()});
   EXPECT_EQ(display(Value::object(data), symbols, false), "(_ \"s\" (add 10 20) nil)");
 }
 
@@ -257,21 +265,21 @@ TEST(Display, SelfContainingCollections) {
   Heap heap;
   SymbolTable symbols;
   ArrayObj* a = heap.new_array();
-  a->items.push_back(Value::object(a));
+  heap.push(a->items, Value::object(a));
   EXPECT_EQ(display(Value::object(a), symbols, false), "[...]");
-  a->items.push_back(Value::integer(1));
+  heap.push(a->items, Value::integer(1));
   EXPECT_EQ(display(Value::object(a), symbols, false), "[... 1]");
 
   MapObj* m = heap.new_map();
-  m->put(symbols.intern("self"), Value::object(m));
-  m->put(symbols.intern("x"), Value::integer(1));
+  heap.map_put(m, symbols.intern("self"), Value::object(m));
+  heap.map_put(m, symbols.intern("x"), Value::integer(1));
   EXPECT_EQ(display(Value::object(m), symbols, false), "{^self ... ^x 1}");
 
   // A value shared twice (not a cycle) prints in full both times.
   ArrayObj* shared = heap.new_array();
-  shared->items.push_back(Value::integer(7));
+  heap.push(shared->items, Value::integer(7));
   ArrayObj* outer = heap.new_array();
-  outer->items = {Value::object(shared), Value::object(shared)};
+  set_items(heap, outer->items, {Value::object(shared), Value::object(shared)});
   EXPECT_EQ(display(Value::object(outer), symbols, false), "[[7] [7]]");
 }
 
@@ -306,10 +314,10 @@ TEST(Equality, Collections) {
   auto str = [&](const char* s) { return Value::object(heap.new_string(s)); };
   ArrayObj* a = heap.new_array();
   ArrayObj* b = heap.new_array();
-  a->items = {Value::integer(1), str("x")};
-  b->items = {Value::integer(1), str("x")};
+  set_items(heap, a->items, {Value::integer(1), str("x")});
+  set_items(heap, b->items, {Value::integer(1), str("x")});
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(b)));
-  b->items.push_back(Value::nil());
+  heap.push(b->items, Value::nil());
   EXPECT_FALSE(values_equal(Value::object(a), Value::object(b)));
   b->items.pop_back();
   b->items[0] = Value::number(1.0);
@@ -319,15 +327,15 @@ TEST(Equality, Collections) {
   uint32_t ka = symbols.intern("a"), kb = symbols.intern("b"), kc = symbols.intern("c");
   MapObj* m = heap.new_map();
   MapObj* n = heap.new_map();
-  m->put(ka, Value::integer(1));
-  m->put(kb, str("two"));
-  n->put(kb, str("two"));
-  n->put(ka, Value::integer(1));
+  heap.map_put(m, ka, Value::integer(1));
+  heap.map_put(m, kb, str("two"));
+  heap.map_put(n, kb, str("two"));
+  heap.map_put(n, ka, Value::integer(1));
   EXPECT_TRUE(values_equal(Value::object(m), Value::object(n)));
-  n->put(ka, Value::integer(9));
+  heap.map_put(n, ka, Value::integer(9));
   EXPECT_FALSE(values_equal(Value::object(m), Value::object(n)));
-  n->put(ka, Value::integer(1));
-  n->put(kc, Value::nil());
+  heap.map_put(n, ka, Value::integer(1));
+  heap.map_put(n, kc, Value::nil());
   EXPECT_FALSE(values_equal(Value::object(m), Value::object(n)));
   EXPECT_FALSE(values_equal(Value::object(n), Value::object(m)));
 
@@ -335,13 +343,13 @@ TEST(Equality, Collections) {
   GeneObj* g = heap.new_gene(Value::symbol(symbols.intern("add")));
   GeneObj* h = heap.new_gene(Value::symbol(symbols.intern("add")));
   GeneObj* k = heap.new_gene(Value::symbol(symbols.intern("sub")));
-  g->children = {Value::integer(1), Value::object(a)};
-  h->children = {Value::integer(1), Value::object(heap.new_array())};
-  as_array(h->children[1])->items = {Value::integer(1), str("x")};
-  k->children = g->children;
+  set_items(heap, g->children, {Value::integer(1), Value::object(a)});
+  set_items(heap, h->children, {Value::integer(1), Value::object(heap.new_array())});
+  set_items(heap, as_array(h->children[1])->items, {Value::integer(1), str("x")});
+  heap.append(k->children, g->children.data(), g->children.data() + g->children.size());
   EXPECT_TRUE(values_equal(Value::object(g), Value::object(h)));
   EXPECT_FALSE(values_equal(Value::object(g), Value::object(k)));
-  h->children.push_back(Value::integer(2));
+  heap.push(h->children, Value::integer(2));
   EXPECT_FALSE(values_equal(Value::object(g), Value::object(h)));
 
   // Different container types never compare equal.
@@ -352,18 +360,18 @@ TEST(Equality, SelfReferentialTerminates) {
   Heap heap;
   ArrayObj* a = heap.new_array();
   ArrayObj* b = heap.new_array();
-  a->items.push_back(Value::object(a));
-  b->items.push_back(Value::object(b));
+  heap.push(a->items, Value::object(a));
+  heap.push(b->items, Value::object(b));
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(a)));
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(b)));
-  a->items.push_back(Value::integer(1));
-  b->items.push_back(Value::integer(2));
+  heap.push(a->items, Value::integer(1));
+  heap.push(b->items, Value::integer(2));
   EXPECT_FALSE(values_equal(Value::object(a), Value::object(b)));
   // Mutual cycle: c = [d], d = [c].
   ArrayObj* c = heap.new_array();
   ArrayObj* d = heap.new_array();
-  c->items.push_back(Value::object(d));
-  d->items.push_back(Value::object(c));
+  heap.push(c->items, Value::object(d));
+  heap.push(d->items, Value::object(c));
   EXPECT_TRUE(values_equal(Value::object(c), Value::object(d)));
 }
 

@@ -163,7 +163,10 @@ std::vector<std::string> Stats::names() {
   for (const char* t : kPoolTypes) n.push_back(std::string("object_pool_hit_rate_") + t);
   for (const char* x : {"heap_peak_bytes", "gc_collections", "gc_seconds", "gc_pause_seconds_p50",
                         "gc_pause_seconds_p99", "gc_pause_seconds_max", "memory_management_seconds",
-                        "memory_overhead_ratio", "constants_folded", "instructions_eliminated", "calls_inlined"})
+                        "memory_overhead_ratio", "memory_allocation_seconds", "memory_freeing_seconds", "rc_increments", "rc_decrements", "rc_frees",
+                        "rc_reconciliations", "gc_cycle_candidates", "gc_young_collections",
+                        "gc_full_collections", "gc_cycle_frees", "constants_folded", "instructions_eliminated",
+                        "calls_inlined"})
     n.push_back(x);
   return n;
 }
@@ -205,6 +208,16 @@ std::vector<std::pair<std::string, std::optional<double>>> Stats::scalars() cons
   add("gc_pause_seconds_max", pmax);
   add("memory_management_seconds", memory_management_seconds);
   add("memory_overhead_ratio", ratio(memory_management_seconds, execution_seconds));
+  add("memory_allocation_seconds", memory_allocation_seconds);
+  add("memory_freeing_seconds", memory_freeing_seconds);
+  add("rc_increments", double(rc_increments));
+  add("rc_decrements", double(rc_decrements));
+  add("rc_frees", double(rc_frees));
+  add("rc_reconciliations", double(rc_reconciliations));
+  add("gc_cycle_candidates", double(gc_cycle_candidates));
+  add("gc_young_collections", double(gc_young_collections));
+  add("gc_full_collections", double(gc_full_collections));
+  add("gc_cycle_frees", double(gc_cycle_frees));
   add("constants_folded", double(constants_folded));
   add("instructions_eliminated", double(instructions_eliminated));
   add("calls_inlined", double(calls_inlined));

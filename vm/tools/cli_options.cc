@@ -38,6 +38,9 @@ options:
   --max-heap BYTES       heap limit ("out of memory" past it); suffixes KiB MiB GiB
   --max-depth N          call depth limit (default 100000)
   --max-output BYTES     output limit
+  --gc-young N           cycle candidates buffered before a young collection (default 10000)
+  --gc-old-ratio R       full collection once the candidates promoted since the last one
+                         reach R times what it examined (default 0.25)
 
 bench options:
   --repetitions N        timed runs (default 5, at least 1)
@@ -160,6 +163,15 @@ CliOptions parse_cli(int argc, char** argv) {
     } else if (a == "--max-output") {
       if (!parse_bytes(value_of(i, a), n) || n == 0) usage_error("--max-output takes a size in bytes");
       cli.run.max_output_bytes = n;
+    } else if (a == "--gc-young") {
+      if (!parse_uint(value_of(i, a), n) || n == 0 || n > 100000000) usage_error("--gc-young takes a count of at least 1");
+      cli.run.gc_young_threshold = uint32_t(n);
+    } else if (a == "--gc-old-ratio") {
+      std::string v = value_of(i, a);
+      char* end = nullptr;
+      double r = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(r >= 0) || r > 1e6) usage_error("--gc-old-ratio takes a number of at least 0");
+      cli.run.gc_old_ratio = r;
     } else if (a == "--repetitions" || a == "--warmup") {
       if (!bench) usage_error(a + " is an option of gene bench");
       std::string v = value_of(i, a);

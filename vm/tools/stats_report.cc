@@ -31,7 +31,7 @@ const Group kGroups[] = {
     {"memory",
      [](std::string_view n) {
        return n == "allocations" || n == "bytes_allocated" || starts_with(n, "object_pool") || starts_with(n, "heap") ||
-              starts_with(n, "gc_") || starts_with(n, "memory_");
+              starts_with(n, "gc_") || starts_with(n, "rc_") || starts_with(n, "memory_");
      }},
     {"optimizer",
      [](std::string_view n) {

@@ -35,6 +35,12 @@ struct RunOptions {
   bool profile = false;            // instruction mix, hotspots
   bool trace = false;              // each executed instruction to the trace sink
   uint64_t trace_limit = 10000;
+  // The cycle collector's generations: a young collection runs once this
+  // many candidate roots are buffered; a full one once the candidates
+  // promoted since the last full collection reach this share of the
+  // objects that one examined.
+  uint32_t gc_young_threshold = 10000;
+  double gc_old_ratio = 0.25;
   // Set from another thread to stop the program at the next backward jump or call.
   const std::atomic<bool>* interrupt = nullptr;
   // Where the program's print/println go. Default: stdout.
@@ -97,7 +103,18 @@ struct Stats {
   uint64_t gc_collections = 0;
   double gc_seconds = 0;
   std::vector<double> gc_pauses;  // seconds, one per collection
-  double memory_management_seconds = 0;
+  double memory_management_seconds = 0;  // allocation + freeing + gc_seconds
+  double memory_allocation_seconds = 0;
+  double memory_freeing_seconds = 0;     // reconciling the stack and freeing what reference counts free
+  // How the memory model got there (beyond DESIGN.md's contract).
+  uint64_t rc_increments = 0;
+  uint64_t rc_decrements = 0;
+  uint64_t rc_frees = 0;             // objects freed when their count reached zero
+  uint64_t rc_reconciliations = 0;   // safepoints that reconciled the stack's references
+  uint64_t gc_cycle_candidates = 0;  // objects buffered as possible cycle roots
+  uint64_t gc_young_collections = 0;
+  uint64_t gc_full_collections = 0;
+  uint64_t gc_cycle_frees = 0;       // objects freed by the cycle collector
   uint64_t constants_folded = 0;
   uint64_t instructions_eliminated = 0;
   uint64_t calls_inlined = 0;
