@@ -34,12 +34,24 @@ inline void unpoison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
 }
 }  // namespace
 
+// The memory timers are on in every run; a -DGENE_NO_COUNTERS build
+// compiles them out to measure what they cost (docs/benchmarks.md).
+#ifdef GENE_NO_COUNTERS
+constexpr bool kTimers = false;
+#else
+constexpr bool kTimers = true;
+#endif
+
+std::chrono::steady_clock::time_point timer_now() {
+  return kTimers ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+}
+
 // Times one allocation in kAllocSampleEvery and counts it for all of them.
 struct AllocationTimer {
   Heap& heap;
   bool sampled;
   std::chrono::steady_clock::time_point start;
-  explicit AllocationTimer(Heap& h) : heap(h), sampled(--h.alloc_sample_countdown_ == 0) {
+  explicit AllocationTimer(Heap& h) : heap(h), sampled(kTimers && --h.alloc_sample_countdown_ == 0) {
     if (sampled) {
       heap.alloc_sample_countdown_ = Heap::kAllocSampleEvery;
       start = std::chrono::steady_clock::now();
@@ -511,7 +523,7 @@ void Heap::drain_zct() {
 }
 
 bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = timer_now();
   ++reconciliations;
   for (Value* v = roots; v < roots_end; ++v)
     if (v->is_object()) ++v->as_object()->rc;
@@ -521,10 +533,10 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
                              double(promoted_since_full_) >= old_ratio_ * double(examined_by_full_));
   bool over_limit = max_bytes_ && live_bytes > max_bytes_;
   if (full || over_limit || young_.size() >= young_threshold_) {
-    auto c0 = std::chrono::steady_clock::now();
+    auto c0 = timer_now();
     collect_cycles(full || over_limit);
     drain_zct();
-    cycle_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    cycle_time = std::chrono::duration<double>(timer_now() - c0).count();
     gc_seconds += cycle_time;
     gc_pauses.push_back(cycle_time);
   }
@@ -538,7 +550,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
       else possible_cycle_root(o);
     }
   bytes_since_reconcile_ = 0;
-  free_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - cycle_time;
+  free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
   return max_bytes_ == 0 || live_bytes <= max_bytes_;
 }
 

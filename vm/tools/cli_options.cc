@@ -40,7 +40,7 @@ options:
   --max-output BYTES     output limit
   --gc-young N           cycle candidates buffered before a young collection (default 10000)
   --gc-old-ratio R       full collection once the candidates promoted since the last one
-                         reach R times what it examined (default 0.25)
+                         reach R times what it examined, and --gc-young (default 0.25)
 
 bench options:
   --repetitions N        timed runs (default 5, at least 1)
