@@ -251,6 +251,9 @@ T* Heap::recycled(PoolId id) {
   if (!b) return new (::operator new(sizeof(T))) T();
   unpoison(b, sizeof(T));
   pool.free = *static_cast<void**>(b);
+  // The next allocation of this type takes that block: start loading it
+  // now (pooled blocks are often cold after a large structure died).
+  if (pool.free) __builtin_prefetch(pool.free, 1);
   --pool.length;
   ++pool.stats.hits;
   T* o = static_cast<T*>(b);
@@ -314,6 +317,7 @@ void* Heap::take(PoolId id, size_t block) {
   if (void* b = pool.free) {
     unpoison(b, block);
     pool.free = *static_cast<void**>(b);
+    if (pool.free) __builtin_prefetch(pool.free, 1);
     --pool.length;
     ++pool.stats.hits;
     return b;
