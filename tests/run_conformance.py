@@ -110,7 +110,7 @@ def run_one(gene, opt, path, timeout=TIMEOUT_SECONDS):
     for p in spec.params:
         cmd += ["--param", p]
     if opt:
-        cmd.append(opt)
+        cmd.extend(opt.split())
 
     try:
         proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -217,7 +217,8 @@ def main(argv):
     ap = argparse.ArgumentParser(description="Run the Gene conformance tests.")
     ap.add_argument("--gene", required=True, help="path to the gene binary")
     ap.add_argument("--opt", default="",
-                    help="optimization flag passed to gene run (e.g. -O2)")
+                    help="flags passed to gene run, space-separated (e.g. -O2, or "
+                         "'-O2 --gc-young 1' to collect cycles at every safepoint)")
     ap.add_argument("--filter", default="",
                     help="only run tests whose path contains SUBSTR")
     ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,

@@ -112,7 +112,7 @@ T* Heap::link(T* o, size_t bytes) {
   bytes_since_reconcile_ += bytes;
   if (live_bytes > peak_bytes) peak_bytes = live_bytes;
   if (bytes_since_reconcile_ >= reconcile_bytes_) poll_countdown = 1;
-  add_to_zct(o);  // nothing references it yet but the stack
+  zct_push(o);  // nothing references it yet but the stack
   return o;
 }
 
@@ -198,11 +198,8 @@ Heap::PoolId pool_of(ObjType t) {
   return Heap::kPoolArray;
 }
 
-bool is_small(const Obj* o) {
-  if (o->type == ObjType::String) return static_cast<const StringObj*>(o)->length <= Heap::kSmallString;
-  if (o->type == ObjType::Closure) return static_cast<const ClosureObj*>(o)->upvalue_count <= Heap::kSmallClosure;
-  return true;
-}
+// Containers keep their buffers while pooled (see Heap::recycled).
+bool recyclable(ObjType t) { return t == ObjType::Array || t == ObjType::Map || t == ObjType::Gene; }
 
 // Each object the collector follows from o.
 template <typename F>
@@ -276,14 +273,28 @@ void Heap::dispose(ObjType t, void* block) {
   ::operator delete(block);
 }
 
-// Whether o refers to an object that can refer back (anything but a
-// string). Long containers are assumed to, rather than scanned.
+// Whether o may be part of a cycle now: it refers to an object that can
+// refer back (anything but a string; for a closure, what its boxes hold).
+// Long containers are assumed to, rather than scanned. A false answer must
+// be certain, a true one need not be.
 bool Heap::holds_references(Obj* o) {
   const Value* first = nullptr;
   size_t count = 0;
   switch (o->type) {
     case ObjType::String: return false;
-    case ObjType::Closure: return static_cast<ClosureObj*>(o)->upvalue_count > 0;
+    case ObjType::Closure: {
+      // Through its boxes: a closure over counters and strings cannot
+      // reach back to itself.
+      auto* c = static_cast<ClosureObj*>(o);
+      if (c->upvalue_count > 16) return true;
+      for (uint32_t i = 0; i < c->upvalue_count; ++i) {
+        BoxObj* box = c->upvalues()[i];
+        if (!box) continue;
+        Value v = box->value;
+        if (v.is_object() && v.as_object()->type != ObjType::String) return true;
+      }
+      return false;
+    }
     case ObjType::Box: first = &static_cast<BoxObj*>(o)->value; count = 1; break;
     case ObjType::Array: {
       auto& items = static_cast<ArrayObj*>(o)->items;
@@ -418,7 +429,13 @@ ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   auto* c = new (mem) ClosureObj();
   c->proto = proto;
   c->upvalue_count = upvalue_count;
-  for (uint32_t i = 0; i < upvalue_count; ++i) c->upvalues()[i] = nullptr;
+  // Small closures clear the whole pooled block's slots: a fixed count
+  // compiles to four stores where a variable one became a memset call.
+  if (upvalue_count <= kSmallClosure) {
+    for (uint32_t i = 0; i < kSmallClosure; ++i) c->upvalues()[i] = nullptr;
+  } else {
+    for (uint32_t i = 0; i < upvalue_count; ++i) c->upvalues()[i] = nullptr;
+  }
   return link(c, size);
 }
 
@@ -443,69 +460,88 @@ size_t Heap::size_of(const Obj* o) {
   return 0;
 }
 
-// Runs the object's destructor (its buffers go back to the allocator) and
-// leaves a bare header in place, so a buffered object's flags can still be
-// read until its buffer is scanned. The header records whether the block
-// is a pool block.
-void Heap::destroy(Obj* o, bool release_children) {
-  if (release_children) for_each_child(o, [&](Obj* c) { release_object(c); });
-  ObjType type = o->type;
-  uint8_t flags = o->flags;
-  bool small = is_small(o);
-  live_bytes -= size_of(o);
-  --live_objects;
-  // Containers are emptied, not destroyed; big buffers are let go.
+// Frees an object no reference keeps, one path per type: its children
+// are released (unless the cycle collector already accounted for them),
+// its size leaves the live total, and its block goes back to its pool — or
+// waits, header intact, until its candidate buffer is next scanned.
+// Strings, boxes and closures are trivially destructible: their blocks are
+// reused as they are. Arrays, maps and genes are emptied, not destroyed;
+// buffers past a small size are let go.
+void Heap::free_object(Obj* o, bool release_children) {
   constexpr size_t kKeep = 16;
-  switch (type) {
+  size_t bytes;
+  switch (o->type) {
+    case ObjType::String: {
+      uint32_t length = static_cast<StringObj*>(o)->length;
+      bytes = sizeof(StringObj) + length + 1;
+      o->pooled = length <= kSmallString;
+      break;
+    }
+    case ObjType::Box: {
+      if (release_children) release(static_cast<BoxObj*>(o)->value);
+      bytes = sizeof(BoxObj);
+      o->pooled = 1;
+      break;
+    }
+    case ObjType::Closure: {
+      auto* c = static_cast<ClosureObj*>(o);
+      if (release_children)
+        for (uint32_t i = 0; i < c->upvalue_count; ++i)
+          if (BoxObj* b = c->upvalues()[i]) release_object(b);
+      bytes = sizeof(ClosureObj) + c->upvalue_count * sizeof(BoxObj*);
+      o->pooled = c->upvalue_count <= kSmallClosure;
+      break;
+    }
     case ObjType::Array: {
       auto& items = static_cast<ArrayObj*>(o)->items;
+      if (release_children)
+        for (Value v : items) release(v);
+      bytes = sizeof(ArrayObj) + items.capacity() * sizeof(Value);
       if (items.capacity() > kKeep) std::vector<Value>().swap(items);
       else items.clear();
       o->pooled = 1;
-      return;
+      break;
     }
     case ObjType::Gene: {
       auto* g = static_cast<GeneObj*>(o);
+      if (release_children) {
+        release(g->head);
+        for (Value v : g->children) release(v);
+      }
+      bytes = sizeof(GeneObj) + g->children.capacity() * sizeof(Value);
       g->head = Value::nil();
       if (g->children.capacity() > kKeep) std::vector<Value>().swap(g->children);
       else g->children.clear();
       o->pooled = 1;
-      return;
+      break;
     }
     case ObjType::Map: {
       auto* m = static_cast<MapObj*>(o);
+      if (release_children)
+        for (auto& e : m->entries) release(e.value);
+      bytes = sizeof(MapObj) + m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
       if (m->entries.capacity() > kKeep / 2) std::vector<MapObj::Entry>().swap(m->entries);
       else m->entries.clear();
-      std::vector<uint32_t>().swap(m->index);
+      if (!m->index.empty()) std::vector<uint32_t>().swap(m->index);
       o->pooled = 1;
-      return;
+      break;
     }
     default:
-      break;
+      return;
   }
-  switch (type) {
-    case ObjType::String: static_cast<StringObj*>(o)->~StringObj(); break;
-    case ObjType::Array: static_cast<ArrayObj*>(o)->~ArrayObj(); break;
-    case ObjType::Map: static_cast<MapObj*>(o)->~MapObj(); break;
-    case ObjType::Gene: static_cast<GeneObj*>(o)->~GeneObj(); break;
-    case ObjType::Box: static_cast<BoxObj*>(o)->~BoxObj(); break;
-    case ObjType::Closure: static_cast<ClosureObj*>(o)->~ClosureObj(); break;
+  live_bytes -= bytes;
+  --live_objects;
+  if (o->flags & kBuffered) {
+    o->flags |= kDead;  // its buffer still points here
+    if (o->pooled && !recyclable(o->type)) poison(o + 1, pool_block(o->type) - sizeof(Obj));
+    return;
   }
-  Obj* h = new (o) Obj(type);
-  h->flags = flags;
-  h->pooled = small ? 1 : 0;
-  if (small) poison(h + 1, pool_block(type) - sizeof(Obj));
+  reclaim(o);
 }
 
 void Heap::reclaim(Obj* o) {
   if (o->pooled) give_back(pool_of(o->type), o, pool_block(o->type));
-  else ::operator delete(o);  // never a recyclable container: those are always pooled
-}
-
-void Heap::free_object(Obj* o, bool release_children) {
-  destroy(o, release_children);
-  if (o->flags & kBuffered) o->flags |= kDead;  // its buffer still points here
-  else reclaim(o);
+  else ::operator delete(o);  // never a container: those are always pooled
 }
 
 void Heap::drain_zct() {

@@ -90,21 +90,23 @@ class Heap {
 
   // ---- the write barrier: every store of a value into a heap object or a
   // global goes through these, so counts stay exact.
-  void retain(Value v) {
+  // Inlined into the interpreter: storing a scalar over a scalar costs two
+  // tag tests; the rare paths (ZCT, candidate buffer) are out of line.
+  [[gnu::always_inline]] void retain(Value v) {
     if (v.is_object()) {
       ++v.as_object()->rc;
       ++rc_increments;
     }
   }
-  void release(Value v) {
+  [[gnu::always_inline]] void release(Value v) {
     if (v.is_object()) release_object(v.as_object());
   }
-  void release_object(Obj* o) {
+  [[gnu::always_inline]] void release_object(Obj* o) {
     ++rc_decrements;
     if (--o->rc == 0) add_to_zct(o);
-    else possible_cycle_root(o);
+    else if (!(o->flags & kBuffered)) possible_cycle_root(o);
   }
-  void store(Value& slot, Value v) {
+  [[gnu::always_inline]] void store(Value& slot, Value v) {
     retain(v);
     Value old = slot;
     slot = v;
@@ -194,13 +196,14 @@ class Heap {
  private:
   static constexpr size_t kZctThreshold = 8192;
 
-  void add_to_zct(Obj* o) {
+  [[gnu::always_inline]] void zct_push(Obj* o) {
     if (o->flags & kInZct) return;
     o->flags |= kInZct;
     zct_.push_back(o);
     if (zct_.size() >= kZctThreshold) poll_countdown = 1;
   }
-  void possible_cycle_root(Obj* o) {
+  [[gnu::noinline]] void add_to_zct(Obj* o) { zct_push(o); }
+  [[gnu::noinline]] void possible_cycle_root(Obj* o) {
     if ((o->flags & kBuffered) || o->type == ObjType::String) return;  // strings hold no references
     o->flags |= kBuffered;
     young_.push_back(o);
@@ -221,8 +224,7 @@ class Heap {
   // (unless the cycle collector already accounted for them) and its block
   // returned, or kept until its buffer is scanned when it is buffered.
   void free_object(Obj* o, bool release_children);
-  void destroy(Obj* o, bool release_children);
-  void reclaim(Obj* o);  // the block of a destroyed object
+  void reclaim(Obj* o);  // the block of a freed object
   void collect_cycles(bool full);
 
   friend struct AllocationTimer;
