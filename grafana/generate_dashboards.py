@@ -334,11 +334,32 @@ def vm_board():
     ts("Bytes allocated", "Bytes of heap objects made per run.", "gene_bench_allocated_bytes", "bytes")
     ts("Allocations", "Heap objects made per run.", "gene_bench_allocations", "short")
 
-    b.row("Garbage collection")
+    b.row("Reference counting and cycle collection")
     ts("GC pauses (p50, p99, max)", "Pauses of the cycle collector: median, 99th percentile and longest.",
        "gene_bench_gc_pause_seconds", "s", legend=LEGEND + " · quantile {{quantile}}")
-    ts("GC collections", "Cycle-collector runs per run.", "gene_bench_gc_collections", "short")
+    ts("GC collections", "Cycle-collector runs per run, young and full.", "gene_bench_gc_collections", "short")
     ts("GC time", "Total time in the cycle collector per run.", "gene_bench_gc_seconds", "s")
+    b.panel("timeseries", "Where memory time goes",
+            "memory_management_seconds split: allocation (sampled), freeing by reference counts "
+            "(reconciling the stack at safepoints), and the cycle collector.",
+            [('label_replace({__name__=~"gene_bench_(memory_allocation_seconds|memory_freeing_seconds|gc_seconds)", '
+              f"{F_BENCH}}},\n"
+              '  "part", "$1", "__name__", "gene_bench_(.+)")', "{{part}} · " + LEGEND)],
+            w=8, unit="s", options=LEGEND_TABLE, field=POINTS)
+    b.panel("timeseries", "Objects freed: by counts and by the cycle collector",
+            "rc_frees: freed when their count reached zero; gc_cycle_frees: garbage cycles (and what only they "
+            "held) found by trial deletion.",
+            [('label_replace({__name__=~"gene_bench_(rc_frees|gc_cycle_frees)", '
+              f"{F_BENCH}}},\n"
+              '  "by", "$1", "__name__", "gene_bench_(.+)")', "{{by}} · " + LEGEND)],
+            w=8, unit="short", options=LEGEND_TABLE, field=POINTS)
+    b.panel("timeseries", "Cycle collections by generation",
+            "Young collections examine recent candidates only; full ones the whole heap "
+            "(--gc-young, --gc-old-ratio).",
+            [('label_replace({__name__=~"gene_bench_gc_(young|full)_collections", '
+              f"{F_BENCH}}},\n"
+              '  "generation", "$1", "__name__", "gene_bench_gc_(.+)_collections")', "{{generation}} · " + LEGEND)],
+            w=8, unit="short", options=LEGEND_TABLE, field=POINTS)
 
     b.row("Optimizer")
     b.panel("timeseries", "What the optimizer did",
