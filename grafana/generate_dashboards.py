@@ -286,6 +286,14 @@ def vm_board():
         b.panel("timeseries", title, description, [(f"{series}{{{F_BENCH}}}", legend)], w=w, unit=unit,
                 options=LEGEND_TABLE, field=field or POINTS)
 
+    def ts_by_name(title, description, names, label, unit, w=8):
+        """Several statistics in one panel, told apart by `label` (the part of
+        the series name the regex `names` captures after gene_bench_)."""
+        b.panel("timeseries", title, description,
+                [(f'label_replace({{__name__=~"gene_bench_{names}", {F_BENCH}}},\n'
+                  f'  "{label}", "$1", "__name__", "gene_bench_{names}")', f"{{{{{label}}}}} · " + LEGEND)],
+                w=w, unit=unit, options=LEGEND_TABLE, field=POINTS)
+
     b.row("Instructions")
     b.panel("bargauge", "Instruction mix (share of instructions, last run)",
             "Share of each opcode in the instructions executed by the selected benchmarks, from runs with "
@@ -339,35 +347,23 @@ def vm_board():
        "gene_bench_gc_pause_seconds", "s", legend=LEGEND + " · quantile {{quantile}}")
     ts("GC collections", "Cycle-collector runs per run, young and full.", "gene_bench_gc_collections", "short")
     ts("GC time", "Total time in the cycle collector per run.", "gene_bench_gc_seconds", "s")
-    b.panel("timeseries", "Where memory time goes",
-            "memory_management_seconds split: allocation (sampled), freeing by reference counts "
-            "(reconciling the stack at safepoints), and the cycle collector.",
-            [('label_replace({__name__=~"gene_bench_(memory_allocation_seconds|memory_freeing_seconds|gc_seconds)", '
-              f"{F_BENCH}}},\n"
-              '  "part", "$1", "__name__", "gene_bench_(.+)")', "{{part}} · " + LEGEND)],
-            w=8, unit="s", options=LEGEND_TABLE, field=POINTS)
-    b.panel("timeseries", "Objects freed: by counts and by the cycle collector",
-            "rc_frees: freed when their count reached zero; gc_cycle_frees: garbage cycles (and what only they "
-            "held) found by trial deletion.",
-            [('label_replace({__name__=~"gene_bench_(rc_frees|gc_cycle_frees)", '
-              f"{F_BENCH}}},\n"
-              '  "by", "$1", "__name__", "gene_bench_(.+)")', "{{by}} · " + LEGEND)],
-            w=8, unit="short", options=LEGEND_TABLE, field=POINTS)
-    b.panel("timeseries", "Cycle collections by generation",
-            "Young collections examine recent candidates only; full ones the whole heap "
-            "(--gc-young, --gc-old-ratio).",
-            [('label_replace({__name__=~"gene_bench_gc_(young|full)_collections", '
-              f"{F_BENCH}}},\n"
-              '  "generation", "$1", "__name__", "gene_bench_gc_(.+)_collections")', "{{generation}} · " + LEGEND)],
-            w=8, unit="short", options=LEGEND_TABLE, field=POINTS)
+    ts_by_name("Where memory time goes",
+               "memory_management_seconds split: allocation (sampled), freeing by reference counts "
+               "(reconciling the stack at safepoints), and the cycle collector.",
+               "(memory_allocation_seconds|memory_freeing_seconds|gc_seconds)", "part", "s")
+    ts_by_name("Objects freed: by counts and by the cycle collector",
+               "rc_frees: freed when their count reached zero; gc_cycle_frees: garbage cycles (and what only "
+               "they held) found by trial deletion.",
+               "(rc_frees|gc_cycle_frees)", "by", "short")
+    ts_by_name("Cycle collections by generation",
+               "Young collections examine recent candidates only; full ones the whole heap "
+               "(--gc-young, --gc-old-ratio).",
+               "gc_(young|full)_collections", "generation", "short")
 
     b.row("Optimizer")
-    b.panel("timeseries", "What the optimizer did",
-            "Constants folded, instructions eliminated and calls inlined at compile time.",
-            [('label_replace({__name__=~"gene_bench_(constants_folded|instructions_eliminated|calls_inlined)", '
-              f"{F_BENCH}}},\n"
-              '  "pass", "$1", "__name__", "gene_bench_(.+)")', "{{pass}} · " + LEGEND)],
-            w=24, unit="short", options=LEGEND_TABLE, field=POINTS)
+    ts_by_name("What the optimizer did",
+               "Constants folded, instructions eliminated and calls inlined at compile time.",
+               "(constants_folded|instructions_eliminated|calls_inlined)", "pass", "short", w=24)
     return b
 
 
