@@ -159,10 +159,11 @@ class Heap {
   static constexpr uint32_t kSmallString = 23;
   static constexpr uint32_t kSmallClosure = 4;
 
-  // Time spent allocating, estimated by timing every kAllocSampleEvery-th
-  // allocation (a clock read per allocation would cost more than it measures).
+  // Time spent allocating, estimated by timing one allocation in about
+  // kAllocSampleEvery (a clock read per allocation would cost more than it
+  // measures).
   static constexpr uint32_t kAllocSampleEvery = 64;
-  double allocation_seconds = 0;
+  double allocation_seconds() const;
   // Time in reconciliations outside the cycle collector (freeing).
   double free_seconds = 0;
   // Time in the cycle collector; one pause per collection.
@@ -229,6 +230,12 @@ class Heap {
 
   friend struct AllocationTimer;
   uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
+  uint32_t alloc_sample_interval_ = kAllocSampleEvery;
+  uint32_t alloc_sample_random_ = 2463534242u;
+  uint64_t allocation_ticks_ = 0;
+  const uint64_t created_ticks_ = ticks_now();
+  const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
+  static uint64_t ticks_now();
 
   struct Pool {
     void* free = nullptr;

@@ -906,8 +906,8 @@ void VM::fill_stats(Stats& s) const {
   s.gc_collections = heap.young_collections + heap.old_collections;
   s.gc_seconds = heap.gc_seconds;
   s.gc_pauses = heap.gc_pauses;
-  s.memory_management_seconds = heap.allocation_seconds + heap.free_seconds + heap.gc_seconds;
-  s.memory_allocation_seconds = heap.allocation_seconds;
+  s.memory_management_seconds = heap.allocation_seconds() + heap.free_seconds + heap.gc_seconds;
+  s.memory_allocation_seconds = heap.allocation_seconds();
   s.memory_freeing_seconds = heap.free_seconds;
   s.rc_increments = heap.rc_increments;
   s.rc_decrements = heap.rc_decrements;
