@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "bytecode.h"
 
@@ -15,9 +16,6 @@
 #endif
 #ifdef GENE_ASAN
 #include <sanitizer/asan_interface.h>
-#endif
-#if defined(__x86_64__)
-#include <x86intrin.h>
 #endif
 
 namespace gene {
@@ -49,23 +47,20 @@ std::chrono::steady_clock::time_point timer_now() {
   return kTimers ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
 }
 
-// A cheap clock for timing single allocations: the time-stamp counter on
-// x86-64 (~10 ns a read, no system call), steady_clock
-// elsewhere. clock_gettime costs ~20 ns, more than the allocation it would
-// time, and no subtraction of its cost came out right against perf's
-// samples (the minimum of back-to-back reads doubled the estimate, an
-// empty region timed after each sample halved it).
-uint64_t ticks() {
-#if defined(__x86_64__)
-  // rdtscp waits for the instructions before it, loads included, so a
-  // sample holds the allocation's cache misses too (plain rdtsc let them
-  // retire after the second read and missed half the cost perf sees).
-  unsigned aux;
-  return __rdtscp(&aux);
-#else
-  return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
-#endif
-}
+// The clock for timing single allocations, in nanoseconds. An allocation
+// takes a few nanoseconds amid the program's own work, so how it is timed
+// decides what is measured; checked against perf's samples of the
+// allocation functions on bench/ (docs/benchmarks.md):
+// - clock_gettime (ordered: it waits for the work before it) around the
+//   allocation charged it with the stalls of the program's work still in
+//   flight, 3-4x perf's share;
+// - the raw time-stamp counter, unordered, let the work slip out of the
+//   region (4-8x less), and its reads on two vCPUs of a virtual machine
+//   disagreed enough to make estimates jump fourfold between runs;
+// - what is used: one ordered read to let the work in flight finish, then
+//   the timed region between two more. It reads 1.3-2x perf's share,
+//   steadily, erring toward more memory overhead rather than less.
+uint64_t ticks() { return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()); }
 
 // What two back-to-back reads of ticks() cost by themselves (the cheapest
 // of a few), left out of every sample.
@@ -83,7 +78,7 @@ uint64_t tick_overhead() {
 }
 
 // Times one allocation in about kAllocSampleEvery and counts it for all of
-// them, in ticks; Heap::allocation_seconds() converts. The interval is
+// them, in nanoseconds. The interval is
 // drawn at random around the mean: with a fixed one, a loop that makes a
 // map and an array per iteration would time only maps (or only arrays).
 // Each sample stands for the allocations of its own interval.
@@ -92,16 +87,21 @@ struct AllocationTimer {
   bool sampled;
   uint64_t start = 0;
   explicit AllocationTimer(Heap& h) : heap(h), sampled(kTimers && --h.alloc_sample_countdown_ == 0) {
-    if (sampled) start = ticks();
+    if (sampled) {
+      // The first read waits for the program's work still in flight; only
+      // the second starts the region, so those stalls are not charged to
+      // the allocation.
+      ticks();
+      start = ticks();
+    }
   }
   ~AllocationTimer() {
     if (!sampled) return;
     uint64_t d = ticks() - start;
     uint64_t overhead = tick_overhead();
     // A sample the thread was descheduled in (far beyond any allocation's
-    // cost, here ~1 µs at 4 GHz or more) would be multiplied into
-    // nonsense: it is left out.
-    if (d > overhead && d < 4000) heap.allocation_ticks_ += heap.alloc_sample_interval_ * (d - overhead);
+    // cost) would be multiplied into nonsense: it is left out.
+    if (d > overhead && d < 2000) heap.allocation_ticks_ += heap.alloc_sample_interval_ * (d - overhead);
     // xorshift32: the next interval, uniform in [mean/2, 3*mean/2).
     uint32_t x = heap.alloc_sample_random_;
     x ^= x << 13;
@@ -113,15 +113,9 @@ struct AllocationTimer {
   }
 };
 
-uint64_t Heap::ticks_now() { return ticks(); }
-
 double Heap::allocation_seconds() const {
-  if (allocation_ticks_ == 0) return 0;
-  // Ticks per second, from the span since this heap was made.
-  uint64_t span_ticks = ticks() - created_ticks_;
-  double span_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - created_at_).count();
-  if (span_ticks == 0 || span_seconds <= 0) return 0;
-  return double(allocation_ticks_) * span_seconds / double(span_ticks);
+  static_assert(std::is_same_v<std::chrono::steady_clock::period, std::nano>);
+  return double(allocation_ticks_) * 1e-9;
 }
 
 uint32_t SymbolTable::intern(std::string_view name) {

@@ -232,10 +232,7 @@ class Heap {
   uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
   uint32_t alloc_sample_interval_ = kAllocSampleEvery;
   uint32_t alloc_sample_random_ = 2463534242u;
-  uint64_t allocation_ticks_ = 0;
-  const uint64_t created_ticks_ = ticks_now();
-  const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
-  static uint64_t ticks_now();
+  uint64_t allocation_ticks_ = 0;  // nanoseconds
 
   struct Pool {
     void* free = nullptr;
