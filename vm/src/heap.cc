@@ -77,8 +77,8 @@ uint64_t tick_overhead() {
   return cost;
 }
 
-// Times one allocation in about kAllocSampleEvery and counts it for all of
-// them, in nanoseconds. The interval is
+// Times one allocation in about kAllocSampleEvery (128) and counts it for
+// all of them, in nanoseconds. The interval is
 // drawn at random around the mean: with a fixed one, a loop that makes a
 // map and an array per iteration would time only maps (or only arrays).
 // Each sample stands for the allocations of its own interval.

@@ -162,7 +162,7 @@ class Heap {
   // Time spent allocating, estimated by timing one allocation in about
   // kAllocSampleEvery (a clock read per allocation would cost more than it
   // measures).
-  static constexpr uint32_t kAllocSampleEvery = 64;
+  static constexpr uint32_t kAllocSampleEvery = 128;
   double allocation_seconds() const;
   // Time in reconciliations outside the cycle collector (freeing).
   double free_seconds = 0;
