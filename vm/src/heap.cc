@@ -53,12 +53,12 @@ std::chrono::steady_clock::time_point timer_now() {
 // allocation functions on bench/ (docs/benchmarks.md):
 // - clock_gettime (ordered: it waits for the work before it) around the
 //   allocation charged it with the stalls of the program's work still in
-//   flight, 3-4x perf's share;
+//   flight, 2-4x perf's share;
 // - the raw time-stamp counter, unordered, let the work slip out of the
 //   region (4-8x less), and its reads on two vCPUs of a virtual machine
 //   disagreed enough to make estimates jump fourfold between runs;
 // - what is used: one ordered read to let the work in flight finish, then
-//   the timed region between two more. It reads 1.3-2x perf's share,
+//   the timed region between two more. It reads 1.3-3.5x perf's share,
 //   steadily, erring toward more memory overhead rather than less.
 uint64_t ticks() { return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()); }
 
