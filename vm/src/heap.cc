@@ -311,55 +311,6 @@ void Heap::dispose(ObjType t, void* block) {
   ::operator delete(block);
 }
 
-// Whether o may be part of a cycle now: it refers to an object that can
-// refer back (anything but a string; for a closure, what its boxes hold).
-// Long containers are assumed to, rather than scanned. A false answer must
-// be certain, a true one need not be.
-bool Heap::holds_references(Obj* o) {
-  const Value* first = nullptr;
-  size_t count = 0;
-  switch (o->type) {
-    case ObjType::String: return false;
-    case ObjType::Closure: {
-      // Through its boxes: a closure over counters and strings cannot
-      // reach back to itself.
-      auto* c = static_cast<ClosureObj*>(o);
-      if (c->upvalue_count > 16) return true;
-      for (uint32_t i = 0; i < c->upvalue_count; ++i) {
-        BoxObj* box = c->upvalues()[i];
-        if (!box) continue;
-        Value v = box->value;
-        if (v.is_object() && v.as_object()->type != ObjType::String) return true;
-      }
-      return false;
-    }
-    case ObjType::Box: first = &static_cast<BoxObj*>(o)->value; count = 1; break;
-    case ObjType::Array: {
-      auto& items = static_cast<ArrayObj*>(o)->items;
-      first = items.data();
-      count = items.size();
-      break;
-    }
-    case ObjType::Gene: {
-      auto& items = static_cast<GeneObj*>(o)->children;
-      first = items.data();
-      count = items.size();
-      break;
-    }
-    case ObjType::Map: {
-      auto& entries = static_cast<MapObj*>(o)->entries;
-      if (entries.size() > 16) return true;
-      for (auto& e : entries)
-        if (e.value.is_object() && e.value.as_object()->type != ObjType::String) return true;
-      return false;
-    }
-  }
-  if (count > 16) return true;
-  for (size_t i = 0; i < count; ++i)
-    if (first[i].is_object() && first[i].as_object()->type != ObjType::String) return true;
-  return false;
-}
-
 void* Heap::take(PoolId id, size_t block) {
   Pool& pool = pools_[id];
   ++pool.stats.allocations;
@@ -587,15 +538,12 @@ void Heap::drain_zct() {
     Obj* o = zct_.back();
     zct_.pop_back();
     o->flags &= uint8_t(~kInZct);
+    // A survivor (a counted reference arrived) needs no buffering: if it
+    // is in a cycle, the mutation that closed the cycle since the last
+    // reconciliation buffered its holder (note_mutation).
     if (o->rc == 0) {
       ++rc_frees;
       free_object(o, true);
-    } else if (holds_references(o)) {
-      // Alive through a counted reference it got after its count was last
-      // zero: it may close a cycle whose stack reference is gone. One that
-      // holds no object but strings cannot be in a cycle now, and if it
-      // joins one later, the decrement that strands it buffers a member.
-      possible_cycle_root(o);
     }
   }
 }

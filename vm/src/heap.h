@@ -18,8 +18,9 @@
 //
 // Cycles: reference counting alone never frees a cycle. Objects that may
 // have become the entry to a garbage cycle — a count decremented to
-// non-zero, a new object that got a reference, a stack-held object whose
-// stack reference may vanish — are buffered as candidate roots, and the
+// non-zero, a reachable container that was made to hold another (every
+// cycle has such an edge), a stack-held object whose stack reference may
+// vanish — are buffered as candidate roots, and the
 // cycle collector runs trial deletion over them (Bacon & Rajan 2001,
 // "Concurrent Cycle Collection in Reference Counted Systems", the
 // synchronous algorithm): subtract internal references, keep what still
@@ -111,6 +112,15 @@ class Heap {
     Value old = slot;
     slot = v;
     release(old);
+  }
+  // A store into an object that the program could already reach (not one
+  // under construction): if it stores a container, it may close a cycle,
+  // so the holder becomes a candidate. Every cycle has such an edge:
+  // construction only links a new object to values made before it was
+  // reachable, which cannot lead back to it.
+  [[gnu::always_inline]] void note_mutation(Obj* holder, Value v) {
+    if (v.is_object() && v.as_object()->type != ObjType::String && !(holder->flags & kBuffered))
+      possible_cycle_root(holder);
   }
   void push(std::vector<Value>& items, Value v);  // counts, and reports growth
   void append(std::vector<Value>& items, const Value* first, const Value* last);
@@ -216,7 +226,6 @@ class Heap {
   T* link(T* o, size_t bytes);
   StringObj* new_string_uninitialized(size_t length);
   static size_t size_of(const Obj* o);
-  static bool holds_references(Obj* o);
   void check_limit(size_t incoming);
 
   // Frees every ZCT entry whose count is zero, and what that frees in turn.

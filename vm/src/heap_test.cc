@@ -1,7 +1,9 @@
 // The memory model through the Heap API: deferred reference counts, the
 // zero count table, trial deletion of cycles, generations and pools. Each
 // test plays the VM's part: it holds "stack" values in a local array that
-// it hands to reconcile(), and stores into objects through the barrier.
+// it hands to reconcile(), stores into objects through the barrier, and
+// reports the stores that mutate a reachable object (note_mutation), as
+// the interpreter does for SET_KEY, SET_INDEX, push and boxes.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -73,6 +75,7 @@ TEST(Heap, SelfReferencingMapIsCollectedAsACycle) {
   heap.set_young_threshold(1);
   MapObj* m = heap.new_map();
   heap.map_put(m, 7, obj(m));
+  heap.note_mutation(m, obj(m));  // closes a cycle
   heap.map_put(m, 8, obj(heap.new_string("payload")));
   reconcile(heap, {obj(m)});  // still on the stack: alive
   EXPECT_EQ(heap.live_objects, 2u);
@@ -97,7 +100,9 @@ TEST(Heap, ClosuresCapturingEachOtherAreCollected) {
   heap.retain(obj(a));
   g->upvalues()[0] = a;
   heap.store(a->value, obj(f));
+  heap.note_mutation(a, obj(f));  // closes a cycle
   heap.store(b->value, obj(g));
+  heap.note_mutation(b, obj(g));  // closes a cycle
   reconcile(heap, {obj(f)});
   EXPECT_EQ(heap.live_objects, 4u);
   reconcile(heap, {});
@@ -112,6 +117,7 @@ TEST(Heap, CycleWithAnExternalReferenceSurvivesUntilItIsDropped) {
   ArrayObj* y = heap.new_array();
   heap.push(x->items, obj(y));
   heap.push(y->items, obj(x));
+  heap.note_mutation(y, obj(x));  // closes a cycle
   Value global = Value::nil();
   heap.store(global, obj(x));
   reconcile(heap, {}, /*full=*/true);
@@ -128,6 +134,7 @@ TEST(Heap, GarbageOnlyACycleHeldIsFreedWithIt) {
   heap.set_young_threshold(1);
   ArrayObj* a = heap.new_array();
   heap.push(a->items, obj(a));
+  heap.note_mutation(a, obj(a));  // closes a cycle
   ArrayObj* inner = heap.new_array();
   heap.push(inner->items, obj(heap.new_string("deep")));
   heap.push(a->items, obj(inner));
@@ -143,11 +150,13 @@ TEST(Heap, YoungCollectionsLeaveOldCyclesForAFullOne) {
   MapObj* b = heap.new_map();
   heap.map_put(a, 1, obj(b));
   heap.map_put(b, 1, obj(a));
+  heap.note_mutation(b, obj(a));  // closes a cycle
   // A full collection with the pair on the stack: it survives, examined.
   reconcile(heap, {obj(a)}, /*full=*/true);
   // A young collection with the pair still held promotes it to old.
   ArrayObj* churn = heap.new_array();
   heap.push(churn->items, obj(churn));
+  heap.note_mutation(churn, obj(churn));  // closes a cycle
   reconcile(heap, {obj(a), obj(churn)});
   EXPECT_GE(heap.young_collections, 1u);
   uint64_t old_before = heap.old_collections;
@@ -156,8 +165,10 @@ TEST(Heap, YoungCollectionsLeaveOldCyclesForAFullOne) {
   for (int i = 0; i < 3; ++i) {
     ArrayObj* c = heap.new_array();
     heap.push(c->items, obj(c));
+    heap.note_mutation(c, obj(c));  // closes a cycle
     ArrayObj* d = heap.new_array();
     heap.push(d->items, obj(d));
+    heap.note_mutation(d, obj(d));  // closes a cycle
     reconcile(heap, {});
   }
   EXPECT_GE(heap.young_collections, 4u);
@@ -179,6 +190,7 @@ TEST(Heap, FullCollectionRunsOnceEnoughCandidatesWerePromoted) {
   for (int i = 0; i < 64; ++i) {
     ArrayObj* a = heap.new_array();
     heap.push(a->items, obj(a));
+    heap.note_mutation(a, obj(a));  // closes a cycle
     stack.push_back(obj(a));
     reconcile(heap, stack);
   }
@@ -187,6 +199,45 @@ TEST(Heap, FullCollectionRunsOnceEnoughCandidatesWerePromoted) {
   EXPECT_EQ(heap.live_objects, 64u);
   reconcile(heap, {}, true);
   EXPECT_EQ(heap.live_objects, 0u);
+}
+
+TEST(Heap, AStructureBuiltByConstructionMakesNoCandidates) {
+  // A tree whose nodes are filled in as they are made (what literals and
+  // value_from_node do) cannot contain a cycle: no candidate, no
+  // collection, every node freed by its count.
+  Heap heap;
+  heap.set_young_threshold(1);
+  std::vector<ArrayObj*> level = {heap.new_array()};
+  for (int depth = 0; depth < 10; ++depth) {
+    std::vector<ArrayObj*> next;
+    for (ArrayObj* parent : level)
+      for (int k = 0; k < 2; ++k) {
+        ArrayObj* child = heap.new_array();
+        heap.push(parent->items, obj(child));
+        next.push_back(child);
+      }
+    level = next;
+  }
+  ArrayObj* root = heap.new_array();
+  reconcile(heap, {obj(root)});
+  reconcile(heap, {});
+  EXPECT_EQ(heap.cycle_candidates, 0u);
+  EXPECT_EQ(heap.young_collections + heap.old_collections, 0u);
+  EXPECT_EQ(heap.live_objects, 0u);
+}
+
+TEST(Heap, ACycleThroughANewObjectIsFoundAfterItsStackReferenceGoes) {
+  Heap heap;
+  heap.set_young_threshold(1);
+  ArrayObj* old = heap.new_array();
+  reconcile(heap, {obj(old)});  // old has been reconciled: no longer new
+  ArrayObj* fresh = heap.new_array();
+  heap.push(fresh->items, obj(old));      // construction: fresh -> old
+  heap.push(old->items, obj(fresh));      // a mutation of a reachable object...
+  heap.note_mutation(old, obj(fresh));    // ...which makes old a candidate
+  reconcile(heap, {});                    // both stack references are gone
+  EXPECT_EQ(heap.live_objects, 0u);
+  EXPECT_EQ(heap.cycle_frees, 2u);
 }
 
 TEST(Heap, DeepStructuresAreFreedWithoutRecursion) {
@@ -211,6 +262,7 @@ TEST(Heap, DeepStructuresAreFreedWithoutRecursion) {
     tail = next;
   }
   heap.push(tail->items, obj(head));
+  heap.note_mutation(tail, obj(head));  // closes a cycle
   reconcile(heap, {obj(head)});
   EXPECT_EQ(heap.live_objects, 1000001u);
   reconcile(heap, {}, true);
@@ -262,9 +314,11 @@ TEST(Heap, DestructorFreesCyclesNobodyReconciled) {
   Heap heap;
   MapObj* m = heap.new_map();
   heap.map_put(m, 1, obj(m));
+  heap.note_mutation(m, obj(m));  // closes a cycle
   ArrayObj* a = heap.new_array();
   heap.push(a->items, obj(m));
   heap.push(a->items, obj(a));
+  heap.note_mutation(a, obj(a));  // closes a cycle
   EXPECT_EQ(heap.live_objects, 2u);
 }
 

@@ -363,9 +363,19 @@ hook:
     DISPATCH();
   }
   CASE(GET_BOXED) { *sp++ = as_box(base[ARG()])->value; DISPATCH(); }
-  CASE(SET_BOXED) { heap.store(as_box(base[ARG()])->value, sp[-1]); DISPATCH(); }
+  CASE(SET_BOXED) {
+    BoxObj* box = as_box(base[ARG()]);
+    heap.store(box->value, sp[-1]);
+    heap.note_mutation(box, sp[-1]);
+    DISPATCH();
+  }
   CASE(GET_UPVAL) { *sp++ = frame->closure->upvalues()[ARG()]->value; DISPATCH(); }
-  CASE(SET_UPVAL) { heap.store(frame->closure->upvalues()[ARG()]->value, sp[-1]); DISPATCH(); }
+  CASE(SET_UPVAL) {
+    BoxObj* box = frame->closure->upvalues()[ARG()];
+    heap.store(box->value, sp[-1]);
+    heap.note_mutation(box, sp[-1]);
+    DISPATCH();
+  }
   CASE(GET_GLOBAL) {
     Value v = globals[ARG()];
     if (v.is_undefined()) RAISE("undefined variable " + symbols.name(program.global_names[ARG()]));
@@ -849,8 +859,10 @@ hook:
       int64_t j = normalize_index(i, items.size());
       if (j < 0) throw_error("index out of range: " + std::to_string(i));
       heap.store(items[size_t(j)], v);
+      heap.note_mutation(c.as_object(), v);
     } else if (is_type(c, ObjType::Map)) {
       heap.map_put(as_map(c), symbols.intern(std::to_string(i)), v);
+      heap.note_mutation(c.as_object(), v);
     } else {
       throw_error(std::string("type error: cannot index ") + type_name(c));
     }
@@ -864,6 +876,7 @@ hook:
     if (!is_type(c, ObjType::Map))
       throw_error(std::string("type error: cannot set key ") + symbols.name(ARG()) + " of " + type_name(c));
     heap.map_put(as_map(c), ARG(), v);
+    heap.note_mutation(c.as_object(), v);
     sp[-2] = v;
     --sp;
     DISPATCH();
