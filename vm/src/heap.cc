@@ -595,6 +595,8 @@ void Heap::release_all() {
 // Trial deletion over the candidate roots (Bacon & Rajan's MarkRoots, Scan
 // and CollectRoots), with explicit stacks. A young collection treats old
 // objects as external: it neither subtracts nor restores edges into them.
+// Ages change only after the collection, so every pass agrees on which
+// edges were subtracted.
 void Heap::collect_cycles(bool full) {
   ++(full ? old_collections : young_collections);
   std::vector<Obj*>& roots = roots_;
@@ -618,82 +620,10 @@ void Heap::collect_cycles(bool full) {
     }
   }
   roots.resize(n);
-  // Whether the collection follows an edge into c. Ages change only after
-  // the collection, so every phase agrees on which edges it subtracted.
-  auto enters = [full](Obj* c) { return full || !(c->flags & kOld); };
-  reached_.clear();
 
-  // Mark gray: subtract the references internal to what the roots reach.
-  for (Obj* r : roots)
-    if (r->color != kGray) {
-      r->color = kGray;
-      work_.push_back(r);
-    }
-  while (!work_.empty()) {
-    Obj* o = work_.back();
-    work_.pop_back();
-    reached_.push_back(o);
-    for_each_child(o, [&](Obj* c) {
-      if (!enters(c)) return;
-      --c->rc;
-      if (c->color != kGray) {
-        c->color = kGray;
-        work_.push_back(c);
-      }
-    });
-  }
-
-  // Scan: what still has references from outside is live, and so is
-  // everything it reaches (restore its counts); the rest is white.
-  std::vector<Obj*>& black = black_;
-  auto scan_black = [&](Obj* o) {
-    o->color = kBlack;
-    black.push_back(o);
-    while (!black.empty()) {
-      Obj* x = black.back();
-      black.pop_back();
-      for_each_child(x, [&](Obj* c) {
-        if (!enters(c)) return;
-        ++c->rc;
-        if (c->color != kBlack) {
-          c->color = kBlack;
-          black.push_back(c);
-        }
-      });
-    }
-  };
-  for (Obj* r : roots) work_.push_back(r);
-  while (!work_.empty()) {
-    Obj* o = work_.back();
-    work_.pop_back();
-    if (o->color != kGray) continue;
-    if (o->rc > 0) {
-      scan_black(o);
-    } else {
-      o->color = kWhite;
-      for_each_child(o, [&](Obj* c) {
-        if (enters(c)) work_.push_back(c);
-      });
-    }
-  }
-
-  // Collect white: garbage cycles and what only they reach.
-  for (Obj* r : roots)
-    if (r->color == kWhite) {
-      r->color = kGarbage;
-      work_.push_back(r);
-    }
-  while (!work_.empty()) {
-    Obj* o = work_.back();
-    work_.pop_back();
-    garbage_.push_back(o);
-    for_each_child(o, [&](Obj* c) {
-      if (enters(c) && c->color == kWhite) {
-        c->color = kGarbage;
-        work_.push_back(c);
-      }
-    });
-  }
+  mark_gray(roots, full);
+  scan(roots, full);
+  collect_white(roots, full);
 
   // Survivors of a young collection move to the old buffer; a full
   // collection lets them go (a later decrement buffers them again).
@@ -714,12 +644,11 @@ void Heap::collect_cycles(bool full) {
   // Free the garbage. Edges between garbage objects, and from garbage into
   // live objects the collection entered, were subtracted already; edges
   // into old objects a young collection did not enter are released now.
-  for (Obj* g : garbage_) {
-    if (!full)
+  if (!full)
+    for (Obj* g : garbage_)
       for_each_child(g, [&](Obj* c) {
-        if (!enters(c)) release_object(c);
+        if (!enters(c, full)) release_object(c);
       });
-  }
   // What survived a young collection is old from now on.
   if (!full)
     for (Obj* o : reached_)
@@ -732,6 +661,87 @@ void Heap::collect_cycles(bool full) {
     free_object(g, false);
   }
   garbage_.clear();
+}
+
+// Subtracts the references internal to what the roots reach; everything
+// reached turns gray and is listed in reached_.
+void Heap::mark_gray(const std::vector<Obj*>& roots, bool full) {
+  reached_.clear();
+  for (Obj* r : roots)
+    if (r->color != kGray) {
+      r->color = kGray;
+      work_.push_back(r);
+    }
+  while (!work_.empty()) {
+    Obj* o = work_.back();
+    work_.pop_back();
+    reached_.push_back(o);
+    for_each_child(o, [&](Obj* c) {
+      if (!enters(c, full)) return;
+      --c->rc;
+      if (c->color != kGray) {
+        c->color = kGray;
+        work_.push_back(c);
+      }
+    });
+  }
+}
+
+// What still has references from outside is live, and so is everything it
+// reaches: black, with its counts restored. The rest turns white.
+void Heap::scan(const std::vector<Obj*>& roots, bool full) {
+  for (Obj* r : roots) work_.push_back(r);
+  while (!work_.empty()) {
+    Obj* o = work_.back();
+    work_.pop_back();
+    if (o->color != kGray) continue;
+    if (o->rc > 0) {
+      scan_black(o, full);
+    } else {
+      o->color = kWhite;
+      for_each_child(o, [&](Obj* c) {
+        if (enters(c, full)) work_.push_back(c);
+      });
+    }
+  }
+}
+
+void Heap::scan_black(Obj* o, bool full) {
+  o->color = kBlack;
+  black_.push_back(o);
+  while (!black_.empty()) {
+    Obj* x = black_.back();
+    black_.pop_back();
+    for_each_child(x, [&](Obj* c) {
+      if (!enters(c, full)) return;
+      ++c->rc;
+      if (c->color != kBlack) {
+        c->color = kBlack;
+        black_.push_back(c);
+      }
+    });
+  }
+}
+
+// Lists the garbage in garbage_: the white roots and the white objects
+// only they reach.
+void Heap::collect_white(const std::vector<Obj*>& roots, bool full) {
+  for (Obj* r : roots)
+    if (r->color == kWhite) {
+      r->color = kGarbage;
+      work_.push_back(r);
+    }
+  while (!work_.empty()) {
+    Obj* o = work_.back();
+    work_.pop_back();
+    garbage_.push_back(o);
+    for_each_child(o, [&](Obj* c) {
+      if (enters(c, full) && c->color == kWhite) {
+        c->color = kGarbage;
+        work_.push_back(c);
+      }
+    });
+  }
 }
 
 Heap::~Heap() {

@@ -236,6 +236,13 @@ class Heap {
   void free_object(Obj* o, bool release_children);
   void reclaim(Obj* o);  // the block of a freed object
   void collect_cycles(bool full);
+  // The passes of trial deletion, and whether a collection follows an edge
+  // into c: a young one does not enter old objects.
+  void mark_gray(const std::vector<Obj*>& roots, bool full);
+  void scan(const std::vector<Obj*>& roots, bool full);
+  void scan_black(Obj* o, bool full);
+  void collect_white(const std::vector<Obj*>& roots, bool full);
+  static bool enters(const Obj* c, bool full) { return full || !(c->flags & kOld); }
 
   friend struct AllocationTimer;
   uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
