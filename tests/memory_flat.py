@@ -107,6 +107,26 @@ def main():
             freed = stats["rc_frees"] + stats["gc_cycle_frees"]
             check(f"{name} n={n} frees its garbage", freed >= 0.9 * stats["allocations"] - 40000,
                   f"{freed} of {stats['allocations']} allocations freed")
+            # The accounting adds up: the parts of memory time, the kinds of
+            # collection, the pause quantiles, and no more frees than objects.
+            parts = stats["memory_allocation_seconds"] + stats["memory_freeing_seconds"] + stats["gc_seconds"]
+            check(f"{name} n={n} memory time is its parts",
+                  abs(stats["memory_management_seconds"] - parts) <= 1e-9 + 1e-6 * parts
+                  and min(stats["memory_allocation_seconds"], stats["memory_freeing_seconds"], stats["gc_seconds"]) >= 0
+                  and stats["memory_management_seconds"] <= stats["execution_seconds"],
+                  repr({k: stats[k] for k in ("memory_management_seconds", "memory_allocation_seconds",
+                                              "memory_freeing_seconds", "gc_seconds", "execution_seconds")}))
+            check(f"{name} n={n} collections are young or full",
+                  stats["gc_collections"] == stats["gc_young_collections"] + stats["gc_full_collections"],
+                  repr((stats["gc_collections"], stats["gc_young_collections"], stats["gc_full_collections"])))
+            if stats["gc_collections"]:
+                check(f"{name} n={n} pause quantiles are ordered",
+                      0 <= stats["gc_pause_seconds_p50"] <= stats["gc_pause_seconds_p99"] <= stats["gc_pause_seconds_max"],
+                      repr((stats["gc_pause_seconds_p50"], stats["gc_pause_seconds_p99"], stats["gc_pause_seconds_max"])))
+            check(f"{name} n={n} frees no more than it made", freed <= stats["allocations"],
+                  f"{freed} freed, {stats['allocations']} made")
+            check(f"{name} n={n} counts balance", stats["rc_decrements"] <= stats["rc_increments"],
+                  f"{stats['rc_decrements']} decrements, {stats['rc_increments']} increments")
             if "cycles" in name:
                 check(f"{name} n={n} collects cycles", stats["gc_collections"] >= 1 and stats["gc_cycle_frees"] >= n,
                       f"{stats['gc_collections']} collections freed {stats['gc_cycle_frees']} objects")
