@@ -17,14 +17,15 @@
 // safepoints.
 //
 // Cycles: reference counting alone never frees a cycle. Objects that may
-// have become the entry to a garbage cycle — a count decremented to
-// non-zero, a reachable container that was made to hold another (every
-// cycle has such an edge), a stack-held object whose stack reference may
-// vanish — are buffered as candidate roots, and the
-// cycle collector runs trial deletion over them (Bacon & Rajan 2001,
-// "Concurrent Cycle Collection in Reference Counted Systems", the
-// synchronous algorithm): subtract internal references, keep what still
-// has external ones, free the rest.
+// have become the entry to a garbage cycle are buffered as candidate
+// roots: a count decremented to non-zero; a reachable container made to
+// hold another (note_mutation: every cycle has such an edge, and one
+// through an object made since the last reconciliation got it since
+// then); a stack-held object, whose stack reference may vanish without
+// any count changing. The cycle collector runs trial deletion over them
+// (Bacon & Rajan 2001, "Concurrent Cycle Collection in Reference Counted
+// Systems", the synchronous algorithm): subtract internal references,
+// keep what still has external ones, free the rest.
 //
 // Generations: candidates start young. A young collection examines only
 // young candidates and does not enter objects that survived an earlier
