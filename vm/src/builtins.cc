@@ -188,8 +188,7 @@ Value b_len(VM&, Value* args, int) {
 
 Value b_push(VM& vm, Value* args, int) {
   if (!is_type(args[0], ObjType::Array)) type_error("push takes an array");
-  vm.heap.push(as_array(args[0])->items, args[1]);
-  vm.heap.note_mutation(args[0].as_object(), args[1]);
+  vm.heap.push_into(as_array(args[0]), args[1]);
   return args[0];
 }
 
@@ -231,16 +230,14 @@ Value b_get(VM& vm, Value* args, int argc) {
 Value b_set(VM& vm, Value* args, int) {
   Value coll = args[0], key = args[1], v = args[2];
   if (is_type(coll, ObjType::Map)) {
-    vm.heap.map_put(as_map(coll), key_of(vm, key), v);
-    vm.heap.note_mutation(coll.as_object(), v);
+    vm.heap.map_set(as_map(coll), key_of(vm, key), v);
     return v;
   }
   if (is_type(coll, ObjType::Array) || is_type(coll, ObjType::Gene)) {
     auto& items = is_type(coll, ObjType::Array) ? as_array(coll)->items : as_gene(coll)->children;
     int64_t i = index_of(key, items.size());
     if (i < 0) throw_error("index out of range: " + std::to_string(key.as_int()));
-    vm.heap.store(items[size_t(i)], v);
-    vm.heap.note_mutation(coll.as_object(), v);
+    vm.heap.store_into(coll.as_object(), items[size_t(i)], v);
     return v;
   }
   type_error("set takes a map, array or gene");

@@ -428,23 +428,28 @@ ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   return link(c, size);
 }
 
+// What each object occupies: its block, plus the buffers of containers.
+// link() and free_object() account with these, so live_bytes returns to
+// zero when everything is freed.
+namespace {
+size_t bytes_of(const StringObj* s) { return sizeof(StringObj) + s->length + 1; }
+size_t bytes_of(const ArrayObj* a) { return sizeof(ArrayObj) + a->items.capacity() * sizeof(Value); }
+size_t bytes_of(const MapObj* m) {
+  return sizeof(MapObj) + m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
+}
+size_t bytes_of(const GeneObj* g) { return sizeof(GeneObj) + g->children.capacity() * sizeof(Value); }
+size_t bytes_of(const ClosureObj* c) { return sizeof(ClosureObj) + c->upvalue_count * sizeof(BoxObj*); }
+size_t bytes_of(const BoxObj*) { return sizeof(BoxObj); }
+}  // namespace
+
 size_t Heap::size_of(const Obj* o) {
   switch (o->type) {
-    case ObjType::String:
-      return sizeof(StringObj) + static_cast<const StringObj*>(o)->length + 1;
-    case ObjType::Array:
-      return sizeof(ArrayObj) + static_cast<const ArrayObj*>(o)->items.capacity() * sizeof(Value);
-    case ObjType::Map: {
-      auto* m = static_cast<const MapObj*>(o);
-      return sizeof(MapObj) + m->entries.capacity() * sizeof(MapObj::Entry) +
-             m->index.capacity() * sizeof(uint32_t);
-    }
-    case ObjType::Gene:
-      return sizeof(GeneObj) + static_cast<const GeneObj*>(o)->children.capacity() * sizeof(Value);
-    case ObjType::Closure:
-      return sizeof(ClosureObj) + static_cast<const ClosureObj*>(o)->upvalue_count * sizeof(BoxObj*);
-    case ObjType::Box:
-      return sizeof(BoxObj);
+    case ObjType::String: return bytes_of(static_cast<const StringObj*>(o));
+    case ObjType::Array: return bytes_of(static_cast<const ArrayObj*>(o));
+    case ObjType::Map: return bytes_of(static_cast<const MapObj*>(o));
+    case ObjType::Gene: return bytes_of(static_cast<const GeneObj*>(o));
+    case ObjType::Closure: return bytes_of(static_cast<const ClosureObj*>(o));
+    case ObjType::Box: return bytes_of(static_cast<const BoxObj*>(o));
   }
   return 0;
 }
@@ -461,14 +466,15 @@ void Heap::free_object(Obj* o, bool release_children) {
   size_t bytes;
   switch (o->type) {
     case ObjType::String: {
-      uint32_t length = static_cast<StringObj*>(o)->length;
-      bytes = sizeof(StringObj) + length + 1;
-      o->pooled = length <= kSmallString;
+      auto* str = static_cast<StringObj*>(o);
+      bytes = bytes_of(str);
+      o->pooled = str->length <= kSmallString;
       break;
     }
     case ObjType::Box: {
-      if (release_children) release(static_cast<BoxObj*>(o)->value);
-      bytes = sizeof(BoxObj);
+      auto* b = static_cast<BoxObj*>(o);
+      if (release_children) release(b->value);
+      bytes = bytes_of(b);
       o->pooled = 1;
       break;
     }
@@ -477,15 +483,16 @@ void Heap::free_object(Obj* o, bool release_children) {
       if (release_children)
         for (uint32_t i = 0; i < c->upvalue_count; ++i)
           if (BoxObj* b = c->upvalues()[i]) release_object(b);
-      bytes = sizeof(ClosureObj) + c->upvalue_count * sizeof(BoxObj*);
+      bytes = bytes_of(c);
       o->pooled = c->upvalue_count <= kSmallClosure;
       break;
     }
     case ObjType::Array: {
-      auto& items = static_cast<ArrayObj*>(o)->items;
+      auto* a = static_cast<ArrayObj*>(o);
+      auto& items = a->items;
       if (release_children)
         for (Value v : items) release(v);
-      bytes = sizeof(ArrayObj) + items.capacity() * sizeof(Value);
+      bytes = bytes_of(a);
       if (items.capacity() > kKeep) std::vector<Value>().swap(items);
       else items.clear();
       o->pooled = 1;
@@ -497,7 +504,7 @@ void Heap::free_object(Obj* o, bool release_children) {
         release(g->head);
         for (Value v : g->children) release(v);
       }
-      bytes = sizeof(GeneObj) + g->children.capacity() * sizeof(Value);
+      bytes = bytes_of(g);
       g->head = Value::nil();
       if (g->children.capacity() > kKeep) std::vector<Value>().swap(g->children);
       else g->children.clear();
@@ -508,7 +515,7 @@ void Heap::free_object(Obj* o, bool release_children) {
       auto* m = static_cast<MapObj*>(o);
       if (release_children)
         for (auto& e : m->entries) release(e.value);
-      bytes = sizeof(MapObj) + m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
+      bytes = bytes_of(m);
       if (m->entries.capacity() > kKeep / 2) std::vector<MapObj::Entry>().swap(m->entries);
       else m->entries.clear();
       if (!m->index.empty()) std::vector<uint32_t>().swap(m->index);

@@ -123,9 +123,24 @@ class Heap {
     if (v.is_object() && v.as_object()->type != ObjType::String && !(holder->flags & kBuffered))
       possible_cycle_root(holder);
   }
+  // Construction: filling in an object the program cannot reach yet (a
+  // literal, quoted data, a builtin's result).
   void push(std::vector<Value>& items, Value v);  // counts, and reports growth
   void append(std::vector<Value>& items, const Value* first, const Value* last);
   void map_put(MapObj* m, uint32_t key, Value v);
+  // Mutation: a store into an object the program can reach.
+  [[gnu::always_inline]] void store_into(Obj* holder, Value& slot, Value v) {
+    store(slot, v);
+    note_mutation(holder, v);
+  }
+  void push_into(ArrayObj* a, Value v) {
+    push(a->items, v);
+    note_mutation(a, v);
+  }
+  void map_set(MapObj* m, uint32_t key, Value v) {
+    map_put(m, key, v);
+    note_mutation(m, v);
+  }
   // Takes a count that will never be given back while the heap lives
   // (constants); release_all() returns it.
   void pin(Value v);

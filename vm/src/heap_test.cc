@@ -1,9 +1,10 @@
 // The memory model through the Heap API: deferred reference counts, the
 // zero count table, trial deletion of cycles, generations and pools. Each
 // test plays the VM's part: it holds "stack" values in a local array that
-// it hands to reconcile(), stores into objects through the barrier, and
-// reports the stores that mutate a reachable object (note_mutation), as
-// the interpreter does for SET_KEY, SET_INDEX, push and boxes.
+// it hands to reconcile(), and stores through the barrier: construction
+// (push, map_put) for objects being filled in, mutation (push_into,
+// map_set, store_into) for stores into reachable ones, as the interpreter
+// does for SET_KEY, SET_INDEX, push and boxes.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -74,8 +75,7 @@ TEST(Heap, SelfReferencingMapIsCollectedAsACycle) {
   Heap heap;
   heap.set_young_threshold(1);
   MapObj* m = heap.new_map();
-  heap.map_put(m, 7, obj(m));
-  heap.note_mutation(m, obj(m));  // closes a cycle
+  heap.map_set(m, 7, obj(m));  // a mutation: may close a cycle
   heap.map_put(m, 8, obj(heap.new_string("payload")));
   reconcile(heap, {obj(m)});  // still on the stack: alive
   EXPECT_EQ(heap.live_objects, 2u);
@@ -99,10 +99,8 @@ TEST(Heap, ClosuresCapturingEachOtherAreCollected) {
   f->upvalues()[0] = b;
   heap.retain(obj(a));
   g->upvalues()[0] = a;
-  heap.store(a->value, obj(f));
-  heap.note_mutation(a, obj(f));  // closes a cycle
-  heap.store(b->value, obj(g));
-  heap.note_mutation(b, obj(g));  // closes a cycle
+  heap.store_into(a, a->value, obj(f));  // a mutation: may close a cycle
+  heap.store_into(b, b->value, obj(g));  // a mutation: may close a cycle
   reconcile(heap, {obj(f)});
   EXPECT_EQ(heap.live_objects, 4u);
   reconcile(heap, {});
@@ -116,8 +114,7 @@ TEST(Heap, CycleWithAnExternalReferenceSurvivesUntilItIsDropped) {
   ArrayObj* x = heap.new_array();
   ArrayObj* y = heap.new_array();
   heap.push(x->items, obj(y));
-  heap.push(y->items, obj(x));
-  heap.note_mutation(y, obj(x));  // closes a cycle
+  heap.push_into(y, obj(x));  // a mutation: may close a cycle
   Value global = Value::nil();
   heap.store(global, obj(x));
   reconcile(heap, {}, /*full=*/true);
@@ -133,8 +130,7 @@ TEST(Heap, GarbageOnlyACycleHeldIsFreedWithIt) {
   Heap heap;
   heap.set_young_threshold(1);
   ArrayObj* a = heap.new_array();
-  heap.push(a->items, obj(a));
-  heap.note_mutation(a, obj(a));  // closes a cycle
+  heap.push_into(a, obj(a));  // a mutation: may close a cycle
   ArrayObj* inner = heap.new_array();
   heap.push(inner->items, obj(heap.new_string("deep")));
   heap.push(a->items, obj(inner));
@@ -149,14 +145,12 @@ TEST(Heap, YoungCollectionsLeaveOldCyclesForAFullOne) {
   MapObj* a = heap.new_map();
   MapObj* b = heap.new_map();
   heap.map_put(a, 1, obj(b));
-  heap.map_put(b, 1, obj(a));
-  heap.note_mutation(b, obj(a));  // closes a cycle
+  heap.map_set(b, 1, obj(a));  // a mutation: may close a cycle
   // A full collection with the pair on the stack: it survives, examined.
   reconcile(heap, {obj(a)}, /*full=*/true);
   // A young collection with the pair still held promotes it to old.
   ArrayObj* churn = heap.new_array();
-  heap.push(churn->items, obj(churn));
-  heap.note_mutation(churn, obj(churn));  // closes a cycle
+  heap.push_into(churn, obj(churn));  // a mutation: may close a cycle
   reconcile(heap, {obj(a), obj(churn)});
   EXPECT_GE(heap.young_collections, 1u);
   uint64_t old_before = heap.old_collections;
@@ -164,11 +158,9 @@ TEST(Heap, YoungCollectionsLeaveOldCyclesForAFullOne) {
   // collections do not enter old objects.
   for (int i = 0; i < 3; ++i) {
     ArrayObj* c = heap.new_array();
-    heap.push(c->items, obj(c));
-    heap.note_mutation(c, obj(c));  // closes a cycle
+    heap.push_into(c, obj(c));  // a mutation: may close a cycle
     ArrayObj* d = heap.new_array();
-    heap.push(d->items, obj(d));
-    heap.note_mutation(d, obj(d));  // closes a cycle
+    heap.push_into(d, obj(d));  // a mutation: may close a cycle
     reconcile(heap, {});
   }
   EXPECT_GE(heap.young_collections, 4u);
@@ -189,8 +181,7 @@ TEST(Heap, FullCollectionRunsOnceEnoughCandidatesWerePromoted) {
   // Long-lived cycles held on the stack: promoted again and again.
   for (int i = 0; i < 64; ++i) {
     ArrayObj* a = heap.new_array();
-    heap.push(a->items, obj(a));
-    heap.note_mutation(a, obj(a));  // closes a cycle
+    heap.push_into(a, obj(a));  // a mutation: may close a cycle
     stack.push_back(obj(a));
     reconcile(heap, stack);
   }
@@ -233,8 +224,7 @@ TEST(Heap, ACycleThroughANewObjectIsFoundAfterItsStackReferenceGoes) {
   reconcile(heap, {obj(old)});  // old has been reconciled: no longer new
   ArrayObj* fresh = heap.new_array();
   heap.push(fresh->items, obj(old));      // construction: fresh -> old
-  heap.push(old->items, obj(fresh));      // a mutation of a reachable object...
-  heap.note_mutation(old, obj(fresh));    // ...which makes old a candidate
+  heap.push_into(old, obj(fresh));        // a mutation: old becomes a candidate
   reconcile(heap, {});                    // both stack references are gone
   EXPECT_EQ(heap.live_objects, 0u);
   EXPECT_EQ(heap.cycle_frees, 2u);
@@ -261,8 +251,7 @@ TEST(Heap, DeepStructuresAreFreedWithoutRecursion) {
     heap.push(tail->items, obj(next));
     tail = next;
   }
-  heap.push(tail->items, obj(head));
-  heap.note_mutation(tail, obj(head));  // closes a cycle
+  heap.push_into(tail, obj(head));  // a mutation: may close a cycle
   reconcile(heap, {obj(head)});
   EXPECT_EQ(heap.live_objects, 1000001u);
   reconcile(heap, {}, true);
@@ -313,12 +302,10 @@ TEST(Heap, DestructorFreesCyclesNobodyReconciled) {
   // cycle (LeakSanitizer checks this in the sanitizer build).
   Heap heap;
   MapObj* m = heap.new_map();
-  heap.map_put(m, 1, obj(m));
-  heap.note_mutation(m, obj(m));  // closes a cycle
+  heap.map_set(m, 1, obj(m));  // a mutation: may close a cycle
   ArrayObj* a = heap.new_array();
   heap.push(a->items, obj(m));
-  heap.push(a->items, obj(a));
-  heap.note_mutation(a, obj(a));  // closes a cycle
+  heap.push_into(a, obj(a));  // a mutation: may close a cycle
   EXPECT_EQ(heap.live_objects, 2u);
 }
 

@@ -365,15 +365,13 @@ hook:
   CASE(GET_BOXED) { *sp++ = as_box(base[ARG()])->value; DISPATCH(); }
   CASE(SET_BOXED) {
     BoxObj* box = as_box(base[ARG()]);
-    heap.store(box->value, sp[-1]);
-    heap.note_mutation(box, sp[-1]);
+    heap.store_into(box, box->value, sp[-1]);
     DISPATCH();
   }
   CASE(GET_UPVAL) { *sp++ = frame->closure->upvalues()[ARG()]->value; DISPATCH(); }
   CASE(SET_UPVAL) {
     BoxObj* box = frame->closure->upvalues()[ARG()];
-    heap.store(box->value, sp[-1]);
-    heap.note_mutation(box, sp[-1]);
+    heap.store_into(box, box->value, sp[-1]);
     DISPATCH();
   }
   CASE(GET_GLOBAL) {
@@ -858,11 +856,9 @@ hook:
       auto& items = is_type(c, ObjType::Array) ? as_array(c)->items : as_gene(c)->children;
       int64_t j = normalize_index(i, items.size());
       if (j < 0) throw_error("index out of range: " + std::to_string(i));
-      heap.store(items[size_t(j)], v);
-      heap.note_mutation(c.as_object(), v);
+      heap.store_into(c.as_object(), items[size_t(j)], v);
     } else if (is_type(c, ObjType::Map)) {
-      heap.map_put(as_map(c), symbols.intern(std::to_string(i)), v);
-      heap.note_mutation(c.as_object(), v);
+      heap.map_set(as_map(c), symbols.intern(std::to_string(i)), v);
     } else {
       throw_error(std::string("type error: cannot index ") + type_name(c));
     }
@@ -875,8 +871,7 @@ hook:
     SAVE();
     if (!is_type(c, ObjType::Map))
       throw_error(std::string("type error: cannot set key ") + symbols.name(ARG()) + " of " + type_name(c));
-    heap.map_put(as_map(c), ARG(), v);
-    heap.note_mutation(c.as_object(), v);
+    heap.map_set(as_map(c), ARG(), v);
     sp[-2] = v;
     --sp;
     DISPATCH();

@@ -265,15 +265,13 @@ TEST(Display, SelfContainingCollections) {
   Heap heap;
   SymbolTable symbols;
   ArrayObj* a = heap.new_array();
-  heap.push(a->items, Value::object(a));
-  heap.note_mutation(a, Value::object(a));  // closes a cycle, as the VM reports
+  heap.push_into(a, Value::object(a));  // a mutation: may close a cycle
   EXPECT_EQ(display(Value::object(a), symbols, false), "[...]");
   heap.push(a->items, Value::integer(1));
   EXPECT_EQ(display(Value::object(a), symbols, false), "[... 1]");
 
   MapObj* m = heap.new_map();
-  heap.map_put(m, symbols.intern("self"), Value::object(m));
-  heap.note_mutation(m, Value::object(m));  // closes a cycle, as the VM reports
+  heap.map_set(m, symbols.intern("self"), Value::object(m));  // a mutation: may close a cycle
   heap.map_put(m, symbols.intern("x"), Value::integer(1));
   EXPECT_EQ(display(Value::object(m), symbols, false), "{^self ... ^x 1}");
 
@@ -362,10 +360,8 @@ TEST(Equality, SelfReferentialTerminates) {
   Heap heap;
   ArrayObj* a = heap.new_array();
   ArrayObj* b = heap.new_array();
-  heap.push(a->items, Value::object(a));
-  heap.note_mutation(a, Value::object(a));  // closes a cycle, as the VM reports
-  heap.push(b->items, Value::object(b));
-  heap.note_mutation(b, Value::object(b));  // closes a cycle, as the VM reports
+  heap.push_into(a, Value::object(a));  // a mutation: may close a cycle
+  heap.push_into(b, Value::object(b));  // a mutation: may close a cycle
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(a)));
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(b)));
   heap.push(a->items, Value::integer(1));
@@ -375,8 +371,7 @@ TEST(Equality, SelfReferentialTerminates) {
   ArrayObj* c = heap.new_array();
   ArrayObj* d = heap.new_array();
   heap.push(c->items, Value::object(d));
-  heap.push(d->items, Value::object(c));
-  heap.note_mutation(d, Value::object(c));  // closes a cycle, as the VM reports
+  heap.push_into(d, Value::object(c));  // a mutation: may close a cycle
   EXPECT_TRUE(values_equal(Value::object(c), Value::object(d)));
 }
 
