@@ -1,6 +1,7 @@
 #include "heap.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <type_traits>
@@ -60,16 +61,16 @@ std::chrono::steady_clock::time_point timer_now() {
 // - what is used: one ordered read to let the work in flight finish, then
 //   the timed region between two more. It reads 1.3-3.5x perf's share,
 //   steadily, erring toward more memory overhead rather than less.
-uint64_t ticks() { return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()); }
+uint64_t clock_ns() { return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()); }
 
-// What two back-to-back reads of ticks() cost by themselves (the cheapest
+// What two back-to-back reads of clock_ns() cost by themselves (the cheapest
 // of a few), left out of every sample.
-uint64_t tick_overhead() {
+uint64_t clock_pair_cost() {
   static const uint64_t cost = [] {
     uint64_t best = UINT64_MAX;
     for (int i = 0; i < 64; ++i) {
-      uint64_t a = ticks();
-      uint64_t b = ticks();
+      uint64_t a = clock_ns();
+      uint64_t b = clock_ns();
       best = std::min(best, b - a);
     }
     return best;
@@ -91,17 +92,17 @@ struct AllocationTimer {
       // The first read waits for the program's work still in flight; only
       // the second starts the region, so those stalls are not charged to
       // the allocation.
-      ticks();
-      start = ticks();
+      clock_ns();
+      start = clock_ns();
     }
   }
   ~AllocationTimer() {
     if (!sampled) return;
-    uint64_t d = ticks() - start;
-    uint64_t overhead = tick_overhead();
+    uint64_t d = clock_ns() - start;
+    uint64_t overhead = clock_pair_cost();
     // A sample the thread was descheduled in (far beyond any allocation's
     // cost) would be multiplied into nonsense: it is left out.
-    if (d > overhead && d < 2000) heap.allocation_ticks_ += heap.alloc_sample_interval_ * (d - overhead);
+    if (d > overhead && d < 2000) heap.allocation_ns_ += heap.alloc_sample_interval_ * (d - overhead);
     // xorshift32: the next interval, uniform in [mean/2, 3*mean/2).
     uint32_t x = heap.alloc_sample_random_;
     x ^= x << 13;
@@ -115,7 +116,7 @@ struct AllocationTimer {
 
 double Heap::allocation_seconds() const {
   static_assert(std::is_same_v<std::chrono::steady_clock::period, std::nano>);
-  return double(allocation_ticks_) * 1e-9;
+  return double(allocation_ns_) * 1e-9;
 }
 
 uint32_t SymbolTable::intern(std::string_view name) {

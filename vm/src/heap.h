@@ -37,7 +37,6 @@
 // full collections).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -264,7 +263,7 @@ class Heap {
   uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
   uint32_t alloc_sample_interval_ = kAllocSampleEvery;
   uint32_t alloc_sample_random_ = 2463534242u;
-  uint64_t allocation_ticks_ = 0;  // nanoseconds
+  uint64_t allocation_ns_ = 0;
 
   struct Pool {
     void* free = nullptr;

@@ -79,12 +79,11 @@ VM::VM(const RunOptions& options) : options_(options) {
 
 VM::~VM() {
   // Globals and cached names hold counted references; give them back so
-  // the heap can free everything (cycles included) before it goes.
+  // the heap's destructor, which runs next, can free everything.
   for (Value v : globals_) heap.release(v);
   for (Value v : symbol_strings_) heap.release(v);
   globals_.clear();
   symbol_strings_.clear();
-  heap.release_all();
   delete[] stack_;
 }
 
