@@ -5,9 +5,10 @@
 #   docker build --target coordinator -t gene-farm/coordinator:0.1.0 .
 #
 # Stages:
-#   build        Debian 12 + `scripts/install-deps && scripts/build` (the
-#                README's commands): every binary in build/bin/, and the list
-#                of Debian packages their shared libraries come from.
+#   build        Debian 12 + the README's `scripts/install-deps` (its own
+#                layer, kept across source changes), then `scripts/build`:
+#                every binary in build/bin/, and the list of Debian packages
+#                their shared libraries come from.
 #   worker       debian:12-slim + those packages + build/bin/worker
 #   coordinator  debian:12-slim + those packages + build/bin/coordinator and
 #                bench/ (so local mode and the submit CronJob find the suites)
@@ -18,10 +19,16 @@
 
 FROM debian:12 AS build
 WORKDIR /src
-# install-deps and the build need only the source; the .git directory, when
-# present in the context, gives the build its commit (gene_build_info).
+# The packages first, from install-deps alone: this layer depends on nothing
+# else, so a change to the source reuses it instead of reinstalling every
+# package. install-deps reads no other file here (package.json, its only
+# other input, stays out of the context: see .dockerignore).
+COPY scripts/install-deps scripts/install-deps
+RUN scripts/install-deps
+# Then the source and the build. The .git directory, when present in the
+# context, gives the build its commit (gene_build_info).
 COPY . .
-RUN scripts/install-deps && scripts/build \
+RUN scripts/build \
  && deploy/docker/runtime-packages build/bin/worker > build/runtime-packages-worker.txt \
  && deploy/docker/runtime-packages build/bin/coordinator > build/runtime-packages-coordinator.txt
 

@@ -4,7 +4,12 @@ what it relies on.
 
 - Stages `build`, `worker` and `coordinator` exist; the build stage runs the
   README's quick-start steps (the `scripts/...` commands that open the
-  README's first command, in that order, joined by &&) on debian:12.
+  README's first command) in the README's order on debian:12.
+- Layer order: scripts/install-deps runs in its own layer, after a COPY of
+  only what it reads and before any COPY of the whole tree, so that a
+  source change does not throw away the package layer; scripts/build runs
+  after the whole tree is copied. The check is also run on the old layout
+  (`COPY . .` first), where it must fail.
 - The worker and coordinator images copy build/bin/worker resp.
   build/bin/coordinator from the build stage to the path deploy/k8s runs
   (`command: ["/usr/local/bin/..."]`), run as a numeric non-root user
@@ -56,6 +61,62 @@ def dockerfile_stages(text):
     return stages
 
 
+def run_commands(instrs):
+    """[(instruction index, command)]: each RUN split at its top-level &&."""
+    return [(n, c.strip()) for n, (i, a) in enumerate(instrs) if i == "RUN" for c in a.split("&&")]
+
+
+def copy_sources(argument):
+    """The source paths of a COPY (no --from: those come from the context)."""
+    words = [w for w in argument.split() if not w.startswith("--")]
+    if argument.startswith("--from") or " --from" in argument:
+        return []
+    return [w.rstrip("/") or "." for w in words[:-1]]
+
+
+def layer_order_problems(instrs, steps, ignored, install_reads):
+    """What is wrong with the order of the build stage's layers, or [].
+
+    instrs: the build stage's [(instruction, argument)]; steps: the README's
+    steps (install-deps first); ignored: .dockerignore entries;
+    install_reads: files scripts/install-deps reads besides itself."""
+    problems = []
+    runs = run_commands(instrs)
+    positions = []
+    for step in steps:
+        at = [n for n, c in runs if c == step or c.startswith(step + " ")]
+        if not at:
+            problems.append(f"no RUN runs the README's step `{step}`")
+        positions.append(at[0] if at else None)
+    found = [p for p in positions if p is not None]
+    if found != sorted(found):
+        problems.append(f"the README's steps {steps} do not run in the README's order")
+    install_at = positions[0] if positions else None
+    if install_at is None:
+        return problems
+    whole_tree = [n for n, (i, a) in enumerate(instrs) if i == "COPY" and "." in copy_sources(a)]
+    copied_before = {src for n, (i, a) in enumerate(instrs[:install_at]) if i == "COPY" for src in copy_sources(a)}
+    if any(n < install_at for n in whole_tree):
+        problems.append("the whole tree (COPY . ...) is copied before scripts/install-deps runs: "
+                        "every source change would rebuild the package layer")
+    if not any(src in ("scripts/install-deps", "scripts") for src in copied_before):
+        problems.append("scripts/install-deps is not copied by itself before it runs")
+    for f in install_reads:
+        if f not in ignored and f not in copied_before and "." not in copied_before:
+            problems.append(f"scripts/install-deps reads {f}, which is neither copied before it runs nor in .dockerignore")
+    if not any(n > install_at for n in whole_tree):
+        problems.append("no COPY of the whole tree after scripts/install-deps")
+    for step, at in zip(steps[1:], positions[1:]):
+        if at is not None and not any(n < at for n in whole_tree):
+            problems.append(f"`{step}` runs before the whole tree is copied")
+    return problems
+
+
+def install_deps_reads(text):
+    """Files of the repository that scripts/install-deps tests for (`-f NAME`)."""
+    return sorted(set(re.findall(r"-f ([A-Za-z0-9_.-]+\.[a-z]+)\b", text)))
+
+
 def readme_steps(repo):
     """The `scripts/...` commands that open the README's first shell command."""
     text = (repo / "README.md").read_text(encoding="utf-8")
@@ -70,6 +131,11 @@ def readme_steps(repo):
             break
         steps.append(part)
     return steps
+
+
+def dockerignore(repo):
+    return [l.strip() for l in (repo / ".dockerignore").read_text().splitlines()
+            if l.strip() and not l.startswith("#")]
 
 
 def k8s_ports(path):
@@ -100,12 +166,17 @@ def main():
         check((repo / s.split()[0]).exists(), f"README step {s} names no file")
     if "build" in by_name:
         _, base, instrs = by_name["build"]
-        check(base.startswith("debian:12"), f"build stage is FROM {base}, not Debian 12 (DESIGN: Debian 12's packages)")
+        check(base.startswith("debian:12"), f"build stage is FROM {base}, not Debian 12 (install-deps installs Debian 12's packages)")
         runs = [a for i, a in instrs if i == "RUN"]
-        wanted = " && ".join(steps)
-        check(any(r.startswith(wanted) or f"&& {wanted}" in r for r in runs),
-              f"no RUN in the build stage runs the README's steps `{wanted}`; RUNs: {runs}")
-        check(any(i == "COPY" and a.split()[0] == "." for i, a in instrs), "build stage does not COPY the source")
+        ignore = dockerignore(repo)
+        reads = install_deps_reads((repo / "scripts" / "install-deps").read_text())
+        check("package.json" in reads, f"install-deps no longer tests for package.json ({reads}): check this test")
+        for p in layer_order_problems(instrs, steps, ignore, reads):
+            check(False, f"build stage: {p}")
+        # The check itself can fail: the old layout, everything copied first.
+        old = dockerfile_stages("FROM debian:12 AS build\nCOPY . .\nRUN " + " && ".join(steps) + "\n")[0][2]
+        check(any("before scripts/install-deps" in p for p in layer_order_problems(old, steps, ignore, reads)),
+              "the layer-order check accepts `COPY . .` before scripts/install-deps")
         check(any("deploy/docker/runtime-packages build/bin/worker" in r for r in runs)
               and any("deploy/docker/runtime-packages build/bin/coordinator" in r for r in runs),
               "build stage does not list the runtime packages of both binaries")
@@ -137,8 +208,7 @@ def main():
     check(k8s_commands(cron) == {"/usr/local/bin/coordinator"}, "the CronJob does not run /usr/local/bin/coordinator")
 
     # What the build stage relies on.
-    ignore = [l.strip() for l in (repo / ".dockerignore").read_text().splitlines()
-              if l.strip() and not l.startswith("#")]
+    ignore = dockerignore(repo)
     for entry in ("/build", "/build-*", "node_modules", "package.json", "package-lock.json"):
         check(entry in ignore, f".dockerignore does not exclude {entry}")
     install = (repo / "scripts" / "install-deps").read_text()
