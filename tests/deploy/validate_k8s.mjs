@@ -7,9 +7,12 @@
 //     fields through, so a misspelt `readinesProbe` would otherwise pass);
 //     the same for deploy/k8s/secret-token.example.yaml, which is applied by
 //     hand;
-//  2. against the farm's own contract (DESIGN.md "Kubernetes"): images
+//  2. against the farm's own contract (docs/deploy.md): images
 //     without a registry host, workers with a class node selector and
-//     `--label class=`, requests = limits, gRPC probes on the gRPC port,
+//     `--label class=`, requests = limits, one worker per node (required
+//     anti-affinity, rolled out without a surge pod), one
+//     PodDisruptionBudget per worker class that lets drains proceed one
+//     worker at a time (and none for the coordinator), gRPC probes on the gRPC port,
 //     Prometheus annotations on the metrics port, the coordinator resolving
 //     the headless worker Service with dns:///, the token from the Secret
 //     everywhere, Services selecting the right pods, the CronJob submitting a
@@ -239,6 +242,41 @@ function checkServer(o, container, label, expectedBinary) {
   return { grpc, metrics, argv };
 }
 
+// Two workers on one node disturb each other's timings: a worker may not be
+// scheduled beside any other (requiredDuring..., not preferred), and a
+// rollout must not need a spare node for a surge pod.
+function checkOnePerNode(d, spec, workers, label) {
+  const terms = spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution || [];
+  const hostTerms = terms.filter((t) => t.topologyKey === "kubernetes.io/hostname" && !t.namespaces && !t.namespaceSelector);
+  check(hostTerms.length > 0, `${label}: no required pod anti-affinity on kubernetes.io/hostname (one worker per node)`);
+  for (const w of workers) {
+    check(hostTerms.some((t) => t.labelSelector && !t.labelSelector.matchExpressions && selects(t.labelSelector.matchLabels, podLabels(w))),
+      `${label}: its anti-affinity does not keep it off nodes running ${w.metadata.name}'s pods`);
+  }
+  const ru = d.spec.strategy?.rollingUpdate;
+  check(d.spec.strategy?.type === "RollingUpdate" && String(ru?.maxSurge) === "0" && ru?.maxUnavailable !== undefined &&
+      String(ru.maxUnavailable) !== "0" && String(ru.maxUnavailable) !== "0%",
+    `${label}: strategy must be RollingUpdate with maxSurge 0 and maxUnavailable > 0 (a surge pod needs a free node)`);
+}
+
+// Exactly one budget covers a class's pods (the eviction API refuses pods
+// under two), it selects nothing but that class's workers, and it lets a
+// drain evict a worker even when the class has a single replica.
+function checkDisruptionBudget(d, budgets, label) {
+  const pods = podLabels(d);
+  const mine = budgets.filter((b) => selects(b.spec.selector?.matchLabels, pods));
+  if (!check(mine.length === 1, `${label}: ${mine.length} PodDisruptionBudgets select its pods; expected exactly 1`)) return;
+  const b = mine[0];
+  const name = `PodDisruptionBudget/${b.metadata.name}`;
+  check(!b.spec.selector.matchExpressions && selects(b.spec.selector.matchLabels, pods) &&
+      selects(b.spec.selector.matchLabels, d.spec.selector.matchLabels),
+    `${name}: selector is not (a subset of) ${label}'s pod selector`);
+  check(b.spec.minAvailable === undefined && Number.isInteger(b.spec.maxUnavailable) && b.spec.maxUnavailable >= 1,
+    `${name}: wants maxUnavailable >= 1 (an integer) and no minAvailable, so that drains proceed one worker at a time`);
+  check(b.spec.maxUnavailable < Math.max(2, d.spec.replicas ?? 1),
+    `${name}: maxUnavailable ${b.spec.maxUnavailable} lets a drain take every worker of ${label}`);
+}
+
 function checkFarm(objects) {
   const byKind = (kind) => objects.filter((o) => o.kind === kind);
   const named = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -293,6 +331,8 @@ function checkFarm(objects) {
           `${label} container ${x.name}: ${res} requests != limits (not Guaranteed QoS)`);
       }
     }
+    checkOnePerNode(d, spec, workers, label);
+    checkDisruptionBudget(d, byKind("PodDisruptionBudget"), label);
     check(selects(workerSvc.spec.selector, podLabels(d)), `${label}: pods not selected by Service ${workerSvc.metadata.name}`);
     check(svcGrpc && grpc === svcGrpc.port, `${label}: gRPC port ${grpc} is not the headless Service's ${svcGrpc?.port}`);
   }
@@ -308,6 +348,11 @@ function checkFarm(objects) {
   const nsEnv = (cc.env || []).find((e) => e.name === "POD_NAMESPACE");
   check(nsEnv?.valueFrom?.fieldRef?.fieldPath === "metadata.namespace", "coordinator: POD_NAMESPACE is not from metadata.namespace");
   check(!selects(workerSvc.spec.selector, podLabels(coord)), "coordinator pods are selected by the worker Service");
+  // A budget for one replica either blocks every drain (minAvailable 1) or
+  // allows what no budget allows: the coordinator has none (docs/deploy.md).
+  for (const pdb of byKind("PodDisruptionBudget")) {
+    check(!selects(pdb.spec.selector?.matchLabels, podLabels(coord)), `PodDisruptionBudget/${pdb.metadata.name} selects the coordinator`);
+  }
   const coordSvc = byKind("Service").find((s) => s !== workerSvc && selects(s.spec.selector, podLabels(coord)));
   if (!check(coordSvc, "no Service selects the coordinator")) return;
   for (const p of coordSvc.spec.ports) {
@@ -372,7 +417,7 @@ function checkFarm(objects) {
 }
 
 // kustomization.yaml stays within the syntax kustomize v2 (kubectl 1.20) and v5
-// both accept (DESIGN.md): only v5 is on this machine to render with.
+// both accept: only v5 is on this machine to render with.
 function checkKustomizationSyntax() {
   const file = path.join(repo, "deploy", "k8s", "kustomization.yaml");
   const k = YAML.parse(fs.readFileSync(file, "utf8"));
