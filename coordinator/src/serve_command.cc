@@ -1,7 +1,7 @@
 // `coordinator serve`: the Coordinator and health services on --listen, the
-// worker pool behind them, /metrics on --metrics-port. Prints `listening on
-// HOST:PORT` (and `metrics on HOST:PORT`) first, logs to stderr, and stops
-// cleanly on SIGINT or SIGTERM.
+// worker pool behind them, /metrics on --metrics-port or --metrics-listen.
+// Prints `listening on HOST:PORT` (and `metrics on HOST:PORT`) first, logs to
+// stderr, and stops cleanly on SIGINT or SIGTERM.
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -59,6 +59,12 @@ int run_serve(const ServeOptions& o) {
     print_error("--listen wants HOST:PORT, not \"" + o.listen + "\"");
     return 2;
   }
+  std::string metrics_host;
+  int metrics_port = -1;
+  if (!farm::metrics_bind_address(host, o.metrics_listen, o.metrics_port, metrics_host, metrics_port, error)) {
+    print_error(error);
+    return 2;
+  }
   if (!gene::farm::load_token(o.token_file, token, error)) {
     print_error(error);
     return 2;
@@ -90,13 +96,12 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<prometheus::Exposer> exposer;
   std::shared_ptr<prometheus::Collectable> workers_gauge;
   std::string metrics_address;
-  if (o.metrics_port >= 0) {
+  if (metrics_port >= 0) {
     metrics = std::make_unique<FarmMetrics>();
-    std::string mh = farm::metrics_host(host);
     try {
-      exposer = std::make_unique<prometheus::Exposer>(mh + ":" + std::to_string(o.metrics_port), 2);
+      exposer = std::make_unique<prometheus::Exposer>(metrics_host + ":" + std::to_string(metrics_port), 2);
     } catch (const std::exception& e) {
-      print_error("cannot serve metrics on " + mh + ":" + std::to_string(o.metrics_port) + ": " + e.what());
+      print_error("cannot serve metrics on " + metrics_host + ":" + std::to_string(metrics_port) + ": " + e.what());
       return 2;
     }
     exposer->RegisterCollectable(metrics->registry());
@@ -106,7 +111,7 @@ int run_serve(const ServeOptions& o) {
     });
     exposer->RegisterCollectable(workers_gauge);
     auto ports = exposer->GetListeningPorts();
-    metrics_address = mh + ":" + std::to_string(ports.empty() ? o.metrics_port : ports.front());
+    metrics_address = metrics_host + ":" + std::to_string(ports.empty() ? metrics_port : ports.front());
   }
 
   CoordinatorService service(*pool, token, metrics.get(), log_line);

@@ -230,8 +230,13 @@ function checkServer(o, container, label, expectedBinary) {
   const grpc = containerPort(container, "grpc");
   const metrics = containerPort(container, "metrics");
   check(grpc && portOf(argValue(argv, "--listen")) === grpc, `${label}: --listen port is not the grpc containerPort`);
-  check(metrics && Number(argValue(argv, "--metrics-port")) === metrics,
-    `${label}: --metrics-port is not the metrics containerPort`);
+  // /metrics on the pod's address, where Prometheus scrapes it: --metrics-port
+  // (on the --listen host, 0.0.0.0), or --metrics-listen on a non-loopback host.
+  const metricsListen = argValue(argv, "--metrics-listen");
+  const metricsPort = metricsListen !== undefined ? portOf(metricsListen) : Number(argValue(argv, "--metrics-port"));
+  check(metrics && metricsPort === metrics, `${label}: --metrics-port (or --metrics-listen) is not the metrics containerPort`);
+  check(metricsListen === undefined || !/^(127\.|localhost:|\[::1\]:)/.test(metricsListen),
+    `${label}: --metrics-listen ${metricsListen} is loopback: Prometheus could not scrape the pod`);
   for (const probe of ["readinessProbe", "livenessProbe"]) {
     check(container[probe]?.grpc?.port === grpc, `${label}: ${probe} is not a grpc probe on port ${grpc}`);
   }

@@ -15,13 +15,44 @@ bool split_host_port(const std::string& address, std::string& host, int& port) {
   return port <= 65535;
 }
 
-std::string metrics_host(const std::string& host) {
+namespace {
+
+// The numeric address civetweb binds for `host` (IPv6 in brackets), or ""
+// when `host` is a name other than localhost.
+std::string numeric_host(const std::string& host) {
   if (host == "localhost") return "127.0.0.1";
   std::string bare = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
   unsigned char buf[sizeof(in6_addr)];
   if (inet_pton(AF_INET, bare.c_str(), buf) == 1) return bare;
   if (inet_pton(AF_INET6, bare.c_str(), buf) == 1) return "[" + bare + "]";
-  return "0.0.0.0";
+  return "";
+}
+
+}  // namespace
+
+std::string metrics_host(const std::string& host) {
+  std::string numeric = numeric_host(host);
+  return numeric.empty() ? "0.0.0.0" : numeric;
+}
+
+bool metrics_bind_address(const std::string& listen_host, const std::string& metrics_listen, int metrics_port,
+                          std::string& host, int& port, std::string& error) {
+  if (metrics_listen.empty()) {
+    host = metrics_host(listen_host);
+    port = metrics_port;
+    return true;
+  }
+  std::string given;
+  if (!split_host_port(metrics_listen, given, port)) {
+    error = "--metrics-listen wants HOST:PORT, not \"" + metrics_listen + "\"";
+    return false;
+  }
+  host = numeric_host(given);
+  if (host.empty()) {
+    error = "--metrics-listen wants a numeric address or localhost, not \"" + given + "\"";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace gene::farm

@@ -62,9 +62,14 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
   app.add_option("--label", labels, "Hardware label k=v, repeatable (arch, cpu_model, cores are implicit)")
       ->type_name("K=V")
       ->allow_extra_args(false);
-  app.add_option("--metrics-port", c.metrics_port, "Serve Prometheus /metrics on PORT (0: any free port)")
-      ->type_name("PORT")
-      ->check(CLI::Range(0, 65535).description(""));
+  auto* metrics_port =
+      app.add_option("--metrics-port", c.metrics_port, "Serve Prometheus /metrics on PORT (0: any free port)")
+          ->type_name("PORT")
+          ->check(CLI::Range(0, 65535).description(""));
+  app.add_option("--metrics-listen", c.metrics_listen,
+                 "Serve /metrics on this address instead, e.g. 127.0.0.1:9101 (port 0: any free port)")
+      ->type_name("HOST:PORT")
+      ->excludes(metrics_port);
   app.add_option("--max-concurrent", c.max_concurrent,
                  "Jobs run at once (1-1024); more are refused with RESOURCE_EXHAUSTED")
       ->type_name("N")
@@ -89,6 +94,11 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
   int port = 0;
   if (c.listen.empty()) return usage_error("--listen is required");
   if (!split_host_port(c.listen, host, port)) return usage_error("--listen wants HOST:PORT, not \"" + c.listen + "\"");
+  // A bad --metrics-listen is a usage error (2), not a failure to bind (1).
+  std::string metrics_bind_host, error;
+  int metrics_bind_port = -1;
+  if (!metrics_bind_address(host, c.metrics_listen, c.metrics_port, metrics_bind_host, metrics_bind_port, error))
+    return usage_error(error);
   if (std::string e = check_tls_files(c.tls); !e.empty()) return usage_error(e);
   if (std::string e; !load_token(token_file, c.token, e)) return usage_error(e);
   return -1;

@@ -36,10 +36,13 @@ std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, st
   std::unique_ptr<WorkerServer> w(new WorkerServer());
   v1::WorkerInfo info =
       describe_this_machine(config.name.empty() ? this_host_name() : config.name, config.labels, config.max_concurrent);
-  if (config.metrics_port >= 0) {
-    w->metrics_ = WorkerMetrics::start(metrics_host(host), config.metrics_port, info.vm(), error);
+  std::string mhost;
+  int mport = -1;
+  if (!metrics_bind_address(host, config.metrics_listen, config.metrics_port, mhost, mport, error)) return nullptr;
+  if (mport >= 0) {
+    w->metrics_ = WorkerMetrics::start(mhost, mport, info.vm(), error);
     if (!w->metrics_) return nullptr;
-    w->metrics_address_ = metrics_host(host) + ":" + std::to_string(w->metrics_->port());
+    w->metrics_address_ = mhost + ":" + std::to_string(w->metrics_->port());
   }
   w->admission_ = std::make_unique<JobAdmission>(config.max_concurrent, w->metrics_.get());
   w->service_ = std::make_unique<WorkerService>(std::move(info), config.token, *w->admission_, w->metrics_.get());

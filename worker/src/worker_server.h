@@ -29,7 +29,8 @@ struct WorkerConfig {
   std::string listen = "127.0.0.1:0";  // HOST:PORT; port 0 = any free port
   std::string name;                    // "" = this host's name
   std::map<std::string, std::string> labels;
-  int metrics_port = -1;  // -1 = no metrics; 0 = any free port
+  int metrics_port = -1;      // -1 = no metrics; 0 = any free port; on the --listen host
+  std::string metrics_listen;  // HOST:PORT for /metrics instead; "" = as metrics_port says
   uint32_t max_concurrent = 1;
   std::string token;  // "" = no auth
   TlsFiles tls;       // all empty = plaintext

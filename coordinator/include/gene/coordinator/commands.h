@@ -40,7 +40,8 @@ int run_workers(const WorkersOptions& options);
 struct ServeOptions {
   std::string listen;     // HOST:PORT; port 0 = any free port
   std::string workers;    // host:port,... or dns:///name:port
-  int metrics_port = -1;  // -1 = no metrics; 0 = any free port
+  int metrics_port = -1;      // -1 = no metrics; 0 = any free port; on the --listen host
+  std::string metrics_listen;  // HOST:PORT for /metrics instead; "" = as metrics_port says
   std::string token_file;
   gene::farm::TlsFiles tls;
   std::chrono::milliseconds check_interval{1000};
