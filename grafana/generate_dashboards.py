@@ -12,7 +12,7 @@ with its threshold. Edit here, rerun, commit both. tests/deploy/
 test_dashboards.py checks that the files match this script and evaluates
 every query against a real Prometheus.
 
-Series names and labels: DESIGN.md "Prometheus and Grafana" (docs/deploy.md).
+Series names and labels: docs/deploy.md, "Metrics".
 """
 import json
 import sys

@@ -421,6 +421,104 @@ function checkFarm(objects) {
   }
 }
 
+// A label selector (matchLabels and matchExpressions) against a pod's labels.
+function matches(selector, labels) {
+  if (!selector) return false;
+  const l = labels || {};
+  return selects(selector.matchLabels, l) && (selector.matchExpressions || []).every((e) => {
+    switch (e.operator) {
+      case "In": return e.key in l && e.values.includes(l[e.key]);
+      case "NotIn": return !(e.key in l) || !e.values.includes(l[e.key]);
+      case "Exists": return e.key in l;
+      case "DoesNotExist": return !(e.key in l);
+      default: return false;
+    }
+  });
+}
+
+// deploy/k8s/networkpolicy-metrics.example.yaml (applied by hand): valid, and
+// for the coordinator and every worker it admits /metrics only from selected
+// pods or namespaces, and gRPC from everywhere (submitters, the coordinator,
+// the kubelet's probes).
+async function checkMetricsPolicy(objects) {
+  const file = "networkpolicy-metrics.example.yaml";
+  const docs = parseStream(fs.readFileSync(path.join(repo, "deploy", "k8s", file), "utf8"), file);
+  const policy = docs.find((o) => o.kind === "NetworkPolicy");
+  if (!check(docs.length === 1 && policy, `${file}: not a single NetworkPolicy`)) return;
+  await validateSchema(policy, `${file} NetworkPolicy/${policy.metadata?.name}`);
+  check(policy.metadata.namespace === NAMESPACE, `${file}: namespace is not ${NAMESPACE}`);
+  check((policy.spec.policyTypes || []).includes("Ingress"), `${file}: policyTypes has no Ingress`);
+  const servers = objects.filter((o) => o.kind === "Deployment");
+  const rules = policy.spec.ingress || [];
+  for (const d of servers) {
+    const label = `${file} for Deployment/${d.metadata.name}`;
+    if (!check(matches(policy.spec.podSelector, podLabels(d)), `${label}: podSelector does not select its pods`)) continue;
+    const c = podSpec(d).containers[0];
+    const admits = (rule, name) => !rule.ports || rule.ports.some((p) => p.port === name || p.port === containerPort(c, name));
+    const metricsRules = rules.filter((r) => admits(r, "metrics"));
+    check(metricsRules.length > 0, `${label}: no rule admits the metrics port (Prometheus could not scrape)`);
+    for (const r of metricsRules) {
+      check(r.from?.length > 0 && r.from.every((f) => !f.ipBlock && (f.namespaceSelector || f.podSelector)),
+        `${label}: a rule admits the metrics port from everywhere or from an ipBlock`);
+    }
+    check(rules.some((r) => admits(r, "grpc") && !r.from), `${label}: the gRPC port is not open to every source`);
+  }
+}
+
+// The overlay block of docs/deploy.md ("2. Point the manifests at your
+// registry"), run as it stands by bash from a checkout called gene-farm/ (a
+// copy of deploy/k8s): it must render with the registry and the patch, and
+// stay within what kustomize v2 and v5 both read (bases by relative path).
+function checkDocumentedOverlay() {
+  const doc = fs.readFileSync(path.join(repo, "docs", "deploy.md"), "utf8");
+  const section = doc.split(/^### /m).find((s) => s.startsWith("2. Point the manifests at your registry"));
+  const block = section?.match(/```sh\n([\s\S]*?)```/)?.[1];
+  if (!check(block, "docs/deploy.md: no sh block in section 2. Point the manifests at your registry")) return;
+  const tmp = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR || "/tmp"), "gene-overlay-"));
+  try {
+    const checkout = path.join(tmp, "gene-farm");
+    fs.cpSync(path.join(repo, "deploy", "k8s"), path.join(checkout, "deploy", "k8s"), { recursive: true });
+    const bin = path.join(tmp, "bin");
+    fs.mkdirSync(bin);
+    if (path.isAbsolute(kubectl)) fs.symlinkSync(kubectl, path.join(bin, "kubectl"));
+    let out = "";
+    try {
+      out = execFileSync("bash", ["-eo", "pipefail", "-c", block], {
+        cwd: checkout,
+        encoding: "utf8",
+        env: { ...process.env, HOME: tmp, PATH: `${bin}:${process.env.PATH}` },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (e) {
+      check(false, `docs/deploy.md overlay block failed: ${e.stderr || e.message}`);
+      return;
+    }
+    const images = [...out.matchAll(/image:\s*(\S+)/g)].map((m) => m[1]);
+    check(images.length > 0 && images.every((i) => i.startsWith("registry.example.com/gene-farm/")),
+      `docs/deploy.md overlay: images ${[...new Set(images)]} are not all from registry.example.com`);
+    for (const name of ["coordinator", "worker"]) {
+      check(images.includes(`registry.example.com/gene-farm/${name}:0.1.0`), `docs/deploy.md overlay: no ${name} image from the registry`);
+    }
+    check(/replicas:\s*3\b/.test(out), "docs/deploy.md overlay: the patch's replicas: 3 is not in the output");
+    const site = path.join(tmp, "gene-farm-site");
+    const kfile = path.join(site, "kustomization.yaml");
+    if (!check(fs.existsSync(kfile), "docs/deploy.md overlay: no gene-farm-site/kustomization.yaml beside the checkout")) return;
+    const k = YAML.parse(fs.readFileSync(kfile, "utf8"));
+    const allowed = ["apiVersion", "kind", "bases", "resources", "images", "patchesStrategicMerge", "namespace", "commonLabels"];
+    for (const key of Object.keys(k)) check(allowed.includes(key), `docs/deploy.md overlay: key ${key} is outside what kustomize v2 and v5 both read`);
+    for (const b of k.bases || []) {
+      check(!path.isAbsolute(b) && fs.statSync(path.join(site, b), { throwIfNoEntry: false })?.isDirectory(),
+        `docs/deploy.md overlay: base ${b} is not a relative path to a directory (kustomize v2 refuses absolute ones)`);
+    }
+    for (const f of [...(k.resources || []), ...(k.patchesStrategicMerge || [])]) {
+      check(fs.statSync(path.join(site, f), { throwIfNoEntry: false })?.isFile(),
+        `docs/deploy.md overlay: ${f} is not a file (kustomize v2 takes directories under bases: only)`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 // kustomization.yaml stays within the syntax kustomize v2 (kubectl 1.20) and v5
 // both accept: only v5 is on this machine to render with.
 function checkKustomizationSyntax() {
@@ -464,6 +562,7 @@ if (rendered !== null) {
     console.log(`  ${failed === before ? "ok  " : "FAIL"} ${o.apiVersion} ${label}`);
   }
   checkFarm(objects);
+  await checkMetricsPolicy(objects);
   const example = path.join(repo, "deploy", "k8s", "secret-token.example.yaml");
   for (const o of parseStream(fs.readFileSync(example, "utf8"), "secret-token.example.yaml")) {
     await validateSchema(o, `secret-token.example.yaml ${o.kind}/${o.metadata?.name}`);
@@ -471,5 +570,6 @@ if (rendered !== null) {
       typeof o.stringData?.[SECRET.key] === "string", `secret-token.example.yaml: not Secret ${NAMESPACE}/${SECRET.name} with stringData.${SECRET.key}`);
   }
 }
+checkDocumentedOverlay();
 console.log(`validate_k8s: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
