@@ -72,15 +72,13 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to serve on (port 0: any free port)")->required();
   serve_cmd->add_option("--workers", serve.workers, "Workers: HOST:PORT[,HOST:PORT...] or dns:///NAME:PORT")
       ->required();
-  auto* metrics_port =
-      serve_cmd
-          ->add_option("--metrics-port", serve.metrics_port, "Serve Prometheus /metrics on this port (0: any free port)")
-          ->check(CLI::Range(0, 65535));
+  serve_cmd
+      ->add_option("--metrics-port", serve.metrics_port, "Serve Prometheus /metrics on this port (0: any free port)")
+      ->check(CLI::Range(0, 65535));
   serve_cmd
       ->add_option("--metrics-listen", serve.metrics_listen,
-                   "Serve /metrics on this address instead, e.g. 127.0.0.1:9100 (port 0: any free port)")
-      ->type_name("HOST:PORT")
-      ->excludes(metrics_port);
+                   "Or serve /metrics on this address, e.g. 127.0.0.1:9100 (port 0: any free port)")
+      ->type_name("HOST:PORT");
   serve_cmd->add_option("--check-interval", check_interval, "Time between health checks of each worker")
       ->check(DurationValidator())
       ->capture_default_str();

@@ -42,6 +42,10 @@ bool metrics_bind_address(const std::string& listen_host, const std::string& met
     port = metrics_port;
     return true;
   }
+  if (metrics_port >= 0) {
+    error = "give --metrics-port or --metrics-listen, not both";
+    return false;
+  }
   std::string given;
   if (!split_host_port(metrics_listen, given, port)) {
     error = "--metrics-listen wants HOST:PORT, not \"" + metrics_listen + "\"";

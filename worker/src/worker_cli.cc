@@ -62,14 +62,12 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
   app.add_option("--label", labels, "Hardware label k=v, repeatable (arch, cpu_model, cores are implicit)")
       ->type_name("K=V")
       ->allow_extra_args(false);
-  auto* metrics_port =
-      app.add_option("--metrics-port", c.metrics_port, "Serve Prometheus /metrics on PORT (0: any free port)")
-          ->type_name("PORT")
-          ->check(CLI::Range(0, 65535).description(""));
+  app.add_option("--metrics-port", c.metrics_port, "Serve Prometheus /metrics on PORT (0: any free port)")
+      ->type_name("PORT")
+      ->check(CLI::Range(0, 65535).description(""));
   app.add_option("--metrics-listen", c.metrics_listen,
-                 "Serve /metrics on this address instead, e.g. 127.0.0.1:9101 (port 0: any free port)")
-      ->type_name("HOST:PORT")
-      ->excludes(metrics_port);
+                 "Or serve /metrics on this address, e.g. 127.0.0.1:9101 (port 0: any free port)")
+      ->type_name("HOST:PORT");
   app.add_option("--max-concurrent", c.max_concurrent,
                  "Jobs run at once (1-1024); more are refused with RESOURCE_EXHAUSTED")
       ->type_name("N")
