@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "gene/coordinator/noise.h"
 #include "gene/report/json_writer.h"
 
 #ifndef GENE_VERSION
@@ -36,6 +37,35 @@ std::optional<Summary> scaled(std::vector<double> v, double factor) {
   return summarize(std::move(v));
 }
 
+// The VM build the jobs ran on (the workers', sorted by name): its commit,
+// whether it was dirty and its build id, one value each when every worker
+// ran one build, else the distinct values joined with ","; and the exact
+// statistics (deterministic counts) the workers declare.
+void write_build(report::JsonWriter& j, const v1::SuiteResult& result) {
+  std::map<std::string, const v1::WorkerInfo*> workers;
+  for (const auto& [name, info] : result.workers()) workers[name] = &info;
+  std::vector<std::string> commits, ids, exact;
+  bool dirty = false;
+  auto add = [](std::vector<std::string>& list, const std::string& v) {
+    if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
+  };
+  for (const auto& [name, w] : workers) {
+    add(commits, w->vm().commit());
+    add(ids, w->vm().build_id());
+    dirty = dirty || w->vm().dirty();
+    for (const auto& e : w->exact_statistic_names()) add(exact, e);
+  }
+  auto joined = [](const std::vector<std::string>& list, const char* none) {
+    std::string s;
+    for (const auto& v : list) s += (s.empty() ? "" : ",") + v;
+    return s.empty() ? std::string(none) : s;
+  };
+  j.member("vm_commit", joined(commits, "unknown")).member_bool("dirty", dirty).member("build_id", joined(ids, ""));
+  j.key("exact_statistics").begin_array();
+  for (const auto& e : exact) j.string(e);
+  j.end_array();
+}
+
 void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const std::string& executable,
                    const report::HostContext& host) {
   j.key("context").begin_object();
@@ -51,6 +81,7 @@ void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const s
   std::string hardware;
   for (const auto& c : classes) hardware += (hardware.empty() ? "" : ",") + c;
   j.member("hardware", hardware);
+  write_build(j, result);
   // Sorted by name so that two runs of a suite list workers alike.
   std::vector<std::string> names;
   for (const auto& [name, info] : result.workers()) names.push_back(name);
@@ -68,8 +99,12 @@ void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const s
         .member("kernel", w.kernel())
         .member("vm_version", w.vm().version())
         .member("vm_commit", w.vm().commit())
+        .member_bool("vm_dirty", w.vm().dirty())
+        .member("vm_build_id", w.vm().build_id())
         .member("vm_compiler", w.vm().compiler())
-        .member("vm_flags", w.vm().flags());
+        .member("vm_flags", w.vm().flags())
+        .member_integer("max_concurrent", w.max_concurrent())
+        .member("hardware_counters", w.hardware_counters());
     std::map<std::string, std::string> labels(w.labels().begin(), w.labels().end());
     j.key("labels").begin_object();
     for (const auto& [k, v] : labels) j.member(k, v);
@@ -125,9 +160,10 @@ std::string benchmark_json(const v1::SuiteResult& result, const std::string& exe
     for (int64_t i = 0; i < n; ++i) {
       const v1::Repetition& rep = r.repetitions(int(i));
       begin_entry(j, name, name, "iteration", family, instance, n);
+      // Times are per run, as Google Benchmark's are per iteration.
       j.member_integer("repetition_index", i)
           .member_integer("threads", 1)
-          .member_integer("iterations", 1)
+          .member_integer("iterations", std::max<uint32_t>(1, rep.iterations()))
           .member_number("real_time", rep.wall_seconds() * 1e3)
           .member_number("cpu_time", rep.cpu_seconds() * 1e3)
           .member("time_unit", "ms");
@@ -136,6 +172,11 @@ std::string benchmark_json(const v1::SuiteResult& result, const std::string& exe
         auto it = rep.statistics().find(s);
         j.member_number(s, it == rep.statistics().end() ? std::nullopt : std::optional<double>(it->second));
       }
+      j.member_number("cpu_utilization", rep.wall_seconds() > 0 ? std::optional<double>(rep.cpu_seconds() /
+                                                                                          rep.wall_seconds())
+                                                                : std::nullopt)
+          .member_integer("involuntary_context_switches", int64_t(rep.involuntary_context_switches()))
+          .member_integer("voluntary_context_switches", int64_t(rep.voluntary_context_switches()));
       j.member("label", r.value()).end_object();
     }
     if (!ok && n == 0) {
@@ -156,6 +197,8 @@ std::string benchmark_json(const v1::SuiteResult& result, const std::string& exe
     if (!ok || n == 0) continue;
 
     auto wall = scaled(wall_seconds(r), 1e3), cpu = scaled(cpu_seconds(r), 1e3);
+    auto utilization = summarize(cpu_utilization(r));
+    const v1::JobConditions& c = r.conditions();
     std::map<std::string, std::optional<Summary>> stat_summary;
     for (const auto& s : stats) stat_summary[s] = summarize(statistic_values(r, s));
     const std::pair<Aggregate, const char*> kAggregates[] = {
@@ -170,6 +213,16 @@ std::string benchmark_json(const v1::SuiteResult& result, const std::string& exe
           .member_number("cpu_time", pick(cpu, agg))
           .member("time_unit", "ms");
       for (const auto& s : stats) j.member_number(s, pick(stat_summary[s], agg));
+      j.member_number("cpu_utilization", pick(utilization, agg));
+      // What the job's numbers are worth: the same in each aggregate.
+      j.member_bool("noisy", job.noisy());
+      j.key("noise_reasons").begin_array();
+      for (const auto& reason : job.noise_reasons())
+        j.begin_object(true).member("kind", reason.kind()).member("text", reason.text()).end_object();
+      j.end_array();
+      j.member_number("min_time", r.calibration().min_time_seconds())
+          .member_number("load_average", c.has_load_average() ? std::optional<double>(c.load_average()) : std::nullopt)
+          .member_integer("jobs_beside", std::max(c.jobs_beside(), job.jobs_beside_on_host()));
       j.member("label", r.value()).end_object();
     }
   }

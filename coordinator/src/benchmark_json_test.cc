@@ -21,14 +21,29 @@ v1::SuiteResult sample_result() {
     v1::Repetition* rep = r->add_repetitions();
     rep->set_wall_seconds(0.002 * (i + 1));
     rep->set_cpu_seconds(0.001);
+    rep->set_iterations(64);
+    rep->set_involuntary_context_switches(3);
     (*rep->mutable_statistics())["instructions"] = 100;
   }
+  r->mutable_calibration()->set_min_time_seconds(0.1);
+  r->mutable_conditions()->set_load_average(0.75);
+  r->mutable_conditions()->set_jobs_beside(1);
+  ok->set_noisy(true);
+  v1::NoiseReason* reason = ok->add_noise_reasons();
+  reason->set_kind("jobs_beside");
+  reason->set_text("1 other job ran beside it");
   v1::JobOutcome* bad = sr.add_jobs();
   bad->set_job_name("fib/n:25");
   bad->set_benchmark("fib");
   bad->mutable_result()->set_status(v1::JOB_STATUS_PROGRAM_ERROR);
   bad->mutable_result()->set_error_message("fib.gene:1:2: boom \"quoted\"");
-  (*sr.mutable_workers())["w1"].set_arch("x86_64");
+  v1::WorkerInfo& w1 = (*sr.mutable_workers())["w1"];
+  w1.set_arch("x86_64");
+  w1.mutable_vm()->set_commit("abc123");
+  w1.mutable_vm()->set_dirty(true);
+  w1.mutable_vm()->set_build_id("0123456789abcdef");
+  w1.add_exact_statistic_names("instructions");
+  w1.set_hardware_counters("unavailable: no PMU");
   return sr;
 }
 
@@ -60,7 +75,22 @@ TEST(BenchmarkJson, GoogleBenchmarkShape) {
                                "\"per_family_instance_index\": 1",
                                "\"error_occurred\": true",
                                "\"error_message\": \"program_error: fib.gene:1:2: boom \\\"quoted\\\"\"",
-                               "\"load_avg\": [\n"})
+                               "\"load_avg\": [\n",
+                               // The build the jobs ran on, and which statistics are exact.
+                               "\"vm_commit\": \"abc123\",\n    \"dirty\": true,\n    \"build_id\": \"0123456789abcdef\"",
+                               "\"exact_statistics\": [\n      \"instructions\"\n    ]",
+                               "\"vm_build_id\": \"0123456789abcdef\"",
+                               "\"hardware_counters\": \"unavailable: no PMU\"",
+                               // Calibrated: k runs per repetition, as Google Benchmark's iterations.
+                               "\"iterations\": 64,",
+                               "\"cpu_utilization\": 0.5,",
+                               "\"involuntary_context_switches\": 3,",
+                               // Trust, in each aggregate.
+                               "\"noisy\": true,",
+                               "\"noise_reasons\": [\n        {\"kind\": \"jobs_beside\", \"text\": \"1 other job ran beside it\"}",
+                               "\"min_time\": 0.1,",
+                               "\"load_average\": 0.75,",
+                               "\"jobs_beside\": 1,"})
     EXPECT_NE(j.find(expected), std::string::npos) << expected << "\n" << j;
   // The failed job has no aggregates.
   EXPECT_EQ(j.find("fib/n:25_mean"), std::string::npos);

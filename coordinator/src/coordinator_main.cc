@@ -6,13 +6,8 @@
 
 #include "gene/coordinator/commands.h"
 #include "gene/coordinator/manifest.h"
+#include "gene/machine_info.h"
 
-#ifndef GENE_VERSION
-#define GENE_VERSION "0.0.0"
-#endif
-#ifndef GENE_COMMIT
-#define GENE_COMMIT "unknown"
-#endif
 
 namespace {
 
@@ -22,6 +17,19 @@ struct DurationValidator : CLI::Validator {
     name_ = "DURATION";
     func_ = [](const std::string& s) {
       return gene::coordinator::parse_duration(s) ? std::string() : "not a duration (e.g. 500ms, 30s, 1m30s): " + s;
+    };
+  }
+};
+
+// Durations, or a bare 0 (`--min-time 0`: calibration off).
+struct ZeroOrDurationValidator : CLI::Validator {
+  ZeroOrDurationValidator() {
+    name_ = "DURATION";
+    func_ = [](const std::string& s) {
+      if (s == "0") return std::string();
+      auto d = gene::coordinator::parse_duration(s);
+      if (!d) return "not a duration (e.g. 100ms, 0.5s) nor 0: " + s;
+      return *d <= 86400 ? std::string() : "at most 24h: " + s;
     };
   }
 };
@@ -43,7 +51,8 @@ void add_security_flags(CLI::App& app, std::string& token_file, gene::farm::TlsF
 
 int main(int argc, char** argv) {
   CLI::App app{"Gene benchmark farm coordinator: runs suite manifests on workers, judges targets, exports results"};
-  app.set_version_flag("--version", std::string("coordinator ") + GENE_VERSION + " (" + GENE_COMMIT + ")");
+  app.set_version_flag("--version", gene::farm::version_text("coordinator"),
+                       "Print the build (version, commit, build id, compiler, flags) and exit");
   app.require_subcommand(1);
   app.footer(
       "Exit status of submit: 0 all targets met, 1 a target missed or a job failed,\n"
@@ -62,6 +71,11 @@ int main(int argc, char** argv) {
   uint32_t repetitions = 0;
   submit_cmd->add_option("--repetitions", repetitions, "Override every benchmark's repetitions")
       ->check(CLI::Range(1, 10000));
+  std::string min_time;
+  submit_cmd
+      ->add_option("--min-time", min_time,
+                   "Override every benchmark's min_time: the least time of one measured repetition (0: one run each)")
+      ->check(ZeroOrDurationValidator());
   submit_cmd->add_option("--filter", submit.filter,
                          "Run only jobs whose name (e.g. fib/n:30) matches this regular expression");
   add_security_flags(*submit_cmd, submit.token_file, submit.tls);
@@ -90,6 +104,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-attempts", serve.max_attempts, "Attempts per job when workers are lost")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--jobs-per-host", serve.jobs_per_host,
+                   "Jobs run at once on one machine (workers sharing a `host` label); more disturb each other's timings")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   add_security_flags(*serve_cmd, serve.token_file, serve.tls);
 
   gene::coordinator::WorkersOptions workers;
@@ -107,6 +126,7 @@ int main(int argc, char** argv) {
   }
   if (*submit_cmd) {
     if (repetitions) submit.repetitions = repetitions;
+    if (!min_time.empty()) submit.min_time = min_time == "0" ? 0.0 : *gene::coordinator::parse_duration(min_time);
     return gene::coordinator::run_submit(submit);
   }
   if (*workers_cmd) return gene::coordinator::run_workers(workers);

@@ -8,6 +8,7 @@
 
 #include "gene/coordinator/report.h"
 #include "gene/farm_security.h"
+#include "gene/job_runner.h"
 
 namespace gene::coordinator {
 
@@ -30,6 +31,9 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
   const std::string path = request->manifest_path().empty() ? "manifest.yaml" : request->manifest_path();
   if (request->has_repetitions() && (request->repetitions() < 1 || request->repetitions() > 10000))
     return {grpc::StatusCode::INVALID_ARGUMENT, "repetitions must be between 1 and 10000"};
+  if (request->has_min_time_seconds() &&
+      !(request->min_time_seconds() >= 0 && request->min_time_seconds() <= gene::farm::kMaxMinTimeSeconds))
+    return {grpc::StatusCode::INVALID_ARGUMENT, "min_time_seconds must be between 0 and 86400"};
 
   // Target names are checked against what the workers report; before any
   // worker has answered there is nothing to check them against.
@@ -48,6 +52,7 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
   PlanOptions plan_options;
   if (request->has_repetitions()) plan_options.repetitions = request->repetitions();
   plan_options.filter = request->filter();
+  if (request->has_min_time_seconds()) plan_options.min_time = request->min_time_seconds();
   Plan plan = plan_jobs(suite, plan_options);
   if (!plan.error.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, plan.error};
   if (std::string why = check_plan_selectors(suite, plan, pool_); !why.empty())

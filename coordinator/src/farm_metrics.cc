@@ -4,15 +4,13 @@
 #include <prometheus/gateway.h>
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 
-#ifndef GENE_VERSION
-#define GENE_VERSION "0.0.0"
-#endif
-#ifndef GENE_COMMIT
-#define GENE_COMMIT "unknown"
-#endif
+#include "gene/coordinator/noise.h"
+#include "gene/machine_info.h"
+
 
 namespace gene::coordinator {
 
@@ -71,11 +69,15 @@ FarmMetrics::FarmMetrics() : registry_(std::make_shared<prometheus::Registry>())
                    .Name("gene_bench_last_run_timestamp_seconds")
                    .Help("When the suite last finished (Unix time)")
                    .Register(*registry_);
+  const v1::VmBuild build = gene::farm::this_build();
   prometheus::BuildGauge()
       .Name("gene_build_info")
-      .Help("Build of the coordinator; always 1")
+      .Help("Build of the coordinator (and of the VM it runs in local mode); always 1")
       .Register(*registry_)
-      .Add({{"version", GENE_VERSION}, {"commit", GENE_COMMIT}})
+      .Add({{"version", build.version()},
+            {"commit", build.commit()},
+            {"dirty", build.dirty() ? "true" : "false"},
+            {"build_id", build.build_id()}})
       .Set(1);
 }
 
@@ -116,17 +118,38 @@ void FarmMetrics::suite_finished(const v1::SuiteResult& result, double unix_seco
       gauge_family("gene_bench_wall_seconds", "Median wall time of one repetition").Add(base).Set(wall->median);
     if (auto cpu = summarize(cpu_seconds(job.result())))
       gauge_family("gene_bench_cpu_seconds", "Median CPU time of one repetition").Add(base).Set(cpu->median);
+    if (auto utilization = summarize(cpu_utilization(job.result())))
+      gauge_family("gene_bench_cpu_utilization",
+                   "Median CPU time / wall time of a repetition (below 0.95: the job shared its CPU)")
+          .Add(base)
+          .Set(utilization->median);
+    if (job.result().repetitions_size() > 0)
+      gauge_family("gene_bench_iterations", "Runs per measured repetition (calibrated to min_time)")
+          .Add(base)
+          .Set(std::max<uint32_t>(1, job.result().repetitions(0).iterations()));
 
-    // Instruction mix: from profiled runs only; the median count per opcode.
-    std::map<std::string, std::vector<double>> by_opcode;
-    for (const auto& rep : job.result().repetitions())
-      for (const auto& op : rep.instruction_mix()) by_opcode[op.opcode()].push_back(double(op.count()));
-    for (const auto& [opcode, counts] : by_opcode) {
+    // Trust: the flag, and each reason as its own series (0 when absent,
+    // so that a reason gone since the last run does not linger).
+    gauge_family("gene_bench_noisy", "1 when the job's last run was measured under noise (see noise_reason), else 0")
+        .Add(base)
+        .Set(job.noisy() ? 1 : 0);
+    for (const char* kind : kNoiseReasonKinds) {
+      bool present = std::any_of(job.noise_reasons().begin(), job.noise_reasons().end(),
+                                 [&](const v1::NoiseReason& r) { return r.kind() == kind; });
       prometheus::Labels labels = base;
-      labels["opcode"] = opcode;
-      gauge_family("gene_bench_instructions_by_opcode", "Instructions executed per opcode (median, profiled runs)")
+      labels["reason"] = kind;
+      gauge_family("gene_bench_noise_reason", "1 when this reason flagged the job's last run as noisy, else 0")
           .Add(labels)
-          .Set(summarize(counts)->median);
+          .Set(present ? 1 : 0);
+    }
+
+    // Instruction mix: from the job's profile run (exact counts), profiled jobs only.
+    for (const auto& op : job.result().profile().instruction_mix()) {
+      prometheus::Labels labels = base;
+      labels["opcode"] = op.opcode();
+      gauge_family("gene_bench_instructions_by_opcode", "Instructions executed per opcode (the job's profile run)")
+          .Add(labels)
+          .Set(double(op.count()));
     }
 
     for (const auto& t : job.targets()) {

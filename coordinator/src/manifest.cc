@@ -14,6 +14,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "gene/coordinator/report.h"
+
 namespace gene::coordinator {
 
 namespace fs = std::filesystem;
@@ -58,8 +60,8 @@ constexpr long long kGeneIntMax = (1LL << 47) - 1;
 constexpr long long kGeneIntMin = -(1LL << 47);
 
 const std::vector<std::string> kTopKeys = {"suite", "description", "defaults", "hardware", "targets", "benchmarks"};
-const std::vector<std::string> kSettingKeys = {"repetitions", "warmup",    "timeout", "optimize",
-                                               "max_heap",    "max_depth", "profile"};
+const std::vector<std::string> kSettingKeys = {"repetitions", "warmup",    "timeout", "min_time",
+                                               "optimize",    "max_heap",  "max_depth", "profile"};
 const std::vector<std::string> kBenchmarkOnlyKeys = {"name", "file", "params", "expect", "targets", "hardware"};
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -269,6 +271,8 @@ class ManifestReader {
   const FileResolver& files_;
   const ManifestOptions& options_;
   std::vector<Diagnostic>& errors_;
+  // Where the min_time in force was set (the defaults', or the benchmark's).
+  std::optional<YAML::Mark> min_time_mark_, defaults_min_time_mark_;
 };
 
 std::vector<Entry> ManifestReader::entries(const YAML::Node& map, const std::string& where,
@@ -343,6 +347,20 @@ void ManifestReader::read_setting(const Entry& e, RunSettings& s) {
       error(e.value_mark(), "'timeout' must be more than 0 and at most 24h, not " + e.value.Scalar());
     } else {
       s.timeout_seconds = *d;
+    }
+  } else if (k == "min_time") {
+    // A duration, or a bare 0: calibration off.
+    std::optional<double> d;
+    if (e.value.IsScalar()) d = e.value.Scalar() == "0" ? std::optional<double>(0) : parse_duration(e.value.Scalar());
+    if (!d) {
+      std::string got = e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : describe(e.value);
+      error(e.value_mark(), "bad duration " + got +
+                                " for 'min_time': expected 0 (off) or a number with a unit, e.g. 100ms, 0.5s");
+    } else if (*d < 0 || *d > kMaxTimeoutSeconds) {
+      error(e.value_mark(), "'min_time' must be between 0 and 24h, not " + e.value.Scalar());
+    } else {
+      s.min_time_seconds = *d;
+      min_time_mark_ = e.value_mark();
     }
   } else if (k == "max_heap") {
     std::optional<uint64_t> b;
@@ -476,6 +494,7 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
 
   Benchmark b;
   b.settings = defaults;
+  min_time_mark_ = defaults_min_time_mark_;
   b.targets = suite_targets;
   b.hardware = suite_hardware;
   bool ok = true;
@@ -528,6 +547,12 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
     if (std::find(kSettingKeys.begin(), kSettingKeys.end(), e.key) != kSettingKeys.end()) read_setting(e, b.settings);
   if (const Entry* e = find("targets")) b.targets = read_targets(*e, b.targets);
   if (const Entry* e = find("hardware")) b.hardware = read_hardware(*e, b.hardware);
+  // One measured repetition alone must fit the job's deadline.
+  if (b.settings.min_time_seconds >= b.settings.timeout_seconds)
+    error(min_time_mark_.value_or(node.Mark()),
+          "'min_time' (" + format_seconds(b.settings.min_time_seconds) + ") must be shorter than 'timeout' (" +
+              format_seconds(b.settings.timeout_seconds) + ") in " + where +
+              (b.name.empty() ? "" : " ('" + b.name + "')"));
 
   // Parameters: each a scalar (one value) or a non-empty list of scalars.
   struct ParamValues {
@@ -707,6 +732,7 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
   }
   RunSettings defaults;
   if (const Entry* e = find("defaults")) defaults = read_settings_map(*e, defaults);
+  defaults_min_time_mark_ = min_time_mark_;
   std::map<std::string, std::string> hardware;
   if (const Entry* e = find("hardware")) hardware = read_hardware(*e, hardware);
   std::vector<Target> targets;

@@ -130,6 +130,35 @@ benchmarks:
   EXPECT_EQ(r.suite->jobs[0].name, "a");
 }
 
+TEST_F(ManifestTest, MinTime) {
+  auto r = load(R"(suite: s
+defaults: {min_time: 250ms}
+benchmarks:
+  - {name: a, file: ../vm_internals/tco.gene}
+  - {name: b, file: ../vm_internals/tco.gene, min_time: 0}
+  - {name: c, file: ../vm_internals/tco.gene, min_time: 1.5s}
+)");
+  ASSERT_TRUE(r.suite) << format_diagnostics(r.errors);
+  EXPECT_DOUBLE_EQ(r.suite->benchmarks[0].settings.min_time_seconds, 0.25);
+  EXPECT_DOUBLE_EQ(r.suite->benchmarks[1].settings.min_time_seconds, 0);  // calibration off
+  EXPECT_DOUBLE_EQ(r.suite->benchmarks[2].settings.min_time_seconds, 1.5);
+  // Not given anywhere: 100 ms.
+  auto d = load("suite: s\nbenchmarks: [{name: a, file: ../vm_internals/tco.gene}]\n");
+  ASSERT_TRUE(d.suite) << format_diagnostics(d.errors);
+  EXPECT_DOUBLE_EQ(d.suite->benchmarks[0].settings.min_time_seconds, 0.1);
+
+  EXPECT_EQ(one_error("suite: s\ndefaults: {min_time: 100}\nbenchmarks: [{name: a, file: ../vm_internals/tco.gene}]\n"),
+            "suites/s.yaml:2:22: bad duration '100' for 'min_time': expected 0 (off) or a number with a unit, "
+            "e.g. 100ms, 0.5s");
+  // A repetition longer than the whole job cannot be: named where min_time was set.
+  EXPECT_EQ(one_error("suite: s\ndefaults: {min_time: 2m, timeout: 1m}\n"
+                      "benchmarks: [{name: a, file: ../vm_internals/tco.gene}]\n"),
+            "suites/s.yaml:2:22: 'min_time' (120.00 s) must be shorter than 'timeout' (60.00 s) in benchmark 1 ('a')");
+  EXPECT_NE(one_error("suite: s\nbenchmarks:\n  - {name: a, file: ../vm_internals/tco.gene, min_time: 5s, timeout: 1s}\n")
+                .find("suites/s.yaml:3:57: 'min_time' (5.00 s) must be shorter than 'timeout' (1.00 s)"),
+            std::string::npos);
+}
+
 TEST_F(ManifestTest, ParamsKeepTheirYamlTypes) {
   auto r = load(R"(suite: s
 benchmarks:

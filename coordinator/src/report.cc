@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <vector>
 
 namespace gene::coordinator {
@@ -56,6 +57,20 @@ std::string format_margin(const v1::TargetVerdict& v) {
   return printf_string("%+.1f%%", pct);
 }
 
+// A note when the CPU clock may vary under the job: a governor other than
+// "performance", or boost on.
+std::string frequency_note(const v1::JobConditions& c) {
+  std::vector<std::string> parts;
+  if (!c.cpu_governor().empty() && c.cpu_governor() != "performance")
+    parts.push_back("CPU frequency governor " + c.cpu_governor());
+  if (c.cpu_boost() == "on") parts.push_back("boost on");
+  if (parts.empty()) return "";
+  std::string s = "note: ";
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
+  return s + ": the clock speed varies with load and temperature (set the governor to performance and turn boost off "
+             "for steadier times)";
+}
+
 struct Row {
   std::vector<std::string> cells;
   std::vector<std::string> notes;  // lines under the row
@@ -89,19 +104,25 @@ std::string format_clock(double seconds) {
 }
 
 std::string format_summary(const v1::SuiteResult& result) {
-  std::vector<std::string> header = {"JOB", "STATUS", "WALL", "CV"};
+  std::vector<std::string> header = {"JOB", "STATUS", "ITERS", "WALL", "CV", "INSTRUCTIONS"};
   for (const auto& [stat, title] : kKeyStatistics) header.push_back(title);
   header.push_back("VALUE");
   std::vector<Row> rows;
-  size_t missed = 0, failed = 0, met = 0, not_applicable = 0;
+  size_t missed = 0, failed = 0, met = 0, not_applicable = 0, noisy_jobs = 0, judged_jobs = 0;
+  std::set<std::string> frequency_notes;
+  bool any_exact = false;
   for (const auto& job : result.jobs()) {
     const v1::JobResult& r = job.result();
     Row row;
     auto wall = summarize(wall_seconds(r));
     row.cells.push_back(job.job_name());
     row.cells.push_back(status_label(r.status()));
+    row.cells.push_back(r.repetitions_size() ? std::to_string(std::max<uint32_t>(1, r.repetitions(0).iterations())) : "-");
     row.cells.push_back(wall ? format_seconds(wall->median) : "-");
     row.cells.push_back(wall && wall->cv ? percent(*wall->cv) + (*wall->cv > kNoisyCv ? "!" : "") : "-");
+    // An exact count, shown whole: a change in it is a real change.
+    auto instructions = job.median_statistics().find("instructions");
+    row.cells.push_back(instructions == job.median_statistics().end() ? "-" : printf_string("%.0f", instructions->second));
     for (const auto& [stat, title] : kKeyStatistics) {
       auto it = job.median_statistics().find(stat);
       row.cells.push_back(it == job.median_statistics().end() ? "-" : format_number(it->second));
@@ -115,13 +136,16 @@ std::string format_summary(const v1::SuiteResult& result) {
     }
     if (job.attempts() > 1)
       row.notes.push_back("  note: took " + std::to_string(job.attempts()) + " attempts (worker lost)");
-    // Measurements that vary by more than kNoisyCv across repetitions: one line.
-    std::vector<std::string> noisy;
-    if (wall && wall->cv && *wall->cv > kNoisyCv) noisy.push_back("wall time " + percent(*wall->cv));
+    if (r.status() == v1::JOB_STATUS_OK && r.repetitions_size() > 0) ++judged_jobs;
+    if (job.noisy()) ++noisy_jobs;
+    for (const auto& reason : job.noise_reasons()) row.notes.push_back("  ! noisy: " + reason.text());
+    if (std::string note = frequency_note(r.conditions()); !note.empty()) frequency_notes.insert(note);
+    const std::set<std::string> exact(job.exact_statistics().begin(), job.exact_statistics().end());
+    any_exact = any_exact || !exact.empty();
 
     // Targets, aligned within the job.
     size_t name_w = 0, expr_w = 0, value_w = 0;
-    std::vector<std::array<std::string, 5>> lines;
+    std::vector<std::array<std::string, 6>> lines;
     for (const auto& t : job.targets()) {
       std::string mark, value = t.has_value() ? format_number(t.value()) : "n/a", margin;
       switch (t.outcome()) {
@@ -136,22 +160,15 @@ std::string format_summary(const v1::SuiteResult& result) {
       name_w = std::max(name_w, t.statistic().size());
       expr_w = std::max(expr_w, expr.size());
       value_w = std::max(value_w, width(value));
-      lines.push_back({mark, t.statistic(), expr, value, margin});
-      if (t.outcome() != v1::TARGET_OUTCOME_NOT_APPLICABLE && t.has_value()) {
-        auto values = statistic_values(r, t.statistic());
-        auto s = summarize(values);
-        if (s && s->cv && *s->cv > kNoisyCv) noisy.push_back(t.statistic() + " " + percent(*s->cv));
-      }
+      lines.push_back({mark, t.statistic(), expr, value, margin, exact.count(t.statistic()) ? "exact" : ""});
     }
-    if (!noisy.empty()) {
-      std::string line =
-          "  ! noisy (cv > " + percent(kNoisyCv) + " over " + std::to_string(r.repetitions_size()) + " repetitions): ";
-      for (size_t i = 0; i < noisy.size(); ++i) line += (i ? ", " : "") + noisy[i];
-      row.notes.push_back(line);
-    }
+    size_t margin_w = 0;
+    for (const auto& l : lines) margin_w = std::max(margin_w, width(l[4]));
     for (const auto& l : lines) {
       std::string text = "  " + l[0] + " " + pad(l[1], name_w) + "  " + pad(l[2], expr_w) + "  " +
-                         (l[3] == "n/a" && l[4].rfind("n/a", 0) == 0 ? l[4] : pad_left(l[3], value_w) + "  " + l[4]);
+                         (l[3] == "n/a" && l[4].rfind("n/a", 0) == 0 ? l[4]
+                                                                      : pad_left(l[3], value_w) + "  " + pad(l[4], margin_w)) +
+                         (l[5].empty() ? "" : "  " + l[5]);
       while (!text.empty() && text.back() == ' ') text.pop_back();
       row.notes.push_back(text);
     }
@@ -165,7 +182,7 @@ std::string format_summary(const v1::SuiteResult& result) {
   auto format_row = [&](const std::vector<std::string>& cells) {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) {
-      bool numeric = i >= 2 && i <= 5;
+      bool numeric = i >= 2 && i < cells.size() - 1;
       line += (i ? "  " : "") + (numeric ? pad_left(cells[i], w[i]) : pad(cells[i], w[i]));
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -189,6 +206,15 @@ std::string format_summary(const v1::SuiteResult& result) {
     for (const auto& n : row.notes) out += n + "\n";
   }
   out += "\n";
+  if (noisy_jobs)
+    out += "! noisy: " + std::to_string(noisy_jobs) + " of " + std::to_string(judged_jobs) + " job" +
+           (judged_jobs == 1 ? "" : "s") +
+           " measured under noise; their numbers may not hold on a rerun (pin the worker to its CPUs, stop other "
+           "load, raise min_time)\n";
+  for (const auto& note : frequency_notes) out += note + "\n";
+  if (any_exact)
+    out += "exact: INSTRUCTIONS and the targets marked exact are deterministic counts, the same on every run of one "
+           "build: a change in them is real, not noise\n";
   std::string verdict;
   if (failed == 0 && missed == 0 && met == 0 && not_applicable == 0) {
     verdict = "every job ok (no targets)";

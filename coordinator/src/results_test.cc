@@ -135,6 +135,35 @@ TEST(Report, TableShowsTargetsAndVerdict) {
   EXPECT_NE(t.find("result: 1 target missed, 0 met, 1 not applicable"), std::string::npos) << t;
 }
 
+TEST(Report, TableShowsCalibrationNoiseAndExactCounts) {
+  Suite s = suite_with_targets({{"instructions", "<", 2000}, {"frames_per_second", ">", 1}});
+  v1::JobResult r = result_with({5, 6, 7});
+  for (auto& rep : *r.mutable_repetitions()) rep.set_iterations(42);
+  r.mutable_conditions()->set_cpu_governor("powersave");
+  v1::JobOutcome job = judge_job(s, s.jobs[0], r, "x86_64", 1);
+  job.add_exact_statistics("instructions");
+  job.set_noisy(true);
+  v1::NoiseReason* reason = job.add_noise_reasons();
+  reason->set_kind("cpu_share");
+  reason->set_text("CPU time was 50% of wall time");
+  v1::SuiteResult sr;
+  sr.set_suite("s");
+  *sr.add_jobs() = job;
+  judge_suite(sr);
+  std::string t = format_summary(sr);
+  EXPECT_NE(t.find("JOB       STATUS  ITERS      WALL    CV  INSTRUCTIONS"), std::string::npos) << t;
+  EXPECT_NE(t.find("tco/n:10  ok         42  11.00 ms"), std::string::npos) << t;
+  EXPECT_NE(t.find("          1000  "), std::string::npos) << t;  // the exact count, whole
+  EXPECT_NE(t.find("  ! noisy: CPU time was 50% of wall time\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("✓ instructions       < 2e+03  1e+03  +50.0%   exact\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("✓ frames_per_second  > 1          6  +500.0%\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("exact: INSTRUCTIONS and the targets marked exact"), std::string::npos) << t;
+  EXPECT_NE(t.find("! noisy: 1 of 1 job measured under noise"), std::string::npos) << t;
+  EXPECT_NE(t.find("note: CPU frequency governor powersave"), std::string::npos) << t;
+  // No bare "cv > 10%" warning any more: the spread is one reason among others.
+  EXPECT_EQ(t.find("cv >"), std::string::npos) << t;
+}
+
 TEST(Report, Formats) {
   EXPECT_EQ(format_seconds(1.5), "1.50 s");
   EXPECT_EQ(format_seconds(0.0021), "2.10 ms");

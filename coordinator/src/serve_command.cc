@@ -85,6 +85,7 @@ int run_serve(const ServeOptions& o) {
   pool_options.check_interval = o.check_interval;
   pool_options.no_worker_grace = o.no_worker_grace;
   pool_options.max_attempts = o.max_attempts;
+  pool_options.jobs_per_host = o.jobs_per_host;
   pool_options.log = log_line;
   auto pool = WorkerPool::create(pool_options, error);
   if (!pool) {

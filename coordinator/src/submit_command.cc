@@ -78,6 +78,7 @@ RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::s
   request.set_manifest_path(o.manifest);
   for (const auto& b : suite.benchmarks) (*request.mutable_files())[b.file] = b.program;
   if (o.repetitions) request.set_repetitions(*o.repetitions);
+  if (o.min_time) request.set_min_time_seconds(*o.min_time);
   request.set_filter(o.filter);
 
   grpc::ClientContext context;
@@ -147,7 +148,7 @@ int run_submit(const SubmitOptions& o) {
   ManifestResult manifest = load_manifest(o.manifest, manifest_text, disk_file_resolver(o.manifest), manifest_options);
   if (!manifest.suite) return report_manifest_errors(o.manifest, manifest.errors);
   const Suite& suite = *manifest.suite;
-  PlanOptions plan_options{o.repetitions, o.filter};
+  PlanOptions plan_options{o.repetitions, o.filter, o.min_time};
   Plan plan = plan_jobs(suite, plan_options);
   if (!plan.error.empty()) {
     print_error(plan.error);

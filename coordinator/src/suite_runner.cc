@@ -8,6 +8,8 @@
 #include <regex>
 #include <thread>
 
+#include "gene/coordinator/noise.h"
+
 namespace gene::coordinator {
 
 namespace {
@@ -60,6 +62,7 @@ v1::JobRequest job_request(const Suite& suite, const Job& job, const std::string
   r.set_repetitions(options.repetitions.value_or(b.settings.repetitions));
   r.set_warmup(b.settings.warmup);
   r.set_timeout_seconds(b.settings.timeout_seconds);
+  r.set_min_time_seconds(options.min_time.value_or(b.settings.min_time_seconds));
   if (job.expect) r.set_expect(*job.expect);
   return r;
 }
@@ -133,6 +136,7 @@ v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOption
       v1::JobOutcome judged =
           judge_job(suite, job, std::move(outcome.result),
                     outcome.worker.name().empty() ? "" : hardware_class(outcome.worker), outcome.attempts);
+      judge_noise(judged, outcome.worker, outcome.jobs_beside_on_host);
       if (on_job_done) on_job_done(judged);
       v1::SubmitEvent e;
       v1::JobFinished* f = e.mutable_job_finished();

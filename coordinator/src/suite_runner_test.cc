@@ -25,13 +25,17 @@ class FakeExecutor : public JobExecutor {
     Outcome out;
     out.worker.set_name("fake");
     out.worker.set_arch("x86_64");
+    out.worker.add_exact_statistic_names("instructions");
+    out.worker.add_exact_statistic_names("allocations");  // a count this job does not report
     out.attempts = 1;
+    out.jobs_beside_on_host = beside;
     out.result.set_job_id(request.job_id());
     out.result.set_status(v1::JOB_STATUS_OK);
     out.result.set_value(std::to_string(n));
     for (uint32_t i = 0; i < request.repetitions(); ++i) {
       auto* rep = out.result.add_repetitions();
       rep->set_wall_seconds(0.001);
+      rep->set_cpu_seconds(0.001);
       (*rep->mutable_statistics())["instructions"] = 100.0 * n;
     }
     return out;
@@ -45,6 +49,7 @@ class FakeExecutor : public JobExecutor {
   std::mutex mu_;
   std::vector<v1::JobRequest> requests;
   size_t parallel_;
+  uint32_t beside = 0;  // other jobs on the host, as the fake reports them
 };
 
 Suite make_suite() {
@@ -106,6 +111,37 @@ TEST(SuiteRunner, EventsAndResultInManifestOrder) {
   EXPECT_EQ(req.repetitions(), 3u);
   EXPECT_TRUE(req.has_expect());
   EXPECT_EQ(req.vm().optimize_level(), 2u);
+  EXPECT_DOUBLE_EQ(req.min_time_seconds(), 0.1);  // the manifest's default, always sent
+}
+
+TEST(SuiteRunner, JudgesTrust) {
+  Suite s = make_suite();
+  FakeExecutor exec(1);
+  std::atomic<bool> cancel{false};
+  v1::SuiteResult quiet = run_suite(s, plan_jobs(s, {}), {}, exec, {}, cancel);
+  for (const auto& job : quiet.jobs()) {
+    EXPECT_FALSE(job.noisy()) << job.job_name();
+    // The worker's exact statistics that this job reported.
+    ASSERT_EQ(job.exact_statistics_size(), 1);
+    EXPECT_EQ(job.exact_statistics(0), "instructions");
+  }
+  exec.beside = 2;
+  v1::SuiteResult shared = run_suite(s, plan_jobs(s, {}), {}, exec, {}, cancel);
+  for (const auto& job : shared.jobs()) {
+    EXPECT_TRUE(job.noisy()) << job.job_name();
+    EXPECT_EQ(job.jobs_beside_on_host(), 2u);
+    ASSERT_EQ(job.noise_reasons_size(), 1);
+    EXPECT_EQ(job.noise_reasons(0).kind(), "jobs_beside");
+  }
+}
+
+TEST(SuiteRunner, MinTimeOverride) {
+  Suite s = make_suite();
+  PlanOptions options;
+  options.min_time = 0;
+  EXPECT_DOUBLE_EQ(job_request(s, s.jobs[0], "id", options).min_time_seconds(), 0);
+  s.benchmarks[0].settings.min_time_seconds = 0.5;
+  EXPECT_DOUBLE_EQ(job_request(s, s.jobs[0], "id", {}).min_time_seconds(), 0.5);
 }
 
 TEST(SuiteRunner, FilterAndRepetitionsOverride) {

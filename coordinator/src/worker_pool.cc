@@ -70,6 +70,7 @@ struct WorkerPool::Worker {
 
 struct WorkerPool::Waiter {
   const Selectors* selectors;
+  HostSlot* slot;
   Worker* assigned = nullptr;
 };
 
@@ -352,10 +353,27 @@ std::vector<std::string> WorkerPool::statistic_names() {
 
 size_t WorkerPool::parallelism() {
   std::lock_guard lock(mu_);
-  size_t n = 0;
+  std::map<std::string, size_t> by_host;
   for (const auto& w : workers_)
-    if (!w->gone) n += w->capacity();
+    if (!w->gone) by_host[host_of_locked(*w)] += w->capacity();
+  size_t n = 0;
+  for (const auto& [host, capacity] : by_host) n += std::min<size_t>(capacity, options_.jobs_per_host);
   return std::max<size_t>(n, 1);
+}
+
+std::string WorkerPool::host_of_locked(const Worker& w) const {
+  auto it = w.info.labels().find("host");
+  if (it != w.info.labels().end() && !it->second.empty()) return it->second;
+  std::string host = w.address.substr(0, w.address.rfind(':'));  // a worker older than the `host` label
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
+void WorkerPool::leave_host_locked(HostSlot& slot) {
+  auto it = host_slots_.find(slot.host);
+  if (it == host_slots_.end()) return;
+  it->second.erase(std::remove(it->second.begin(), it->second.end(), &slot), it->second.end());
+  if (it->second.empty()) host_slots_.erase(it);
 }
 
 void WorkerPool::assign_locked() {
@@ -366,6 +384,8 @@ void WorkerPool::assign_locked() {
     for (auto& w : workers_) {
       if (!usable_locked(*w) || w->running >= w->capacity() || now < w->busy_until) continue;
       if (!selectors_match(*waiter->selectors, w->labels())) continue;
+      auto on_host = host_slots_.find(host_of_locked(*w));
+      if (on_host != host_slots_.end() && on_host->second.size() >= options_.jobs_per_host) continue;
       // The least recently used first, so that jobs spread over the workers.
       if (!best || w->last_assigned < best->last_assigned) best = w.get();
     }
@@ -373,14 +393,20 @@ void WorkerPool::assign_locked() {
       waiter->assigned = best;
       ++best->running;
       best->last_assigned = now;
+      HostSlot& slot = *waiter->slot;
+      slot.host = host_of_locked(*best);
+      slot.max_beside = 0;
+      auto& on_host = host_slots_[slot.host];
+      on_host.push_back(&slot);
+      for (HostSlot* s : on_host) s->max_beside = std::max(s->max_beside, uint32_t(on_host.size() - 1));
     }
   }
 }
 
-WorkerPool::Worker* WorkerPool::acquire(const Selectors& selectors, const std::atomic<bool>& cancel,
+WorkerPool::Worker* WorkerPool::acquire(const Selectors& selectors, const std::atomic<bool>& cancel, HostSlot& slot,
                                         std::string& why_none) {
   std::unique_lock lock(mu_);
-  Waiter me{&selectors};
+  Waiter me{&selectors, &slot};
   waiters_.push_back(&me);
   bool unmatched = false;  // since `unmatched_since`, no usable worker matched
   Clock::time_point unmatched_since{};
@@ -404,16 +430,18 @@ WorkerPool::Worker* WorkerPool::acquire(const Selectors& selectors, const std::a
   waiters_.remove(&me);
   if (me.assigned && (cancel || stopping_)) {
     --me.assigned->running;
+    leave_host_locked(slot);
     me.assigned = nullptr;
   }
   cv_.notify_all();
   return me.assigned;
 }
 
-void WorkerPool::release(Worker& w) {
+void WorkerPool::release(Worker& w, HostSlot& slot) {
   {
     std::lock_guard lock(mu_);
     --w.running;
+    leave_host_locked(slot);
   }
   cv_.notify_all();
 }
@@ -494,7 +522,8 @@ JobExecutor::Outcome WorkerPool::run(const v1::JobRequest& request, const Select
   };
   for (;;) {
     std::string why_none;
-    Worker* w = acquire(selectors, cancel, why_none);
+    HostSlot slot;
+    Worker* w = acquire(selectors, cancel, slot, why_none);
     if (!w) {
       if (cancel || why_none.empty()) return finish(v1::JOB_STATUS_CANCELLED, "the suite was cancelled");
       return finish(v1::JOB_STATUS_NO_WORKER, why_none + (lost.empty() ? "" : "; earlier attempts: " + lost));
@@ -504,6 +533,7 @@ JobExecutor::Outcome WorkerPool::run(const v1::JobRequest& request, const Select
     {
       std::lock_guard lock(mu_);
       out.worker = w->info;
+      out.jobs_beside_on_host = slot.max_beside;
       switch (a.end) {
         case AttemptEnd::Busy: w->busy_until = Clock::now() + options_.busy_backoff; break;
         case AttemptEnd::Unauthenticated:
@@ -515,7 +545,7 @@ JobExecutor::Outcome WorkerPool::run(const v1::JobRequest& request, const Select
         default: break;
       }
     }
-    release(*w);
+    release(*w, slot);
     switch (a.end) {
       case AttemptEnd::Done:
         if (!a.accepted) out.attempts = std::max<uint32_t>(out.attempts, 1);

@@ -23,9 +23,11 @@ const char* const kCount = "(var n 10) (var i 0) (while (i < n) (i = (i + 1))) i
 
 std::unique_ptr<gene::farm::WorkerServer> start_worker(const std::string& name,
                                                        std::map<std::string, std::string> labels = {},
-                                                       const std::string& token = "") {
+                                                       const std::string& token = "",
+                                                       const std::string& host_name = "") {
   gene::farm::WorkerConfig config;
   config.name = name;
+  config.host_name = host_name;
   config.labels = std::move(labels);
   config.token = token;
   std::string error;
@@ -35,9 +37,10 @@ std::unique_ptr<gene::farm::WorkerServer> start_worker(const std::string& name,
 }
 
 std::unique_ptr<WorkerPool> make_pool(const std::string& workers, const std::string& token = "",
-                                      std::chrono::milliseconds grace = 3000ms) {
+                                      std::chrono::milliseconds grace = 3000ms, uint32_t jobs_per_host = 1) {
   WorkerPoolOptions o;
   o.workers = workers;
+  o.jobs_per_host = jobs_per_host;
   o.token = token;
   o.check_interval = 200ms;
   o.rpc_deadline = 1000ms;
@@ -86,7 +89,7 @@ TEST(WorkerPool, DescribesAndMatchesLabels) {
   EXPECT_NE(why.find("the workers are"), std::string::npos) << why;
   EXPECT_NE(why.find("class=slow"), std::string::npos) << why;
   EXPECT_FALSE(pool->statistic_names().empty());
-  EXPECT_EQ(pool->parallelism(), 2u);
+  EXPECT_EQ(pool->parallelism(), 1u);  // both on this machine: one job at a time
 
   std::atomic<bool> cancel{false};
   auto out = pool->run(count_job("j", 1000), {{"class", "slow"}}, {}, cancel);
@@ -153,6 +156,66 @@ TEST(WorkerPool, JobLostWithItsWorkerRerunsElsewhere) {
       EXPECT_EQ(s.state(), v1::WORKER_STATE_DOWN);
     }
   }
+}
+
+// Two workers on one host; the first job runs until cancelled. Returns the
+// second job's outcome and whether it started while the first still ran.
+struct SideBySide {
+  JobExecutor::Outcome first, second;
+  bool second_started_beside_first = false;
+};
+SideBySide run_side_by_side(WorkerPool& pool) {
+  SideBySide r;
+  std::atomic<bool> cancel_first{false}, cancel_second{false}, second_started{false};
+  std::promise<void> first_started;
+  auto first = std::async(std::launch::async, [&] {
+    return pool.run(count_job("first", 100000000000), {}, [&](const std::string&, uint32_t) { first_started.set_value(); },
+                    cancel_first);
+  });
+  first_started.get_future().wait();
+  auto second = std::async(std::launch::async, [&] {
+    return pool.run(count_job("second", 1000), {}, [&](const std::string&, uint32_t) { second_started = true; },
+                    cancel_second);
+  });
+  // Long enough for the second to be sent if it may go (it then ends at once).
+  for (int i = 0; i < 30 && !second_started; ++i) std::this_thread::sleep_for(50ms);
+  r.second_started_beside_first = second_started;
+  cancel_first = true;
+  r.first = first.get();
+  r.second = second.get();
+  return r;
+}
+
+TEST(WorkerPool, OneJobPerHostByDefault) {
+  auto a = start_worker("a"), b = start_worker("b");
+  auto pool = make_pool(a->address() + "," + b->address());
+  SideBySide r = run_side_by_side(*pool);
+  EXPECT_FALSE(r.second_started_beside_first);  // b was idle, but its host was not
+  EXPECT_EQ(r.first.result.status(), v1::JOB_STATUS_CANCELLED);
+  EXPECT_EQ(r.second.result.status(), v1::JOB_STATUS_OK) << r.second.result.error_message();
+  EXPECT_EQ(r.first.jobs_beside_on_host, 0u);
+  EXPECT_EQ(r.second.jobs_beside_on_host, 0u);
+}
+
+TEST(WorkerPool, JobsPerHostAllowsMoreAndSaysSo) {
+  auto a = start_worker("a"), b = start_worker("b");
+  auto pool = make_pool(a->address() + "," + b->address(), "", 3000ms, 2);
+  EXPECT_EQ(pool->parallelism(), 2u);
+  SideBySide r = run_side_by_side(*pool);
+  EXPECT_TRUE(r.second_started_beside_first);
+  EXPECT_EQ(r.second.result.status(), v1::JOB_STATUS_OK) << r.second.result.error_message();
+  EXPECT_EQ(r.first.jobs_beside_on_host, 1u);
+  EXPECT_EQ(r.second.jobs_beside_on_host, 1u);
+}
+
+TEST(WorkerPool, WorkersOnDifferentHostsRunAtOnce) {
+  auto a = start_worker("a", {}, "", "node-1"), b = start_worker("b", {}, "", "node-2");
+  auto pool = make_pool(a->address() + "," + b->address());
+  EXPECT_EQ(pool->parallelism(), 2u);
+  SideBySide r = run_side_by_side(*pool);
+  EXPECT_TRUE(r.second_started_beside_first);
+  EXPECT_EQ(r.second.jobs_beside_on_host, 0u);  // beside it, but on another machine
+  EXPECT_EQ(r.second.worker.labels().at("host"), r.second.worker.name() == "a" ? "node-1" : "node-2");
 }
 
 TEST(WorkerPool, NoWorkerWhenNoneIsUp) {

@@ -20,8 +20,11 @@ OptimizerOptions OptimizerOptions::for_level(int level) {
   return o;
 }
 
-BuildInfo build_info() {
-  return {GENE_VERSION, GENE_COMMIT, GENE_COMPILER, GENE_BUILD_TYPE};
+// Ends without a newline (CLI parsers add their own).
+std::string version_text(const std::string& program) {
+  BuildInfo b = build_info();
+  return program + " " + b.version + "\n  commit    " + b.commit + (b.dirty ? "-dirty" : "") +
+         "\n  build id  " + b.build_id + "\n  compiler  " + b.compiler + "\n  flags     " + b.flags;
 }
 
 namespace {
@@ -155,19 +158,60 @@ const char* const kPoolTypes[] = {"array", "map", "string", "closure", "box"};
 
 }  // namespace
 
+const std::vector<StatisticInfo>& Stats::catalog() {
+  // Exact: counts the interpreter, the allocator, the cycle collector
+  // (whose collections are triggered by counts, never by time) and the
+  // compiler make, and ratios of such counts.
+  static const std::vector<StatisticInfo> catalog = [] {
+    std::vector<StatisticInfo> c = {
+        {"instructions", "count", true},
+        {"execution_seconds", "seconds", false},
+        {"instructions_per_second", "per_second", false},
+        {"frames_allocated", "count", true},
+        {"frames_per_second", "per_second", false},
+        {"frame_pool_hit_rate", "ratio", true},
+        {"frame_bytes", "bytes", true},
+        {"tail_calls", "count", true},
+        {"tail_calls_optimized", "count", true},
+        {"tco_success_rate", "ratio", true},
+        {"max_stack_depth", "count", true},
+        {"allocations", "count", true},
+        {"bytes_allocated", "bytes", true},
+        {"object_pool_hit_rate", "ratio", true},
+    };
+    for (const char* t : kPoolTypes) c.push_back({std::string("object_pool_hit_rate_") + t, "ratio", true});
+    for (const StatisticInfo& s : std::initializer_list<StatisticInfo>{
+             {"heap_peak_bytes", "bytes", true},
+             {"gc_collections", "count", true},
+             {"gc_seconds", "seconds", false},
+             {"gc_pause_seconds_p50", "seconds", false},
+             {"gc_pause_seconds_p99", "seconds", false},
+             {"gc_pause_seconds_max", "seconds", false},
+             {"memory_management_seconds", "seconds", false},
+             {"memory_overhead_ratio", "ratio", false},
+             {"memory_allocation_seconds", "seconds", false},
+             {"memory_freeing_seconds", "seconds", false},
+             {"rc_increments", "count", true},
+             {"rc_decrements", "count", true},
+             {"rc_frees", "count", true},
+             {"rc_reconciliations", "count", true},
+             {"gc_cycle_candidates", "count", true},
+             {"gc_young_collections", "count", true},
+             {"gc_full_collections", "count", true},
+             {"gc_cycle_frees", "count", true},
+             {"constants_folded", "count", true},
+             {"instructions_eliminated", "count", true},
+             {"calls_inlined", "count", true},
+         })
+      c.push_back(s);
+    return c;
+  }();
+  return catalog;
+}
+
 std::vector<std::string> Stats::names() {
-  std::vector<std::string> n = {
-      "instructions", "execution_seconds", "instructions_per_second", "frames_allocated", "frames_per_second",
-      "frame_pool_hit_rate", "frame_bytes", "tail_calls", "tail_calls_optimized", "tco_success_rate",
-      "max_stack_depth", "allocations", "bytes_allocated", "object_pool_hit_rate"};
-  for (const char* t : kPoolTypes) n.push_back(std::string("object_pool_hit_rate_") + t);
-  for (const char* x : {"heap_peak_bytes", "gc_collections", "gc_seconds", "gc_pause_seconds_p50",
-                        "gc_pause_seconds_p99", "gc_pause_seconds_max", "memory_management_seconds",
-                        "memory_overhead_ratio", "memory_allocation_seconds", "memory_freeing_seconds", "rc_increments", "rc_decrements", "rc_frees",
-                        "rc_reconciliations", "gc_cycle_candidates", "gc_young_collections",
-                        "gc_full_collections", "gc_cycle_frees", "constants_folded", "instructions_eliminated",
-                        "calls_inlined"})
-    n.push_back(x);
+  std::vector<std::string> n;
+  for (const StatisticInfo& s : catalog()) n.push_back(s.name);
   return n;
 }
 

@@ -99,9 +99,7 @@ CliOptions parse_cli(int argc, char** argv) {
     std::exit(0);
   }
   if (args[0] == "--version") {
-    auto b = gene::build_info();
-    std::printf("gene %s (commit %s, %s, %s)\n", b.version.c_str(), b.commit.c_str(), b.compiler.c_str(),
-                b.build_type.c_str());
+    std::puts(gene::version_text("gene").c_str());
     std::exit(0);
   }
   cli.command = args[0];

@@ -1,5 +1,7 @@
 #include "job_admission.h"
 
+#include <algorithm>
+
 #include "worker_metrics.h"
 
 namespace gene::farm {
@@ -21,19 +23,25 @@ grpc::Status JobAdmission::admit(std::atomic<bool>* cancel) {
   }
   ++running_;
   ++threads_;
-  cancel_flags_.insert(cancel);
+  running_jobs_[cancel] = 0;
+  for (auto& [flag, beside] : running_jobs_) beside = std::max(beside, running_ - 1);
   if (metrics_) metrics_->set_busy(int(running_));
   return grpc::Status::OK;
 }
 
-void JobAdmission::job_done(std::atomic<bool>* cancel, v1::JobStatus status, double seconds) {
+uint32_t JobAdmission::job_done(std::atomic<bool>* cancel, v1::JobStatus status, double seconds) {
   std::lock_guard lock(mu_);
   --running_;
-  cancel_flags_.erase(cancel);
+  uint32_t beside = 0;
+  if (auto it = running_jobs_.find(cancel); it != running_jobs_.end()) {
+    beside = it->second;
+    running_jobs_.erase(it);
+  }
   if (metrics_) {
     metrics_->job_finished(status, seconds);
     metrics_->set_busy(int(running_));
   }
+  return beside;
 }
 
 void JobAdmission::thread_done() {
@@ -47,7 +55,7 @@ void JobAdmission::thread_done() {
 void JobAdmission::shut_down() {
   std::lock_guard lock(mu_);
   shutting_down_ = true;
-  for (auto* flag : cancel_flags_) flag->store(true);
+  for (auto& [flag, beside] : running_jobs_) flag->store(true);
 }
 
 bool JobAdmission::shutting_down() const {

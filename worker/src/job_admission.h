@@ -11,7 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <set>
+#include <map>
 
 #include "farm.pb.h"
 
@@ -33,7 +33,9 @@ class JobAdmission {
   // The job's VM has stopped: frees its slot, counts the job, and stops
   // watching `cancel`. Called before the result is sent, so that a caller
   // who sends its next job as soon as it has the result finds the slot free.
-  void job_done(std::atomic<bool>* cancel, v1::JobStatus status, double seconds);
+  // Returns the most other jobs that ran beside it at any one time (they
+  // shared the machine with it: its result says so).
+  uint32_t job_done(std::atomic<bool>* cancel, v1::JobStatus status, double seconds);
 
   // The last thing a job thread does, after its last touch of the call.
   void thread_done();
@@ -53,7 +55,8 @@ class JobAdmission {
   uint32_t running_ = 0;  // jobs holding a slot
   uint32_t threads_ = 0;  // job threads alive (a job's thread outlives its slot briefly)
   bool shutting_down_ = false;
-  std::set<std::atomic<bool>*> cancel_flags_;
+  // The running jobs, by cancel flag: the most jobs that ran beside each.
+  std::map<std::atomic<bool>*, uint32_t> running_jobs_;
 };
 
 }  // namespace gene::farm

@@ -1,18 +1,27 @@
-// A job = warm-ups then measured repetitions, each one run_program() call in
-// a fresh VM, all under one deadline. Everything that can go wrong becomes
-// a JobResult: the caller (a gRPC stream or local mode) always gets one.
+// A job = warm-ups, calibration, then measured repetitions of k runs each,
+// every run one run_program() call in a fresh VM, all under one deadline;
+// then, when asked for, one profiled run apart. Everything that can go
+// wrong becomes a JobResult: the caller (a gRPC stream or local mode)
+// always gets one.
 #include "gene/job_runner.h"
 
-#include <time.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <map>
 #include <new>
 
+#include "calibration.h"
 #include "gene/vm.h"
+#include "hardware_counters.h"
+#include "machine_facts.h"
+#include "thread_usage.h"
 #include "utf8.h"
 
 namespace gene::farm {
@@ -23,14 +32,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-// CPU time of the calling thread: the VM runs on it alone, so this is the
-// run's CPU time even when other jobs share the process.
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
 v1::JobStatus status_for(ErrorKind kind) {
@@ -63,7 +64,8 @@ std::string format_seconds(double s) {
   return buf;
 }
 
-// The request's VM settings, with the worker's defaults for what it left out.
+// The request's VM settings, with the worker's defaults for what it left
+// out. The profiler stays off: only the separate profile run turns it on.
 RunOptions run_options_for(const v1::JobRequest& request, const std::atomic<bool>& cancel) {
   const v1::VmOptions& vm = request.vm();
   RunOptions o;
@@ -72,23 +74,65 @@ RunOptions run_options_for(const v1::JobRequest& request, const std::atomic<bool
   o.max_heap_bytes = vm.max_heap_bytes() ? vm.max_heap_bytes() : kDefaultMaxHeapBytes;
   if (vm.max_depth()) o.max_depth = vm.max_depth();
   o.max_output_bytes = vm.max_output_bytes() ? vm.max_output_bytes() : kDefaultMaxOutputBytes;
-  o.profile = vm.profile();
+  o.profile = false;
   o.interrupt = &cancel;
   return o;
 }
 
-void fill_repetition(const Stats& stats, v1::Repetition& rep) {
-  auto& statistics = *rep.mutable_statistics();
-  for (const auto& [name, value] : stats.scalars())
-    if (value && std::isfinite(*value)) statistics[name] = *value;  // absent ratios stay absent
+// The machine as the job finds it (the jobs beside it are the worker's to add).
+v1::JobConditions conditions_now() {
+  v1::JobConditions c;
+  double load[1];
+  if (getloadavg(load, 1) == 1) c.set_load_average(load[0]);
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  c.set_machine_cpus(online > 0 ? uint32_t(online) : 0);
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  CpuFrequencyPolicy policy = read_cpu_frequency_policy("", cpus);
+  c.set_cpu_governor(policy.governor);
+  c.set_cpu_boost(policy.boost);
+  return c;
+}
+
+// Per-run means of a repetition's statistics, in the VM's order.
+class StatisticMeans {
+ public:
+  void add(const std::string& name, double value) {
+    auto [it, fresh] = sums_.try_emplace(name, 0.0, 0);
+    if (fresh) order_.push_back(name);
+    it->second.first += value;
+    ++it->second.second;
+  }
+  void add_run(const Stats& stats) {
+    for (const auto& [name, value] : stats.scalars())
+      if (value && std::isfinite(*value)) add(name, *value);  // absent ratios stay absent
+  }
+  void write(google::protobuf::Map<std::string, double>& out) const {
+    for (const auto& name : order_) {
+      const auto& [sum, count] = sums_.at(name);
+      out[name] = sum / double(count);
+    }
+  }
+
+ private:
+  std::vector<std::string> order_;
+  std::map<std::string, std::pair<double, uint32_t>> sums_;
+};
+
+void fill_profile(const Stats& stats, double wall, v1::JobProfile& profile) {
+  profile.set_wall_seconds(wall);
   for (const auto& op : stats.instruction_mix) {
-    auto* out = rep.add_instruction_mix();
+    auto* out = profile.add_instruction_mix();
     out->set_opcode(op.opcode);
     out->set_count(op.count);
     out->set_share(op.share);
   }
   for (const auto& h : stats.hotspots) {
-    auto* out = rep.add_hotspots();
+    auto* out = profile.add_hotspots();
     out->set_function(sanitize_utf8(h.function));
     out->set_line(h.line);
     out->set_instructions(h.instructions);
@@ -128,6 +172,9 @@ std::string validate_job_request(const v1::JobRequest& request) {
   double t = request.timeout_seconds();
   if (!std::isfinite(t) || t < 0 || t > kMaxTimeoutSeconds)
     return "timeout_seconds must be between 0 (default) and " + std::to_string(int(kMaxTimeoutSeconds));
+  double m = request.min_time_seconds();
+  if (!std::isfinite(m) || m < 0 || m > kMaxMinTimeSeconds)
+    return "min_time_seconds must be between 0 (no calibration) and " + std::to_string(int(kMaxMinTimeSeconds));
   const v1::VmOptions& vm = request.vm();
   if (vm.has_optimize_level() && vm.optimize_level() > 2) return "vm.optimize_level must be 0, 1 or 2";
   if (vm.max_heap_bytes() > kMaxHeapBytesLimit) return "vm.max_heap_bytes must be at most 1 TiB";
@@ -138,11 +185,45 @@ std::string validate_job_request(const v1::JobRequest& request) {
 
 namespace {
 
-// How a job ended.
+// How a job (or one run of it) ended.
 struct Ending {
   v1::JobStatus status = v1::JOB_STATUS_OK;
   std::string message;
+  bool ok() const { return status == v1::JOB_STATUS_OK; }
 };
+
+// Which run of the job, for messages (formatted only when one is needed).
+struct Where {
+  enum Kind { Warmup, Calibration, Repetition, Profile } kind;
+  uint32_t index = 0, total = 0;  // 0-based warm-up, calibration run or repetition; how many
+  uint32_t run = 0, runs = 1;     // 0-based run within a repetition; its runs (k)
+};
+
+// Wall and CPU time of a stretch of runs, paused while the runner does its
+// own bookkeeping, so that only the runs are timed. Reading the thread's
+// CPU clock is a system call (microseconds in a virtual machine): it is
+// read once per stretch, never per run.
+class RunTimer {
+ public:
+  void start() {
+    wall0_ = Clock::now();
+    cpu0_ = thread_cpu_seconds();
+  }
+  void pause() {
+    cpu_ += thread_cpu_seconds() - cpu0_;
+    wall_ += seconds_between(wall0_, Clock::now());
+  }
+  double wall() const { return wall_; }
+  double cpu() const { return cpu_; }
+
+ private:
+  Clock::time_point wall0_;
+  double cpu0_ = 0, wall_ = 0, cpu_ = 0;
+};
+
+// Runs a repetition keeps before folding their statistics into the means
+// (the folding is paused out of the timing; this bounds the memory).
+constexpr size_t kRunsPerFold = 1024;
 
 // The runs of one well-formed job, filling `result` as they complete.
 class JobRuns {
@@ -164,63 +245,163 @@ class JobRuns {
   }
 
   Ending run_all() {
-    for (uint32_t i = 0; i < request_.warmup() + request_.repetitions(); ++i)
-      if (Ending e = run_one(i); e.status != v1::JOB_STATUS_OK) return e;
-    return {};
+    *result_.mutable_conditions() = conditions_now();
+    Ending ending = run_phases();
+    // What the last run printed and returned (kept once, not per run).
+    result_.set_output(output_);
+    if (have_value_) result_.set_value(sanitize_utf8(last_value_));
+    return ending;
   }
 
  private:
-  // Warm-up or repetition `i` (warm-ups first).
-  Ending run_one(uint32_t i) {
-    const uint32_t warmup = request_.warmup(), repetitions = request_.repetitions();
-    const bool measured = i >= warmup;
-    auto which = [&] {
-      return measured ? "repetition " + std::to_string(i - warmup + 1) + " of " + std::to_string(repetitions)
-                      : "warm-up " + std::to_string(i + 1) + " of " + std::to_string(warmup);
-    };
-    auto deadline_passed = [&] {
-      return "the job's deadline of " + format_seconds(timeout_) + " (covering " + plural(warmup, "warm-up") + " and " +
-             plural(repetitions, "repetition") + ") passed during " + which();
-    };
-    if (cancel_.load()) return {v1::JOB_STATUS_CANCELLED, "cancelled before " + which()};
-    const double remaining = seconds_between(Clock::now(), deadline_);
-    if (remaining <= 0) return {v1::JOB_STATUS_TIMEOUT, deadline_passed()};
-    options_.timeout_seconds = remaining;
-
-    output_.clear();
-    const Clock::time_point wall0 = Clock::now();
-    const double cpu0 = thread_cpu_seconds();
-    RunResult run = run_program(request_.program(), file_name_, params_, options_);
-    const double cpu = thread_cpu_seconds() - cpu0;
-    const double wall = seconds_between(wall0, Clock::now());
-    result_.set_output(output_);
-
-    if (!run.ok()) {
-      result_.set_error_line(run.line);
-      result_.set_error_column(run.column);
-      v1::JobStatus status = status_for(run.error_kind);
-      if (status == v1::JOB_STATUS_TIMEOUT) return {status, deadline_passed()};
-      if (status == v1::JOB_STATUS_CANCELLED) return {status, "cancelled during " + which()};
-      return {status, run.error + " (" + which() + ")"};
+  Ending run_phases() {
+    double last_warmup = -1;
+    for (uint32_t i = 0; i < request_.warmup(); ++i) {
+      RunTimer timer;
+      timer.start();
+      Ending e = run_once({Where::Warmup, i, request_.warmup()});
+      timer.pause();
+      if (!e.ok()) return e;
+      last_warmup = timer.wall();
     }
-    if (request_.has_expect() && run.value != request_.expect())
+    if (Ending e = calibrate(last_warmup); !e.ok()) return e;
+    for (uint32_t i = 0; i < request_.repetitions(); ++i)
+      if (Ending e = measure(i); !e.ok()) return e;
+    if (request_.vm().profile()) return profile();
+    return {};
+  }
+
+  double remaining() const { return seconds_between(Clock::now(), deadline_); }
+
+  std::string describe(const Where& w) const {
+    switch (w.kind) {
+      case Where::Warmup: return "warm-up " + std::to_string(w.index + 1) + " of " + std::to_string(w.total);
+      case Where::Calibration: return "calibration run " + std::to_string(w.index + 1);
+      case Where::Profile: return "the profile run";
+      case Where::Repetition: break;
+    }
+    std::string s = "repetition " + std::to_string(w.index + 1) + " of " + std::to_string(w.total);
+    if (w.runs > 1) s += " (run " + std::to_string(w.run + 1) + " of " + std::to_string(w.runs) + ")";
+    return s;
+  }
+
+  std::string deadline_passed(const Where& w) const {
+    return "the job's deadline of " + format_seconds(timeout_) + " (covering " +
+           plural(request_.warmup(), "warm-up") + (request_.min_time_seconds() > 0 ? ", calibration" : "") + " and " +
+           plural(request_.repetitions(), "repetition") +
+           (k_ > 1 ? " of " + std::to_string(k_) + " runs each" : "") + ") passed during " + describe(w);
+  }
+
+  // One run in a fresh VM; its report stays in `run_`. Untimed: callers
+  // time stretches of runs (RunTimer).
+  Ending run_once(const Where& where, bool profile = false) {
+    if (cancel_.load()) return {v1::JOB_STATUS_CANCELLED, "cancelled before " + describe(where)};
+    const double left = remaining();
+    if (left <= 0) return {v1::JOB_STATUS_TIMEOUT, deadline_passed(where)};
+    options_.timeout_seconds = left;
+    options_.profile = profile;
+    output_.clear();
+    run_ = run_program(request_.program(), file_name_, params_, options_);
+    if (!run_.ok()) {
+      result_.set_error_line(run_.line);
+      result_.set_error_column(run_.column);
+      v1::JobStatus status = status_for(run_.error_kind);
+      if (status == v1::JOB_STATUS_TIMEOUT) return {status, deadline_passed(where)};
+      if (status == v1::JOB_STATUS_CANCELLED) return {status, "cancelled during " + describe(where)};
+      return {status, run_.error + " (" + describe(where) + ")"};
+    }
+    if (request_.has_expect() && run_.value != request_.expect())
       return {v1::JOB_STATUS_WRONG_VALUE,
-              "value " + run.value + ", expected " + request_.expect() + " (" + which() + ")"};
-    result_.set_value(sanitize_utf8(run.value));
-    if (!measured) return {};
+              "value " + run_.value + ", expected " + request_.expect() + " (" + describe(where) + ")"};
+    if (!have_value_ || run_.value != last_value_) last_value_ = run_.value;
+    have_value_ = true;
+    return {};
+  }
+
+  // Finds k (see Calibrator), starting from the last warm-up's time when
+  // there was one; the batches it times are unmeasured, like warm-ups.
+  Ending calibrate(double last_warmup) {
+    v1::Calibration& c = *result_.mutable_calibration();
+    const double min_time = request_.min_time_seconds();
+    c.set_min_time_seconds(min_time);
+    k_ = 1;
+    if (min_time <= 0) {
+      c.set_iterations(1);
+      return {};
+    }
+    Calibrator calibrator(min_time, request_.repetitions());
+    uint32_t runs = 0;
+    if (last_warmup >= 0) calibrator.observe(1, last_warmup, remaining());
+    while (!calibrator.done()) {
+      const uint32_t batch = calibrator.next_batch();  // 1 first when no warm-up was timed
+      RunTimer timer;
+      timer.start();
+      for (uint32_t i = 0; i < batch; ++i, ++runs)
+        if (Ending e = run_once({Where::Calibration, runs}); !e.ok()) return e;
+      timer.pause();
+      calibrator.observe(batch, timer.wall(), remaining());
+    }
+    k_ = calibrator.iterations();
+    c.set_iterations(k_);
+    c.set_run_seconds(calibrator.run_seconds());
+    c.set_runs(runs);
+    c.set_limited_by_deadline(calibrator.limited_by_deadline());
+    return {};
+  }
+
+  // Measured repetition `index`: k runs, reported as per-run means, with
+  // the thread's context switches and hardware counts over all of them.
+  Ending measure(uint32_t index) {
+    StatisticMeans means;
+    std::vector<Stats> held;  // runs not yet folded into `means`
+    held.reserve(std::min<size_t>(k_, kRunsPerFold));
+    RunTimer timer;
+    const ThreadUsage usage0 = ThreadUsage::now();
+    counters_.start();
+    timer.start();
+    for (uint32_t i = 0; i < k_; ++i) {
+      if (Ending e = run_once({Where::Repetition, index, request_.repetitions(), i, k_}); !e.ok()) return e;
+      held.push_back(std::move(run_.stats));
+      if (held.size() == kRunsPerFold && i + 1 < k_) {
+        timer.pause();
+        for (const Stats& st : held) means.add_run(st);
+        held.clear();
+        timer.start();
+      }
+    }
+    timer.pause();
+    // The hardware counts cover the whole repetition: per run, like the rest.
+    for (const auto& [name, count] : counters_.stop()) means.add(name, count / double(k_));
+    const ThreadUsage usage1 = ThreadUsage::now();
+    for (const Stats& st : held) means.add_run(st);
 
     v1::Repetition* rep = result_.add_repetitions();
-    rep->set_wall_seconds(wall);
-    rep->set_cpu_seconds(cpu);
-    fill_repetition(run.stats, *rep);
+    rep->set_wall_seconds(timer.wall() / double(k_));
+    rep->set_cpu_seconds(timer.cpu() / double(k_));
+    rep->set_iterations(k_);
+    rep->set_involuntary_context_switches(usage1.involuntary_switches - usage0.involuntary_switches);
+    rep->set_voluntary_context_switches(usage1.voluntary_switches - usage0.voluntary_switches);
+    means.write(*rep->mutable_statistics());
     if (on_event_) {
       v1::JobEvent event;
       auto* done = event.mutable_repetition_done();
-      done->set_index(i - warmup);
-      done->set_wall_seconds(wall);
-      done->set_cpu_seconds(cpu);
+      done->set_index(index);
+      done->set_wall_seconds(rep->wall_seconds());
+      done->set_cpu_seconds(rep->cpu_seconds());
+      done->set_iterations(k_);
       on_event_(event);
     }
+    return {};
+  }
+
+  // One extra run with the profiler, after the measured ones.
+  Ending profile() {
+    RunTimer timer;
+    timer.start();
+    Ending e = run_once({Where::Profile}, true);
+    timer.pause();
+    if (!e.ok()) return e;
+    fill_profile(run_.stats, timer.wall(), *result_.mutable_profile());
     return {};
   }
 
@@ -234,6 +415,11 @@ class JobRuns {
   std::vector<Param> params_;
   RunOptions options_;
   std::string output_;
+  RunResult run_;  // the last run's report
+  std::string last_value_;
+  bool have_value_ = false;
+  uint32_t k_ = 1;
+  HardwareCounters counters_;  // opened on the job's thread, which makes every run
 };
 
 }  // namespace
@@ -278,7 +464,18 @@ v1::JobResult JobRunner::run(const v1::JobRequest& request, const std::atomic<bo
   return result;
 }
 
-std::vector<std::string> statistic_names() { return Stats::names(); }
+std::vector<std::string> statistic_names() {
+  std::vector<std::string> names = Stats::names();
+  for (const char* n : kHardwareCountNames) names.push_back(n);
+  return names;
+}
+
+std::vector<std::string> exact_statistic_names() {
+  std::vector<std::string> names;
+  for (const StatisticInfo& s : Stats::catalog())
+    if (s.exact) names.push_back(s.name);
+  return names;
+}
 
 std::string job_status_label(v1::JobStatus status) {
   std::string name = v1::JobStatus_Name(status);

@@ -74,8 +74,8 @@ TEST(JobRunner, ProfileCollectsInstructionMixAndHotspots) {
   request.mutable_vm()->set_profile(true);
   JobRun r = run(request);
   ASSERT_EQ(r.result.status(), v1::JOB_STATUS_OK) << r.result.error_message();
-  EXPECT_FALSE(r.result.repetitions(0).instruction_mix().empty());
-  EXPECT_FALSE(r.result.repetitions(0).hotspots().empty());
+  EXPECT_FALSE(r.result.profile().instruction_mix().empty());
+  EXPECT_FALSE(r.result.profile().hotspots().empty());
 }
 
 TEST(JobRunner, ProgramErrorIsAResultWithItsPlace) {

@@ -1,4 +1,5 @@
-// Facts about this machine, read the way the kernel reports them.
+// Facts about this machine and this build, read the way the kernel reports
+// them (machine_facts.h) and the way the build recorded itself.
 #include "gene/machine_info.h"
 
 #include <sys/utsname.h>
@@ -6,14 +7,11 @@
 
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "gene/job_runner.h"
 #include "gene/vm.h"
-
-#ifndef GENE_CXX_FLAGS
-#define GENE_CXX_FLAGS ""
-#endif
+#include "hardware_counters.h"
+#include "machine_facts.h"
 
 namespace gene::farm {
 
@@ -44,15 +42,6 @@ std::string cpu_model() {
   return m.empty() ? "unknown" : m;
 }
 
-uint64_t memory_bytes() {
-  std::string kb = proc_field("/proc/meminfo", {"MemTotal"});  // "16318212 kB"
-  try {
-    return kb.empty() ? 0 : std::stoull(kb) * 1024;
-  } catch (...) {
-    return 0;
-  }
-}
-
 }  // namespace
 
 std::string this_host_name() {
@@ -61,32 +50,81 @@ std::string this_host_name() {
   return buf;
 }
 
+v1::VmBuild this_build() {
+  BuildInfo build = build_info();
+  v1::VmBuild vm;
+  vm.set_version(build.version);
+  vm.set_commit(build.commit);
+  vm.set_compiler(build.compiler);
+  vm.set_flags(build.flags);
+  vm.set_dirty(build.dirty);
+  vm.set_build_id(build.build_id);
+  return vm;
+}
+
+std::string version_text(const std::string& program) { return gene::version_text(program); }
+
+std::string commit_label(const v1::VmBuild& build) { return build.commit() + (build.dirty() ? "-dirty" : ""); }
+
 v1::WorkerInfo describe_this_machine(const std::string& name, const std::map<std::string, std::string>& labels,
-                                     uint32_t max_concurrent) {
+                                     uint32_t max_concurrent, const std::string& host_name) {
   v1::WorkerInfo info;
   info.set_name(name);
   info.set_cpu_model(cpu_model());
-  info.set_cores(std::thread::hardware_concurrency());
-  info.set_memory_bytes(memory_bytes());
+  MachineFacts facts = read_machine_facts("");
+  info.set_cores(facts.cores);
+  info.set_memory_bytes(facts.memory_bytes);
   utsname u{};
   if (uname(&u) == 0) {
     info.set_arch(u.machine);
     info.set_kernel(std::string(u.sysname) + " " + u.release);
   }
-  BuildInfo build = build_info();
-  v1::VmBuild* vm = info.mutable_vm();
-  vm->set_version(build.version);
-  vm->set_commit(build.commit);
-  vm->set_compiler(build.compiler);
-  vm->set_flags(trim(build.build_type + " " + GENE_CXX_FLAGS));
+  *info.mutable_vm() = this_build();
   auto& out = *info.mutable_labels();
   for (const auto& [k, v] : labels) out[k] = v;
   out["arch"] = info.arch();
   out["cpu_model"] = info.cpu_model();
   out["cores"] = std::to_string(info.cores());
+  out["host"] = host_name.empty() ? this_host_name() : host_name;
+  out["vm_commit"] = commit_label(info.vm());
+  out["vm_build_id"] = info.vm().build_id();
   for (const auto& s : statistic_names()) info.add_statistic_names(s);
+  for (const auto& s : exact_statistic_names()) info.add_exact_statistic_names(s);
   info.set_max_concurrent(max_concurrent);
+  info.set_hardware_counters(hardware_counters_status());
   return info;
+}
+
+std::string describe_text(const v1::WorkerInfo& info) {
+  MachineFacts facts = read_machine_facts("");
+  auto line = [](const std::string& key, const std::string& value) {
+    std::string k = key + ":";
+    return k + std::string(k.size() < 20 ? 20 - k.size() : 1, ' ') + value + "\n";
+  };
+  char memory[64];
+  snprintf(memory, sizeof memory, "%.3g GiB", double(info.memory_bytes()) / double(uint64_t(1) << 30));
+  const v1::VmBuild& vm = info.vm();
+  std::string labels;
+  for (const auto& [k, v] : std::map<std::string, std::string>(info.labels().begin(), info.labels().end()))
+    labels += (labels.empty() ? "" : ", ") + k + "=" + v;
+  std::string exact;
+  for (const auto& s : info.exact_statistic_names()) exact += (exact.empty() ? "" : ", ") + s;
+  std::string out;
+  out += line("worker", info.name());
+  out += line("cpu model", info.cpu_model());
+  out += line("cores", std::to_string(info.cores()) + " (" + facts.cores_note + ")");
+  out += line("memory", std::string(memory) + " (" + facts.memory_note + ")");
+  out += line("arch", info.arch());
+  out += line("kernel", info.kernel());
+  out += line("vm build", vm.version() + ", commit " + commit_label(vm) + ", build id " + vm.build_id());
+  out += line("compiler", vm.compiler());
+  out += line("flags", vm.flags());
+  out += line("labels", labels);
+  out += line("max concurrent", std::to_string(info.max_concurrent()) + " job" + (info.max_concurrent() == 1 ? "" : "s"));
+  out += line("hardware counters", info.hardware_counters());
+  out += line("statistics", std::to_string(info.statistic_names_size()) + " names, " +
+                                std::to_string(info.exact_statistic_names_size()) + " exact: " + exact);
+  return out;
 }
 
 }  // namespace gene::farm

@@ -37,7 +37,8 @@ void RunJobReactor::run_job(RunJobReactor* self) {
     auto* result = final_event.mutable_result();
     if (result->status() == v1::JOB_STATUS_CANCELLED && self->admission_.shutting_down())
       result->set_error_message("the worker is shutting down: " + result->error_message());
-    self->admission_.job_done(&self->cancel_, result->status(), result->job_seconds());
+    result->mutable_conditions()->set_jobs_beside(
+        self->admission_.job_done(&self->cancel_, result->status(), result->job_seconds()));
     self->send(final_event);
   });
   self->unref();  // may delete self

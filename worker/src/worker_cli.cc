@@ -59,9 +59,14 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
   app.add_option("--listen", c.listen, "Address to serve on, HOST:PORT (port 0: any free port)")
       ->type_name("HOST:PORT");
   app.add_option("--name", c.name, "Worker name in Describe and results (default: host name)")->type_name("NAME");
-  app.add_option("--label", labels, "Hardware label k=v, repeatable (arch, cpu_model, cores are implicit)")
+  app.set_version_flag("--version", version_text("worker"), "Print the build (version, commit, build id, compiler, flags) and exit");
+  app.add_option("--label", labels,
+                 "Hardware label k=v, repeatable (arch, cpu_model, cores, host, vm_commit, vm_build_id are implicit)")
       ->type_name("K=V")
       ->allow_extra_args(false);
+  app.add_option("--host-name", c.host_name,
+                 "The machine's name in the implicit `host` label (default: the host name; on Kubernetes, the node's)")
+      ->type_name("NAME");
   app.add_option("--metrics-port", c.metrics_port, "Serve Prometheus /metrics on PORT (0: any free port)")
       ->type_name("PORT")
       ->check(CLI::Range(0, 65535).description(""));
@@ -78,15 +83,20 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
   app.add_option("--tls-cert", c.tls.cert, "Server certificate chain (PEM); enables TLS")->type_name("FILE");
   app.add_option("--tls-key", c.tls.key, "Server private key (PEM)")->type_name("FILE");
   app.add_option("--tls-ca", c.tls.ca, "CA (PEM) that client certificates must be signed by (mTLS)")->type_name("FILE");
-  app.add_flag("--describe", out.describe, "Print this worker's Describe answer as JSON and exit");
+  app.add_flag("--describe", out.describe,
+               "Print this worker's Describe answer (hardware, build, labels, hardware counters) and exit");
+  app.add_flag("--json", out.json, "With --describe: print it as protobuf JSON");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
   }
   if (std::string e = parse_labels(labels, c.labels); !e.empty()) return usage_error(e);
+  if (out.json && !out.describe) return usage_error("--json goes with --describe");
   if (out.describe) return -1;
   std::string host;
   int port = 0;

@@ -11,9 +11,13 @@
 
 namespace {
 
-int print_description(const gene::farm::WorkerConfig& config) {
+int print_description(const gene::farm::WorkerConfig& config, bool as_json) {
   auto info = gene::farm::describe_this_machine(config.name.empty() ? gene::farm::this_host_name() : config.name,
-                                                config.labels, config.max_concurrent);
+                                                config.labels, config.max_concurrent, config.host_name);
+  if (!as_json) {
+    std::cout << gene::farm::describe_text(info);
+    return 0;
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.always_print_primitive_fields = true;
@@ -29,7 +33,7 @@ int print_description(const gene::farm::WorkerConfig& config) {
 int main(int argc, char** argv) {
   gene::farm::WorkerCommandLine command_line;
   if (int status = gene::farm::parse_worker_command_line(argc, argv, command_line); status >= 0) return status;
-  if (command_line.describe) return print_description(command_line.config);
+  if (command_line.describe) return print_description(command_line.config, command_line.json);
 
   // The signals are taken by sigwait() below rather than by a handler
   // (which could do almost nothing safely). Blocked before gRPC starts its

@@ -35,7 +35,10 @@ std::unique_ptr<WorkerMetrics> WorkerMetrics::start(const std::string& host, int
       .Name("gene_build_info")
       .Help("Build of the embedded Gene VM; always 1")
       .Register(registry)
-      .Add({{"version", build.version()}, {"commit", build.commit()}})
+      .Add({{"version", build.version()},
+            {"commit", build.commit()},
+            {"dirty", build.dirty() ? "true" : "false"},
+            {"build_id", build.build_id()}})
       .Set(1);
   try {
     // Bracketless IPv6 hosts would be ambiguous to civetweb.

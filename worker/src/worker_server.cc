@@ -35,7 +35,8 @@ std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, st
 
   std::unique_ptr<WorkerServer> w(new WorkerServer());
   v1::WorkerInfo info =
-      describe_this_machine(config.name.empty() ? this_host_name() : config.name, config.labels, config.max_concurrent);
+      describe_this_machine(config.name.empty() ? this_host_name() : config.name, config.labels, config.max_concurrent,
+                            config.host_name);
   std::string mhost;
   int mport = -1;
   if (!metrics_bind_address(host, config.metrics_listen, config.metrics_port, mhost, mport, error)) return nullptr;

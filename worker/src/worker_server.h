@@ -28,6 +28,7 @@ inline constexpr int kMaxReceiveMessageBytes = 8 << 20;
 struct WorkerConfig {
   std::string listen = "127.0.0.1:0";  // HOST:PORT; port 0 = any free port
   std::string name;                    // "" = this host's name
+  std::string host_name;               // the `host` label; "" = this host's name
   std::map<std::string, std::string> labels;
   int metrics_port = -1;      // -1 = no metrics; 0 = any free port; on the --listen host
   std::string metrics_listen;  // HOST:PORT for /metrics instead; "" = as metrics_port says

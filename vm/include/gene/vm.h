@@ -84,6 +84,16 @@ struct Hotspot {
   uint64_t instructions = 0;
 };
 
+// What a statistic is. `exact` ones are deterministic: counts (and ratios
+// of counts) identical on every run of one build and one program, whatever
+// the machine is doing, so a change in one is a real change. Timings and
+// what is derived from them are not exact.
+struct StatisticInfo {
+  std::string name;
+  const char* unit;  // "count", "bytes", "seconds", "ratio" or "per_second"
+  bool exact;
+};
+
 // Every statistic of DESIGN.md "VM statistics", by the same names. Ratios
 // whose denominator is 0 are std::nullopt.
 struct Stats {
@@ -127,6 +137,8 @@ struct Stats {
   std::vector<std::pair<std::string, std::optional<double>>> scalars() const;
   // The names scalars() can report (also those that may be absent).
   static std::vector<std::string> names();
+  // What each of names() is, in the same order.
+  static const std::vector<StatisticInfo>& catalog();
 };
 
 struct RunResult {
@@ -148,9 +160,18 @@ RunResult run_program(std::string_view source, std::string_view file_name,
 bool disassemble(std::string_view source, std::string_view file_name,
                  const OptimizerOptions& optimizer, std::string& listing, std::string& error);
 
+// What this binary is, computed when it was built (cmake/build_identity.cmake).
 struct BuildInfo {
   std::string version, commit, compiler, build_type;
+  bool dirty = false;    // tracked files had uncommitted changes when it was built
+  std::string build_id;  // hash of the sources, compiler and flags: differs for any two builds
+  std::string flags;     // build type and compiler flags
 };
 BuildInfo build_info();
+
+// `--version` text of `program` built from this tree: its name and version,
+// then the commit ("-dirty" appended), build id, compiler and flags, one
+// per line, without a final newline.
+std::string version_text(const std::string& program);
 
 }  // namespace gene

@@ -29,6 +29,7 @@ inline constexpr double kMaxTimeoutSeconds = 86400;
 inline constexpr uint64_t kMaxHeapBytesLimit = uint64_t(1) << 40;
 inline constexpr uint32_t kMaxDepthLimit = 10'000'000;
 inline constexpr uint64_t kMaxOutputBytesLimit = 64u << 20;
+inline constexpr double kMaxMinTimeSeconds = 86400;
 
 // What a request leaves at 0 / absent gets these.
 inline constexpr double kDefaultTimeoutSeconds = 60;
@@ -48,7 +49,10 @@ class JobRunner {
   explicit JobRunner(std::string worker_name = "local");
 
   // Runs the job to its end and returns its result, which is also the last
-  // event sent to `on_event`. Never throws for anything the request or the
+  // event sent to `on_event`: warm-ups, calibration (request.min_time_seconds),
+  // the measured repetitions (k runs each, reported as per-run means with
+  // the thread's context switches and hardware counts), then the profile
+  // run when asked for. Never throws for anything the request or the
   // program does: a malformed request is a PROGRAM_ERROR result saying why
   // (and sends no `accepted`), a failing program is a result.
   // Setting `cancel` from another thread stops the job at the VM's next
@@ -66,9 +70,15 @@ class JobRunner {
 // answers INVALID_ARGUMENT with this message.
 std::string validate_job_request(const v1::JobRequest& request);
 
-// Every statistic name the embedded VM reports (DESIGN.md "VM statistics"),
-// for validating target names.
+// Every statistic name a repetition may report: the embedded VM's
+// statistics, then the hardware counts (cpu_instructions, ...), which are
+// present only where the kernel allows them. For validating target names.
 std::vector<std::string> statistic_names();
+
+// The statistics among those that are exact: deterministic counts,
+// identical on every run of one build and one program (as the VM declares
+// them).
+std::vector<std::string> exact_statistic_names();
 
 // The status's lower-case label: "ok", "program_error", ... (metrics, reports).
 std::string job_status_label(v1::JobStatus status);

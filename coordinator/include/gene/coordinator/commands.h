@@ -16,6 +16,7 @@ struct SubmitOptions {
   std::string json_out;     // Google Benchmark JSON; "" = none, "-" = stdout (the table then goes to stderr)
   std::string pushgateway;  // http://HOST:PORT; "" = none
   std::optional<uint32_t> repetitions;
+  std::optional<double> min_time;  // seconds: overrides every benchmark's min_time
   std::string filter;      // ECMAScript regex on job names
   std::string token_file;  // "" = GENE_FARM_TOKEN or no token
   gene::farm::TlsFiles tls;
@@ -47,6 +48,7 @@ struct ServeOptions {
   std::chrono::milliseconds check_interval{1000};
   std::chrono::milliseconds no_worker_grace{10000};
   uint32_t max_attempts = 3;
+  uint32_t jobs_per_host = 1;  // timed jobs at once on one `host` label
 };
 
 // Runs `coordinator serve` until SIGINT or SIGTERM; returns the exit status

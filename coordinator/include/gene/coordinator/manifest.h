@@ -43,7 +43,10 @@ struct Target {
 struct RunSettings {
   uint32_t repetitions = 5;
   uint32_t warmup = 1;
-  double timeout_seconds = 60;  // all warm-ups and repetitions together
+  double timeout_seconds = 60;  // the whole job: warm-ups, calibration, repetitions, profile run
+  // The least time one measured repetition may take: the worker runs the
+  // program k times per repetition to reach it (0 = one run, no calibration).
+  double min_time_seconds = 0.1;
   uint32_t optimize = 2;
   uint64_t max_heap_bytes = 0;
   uint32_t max_depth = 0;

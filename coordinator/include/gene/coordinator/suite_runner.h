@@ -28,6 +28,7 @@ class JobExecutor {
     v1::JobResult result;
     v1::WorkerInfo worker;  // where the last attempt ran (empty for NO_WORKER)
     uint32_t attempts = 0;  // attempts that reached a worker
+    uint32_t jobs_beside_on_host = 0;  // most other jobs run on the same host during the last attempt
   };
   // Called when a worker accepts an attempt of the job.
   using StartedCallback = std::function<void(const std::string& worker, uint32_t attempt)>;
@@ -48,6 +49,7 @@ class JobExecutor {
 struct PlanOptions {
   std::optional<uint32_t> repetitions;  // overrides every benchmark's
   std::string filter;                   // ECMAScript regex, partial match on job names; "" = all
+  std::optional<double> min_time = std::nullopt;  // seconds; overrides every benchmark's (0 = no calibration)
 };
 
 // The indices (into suite.jobs) of the jobs to run, or an error message

@@ -5,7 +5,10 @@
 // mid-job is marked down and the job reruns from the start on another
 // (at most max_attempts attempts; the lost attempt's repetitions are
 // discarded). A worker answering RESOURCE_EXHAUSTED is busy, not dead: the
-// job waits and tries again.
+// job waits and tries again. Timed jobs disturb each other on one machine,
+// so at most `jobs_per_host` jobs run at once on the workers that share a
+// `host` label (their address's host when they have none), and each
+// outcome says how many ran beside it there.
 #pragma once
 
 #include <grpcpp/security/credentials.h>
@@ -14,6 +17,7 @@
 #include <condition_variable>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +42,7 @@ struct WorkerPoolOptions {
   std::chrono::milliseconds busy_backoff{300};            // after RESOURCE_EXHAUSTED
   std::chrono::milliseconds dns_interval{5000};
   uint32_t max_attempts = 3;
+  uint32_t jobs_per_host = 1;                   // jobs at once on one host (`serve --jobs-per-host`)
   double job_deadline_slack_seconds = 30;       // beyond the job's own timeout, before the worker counts as hung
   std::function<void(const std::string&)> log;  // one line per event worth telling an operator
 };
@@ -76,6 +81,11 @@ class WorkerPool final : public JobExecutor {
   struct Worker;
   struct Waiter;
   struct Call;
+  // A job holding a worker: on which host, and the most jobs beside it there.
+  struct HostSlot {
+    std::string host;
+    uint32_t max_beside = 0;
+  };
   enum class AttemptEnd { Done, Busy, Rejected, Unauthenticated, Cancelled, Lost };
   struct Attempt {
     AttemptEnd end = AttemptEnd::Lost;
@@ -89,9 +99,11 @@ class WorkerPool final : public JobExecutor {
   void monitor(Worker& w);
   void resolve_dns();
   void dns_loop();
-  Worker* acquire(const Selectors& selectors, const std::atomic<bool>& cancel, std::string& why_none);
-  void release(Worker& w);
+  Worker* acquire(const Selectors& selectors, const std::atomic<bool>& cancel, HostSlot& slot, std::string& why_none);
+  void release(Worker& w, HostSlot& slot);
   void assign_locked();
+  std::string host_of_locked(const Worker& w) const;
+  void leave_host_locked(HostSlot& slot);
   bool usable_locked(const Worker& w) const;
   v1::WorkerState state_locked(const Worker& w) const;
   void mark_down_locked(Worker& w, const std::string& error);
@@ -106,6 +118,7 @@ class WorkerPool final : public JobExecutor {
   std::condition_variable cv_;  // worker state changed / a waiter may proceed
   std::vector<std::unique_ptr<Worker>> workers_;
   std::list<Waiter*> waiters_;
+  std::map<std::string, std::vector<HostSlot*>> host_slots_;  // running jobs by host
   bool stopping_ = false;
   std::thread dns_thread_;
 };
