@@ -76,12 +76,11 @@ std::vector<v1::NoiseReason> noise_reasons(const v1::JobResult& result, const st
     reasons.push_back(reason("spread", "wall time varies by " + printf_string("%.1f%%", *wall->cv * 100) +
                                            " (coefficient of variation" + over + ")"));
 
+  // The load average is not a reason of its own: it is machine-wide and
+  // lags a minute, so it blames jobs whose CPU was free (and misses short
+  // bursts); the job's own signals above tell whether other work reached
+  // its CPU. The report shows it as a note (overloaded()).
   const v1::JobConditions& c = result.conditions();
-  if (c.has_load_average() && c.machine_cpus() > 0 && c.load_average() > double(c.machine_cpus()))
-    reasons.push_back(reason("load", "the load average was " + printf_string("%.2f", c.load_average()) +
-                                         " on " + std::to_string(c.machine_cpus()) +
-                                         " CPUs when the job started: more runnable tasks than CPUs"));
-
   uint32_t beside = std::max(c.jobs_beside(), jobs_beside_on_host);
   if (beside > 0)
     reasons.push_back(reason("jobs_beside", std::to_string(beside) + " other job" + (beside == 1 ? "" : "s") +
@@ -109,6 +108,10 @@ std::vector<v1::NoiseReason> noise_reasons(const v1::JobResult& result, const st
                                                         "): the program or the VM is not deterministic"));
   }
   return reasons;
+}
+
+bool overloaded(const v1::JobConditions& c) {
+  return c.has_load_average() && c.machine_cpus() > 0 && c.load_average() > double(c.machine_cpus());
 }
 
 void judge_noise(v1::JobOutcome& job, const v1::WorkerInfo& worker, uint32_t jobs_beside_on_host) {

@@ -1,5 +1,7 @@
 #include "gene/coordinator/report.h"
 
+#include "gene/coordinator/noise.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -111,6 +113,7 @@ std::string format_summary(const v1::SuiteResult& result) {
   size_t missed = 0, failed = 0, met = 0, not_applicable = 0, noisy_jobs = 0, judged_jobs = 0;
   std::set<std::string> frequency_notes;
   bool any_exact = false;
+  const v1::JobConditions* busiest = nullptr;  // the highest load per CPU at a job's start, when above 1
   for (const auto& job : result.jobs()) {
     const v1::JobResult& r = job.result();
     Row row;
@@ -140,6 +143,10 @@ std::string format_summary(const v1::SuiteResult& result) {
     if (job.noisy()) ++noisy_jobs;
     for (const auto& reason : job.noise_reasons()) row.notes.push_back("  ! noisy: " + reason.text());
     if (std::string note = frequency_note(r.conditions()); !note.empty()) frequency_notes.insert(note);
+    if (overloaded(r.conditions()) &&
+        (!busiest || r.conditions().load_average() / r.conditions().machine_cpus() >
+                         busiest->load_average() / busiest->machine_cpus()))
+      busiest = &r.conditions();
     const std::set<std::string> exact(job.exact_statistics().begin(), job.exact_statistics().end());
     any_exact = any_exact || !exact.empty();
 
@@ -212,6 +219,11 @@ std::string format_summary(const v1::SuiteResult& result) {
            " measured under noise; their numbers may not hold on a rerun (pin the worker to its CPUs, stop other "
            "load, raise min_time)\n";
   for (const auto& note : frequency_notes) out += note + "\n";
+  if (busiest)
+    out += "note: the machine's load average reached " + printf_string("%.2f", busiest->load_average()) + " on " +
+           std::to_string(busiest->machine_cpus()) +
+           " CPUs as a job started: other work ran on the machine (the noisy lines say whether it reached a job's "
+           "CPU)\n";
   if (any_exact)
     out += "exact: INSTRUCTIONS and the targets marked exact are deterministic counts, the same on every run of one "
            "build: a change in them is real, not noise\n";

@@ -140,6 +140,8 @@ TEST(Report, TableShowsCalibrationNoiseAndExactCounts) {
   v1::JobResult r = result_with({5, 6, 7});
   for (auto& rep : *r.mutable_repetitions()) rep.set_iterations(42);
   r.mutable_conditions()->set_cpu_governor("powersave");
+  r.mutable_conditions()->set_load_average(3.5);
+  r.mutable_conditions()->set_machine_cpus(2);
   v1::JobOutcome job = judge_job(s, s.jobs[0], r, "x86_64", 1);
   job.add_exact_statistics("instructions");
   job.set_noisy(true);
@@ -160,6 +162,7 @@ TEST(Report, TableShowsCalibrationNoiseAndExactCounts) {
   EXPECT_NE(t.find("exact: INSTRUCTIONS and the targets marked exact"), std::string::npos) << t;
   EXPECT_NE(t.find("! noisy: 1 of 1 job measured under noise"), std::string::npos) << t;
   EXPECT_NE(t.find("note: CPU frequency governor powersave"), std::string::npos) << t;
+  EXPECT_NE(t.find("note: the machine's load average reached 3.50 on 2 CPUs as a job started"), std::string::npos) << t;
   // No bare "cv > 10%" warning any more: the spread is one reason among others.
   EXPECT_EQ(t.find("cv >"), std::string::npos) << t;
 }

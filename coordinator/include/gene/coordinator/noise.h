@@ -24,9 +24,8 @@ inline constexpr double kMinCpuUtilization = 0.95;
 inline constexpr double kPreemptionsPerSecond = 20;
 
 // Every NoiseReason kind, as metrics label them.
-inline const char* const kNoiseReasonKinds[] = {"cpu_share",  "preempted",         "spread",
-                                                "load",       "jobs_beside",       "short_repetitions",
-                                                "exact_counts_differ"};
+inline const char* const kNoiseReasonKinds[] = {"cpu_share",   "preempted",         "spread",
+                                                "jobs_beside", "short_repetitions", "exact_counts_differ"};
 
 // Each repetition's CPU utilization: cpu_seconds / wall_seconds (skipped
 // when the wall time is 0).
@@ -41,6 +40,11 @@ bool preempted(const v1::Repetition& rep);
 // run beside it on its host.
 std::vector<v1::NoiseReason> noise_reasons(const v1::JobResult& result, const std::vector<std::string>& exact,
                                            uint32_t jobs_beside_on_host, const std::string& host);
+
+// Whether the machine's load average exceeded its CPUs when the job
+// started: more runnable tasks than CPUs somewhere on the machine. Shown as
+// a note, not a reason: see noise.cc.
+bool overloaded(const v1::JobConditions& conditions);
 
 // Fills a judged job's trust fields: exact_statistics (those of `worker`'s
 // exact names the job reported), jobs_beside_on_host, noisy and
