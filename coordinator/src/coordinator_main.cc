@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   submit_cmd
       ->add_option("--min-time", min_time,
                    "Override every benchmark's min_time: the least time of one measured repetition (0: one run each)")
-      ->check(ZeroOrDurationValidator());
+      ->check(ZeroOrDurationValidator())
+      ->type_name("DURATION");
   submit_cmd->add_option("--filter", submit.filter,
                          "Run only jobs whose name (e.g. fib/n:30) matches this regular expression");
   add_security_flags(*submit_cmd, submit.token_file, submit.tls);

@@ -39,7 +39,7 @@ void write_context(report::JsonWriter& j, const report::HostContext& host, const
   auto info = gene::build_info();
   j.key("context").begin_object();
   report::write_context_members(j, host, executable, info.version, info.build_type);
-  j.member("gene_commit", info.commit).member_bool("gene_dirty", info.dirty).member("gene_build_id", info.build_id);
+  j.member("gene_commit", info.commit);
   j.end_object();
 }
 

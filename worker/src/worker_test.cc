@@ -231,6 +231,34 @@ TEST(WorkerService, SecondJobBeyondMaxConcurrentIsRefused) {
   reader->Finish();
 }
 
+TEST(WorkerService, JobsRunBesideEachOtherSaySo) {
+  WorkerConfig config;
+  config.max_concurrent = 2;
+  auto server = start_worker(config);
+  ASSERT_TRUE(server);
+  WorkerClient first(server->address()), second(server->address());
+  grpc::ClientContext context;
+  first.prepare(context);
+  auto reader = first.stub().RunJob(&context, program_job(kForever, 60));
+  ASSERT_TRUE(read_accepted(*reader));
+  JobCall beside = second.run_job(fib_job(10, 1));  // while the endless job runs
+  ASSERT_TRUE(beside.status.ok()) << beside.status.error_message();
+  EXPECT_EQ(beside.result().status(), v1::JOB_STATUS_OK);
+  EXPECT_EQ(beside.result().conditions().jobs_beside(), 1u);
+  context.TryCancel();
+  reader->Finish();
+  // Alone again once the cancelled job has stopped (at its next safepoint,
+  // after the client has already seen the cancel): none beside it.
+  JobCall alone;
+  for (auto start = Clock::now(); seconds_since(start) < 5;) {
+    alone = second.run_job(fib_job(10, 1));
+    if (alone.status.ok() && alone.result().conditions().jobs_beside() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(alone.status.ok()) << alone.status.error_message();
+  EXPECT_EQ(alone.result().conditions().jobs_beside(), 0u);
+}
+
 TEST(WorkerService, ShutdownInterruptsTheRunningJobAndReportsIt) {
   auto server = start_worker();
   ASSERT_TRUE(server);
