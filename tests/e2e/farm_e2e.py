@@ -534,8 +534,9 @@ class Local(FarmTest):
         def mask(text):
             text = re.sub(r"\[local \(x86_64\)\]|\[alpha \([^)]*\)\]|\[local \([^)]*\)\]", "[WORKER]", text)
             text = re.sub(r"[-+]?\d+(\.\d+)?(e[-+]\d+)?( ?(ms|us|ns|s)\b|%)?!?", "N", text)
-            # Noise warnings depend on the run, not on the mode.
-            return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines() if "! noisy" not in line]
+            # Noise warnings and the machine's load depend on the run, not on the mode.
+            return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()
+                    if "! noisy" not in line and not line.startswith("note: the machine's load average")]
         self.assertEqual(mask(local.stdout), mask(remote.stdout))
 
     def test_help(self):
