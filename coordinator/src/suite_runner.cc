@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <mutex>
 #include <random>
-#include <regex>
 #include <thread>
 
+#include "gene/coordinator/name_filter.h"
 #include "gene/coordinator/noise.h"
 
 namespace gene::coordinator {
@@ -27,17 +27,14 @@ std::string run_id() {
 
 Plan plan_jobs(const Suite& suite, const PlanOptions& options) {
   Plan plan;
-  std::optional<std::regex> filter;
-  if (!options.filter.empty()) {
-    try {
-      filter.emplace(options.filter, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      plan.error = "bad --filter regular expression '" + options.filter + "': " + e.what();
-      return plan;
-    }
+  std::string why;
+  auto filter = NameFilter::compile(options.filter, why);
+  if (!filter) {
+    plan.error = "bad --filter regular expression '" + options.filter + "': " + why;
+    return plan;
   }
   for (size_t i = 0; i < suite.jobs.size(); ++i)
-    if (!filter || std::regex_search(suite.jobs[i].name, *filter)) plan.jobs.push_back(i);
+    if (filter->matches(suite.jobs[i].name)) plan.jobs.push_back(i);
   if (plan.jobs.empty()) {
     std::string names;
     for (size_t i = 0; i < suite.jobs.size() && i < 8; ++i) names += (i ? ", " : "") + suite.jobs[i].name;
@@ -84,7 +81,7 @@ std::string check_plan_selectors(const Suite& suite, const Plan& plan, JobExecut
 
 v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOptions& options, JobExecutor& executor,
                           const SubmitEventSink& sink, const std::atomic<bool>& cancel,
-                          const std::function<void(const v1::JobOutcome&)>& on_job_done) {
+                          const JobDoneCallback& on_job_done) {
   const auto start = std::chrono::steady_clock::now();
   const uint32_t total = uint32_t(plan.jobs.size());
   const std::string id = suite.name + "/" + run_id();
@@ -137,7 +134,7 @@ v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOption
           judge_job(suite, job, std::move(outcome.result),
                     outcome.worker.name().empty() ? "" : hardware_class(outcome.worker), outcome.attempts);
       judge_noise(judged, outcome.worker, outcome.jobs_beside_on_host);
-      if (on_job_done) on_job_done(judged);
+      if (on_job_done) on_job_done(judged, outcome.worker);
       v1::SubmitEvent e;
       v1::JobFinished* f = e.mutable_job_finished();
       f->set_job_name(job.name);

@@ -48,7 +48,7 @@ class JobExecutor {
 
 struct PlanOptions {
   std::optional<uint32_t> repetitions;  // overrides every benchmark's
-  std::string filter;                   // ECMAScript regex, partial match on job names; "" = all
+  std::string filter;                   // RE2 regular expression, partial match on job names; "" = all
   std::optional<double> min_time = std::nullopt;  // seconds; overrides every benchmark's (0 = no calibration)
 };
 
@@ -71,9 +71,12 @@ using SubmitEventSink = std::function<void(const v1::SubmitEvent&)>;
 
 // Runs the planned jobs and returns the judged result. Events go to `sink`
 // (one at a time, from any thread): accepted, job_started/job_finished, and
-// finally the result. `on_job_done` (optional) sees each judged job as it ends.
+// finally the result. `on_job_done` (optional) sees each judged job as it
+// ends, with the worker that ran it (empty when none did), before the job
+// counts as finished: the results store records it there.
+using JobDoneCallback = std::function<void(const v1::JobOutcome&, const v1::WorkerInfo&)>;
 v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOptions& options, JobExecutor& executor,
                           const SubmitEventSink& sink, const std::atomic<bool>& cancel,
-                          const std::function<void(const v1::JobOutcome&)>& on_job_done = {});
+                          const JobDoneCallback& on_job_done = {});
 
 }  // namespace gene::coordinator

@@ -1,0 +1,466 @@
+#include "gene/coordinator/results_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "store_schema.h"
+
+namespace gene::coordinator {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/gene-store-test.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::permissions(dir_, fs::perms::owner_all, ec);
+    fs::remove_all(dir_, ec);
+  }
+  std::string path(const std::string& name = "results.sqlite") const { return (fs::path(dir_) / name).string(); }
+
+  std::unique_ptr<ResultsStore> open_rw(const std::string& p) {
+    std::string error;
+    auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite, error);
+    EXPECT_TRUE(store) << error;
+    return store;
+  }
+
+  // Runs SQL on the file with SQLite directly (as the sqlite3 shell would).
+  static void raw_exec(const std::string& p, const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    char* message = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    EXPECT_EQ(rc, SQLITE_OK) << (message ? message : "");
+    sqlite3_free(message);
+    sqlite3_close(db);
+  }
+  static int64_t raw_integer(const std::string& p, const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    int64_t v = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW) v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+  }
+
+  std::string dir_;
+};
+
+v1::WorkerInfo worker(const std::string& commit, bool dirty, const std::string& cls = "") {
+  v1::WorkerInfo w;
+  w.set_name("w1");
+  w.set_arch("x86_64");
+  w.set_cpu_model("Test CPU");
+  w.set_cores(2);
+  w.set_memory_bytes(1 << 30);
+  w.mutable_vm()->set_version("0.1.0");
+  w.mutable_vm()->set_commit(commit);
+  w.mutable_vm()->set_dirty(dirty);
+  w.mutable_vm()->set_build_id("00112233445566" + commit.substr(0, 2));
+  if (!cls.empty()) (*w.mutable_labels())["class"] = cls;
+  return w;
+}
+
+// A judged job: `n` instructions per run, CPU times `cpu` per repetition.
+v1::JobOutcome job(const std::string& name, double instructions, std::vector<double> cpu, bool noisy = false,
+                   v1::JobStatus status = v1::JOB_STATUS_OK) {
+  v1::JobOutcome j;
+  j.set_job_name(name);
+  j.set_benchmark(name.substr(0, name.find('/')));
+  auto* p = j.add_params();
+  p->set_name("n");
+  p->set_value("30");
+  j.set_hardware("x86_64");
+  j.set_attempts(1);
+  j.set_noisy(noisy);
+  if (noisy) {
+    auto* r = j.add_noise_reasons();
+    r->set_kind("cpu_share");
+    r->set_text("CPU time was 40% of wall time");
+  }
+  j.add_exact_statistics("instructions");
+  v1::JobResult* r = j.mutable_result();
+  r->set_status(status);
+  r->set_value("832040");
+  r->set_worker("w1");
+  r->set_job_seconds(1.5);
+  r->mutable_calibration()->set_min_time_seconds(0.1);
+  r->mutable_calibration()->set_iterations(4);
+  r->mutable_conditions()->set_load_average(0.5);
+  for (double c : cpu) {
+    auto* rep = r->add_repetitions();
+    rep->set_cpu_seconds(c);
+    rep->set_wall_seconds(c * 1.01);
+    rep->set_iterations(4);
+    (*rep->mutable_statistics())["instructions"] = instructions;
+    (*rep->mutable_statistics())["instructions_per_second"] = instructions / c;
+  }
+  (*j.mutable_median_statistics())["instructions"] = instructions;
+  (*j.mutable_median_statistics())["instructions_per_second"] = instructions / cpu[cpu.size() / 2];
+  auto* t = j.add_targets();
+  t->set_statistic("instructions_per_second");
+  t->set_op(">");
+  t->set_threshold(1e7);
+  t->set_value(instructions / cpu[cpu.size() / 2]);
+  t->set_outcome(v1::TARGET_OUTCOME_MET);
+  return j;
+}
+
+ResultsStore::JobLookup lookup(const std::string& suite, const std::string& name, const std::string& hardware) {
+  ResultsStore::JobLookup l;
+  l.suite = suite;
+  l.name = name;
+  l.hardware = hardware;
+  return l;
+}
+
+int64_t record_run(ResultsStore& store, const std::string& suite, const v1::WorkerInfo& w,
+                   const std::vector<v1::JobOutcome>& jobs) {
+  std::string error;
+  RunStart start{suite, "hash", "local", "", uint32_t(jobs.size()), ""};
+  auto id = store.begin_run(start, error);
+  EXPECT_TRUE(id) << error;
+  for (const auto& j : jobs) EXPECT_TRUE(store.record_job(*id, j, w, error)) << error;
+  EXPECT_TRUE(store.finish_run(*id, false, error)) << error;
+  return *id;
+}
+
+TEST_F(StoreTest, CreatesTheStoreInWalModeWithItsDirectory) {
+  std::string p = path("deeper/still/results.sqlite");
+  auto store = open_rw(p);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), store_schema::latest_version());
+  EXPECT_EQ(store->schema_note(), "created");
+  EXPECT_EQ(raw_integer(p, "PRAGMA user_version"), store_schema::latest_version());
+  EXPECT_EQ(raw_integer(p, "PRAGMA application_id"), store_schema::kApplicationId);
+  EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+  // Opening it again changes nothing.
+  store.reset();
+  store = open_rw(p);
+  EXPECT_EQ(store->schema_note(), "");
+}
+
+TEST_F(StoreTest, KeepsEveryRepetitionStatisticTargetAndNoiseReason) {
+  auto store = open_rw(path());
+  ASSERT_TRUE(store);
+  v1::JobOutcome failed = job("count/n:30", 100, {0.1});
+  failed.mutable_result()->set_status(v1::JOB_STATUS_WRONG_VALUE);
+  failed.mutable_result()->set_error_message("value 3, expected 4");
+  int64_t run = record_run(*store, "demo", worker("abcdef123456", true),
+                           {job("fib/n:30", 1000, {0.010, 0.012, 0.011}, true), failed});
+  std::string error;
+  auto runs = store->runs({}, error);
+  ASSERT_TRUE(runs) << error;
+  ASSERT_EQ(runs->size(), 1u);
+  const StoredRun& r = runs->front();
+  EXPECT_EQ(r.id, run);
+  EXPECT_EQ(r.suite, "demo");
+  EXPECT_EQ(r.status, "finished");
+  EXPECT_EQ(r.mode, "local");
+  EXPECT_FALSE(r.finished_at.empty());
+  EXPECT_EQ(r.hardware, "x86_64");
+  EXPECT_EQ(r.vm.commit, "abcdef123456");
+  EXPECT_TRUE(r.vm.dirty);
+  EXPECT_EQ(r.vm.version, "0.1.0");
+  EXPECT_EQ(r.vm.build_id, "00112233445566ab");
+  EXPECT_EQ(r.hardware_fingerprint.size(), 16u);
+  ASSERT_EQ(r.jobs.size(), 2u);
+  const StoredJob& fib = r.jobs[0];
+  EXPECT_EQ(fib.name, "fib/n:30");
+  EXPECT_EQ(fib.params, "n=30");
+  EXPECT_EQ(fib.status, "ok");
+  EXPECT_EQ(fib.repetitions, 3u);
+  EXPECT_EQ(fib.iterations, 4u);
+  EXPECT_DOUBLE_EQ(*fib.cpu_seconds, 0.011);
+  EXPECT_DOUBLE_EQ(*fib.instructions, 1000);
+  EXPECT_TRUE(fib.noisy);
+  ASSERT_EQ(fib.noise_reasons.size(), 1u);
+  EXPECT_EQ(fib.noise_reasons[0].first, "cpu_share");
+  EXPECT_EQ(r.jobs[1].status, "wrong_value");
+  EXPECT_EQ(r.jobs[1].error, "value 3, expected 4");
+
+  const std::string p = path();
+  EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM repetitions"), 4);
+  // 2 statistics per repetition and 2 medians, for each job.
+  EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM statistics"), 3 * 2 + 2 + 1 * 2 + 2);
+  EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM statistics WHERE exact = 1 AND name = 'instructions'"), 6);
+  EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM targets WHERE outcome = 'met'"), 2);
+  EXPECT_EQ(raw_integer(p, "SELECT iterations FROM repetitions LIMIT 1"), 4);
+  auto stats = store->job_statistics(fib.id, error);
+  ASSERT_TRUE(stats);
+  EXPECT_TRUE(stats->at("instructions").exact);
+  EXPECT_FALSE(stats->at("instructions_per_second").exact);
+}
+
+TEST_F(StoreTest, RunsAreNewestFirstAndFilteredBySuite) {
+  auto store = open_rw(path());
+  ASSERT_TRUE(store);
+  int64_t a = record_run(*store, "demo", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
+  int64_t b = record_run(*store, "other", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
+  int64_t c = record_run(*store, "demo", worker("bbbb11112222", false), {job("fib/n:30", 1000, {0.01})});
+  std::string error;
+  auto all = store->runs({}, error);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, c);
+  EXPECT_EQ((*all)[2].id, a);
+  auto demo = store->runs({"demo", 0, std::nullopt}, error);
+  ASSERT_EQ(demo->size(), 2u);
+  auto last = store->runs({"demo", 1, std::nullopt}, error);
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_EQ(last->front().id, c);
+  auto one = store->runs({"", 0, b}, error);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->front().suite, "other");
+}
+
+TEST_F(StoreTest, FindsJobsByRunCommitAndHistory) {
+  auto store = open_rw(path());
+  ASSERT_TRUE(store);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 6; ++i) {
+    std::string commit = i < 3 ? "aaaa11112222" : "bbbb33334444";
+    ids.push_back(record_run(*store, "demo", worker(commit, i == 5),
+                             {job("fib/n:30", 1000, {0.010 + 0.001 * i}, /*noisy=*/i == 2)}));
+  }
+  std::string error;
+  ResultsStore::JobLookup latest = lookup("demo", "fib/n:30", "x86_64");
+  auto j = store->find_job(latest, error);
+  ASSERT_TRUE(j) << error;
+  EXPECT_EQ(j->run_id, ids[5]);
+  latest.before_run = ids[5];
+  EXPECT_EQ(store->find_job(latest, error)->run_id, ids[4]);
+  ResultsStore::JobLookup by_run = lookup("demo", "fib/n:30", "x86_64");
+  by_run.in_run = ids[1];
+  EXPECT_EQ(store->find_job(by_run, error)->run_id, ids[1]);
+  ResultsStore::JobLookup other_hw = lookup("demo", "fib/n:30", "arm64");
+  EXPECT_FALSE(store->find_job(other_hw, error));
+  EXPECT_TRUE(error.empty()) << error;
+
+  // Commits: a prefix, the full hash given for a short stored one, dirty only.
+  ResultsStore::JobLookup by_commit = lookup("demo", "fib/n:30", "x86_64");
+  by_commit.commit = "AAAA";
+  EXPECT_EQ(store->find_job(by_commit, error)->run_id, ids[2]);
+  by_commit.commit = "bbbb333344445555666677778888999900001111";
+  EXPECT_EQ(store->find_job(by_commit, error)->run_id, ids[5]);
+  by_commit.commit = "bbbb3333-dirty";
+  EXPECT_EQ(store->find_job(by_commit, error)->run_id, ids[5]);
+  by_commit.commit = "aaaa-dirty";
+  EXPECT_FALSE(store->find_job(by_commit, error));
+  EXPECT_TRUE(*store->has_commit("demo", "aaaa1111", error));
+  EXPECT_FALSE(*store->has_commit("demo", "cccc", error));
+  EXPECT_FALSE(*store->has_commit("other", "aaaa", error));
+  auto commits = store->recent_commits("demo", 10);
+  ASSERT_EQ(commits.size(), 3u);
+  EXPECT_EQ(commits[0], "bbbb33334444-dirty");
+
+  // History: oldest first, up to a run, the noisy one left out when asked.
+  auto all = store->job_history("demo", "fib/n:30", "x86_64", ids[4], 30, false, error);
+  ASSERT_TRUE(all) << error;
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ(all->front().run_id, ids[0]);
+  EXPECT_DOUBLE_EQ(all->back().cpu_seconds, 0.014);
+  auto quiet = store->job_history("demo", "fib/n:30", "x86_64", ids[4], 30, true, error);
+  EXPECT_EQ(quiet->size(), 4u);
+  auto last2 = store->job_history("demo", "fib/n:30", "x86_64", ids[5], 2, true, error);
+  ASSERT_EQ(last2->size(), 2u);
+  EXPECT_EQ(last2->front().run_id, ids[4]);
+}
+
+TEST_F(StoreTest, HardwareAndBuildOfAMixedRunAreJoined) {
+  auto store = open_rw(path());
+  ASSERT_TRUE(store);
+  std::string error;
+  auto id = store->begin_run({"demo", "h", "remote", "", 3, ""}, error);
+  ASSERT_TRUE(id);
+  v1::JobOutcome a = job("fib/n:1", 10, {0.1}), b = job("fib/n:2", 10, {0.1}), c = job("fib/n:3", 10, {0.1});
+  b.set_hardware("arm64");
+  ASSERT_TRUE(store->record_job(*id, a, worker("aaaa11112222", false), error)) << error;
+  ASSERT_TRUE(store->record_job(*id, b, worker("bbbb11112222", false), error)) << error;
+  ASSERT_TRUE(store->record_job(*id, c, worker("aaaa11112222", false), error)) << error;
+  auto runs = store->runs({}, error);
+  EXPECT_EQ(runs->front().hardware, "x86_64,arm64");
+  EXPECT_EQ(runs->front().vm.commit, "aaaa11112222,bbbb11112222");
+  EXPECT_EQ(runs->front().status, "running");
+  EXPECT_EQ(runs->front().finished_at, "");
+}
+
+TEST_F(StoreTest, ComparisonsAreRecorded) {
+  auto store = open_rw(path());
+  ASSERT_TRUE(store);
+  int64_t a = record_run(*store, "demo", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
+  int64_t b = record_run(*store, "demo", worker("aaaa11112222", false), {job("fib/n:30", 1100, {0.01})});
+  Comparison c;
+  c.name = "fib/n:30";
+  c.metric = "instructions";
+  c.verdict = Verdict::Slower;
+  c.ratio = 1.1;
+  c.baseline_run = a;
+  Comparison d = c;
+  d.metric = "cpu";
+  d.verdict = Verdict::Inconclusive;
+  d.ratio.reset();
+  d.baseline_run.reset();
+  d.history_runs = 1;
+  std::string error;
+  ASSERT_TRUE(store->record_comparisons(b, "baseline", {c, d}, error)) << error;
+  EXPECT_EQ(raw_integer(path(), "SELECT count(*) FROM comparisons WHERE run_id = " + std::to_string(b)), 2);
+  EXPECT_EQ(raw_integer(path(), "SELECT baseline_run_id FROM comparisons WHERE verdict = 'slower'"), a);
+  EXPECT_EQ(raw_integer(path(), "SELECT count(*) FROM comparisons WHERE baseline_run_id IS NULL AND history_runs = 1"),
+            1);
+}
+
+// A store written by the first version of the schema, with a run in it.
+void make_version_1(const std::string& p) {
+  std::string sql = std::string(store_schema::migrations().at(0).sql) + "PRAGMA user_version = 1;\n" +
+                    "PRAGMA application_id = " + std::to_string(store_schema::kApplicationId) + ";\n" +
+                    "INSERT INTO runs (suite, manifest_hash, started_at, finished_at, status, mode, jobs_planned, "
+                    "hardware, vm_commit) VALUES ('old', 'h', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', "
+                    "'finished', 'local', 1, 'x86_64', 'cafe00000000');\n"
+                    "INSERT INTO jobs (run_id, name, benchmark, params, status, finished_at, hardware, cpu_seconds) "
+                    "VALUES (1, 'fib/n:30', 'fib', 'n=30', 'ok', '2026-01-01T00:01:00Z', 'x86_64', 0.5);\n";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
+  sqlite3_close(db);
+}
+
+TEST_F(StoreTest, AnOlderSchemaIsMigratedWithItsDataAndABackup) {
+  ASSERT_GE(store_schema::latest_version(), 2) << "the migration path needs a version to migrate from";
+  make_version_1(path());
+  auto store = open_rw(path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), store_schema::latest_version());
+  EXPECT_NE(store->schema_note().find("migrated from schema version 1"), std::string::npos) << store->schema_note();
+  EXPECT_TRUE(fs::exists(path() + ".v1.bak"));
+  EXPECT_EQ(raw_integer(path() + ".v1.bak", "PRAGMA user_version"), 1);
+  std::string error;
+  auto runs = store->runs({}, error);
+  ASSERT_TRUE(runs) << error;
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().suite, "old");
+  EXPECT_EQ(runs->front().jobs.at(0).cpu_seconds, 0.5);
+  // The migrated store takes new runs and comparisons.
+  int64_t id = record_run(*store, "old", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
+  EXPECT_EQ(id, 2);
+  Comparison c;
+  c.name = "fib/n:30";
+  c.metric = "cpu";
+  EXPECT_TRUE(store->record_comparisons(id, "baseline", {c}, error)) << error;
+}
+
+TEST_F(StoreTest, ReadOnlyAccessReadsAnOlderSchemaWithoutChangingIt) {
+  make_version_1(path());
+  std::string error;
+  auto store = ResultsStore::open(path(), ResultsStore::Access::ReadOnly, error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->runs({}, error)->size(), 1u);
+  EXPECT_EQ(raw_integer(path(), "PRAGMA user_version"), 1);
+}
+
+TEST_F(StoreTest, RefusesANewerSchema) {
+  auto store = open_rw(path());
+  store.reset();
+  raw_exec(path(), "PRAGMA user_version = 99");
+  std::string error;
+  EXPECT_FALSE(ResultsStore::open(path(), ResultsStore::Access::ReadWrite, error));
+  EXPECT_NE(error.find("schema version is 99, newer than this coordinator knows"), std::string::npos) << error;
+  EXPECT_FALSE(ResultsStore::open(path(), ResultsStore::Access::ReadOnly, error));
+  EXPECT_EQ(raw_integer(path(), "PRAGMA user_version"), 99);  // untouched
+}
+
+TEST_F(StoreTest, RefusesFilesThatAreNotStores) {
+  std::string error;
+  {
+    std::ofstream(path("text.sqlite")) << "this is not a database, just some text that is long enough to look like a "
+                                          "header and a page or two of something else entirely\n";
+  }
+  EXPECT_FALSE(ResultsStore::open(path("text.sqlite"), ResultsStore::Access::ReadWrite, error));
+  EXPECT_NE(error.find("not an SQLite database, or a corrupt one"), std::string::npos) << error;
+  EXPECT_FALSE(ResultsStore::open(path("text.sqlite"), ResultsStore::Access::ReadOnly, error));
+  EXPECT_NE(error.find("not an SQLite database"), std::string::npos) << error;
+
+  raw_exec(path("other.sqlite"), "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+  EXPECT_FALSE(ResultsStore::open(path("other.sqlite"), ResultsStore::Access::ReadWrite, error));
+  EXPECT_NE(error.find("not a Gene farm results store"), std::string::npos) << error;
+
+  EXPECT_FALSE(ResultsStore::open(path("missing.sqlite"), ResultsStore::Access::ReadOnly, error));
+  EXPECT_NE(error.find("no such file"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(path("missing.sqlite")));
+
+  EXPECT_FALSE(ResultsStore::open(dir_, ResultsStore::Access::ReadWrite, error));
+  EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+}
+
+TEST_F(StoreTest, RefusesAReadOnlyPlace) {
+  std::string error;
+  // /proc refuses new files even to root.
+  EXPECT_FALSE(ResultsStore::open("/proc/gene-farm-test/results.sqlite", ResultsStore::Access::ReadWrite, error));
+  EXPECT_NE(error.find("/proc/gene-farm-test"), std::string::npos) << error;
+  if (geteuid() == 0) GTEST_SKIP() << "root writes into read-only directories; /proc covered it";
+  fs::create_directory(path("ro"));
+  fs::permissions(path("ro"), fs::perms::owner_read | fs::perms::owner_exec);
+  EXPECT_FALSE(ResultsStore::open(path("ro/results.sqlite"), ResultsStore::Access::ReadWrite, error));
+  EXPECT_NE(error.find("not writable"), std::string::npos) << error;
+}
+
+TEST_F(StoreTest, TwoConnectionsWriteAtOnce) {
+  const std::string p = path();
+  ASSERT_TRUE(open_rw(p));
+  auto writer = [&](const std::string& suite, bool& ok) {
+    std::string error;
+    auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite, error);
+    ok = store != nullptr;
+    if (!store) return;
+    for (int run = 0; run < 5; ++run) {
+      std::vector<v1::JobOutcome> jobs;
+      for (int i = 0; i < 10; ++i) jobs.push_back(job("fib/n:" + std::to_string(i), 1000, {0.01, 0.02, 0.03}));
+      record_run(*store, suite, worker("aaaa11112222", false), jobs);
+    }
+  };
+  bool ok_a = false, ok_b = false;
+  std::thread a(writer, "a", std::ref(ok_a)), b(writer, "b", std::ref(ok_b));
+  a.join();
+  b.join();
+  EXPECT_TRUE(ok_a && ok_b);
+  EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM runs WHERE status = 'finished'"), 10);
+  EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM jobs"), 100);
+}
+
+TEST(StorePath, FollowsXdgDataHomeThenHome) {
+  std::string error;
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  const char* home = std::getenv("HOME");
+  std::string saved_xdg = xdg ? xdg : "", saved_home = home ? home : "";
+  setenv("XDG_DATA_HOME", "/data", 1);
+  setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(default_store_path(error), "/data/gene-farm/results.sqlite");
+  setenv("XDG_DATA_HOME", "relative", 1);  // invalid per the XDG spec: ignored
+  EXPECT_EQ(default_store_path(error), "/home/u/.local/share/gene-farm/results.sqlite");
+  unsetenv("XDG_DATA_HOME");
+  EXPECT_EQ(default_store_path(error), "/home/u/.local/share/gene-farm/results.sqlite");
+  unsetenv("HOME");
+  EXPECT_EQ(default_store_path(error), "");
+  EXPECT_NE(error.find("--store"), std::string::npos);
+  if (xdg) setenv("XDG_DATA_HOME", saved_xdg.c_str(), 1);
+  if (home) setenv("HOME", saved_home.c_str(), 1);
+}
+
+}  // namespace
+}  // namespace gene::coordinator
