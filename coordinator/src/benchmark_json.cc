@@ -67,7 +67,7 @@ void write_build(report::JsonWriter& j, const v1::SuiteResult& result) {
 }
 
 void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const std::string& executable,
-                   const report::HostContext& host) {
+                   const report::HostContext& host, const RunRecord& record) {
   j.key("context").begin_object();
   report::write_context_members(j, host, executable, GENE_VERSION, GENE_BUILD_TYPE,
                                 report::ArrayLayout::OnePerLine);
@@ -82,6 +82,11 @@ void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const s
   for (const auto& c : classes) hardware += (hardware.empty() ? "" : ",") + c;
   j.member("hardware", hardware);
   write_build(j, result);
+  j.member("store", record.store).key("run_id");
+  if (record.run_id)
+    j.integer(*record.run_id);
+  else
+    j.null();
   // Sorted by name so that two runs of a suite list workers alike.
   std::vector<std::string> names;
   for (const auto& [name, info] : result.workers()) names.push_back(name);
@@ -129,10 +134,17 @@ void begin_entry(report::JsonWriter& j, const std::string& name, const std::stri
 
 }  // namespace
 
-std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const report::HostContext& host) {
+std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const report::HostContext& host,
+                           const RunRecord& record) {
   report::JsonWriter j;
   j.begin_object();
-  write_context(j, result, executable, host);
+  write_context(j, result, executable, host, record);
+  if (record.baseline) {
+    j.member("baseline", *record.baseline);
+    j.key("comparisons").begin_array();
+    for (const auto& c : record.comparisons) write_comparison(j, c);
+    j.end_array();
+  }
   j.key("benchmarks").begin_array();
 
   std::map<std::string, int> family_of;      // benchmark name → family index

@@ -31,6 +31,9 @@ void write_comparison(report::JsonWriter& j, const Comparison& c) {
   j.member("reason", c.reason);
   if (c.confidence) j.member_number("confidence", c.confidence);
   if (!c.error.empty()) j.member("error", c.error);
+  if (c.baseline_run) j.member_integer("baseline_run", *c.baseline_run);
+  if (c.history_runs) j.member_integer("history_runs", *c.history_runs);
+  if (c.threshold) j.member_number("threshold", c.threshold);
   if (!c.baseline_values.empty() || !c.candidate_values.empty()) {
     j.key("baseline_values").inline_array(c.baseline_values);
     j.key("candidate_values").inline_array(c.candidate_values);

@@ -1,8 +1,10 @@
 // coordinator submit suite.yaml [...] | coordinator serve --listen ADDR --workers ... [...]
-// | coordinator workers --coordinator ADDR
+// | coordinator workers --coordinator ADDR | coordinator history [--store PATH] [...]
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
-#include <regex>
+#include <cstdlib>
+#include <optional>
 
 #include "gene/coordinator/commands.h"
 #include "gene/coordinator/manifest.h"
@@ -34,6 +36,32 @@ struct ZeroOrDurationValidator : CLI::Validator {
   }
 };
 
+// A fraction as `1%` or `0.01`, in [0, 1]; nullopt otherwise.
+std::optional<double> parse_fraction(const std::string& s) {
+  if (s.empty() || s.size() > 32) return std::nullopt;
+  bool percent = s.back() == '%';
+  std::string number = percent ? s.substr(0, s.size() - 1) : s;
+  char* end = nullptr;
+  double v = std::strtod(number.c_str(), &end);
+  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(v)) return std::nullopt;
+  if (percent) v /= 100;
+  if (v < 0 || v > 1) return std::nullopt;
+  return v;
+}
+
+struct FractionValidator : CLI::Validator {
+  FractionValidator() {
+    name_ = "PERCENT";
+    func_ = [](const std::string& s) {
+      return parse_fraction(s) ? std::string() : "not a share between 0% and 100% (e.g. 1% or 0.01): " + s;
+    };
+  }
+};
+
+const char* const kStoreHelp =
+    "Results store (SQLite): a path, or none to record nothing (default: $XDG_DATA_HOME/gene-farm/results.sqlite, "
+    "else ~/.local/share/gene-farm/results.sqlite)";
+
 std::chrono::milliseconds to_ms(const std::string& duration) {
   return std::chrono::milliseconds(int64_t(*gene::coordinator::parse_duration(duration) * 1000));
 }
@@ -55,8 +83,8 @@ int main(int argc, char** argv) {
                        "Print the build (version, commit, build id, compiler, flags) and exit");
   app.require_subcommand(1);
   app.footer(
-      "Exit status of submit: 0 all targets met, 1 a target missed or a job failed,\n"
-      "2 bad manifest or usage, no matching worker, or farm unreachable.");
+      "Exit status of submit: 0 all targets met, 1 a target missed, a job failed or a --baseline\n"
+      "verdict is slower, 2 bad manifest, store or usage, no matching worker, or farm unreachable.");
 
   gene::coordinator::SubmitOptions submit;
   submit.executable = argc > 0 ? argv[0] : "coordinator";
@@ -78,7 +106,23 @@ int main(int argc, char** argv) {
       ->check(ZeroOrDurationValidator())
       ->type_name("DURATION");
   submit_cmd->add_option("--filter", submit.filter,
-                         "Run only jobs whose name (e.g. fib/n:30) matches this regular expression");
+                         "Run only jobs whose name (e.g. fib/n:30) matches this regular expression (RE2 syntax)");
+  submit_cmd->add_option("--store", submit.store,
+                         std::string(kStoreHelp) +
+                             "; with --coordinator the coordinator's store records the run, and a path here keeps a "
+                             "copy")
+      ->type_name("PATH|none");
+  submit_cmd
+      ->add_option("--baseline", submit.baseline,
+                   "Judge the run against stored runs of this suite on the same hardware class: latest, a run id "
+                   "(coordinator history lists them) or a VM commit; a slower verdict exits 1")
+      ->type_name("RUN|latest|COMMIT");
+  std::string min_effect = "1%";
+  submit_cmd
+      ->add_option("--min-effect", min_effect,
+                   "With --baseline: the least change of CPU time called slower or faster, above the stored noise")
+      ->check(FractionValidator())
+      ->capture_default_str();
   add_security_flags(*submit_cmd, submit.token_file, submit.tls);
 
   gene::coordinator::ServeOptions serve;
@@ -110,7 +154,26 @@ int main(int argc, char** argv) {
                    "Jobs run at once on one machine (workers sharing a `host` label); more disturb each other's timings")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--store", serve.store,
+                   std::string(kStoreHelp) + "; each finished job is recorded as it arrives")
+      ->type_name("PATH|none");
   add_security_flags(*serve_cmd, serve.token_file, serve.tls);
+
+  gene::coordinator::HistoryOptions history;
+  CLI::App* history_cmd =
+      app.add_subcommand("history", "List the runs a results store holds, newest first, with each job's median "
+                                    "CPU time and its change from the run before");
+  history_cmd->add_option("--store", history.store, "Results store (SQLite) to read (default: local mode's)")
+      ->type_name("PATH");
+  history_cmd->add_option("--suite", history.suite, "Only runs of this suite");
+  history_cmd->add_option("--job", history.job,
+                          "Only jobs whose name (e.g. fib/n:30) matches this regular expression (RE2 syntax)");
+  history_cmd->add_option("--last", history.last, "Only the newest N runs (with a matching job)")
+      ->check(CLI::Range(1, 1000000));
+  history_cmd->add_option("--json", history.json_out, "Write the runs as JSON to this file ('-' = stdout)");
+  history_cmd->add_option("--html", history.html_out,
+                          "Write a self-contained HTML page with a plot per job to this file");
 
   gene::coordinator::WorkersOptions workers;
   CLI::App* workers_cmd = app.add_subcommand("workers", "List a coordinator's workers and their state");
@@ -128,8 +191,10 @@ int main(int argc, char** argv) {
   if (*submit_cmd) {
     if (repetitions) submit.repetitions = repetitions;
     if (!min_time.empty()) submit.min_time = min_time == "0" ? 0.0 : *gene::coordinator::parse_duration(min_time);
+    submit.min_effect = *parse_fraction(min_effect);
     return gene::coordinator::run_submit(submit);
   }
+  if (*history_cmd) return gene::coordinator::run_history(history);
   if (*workers_cmd) return gene::coordinator::run_workers(workers);
   serve.check_interval = to_ms(check_interval);
   serve.no_worker_grace = to_ms(no_worker_grace);

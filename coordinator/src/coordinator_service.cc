@@ -6,15 +6,17 @@
 #include <mutex>
 #include <thread>
 
+#include "gene/coordinator/baseline.h"
 #include "gene/coordinator/report.h"
+#include "gene/coordinator/run_recorder.h"
 #include "gene/farm_security.h"
 #include "gene/job_runner.h"
 
 namespace gene::coordinator {
 
 CoordinatorService::CoordinatorService(WorkerPool& pool, std::string token, FarmMetrics* metrics,
-                                       std::function<void(const std::string&)> log)
-    : pool_(pool), token_(std::move(token)), metrics_(metrics), log_(std::move(log)) {}
+                                       std::function<void(const std::string&)> log, ResultsStore* store)
+    : pool_(pool), token_(std::move(token)), metrics_(metrics), log_(std::move(log)), store_(store) {}
 
 grpc::Status CoordinatorService::ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest*,
                                              v1::ListWorkersResponse* response) {
@@ -34,6 +36,9 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
   if (request->has_min_time_seconds() &&
       !(request->min_time_seconds() >= 0 && request->min_time_seconds() <= gene::farm::kMaxMinTimeSeconds))
     return {grpc::StatusCode::INVALID_ARGUMENT, "min_time_seconds must be between 0 and 86400"};
+  if (request->has_min_effect() && !(request->min_effect() >= 0 && request->min_effect() <= 1))
+    return {grpc::StatusCode::INVALID_ARGUMENT, "min_effect must be between 0 and 1"};
+  if (request->baseline().size() > 64) return {grpc::StatusCode::INVALID_ARGUMENT, "baseline is longer than 64 bytes"};
 
   // Target names are checked against what the workers report; before any
   // worker has answered there is nothing to check them against.
@@ -57,6 +62,33 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
   if (!plan.error.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, plan.error};
   if (std::string why = check_plan_selectors(suite, plan, pool_); !why.empty())
     return {grpc::StatusCode::FAILED_PRECONDITION, why};
+  std::optional<BaselineSpec> baseline;
+  BaselineOptions baseline_options;
+  if (request->has_min_effect()) baseline_options.min_effect = request->min_effect();
+  if (!request->baseline().empty()) {
+    std::string why;
+    if (!store_)
+      return {grpc::StatusCode::FAILED_PRECONDITION,
+              "--baseline: this coordinator keeps no results store (coordinator serve --store PATH)"};
+    baseline = parse_baseline(request->baseline(), why);
+    if (!baseline || !check_baseline(*store_, *baseline, suite.name, why))
+      return {grpc::StatusCode::FAILED_PRECONDITION, why};
+  }
+  std::unique_ptr<RunRecorder> recorder;
+  std::vector<std::string> store_errors;
+  if (store_) {
+    std::string why;
+    RunStart start{suite.name, manifest_hash(request->manifest(), suite), "remote",
+                   run_options_text(plan_options.filter, plan_options.repetitions, plan_options.min_time),
+                   uint32_t(plan.jobs.size()), ""};
+    recorder = RunRecorder::begin(*store_, start, why);
+    // A store that refuses writes must not stop the farm: the suite runs,
+    // and the submitter hears what was not recorded.
+    if (!recorder) {
+      store_errors.push_back(why);
+      if (log_) log_("error: " + why);
+    }
+  }
 
   if (log_) log_("suite " + suite.name + ": " + std::to_string(plan.jobs.size()) + " jobs from " + context->peer());
   // The submitter going away (or the server shutting down) cancels the suite.
@@ -71,10 +103,12 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
       cv.wait_for(lock, std::chrono::milliseconds(100));
     }
   });
+  // The result event waits until the run is recorded and judged.
   auto sink = [&](const v1::SubmitEvent& e) {
-    if (!cancel && !writer->Write(e)) cancel = true;
+    if (!e.has_result() && !cancel && !writer->Write(e)) cancel = true;
   };
-  auto on_job = [&](const v1::JobOutcome& job) {
+  auto on_job = [&](const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
+    if (recorder) recorder->record(job, worker);
     if (metrics_) metrics_->job_finished(suite.name, job);
   };
   v1::SuiteResult result = run_suite(suite, plan, plan_options, pool_, sink, cancel, on_job);
@@ -84,14 +118,36 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
   }
   cv.notify_all();
   watcher.join();
-  if (metrics_ && !cancel)
+  std::vector<Comparison> comparisons;
+  if (recorder) {
+    recorder->finish(cancel);
+    if (baseline && !cancel)
+      if (auto judged = recorder->judge(*baseline, result, baseline_options)) comparisons = std::move(*judged);
+    for (const auto& failure : recorder->failures()) {
+      store_errors.push_back(failure);
+      if (log_) log_("error: " + failure);
+    }
+    result.set_run_id(recorder->run_id());
+    result.set_store(store_->path());
+  }
+  for (const auto& c : comparisons) *result.add_comparisons() = comparison_to_proto(c);
+  for (const auto& e : store_errors) result.add_store_errors(e);
+  if (metrics_ && !cancel) {
     metrics_->suite_finished(
         result, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    if (baseline) metrics_->comparisons_judged(result, comparisons);
+  }
+  if (!cancel) {
+    v1::SubmitEvent e;
+    *e.mutable_result() = result;
+    if (!writer->Write(e)) cancel = true;
+  }
   if (log_)
     log_("suite " + suite.name + ": " +
          (cancel ? "cancelled"
                  : std::string(result.all_targets_met() ? "all targets met" : "targets missed or jobs failed")) +
-         " in " + format_seconds(result.suite_seconds()));
+         " in " + format_seconds(result.suite_seconds()) +
+         (recorder ? " (run " + std::to_string(recorder->run_id()) + ")" : ""));
   if (cancel) return {grpc::StatusCode::CANCELLED, "the suite was cancelled"};
   return grpc::Status::OK;
 }

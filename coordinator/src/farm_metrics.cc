@@ -69,6 +69,16 @@ FarmMetrics::FarmMetrics() : registry_(std::make_shared<prometheus::Registry>())
                    .Name("gene_bench_last_run_timestamp_seconds")
                    .Help("When the suite last finished (Unix time)")
                    .Register(*registry_);
+  run_info_ = &prometheus::BuildGauge()
+                   .Name("gene_bench_run_info")
+                   .Help("The VM build that produced a suite's last numbers on a hardware class "
+                         "(vm_commit, dirty, build_id); always 1")
+                   .Register(*registry_);
+  regression_ = &prometheus::BuildGauge()
+                     .Name("gene_bench_regression")
+                     .Help("1 when the last run judged against its baseline (submit --baseline) was slower on the "
+                           "statistic (cpu_seconds, or an exact count such as instructions), else 0")
+                     .Register(*registry_);
   const v1::VmBuild build = gene::farm::this_build();
   prometheus::BuildGauge()
       .Name("gene_build_info")
@@ -167,6 +177,71 @@ void FarmMetrics::suite_finished(const v1::SuiteResult& result, double unix_seco
     }
   }
   last_run_->Add({{"suite", result.suite()}}).Set(unix_seconds);
+
+  // The build behind the numbers, per hardware class: the commit lives here,
+  // not on the per-statistic series, so their number does not grow with
+  // every build. The previous build's series goes when another replaces it.
+  std::map<std::string, std::vector<const v1::VmBuild*>> builds;  // by hardware class
+  for (const auto& job : result.jobs()) {
+    auto w = result.workers().find(job.result().worker());
+    if (job.result().status() != v1::JOB_STATUS_OK || w == result.workers().end()) continue;
+    auto& list = builds[job.hardware()];
+    if (std::none_of(list.begin(), list.end(),
+                     [&](const v1::VmBuild* b) { return b->build_id() == w->second.vm().build_id(); }))
+      list.push_back(&w->second.vm());
+  }
+  for (const auto& [hardware, list] : builds) {
+    std::string commits, ids;
+    bool dirty = false;
+    for (const v1::VmBuild* b : list) {
+      commits += (commits.empty() ? "" : ",") + b->commit();
+      ids += (ids.empty() ? "" : ",") + b->build_id();
+      dirty = dirty || b->dirty();
+    }
+    const std::string key = result.suite() + '\0' + hardware;
+    auto old = run_info_series_.find(key);
+    if (old != run_info_series_.end()) run_info_->Remove(old->second);
+    run_info_series_[key] = &run_info_->Add({{"suite", result.suite()},
+                                             {"hardware", hardware},
+                                             {"vm_commit", commits},
+                                             {"dirty", dirty ? "true" : "false"},
+                                             {"build_id", ids}});
+    run_info_series_[key]->Set(1);
+  }
+}
+
+void FarmMetrics::comparisons_judged(const v1::SuiteResult& result, const std::vector<Comparison>& comparisons) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::map<std::string, bool>> slower;  // by job, then statistic
+  for (const auto& c : comparisons) {
+    std::string statistic = c.metric == "cpu" ? "cpu_seconds" : c.metric == "wall" ? "wall_seconds" : c.metric;
+    bool& s = slower[c.name][statistic];
+    s = s || c.verdict == Verdict::Slower;
+  }
+  for (const auto& job : result.jobs()) {
+    auto judged = slower.find(job.job_name());
+    if (judged == slower.end()) continue;
+    const std::string key = result.suite() + '\0' + job.job_name() + '\0' + job.hardware();
+    auto& series = regression_series_[key];
+    for (auto it = series.begin(); it != series.end();) {
+      if (judged->second.count(it->first)) {
+        ++it;
+        continue;
+      }
+      regression_->Remove(it->second);
+      it = series.erase(it);
+    }
+    for (const auto& [statistic, is_slower] : judged->second) {
+      auto& gauge = series[statistic];
+      if (!gauge)
+        gauge = &regression_->Add({{"suite", result.suite()},
+                                   {"benchmark", job.benchmark()},
+                                   {"params", params_label(job)},
+                                   {"hardware", job.hardware()},
+                                   {"statistic", statistic}});
+      gauge->Set(is_slower ? 1 : 0);
+    }
+  }
 }
 
 namespace {

@@ -1,5 +1,6 @@
 // `coordinator serve`: the Coordinator and health services on --listen, the
-// worker pool behind them, /metrics on --metrics-port or --metrics-listen.
+// worker pool behind them, /metrics on --metrics-port or --metrics-listen,
+// the results store on --store (each finished job recorded as it arrives).
 // Prints `listening on HOST:PORT` (and `metrics on HOST:PORT`) first, logs to
 // stderr, and stops cleanly on SIGINT or SIGTERM.
 #include <grpcpp/health_check_service_interface.h>
@@ -19,6 +20,7 @@
 #include "gene/listen_address.h"
 #include "gene/coordinator/coordinator_service.h"
 #include "gene/coordinator/farm_metrics.h"
+#include "gene/coordinator/results_store.h"
 #include "gene/coordinator/worker_pool.h"
 
 namespace gene::coordinator {
@@ -87,6 +89,20 @@ int run_serve(const ServeOptions& o) {
   pool_options.max_attempts = o.max_attempts;
   pool_options.jobs_per_host = o.jobs_per_host;
   pool_options.log = log_line;
+  // The results store, opened before serving: a bad one stops the start.
+  std::unique_ptr<ResultsStore> store;
+  std::string store_path = o.store.empty() ? default_store_path(error) : o.store;
+  if (store_path.empty()) {
+    print_error(error);
+    return 2;
+  }
+  if (store_path != kNoStore) {
+    store = ResultsStore::open(store_path, ResultsStore::Access::ReadWrite, error);
+    if (!store) {
+      print_error(error);
+      return 2;
+    }
+  }
   auto pool = WorkerPool::create(pool_options, error);
   if (!pool) {
     print_error(error);
@@ -115,7 +131,7 @@ int run_serve(const ServeOptions& o) {
     metrics_address = metrics_host + ":" + std::to_string(ports.empty() ? metrics_port : ports.front());
   }
 
-  CoordinatorService service(*pool, token, metrics.get(), log_line);
+  CoordinatorService service(*pool, token, metrics.get(), log_line, store.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -133,6 +149,11 @@ int run_serve(const ServeOptions& o) {
   std::printf("listening on %s:%d\n", host.c_str(), bound_port);
   if (!metrics_address.empty()) std::printf("metrics on %s\n", metrics_address.c_str());
   std::fflush(stdout);
+  if (store)
+    log_line("results store " + store->path() + " (schema version " + std::to_string(store->schema_version()) +
+             (store->schema_note().empty() ? "" : ", " + store->schema_note()) + ")");
+  else
+    log_line("no results store (--store none): runs are not recorded");
 
   int sig = 0;
   sigwait(&signals, &sig);

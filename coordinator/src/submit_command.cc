@@ -16,12 +16,15 @@
 #include <thread>
 
 #include "farm.grpc.pb.h"
+#include "gene/coordinator/baseline.h"
 #include "gene/coordinator/benchmark_json.h"
 #include "gene/coordinator/commands.h"
 #include "gene/coordinator/farm_metrics.h"
 #include "gene/coordinator/local_executor.h"
 #include "gene/coordinator/progress.h"
 #include "gene/coordinator/report.h"
+#include "gene/coordinator/results_store.h"
+#include "gene/coordinator/run_recorder.h"
 
 namespace gene::coordinator {
 
@@ -55,7 +58,8 @@ struct RemoteRun {
 };
 
 RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::string& manifest_text,
-                        const std::string& token, ProgressDisplay& progress) {
+                        const std::string& token, ProgressDisplay& progress, const std::optional<BaselineSpec>& baseline,
+                        const BaselineOptions& baseline_options) {
   RemoteRun run;
   std::string error;
   auto credentials = gene::farm::make_channel_credentials(o.tls, error);
@@ -80,6 +84,10 @@ RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::s
   if (o.repetitions) request.set_repetitions(*o.repetitions);
   if (o.min_time) request.set_min_time_seconds(*o.min_time);
   request.set_filter(o.filter);
+  if (baseline) {
+    request.set_baseline(baseline->text);
+    request.set_min_effect(baseline_options.min_effect);
+  }
 
   grpc::ClientContext context;
   gene::farm::add_bearer_token(context, token);
@@ -124,6 +132,64 @@ RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::s
   return run;
 }
 
+// The results store of a submit and its baseline, settled before anything
+// runs (every problem is exit 2).
+struct SubmitStore {
+  std::unique_ptr<ResultsStore> store;  // null: nothing recorded here
+  std::optional<BaselineSpec> baseline;
+};
+
+bool open_submit_store(const SubmitOptions& o, bool local, const std::string& suite, SubmitStore& out) {
+  std::string error;
+  // Remote runs are recorded by the coordinator's store; --store PATH adds
+  // a copy here.
+  std::string path = o.store.empty() ? (local ? default_store_path(error) : std::string(kNoStore)) : o.store;
+  if (path.empty()) {
+    print_error(error);
+    return false;
+  }
+  if (!o.baseline.empty()) {
+    out.baseline = parse_baseline(o.baseline, error);
+    if (!out.baseline) {
+      print_error(error);
+      return false;
+    }
+    if (local && path == kNoStore) {
+      print_error("--baseline judges against a results store: drop --store none");
+      return false;
+    }
+  }
+  if (path == kNoStore) return true;
+  out.store = ResultsStore::open(path, ResultsStore::Access::ReadWrite, error);
+  if (!out.store) {
+    print_error(error);
+    return false;
+  }
+  if (!out.store->schema_note().empty() && out.store->schema_note() != "created")
+    std::fprintf(stderr, "note: results store %s: %s\n", path.c_str(), out.store->schema_note().c_str());
+  if (local && out.baseline && !check_baseline(*out.store, *out.baseline, suite, error)) {
+    print_error(error);
+    return false;
+  }
+  return true;
+}
+
+bool write_json(const std::string& path, const std::string& json) {
+  if (path == "-") {
+    std::fputs(json.c_str(), stdout);
+    std::fflush(stdout);
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << json;
+  out.close();
+  if (!out) {
+    print_error("cannot write " + path + ": " + std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int run_submit(const SubmitOptions& o) {
@@ -154,55 +220,109 @@ int run_submit(const SubmitOptions& o) {
     print_error(plan.error);
     return kExitUnusable;
   }
-
-  std::FILE* table_out = o.json_out == "-" ? stderr : stdout;
-  ProgressDisplay progress(stderr, ProgressDisplay::is_terminal(stderr));
-  std::optional<v1::SuiteResult> result;
-  FarmMetrics metrics;
   if (local) {
     if (std::string why = check_plan_selectors(suite, plan, *executor); !why.empty()) {
       print_error(why);
       return kExitUnusable;
     }
+  }
+  SubmitStore stored;
+  if (!open_submit_store(o, local, suite.name, stored)) return kExitUnusable;
+  BaselineOptions baseline_options;
+  baseline_options.min_effect = o.min_effect;
+  const RunStart run_start{suite.name, manifest_hash(manifest_text, suite), local ? "local" : "remote",
+                           run_options_text(o.filter, o.repetitions, o.min_time), uint32_t(plan.jobs.size()), ""};
+
+  std::FILE* table_out = o.json_out == "-" ? stderr : stdout;
+  ProgressDisplay progress(stderr, ProgressDisplay::is_terminal(stderr));
+  std::optional<v1::SuiteResult> result;
+  std::unique_ptr<RunRecorder> recorder;
+  RunRecord record;
+  FarmMetrics metrics;
+  if (local) {
+    if (stored.store) {
+      recorder = RunRecorder::begin(*stored.store, run_start, error);
+      if (!recorder) {
+        print_error(error);
+        return kExitUnusable;
+      }
+    }
     std::atomic<bool> cancel{false};
-    auto on_job = [&](const v1::JobOutcome& job) { metrics.job_finished(suite.name, job); };
+    auto on_job = [&](const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
+      metrics.job_finished(suite.name, job);
+      if (recorder) recorder->record(job, worker);
+    };
     result = run_suite(
         suite, plan, plan_options, *executor, [&](const v1::SubmitEvent& e) { progress.on_event(e); }, cancel, on_job);
     progress.finish();
+    if (recorder) {
+      recorder->finish(false);
+      if (stored.baseline) {
+        record.baseline = stored.baseline->text;
+        if (auto comparisons = recorder->judge(*stored.baseline, *result, baseline_options))
+          record.comparisons = std::move(*comparisons);
+      }
+    }
   } else {
-    RemoteRun run = submit_remote(o, suite, manifest_text, token, progress);
+    RemoteRun run = submit_remote(o, suite, manifest_text, token, progress, stored.baseline, baseline_options);
     if (!run.result) return run.exit_status;
     result = std::move(run.result);
     for (const auto& job : result->jobs()) metrics.job_finished(suite.name, job);
+    if (stored.baseline) {
+      record.baseline = stored.baseline->text;
+      for (const auto& c : result->comparisons()) record.comparisons.push_back(comparison_from_proto(c));
+    }
+    if (stored.store) {
+      // A copy of what the coordinator ran, recorded now that it has finished.
+      recorder = RunRecorder::begin(*stored.store, run_start, error);
+      if (!recorder) {
+        print_error(error);
+        return kExitUnusable;
+      }
+      recorder->record_all(*result);
+      recorder->finish(false);
+      if (!record.comparisons.empty()) {
+        std::string why;
+        if (!stored.store->record_comparisons(recorder->run_id(), "baseline", record.comparisons, why))
+          print_error(why);
+      }
+    }
   }
 
   std::fputs(format_summary(*result).c_str(), table_out);
+  if (record.baseline) std::fputs(format_verdicts(record.comparisons, *stored.baseline).c_str(), table_out);
+  if (recorder) {
+    record.store = stored.store->path();
+    record.run_id = recorder->run_id();
+    std::fprintf(table_out, "stored: run %lld in %s\n", static_cast<long long>(recorder->run_id()),
+                 stored.store->path().c_str());
+  }
+  if (!local && result->run_id() > 0)
+    std::fprintf(table_out, "stored by the coordinator: run %lld in %s\n", static_cast<long long>(result->run_id()),
+                 result->store().c_str());
   std::fflush(table_out);
   int status = exit_status(*result);
+  if (status != kExitUnusable && any_slower(record.comparisons)) status = kExitMissed;
   for (const auto& job : result->jobs())
     if (job.result().status() == v1::JOB_STATUS_NO_WORKER) {
       print_error("job " + job.job_name() + ": " + job.result().error_message());
       break;
     }
-
-  if (!o.json_out.empty()) {
-    std::string json = benchmark_json(*result, o.executable, report::collect_host_context());
-    if (o.json_out == "-") {
-      std::fputs(json.c_str(), stdout);
-      std::fflush(stdout);
-    } else {
-      std::ofstream out(o.json_out, std::ios::binary | std::ios::trunc);
-      out << json;
-      out.close();
-      if (!out) {
-        print_error("cannot write " + o.json_out + ": " + std::strerror(errno));
-        return kExitUnusable;
-      }
-    }
+  std::vector<std::string> store_failures(result->store_errors().begin(), result->store_errors().end());
+  if (recorder)
+    for (const auto& failure : recorder->failures()) store_failures.push_back(failure);
+  for (const auto& failure : store_failures) {
+    print_error(failure);
+    status = kExitUnusable;
   }
+
+  if (!o.json_out.empty() &&
+      !write_json(o.json_out, benchmark_json(*result, o.executable, report::collect_host_context(), record)))
+    return kExitUnusable;
   if (!o.pushgateway.empty()) {
     metrics.suite_finished(*result,
                            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    if (record.baseline) metrics.comparisons_judged(*result, record.comparisons);
     if (std::string why = push_to_gateway(o.pushgateway, suite.name, metrics.registry()); !why.empty()) {
       print_error(why);
       return kExitUnusable;

@@ -6,15 +6,30 @@
 // counters; the program's value is the label; non-finite numbers are null.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "gene/report/host_context.h"
+#include "gene/coordinator/comparison.h"
 #include "gene/coordinator/results.h"
+#include "gene/report/host_context.h"
 
 namespace gene::coordinator {
 
+// Where the run was recorded and what it was judged against: the context
+// gets `store` and `run_id`; with a baseline the document gets `baseline`
+// (as given) and `comparisons` (the shared shape, comparison.h).
+struct RunRecord {
+  std::string store;              // the store's path; "" when nothing was recorded
+  std::optional<int64_t> run_id;  // the run's id in it
+  std::optional<std::string> baseline;
+  std::vector<Comparison> comparisons;
+};
+
 // `host` describes the machine writing the file; the workers' hardware is
 // in the context's `workers` and each job's `hardware`.
-std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const report::HostContext& host);
+std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const report::HostContext& host,
+                           const RunRecord& record = {});
 
 }  // namespace gene::coordinator

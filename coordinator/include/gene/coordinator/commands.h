@@ -17,10 +17,16 @@ struct SubmitOptions {
   std::string pushgateway;  // http://HOST:PORT; "" = none
   std::optional<uint32_t> repetitions;
   std::optional<double> min_time;  // seconds: overrides every benchmark's min_time
-  std::string filter;      // ECMAScript regex on job names
+  std::string filter;      // RE2 regular expression on job names (partial match)
   std::string token_file;  // "" = GENE_FARM_TOKEN or no token
   gene::farm::TlsFiles tls;
   std::string executable = "coordinator";  // for the JSON context
+  // The results store: a path, "none", or "" for the default (local mode:
+  // default_store_path(); with --coordinator: none here, since the
+  // coordinator's own store records the run).
+  std::string store;
+  std::string baseline;     // --baseline RUN|latest|COMMIT; "" = none
+  double min_effect = 0.01;  // --min-effect
 };
 
 // Runs `coordinator submit`; returns the exit status (0 all targets met,
@@ -49,10 +55,24 @@ struct ServeOptions {
   std::chrono::milliseconds no_worker_grace{10000};
   uint32_t max_attempts = 3;
   uint32_t jobs_per_host = 1;  // timed jobs at once on one `host` label
+  std::string store;           // results store: a path, "none", or "" for default_store_path()
 };
 
 // Runs `coordinator serve` until SIGINT or SIGTERM; returns the exit status
 // (2 when it cannot start).
 int run_serve(const ServeOptions& options);
+
+struct HistoryOptions {
+  std::string store;        // "" = default_store_path()
+  std::string suite;        // "" = every suite
+  std::string job;          // RE2 pattern on job names
+  size_t last = 0;          // 0 = every run
+  std::string json_out;     // "-" = stdout (the table then goes to stderr)
+  std::string html_out;
+};
+
+// Runs `coordinator history`: 0, or 2 for a missing or unreadable store or
+// a bad pattern.
+int run_history(const HistoryOptions& options);
 
 }  // namespace gene::coordinator

@@ -41,6 +41,13 @@ struct Comparison {
   std::optional<double> confidence;  // the interval's level, after the adjustments for looks and jobs
   std::string error;                 // the job failed on a side: what happened (the verdict is then inconclusive)
   std::vector<double> baseline_values, candidate_values;  // the metric per round, in round order
+  // `submit --baseline` judges against stored runs, not rounds (rounds and
+  // seconds are then 0): the stored run it compared with, how many stored
+  // runs the noise estimate rests on, and the relative change it took as
+  // significant.
+  std::optional<int64_t> baseline_run;
+  std::optional<uint32_t> history_runs;
+  std::optional<double> threshold;
 };
 
 // The exact ratios that differ from 1, e.g. "instructions +20.00%,

@@ -1,7 +1,9 @@
 // The Coordinator gRPC service (farm.proto): Submit validates a suite
 // against the workers' statistic names, checks that workers match its
-// hardware selectors, runs it on the worker pool and streams progress then
-// the SuiteResult; ListWorkers reports the pool.
+// hardware selectors and that its baseline is stored, runs it on the worker
+// pool (recording each job in the results store as it finishes), and
+// streams progress then the SuiteResult with the verdicts against the
+// baseline; ListWorkers reports the pool.
 #pragma once
 
 #include <functional>
@@ -9,6 +11,7 @@
 
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/farm_metrics.h"
+#include "gene/coordinator/results_store.h"
 #include "gene/coordinator/worker_pool.h"
 
 namespace gene::coordinator {
@@ -18,9 +21,10 @@ inline constexpr int kMaxSubmitBytes = 32 << 20;
 
 class CoordinatorService final : public v1::Coordinator::Service {
  public:
-  // `metrics` may be null (no metrics). `log` gets one line per suite event.
+  // `metrics` and `store` may be null (no metrics, nothing recorded). `log`
+  // gets one line per suite event.
   CoordinatorService(WorkerPool& pool, std::string token, FarmMetrics* metrics,
-                     std::function<void(const std::string&)> log);
+                     std::function<void(const std::string&)> log, ResultsStore* store = nullptr);
 
   grpc::Status Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
                       grpc::ServerWriter<v1::SubmitEvent>* writer) override;
@@ -32,6 +36,7 @@ class CoordinatorService final : public v1::Coordinator::Service {
   std::string token_;
   FarmMetrics* metrics_;
   std::function<void(const std::string&)> log_;
+  ResultsStore* store_;
 };
 
 }  // namespace gene::coordinator

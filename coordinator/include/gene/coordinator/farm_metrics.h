@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "gene/coordinator/comparison.h"
 #include "gene/coordinator/results.h"
 
 namespace gene::coordinator {
@@ -44,8 +45,13 @@ class FarmMetrics {
 
   // A job ended for good (retries are not separate jobs).
   void job_finished(const std::string& suite, const v1::JobOutcome& job);
-  // The suite ended at `unix_seconds`: its jobs' medians, targets, timestamp.
+  // The suite ended at `unix_seconds`: its jobs' medians, targets,
+  // timestamp, and gene_bench_run_info (the build behind the numbers).
   void suite_finished(const v1::SuiteResult& result, double unix_seconds);
+  // The suite's verdicts against its baseline: gene_bench_regression 1 for
+  // each job and statistic judged `slower`, 0 for the others judged (a job's
+  // series from an earlier verdict that was not judged again are removed).
+  void comparisons_judged(const v1::SuiteResult& result, const std::vector<Comparison>& comparisons);
 
  private:
   prometheus::Family<prometheus::Gauge>& gauge_family(const std::string& name, const std::string& help);
@@ -56,6 +62,10 @@ class FarmMetrics {
   prometheus::Family<prometheus::Counter>* jobs_total_ = nullptr;
   prometheus::Family<prometheus::Histogram>* job_duration_ = nullptr;
   prometheus::Family<prometheus::Gauge>* last_run_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* run_info_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* regression_ = nullptr;
+  std::map<std::string, prometheus::Gauge*> run_info_series_;  // by suite and hardware
+  std::map<std::string, std::map<std::string, prometheus::Gauge*>> regression_series_;  // by job, then statistic
 };
 
 // Worker counts by state, as gene_farm_workers{state="ready"|"busy"|"down"}.
