@@ -38,7 +38,7 @@ def targeted_statistics(filters, threshold_filters):
         "  label_replace(\n"
         '    {__name__=~"gene_bench_.+",\n'
         '     __name__!~"gene_bench_(target_met|target_threshold|last_run_timestamp_seconds|'
-        'instructions_by_opcode|allocated_bytes|gc_pause_seconds|wall_seconds|cpu_seconds)",\n'
+        'instructions_by_opcode|allocated_bytes|gc_pause_seconds|wall_seconds|cpu_seconds|regression|run_info)",\n'
         f"     {filters}}},\n"
         '    "statistic", "$1", "__name__", "gene_bench_(.+)")\n'
         f'  or label_replace(gene_bench_allocated_bytes{{{filters}}}, "statistic", "bytes_allocated", "", "")\n'
@@ -183,6 +183,33 @@ def by_query_style(ref, color, dash=True):
     return {"matcher": {"id": "byFrameRefID", "options": ref}, "properties": props}
 
 
+def build_panels(b, filters):
+    """Which VM build produced the numbers on screen: the build behind each
+    suite's last run per hardware class (gene_bench_run_info), and over the
+    time range, one row per build."""
+    b.panel("table", "Build behind these numbers",
+            "The VM build (commit, dirty tree, build id) that produced each selected suite's last numbers, per "
+            "hardware class. The commit is kept off the per-statistic series so that their number does not grow "
+            "with every build.",
+            [(f"max by (suite, hardware, vm_commit, dirty, build_id) (gene_bench_run_info{{{filters}}})", "",
+              {"instant": True, "format": "table"})],
+            w=10, h=7,
+            transformations=[{"id": "organize", "options": {
+                "excludeByName": {"Time": True, "Value": True},
+                "indexByName": {"suite": 0, "hardware": 1, "vm_commit": 2, "dirty": 3, "build_id": 4},
+                "renameByName": {"vm_commit": "commit"}}}])
+    b.panel("state-timeline", "Builds over time",
+            "Which build was behind each suite's numbers when: one row per suite, hardware class and build; a "
+            "change of row is a change of VM.",
+            [(f"max by (suite, hardware, vm_commit, dirty, build_id) (gene_bench_run_info{{{filters}}})",
+              "{{suite}} · {{hardware}} · {{vm_commit}} (dirty {{dirty}}, build {{build_id}})")],
+            w=14, h=7,
+            options={"showValue": "never", "mergeValues": True, "alignValue": "left", "rowHeight": 0.8,
+                     "legend": {"showLegend": False}},
+            field={"color": {"mode": "fixed", "fixedColor": "blue"},
+                   "mappings": [{"type": "value", "options": {"1": {"text": "current", "index": 0}}}]})
+
+
 # --- Gene targets -----------------------------------------------------------
 
 def targets_board():
@@ -192,7 +219,8 @@ def targets_board():
                        'hardware=~"$hardware"}, statistic)')]
     b = Board("gene-targets", "Gene targets",
               "Performance targets of the Gene VM benchmark suites: every targeted statistic over time against "
-              "its threshold, per benchmark and hardware class, and the wall time against its 7-day median.",
+              "its threshold, per benchmark and hardware class; the build behind the numbers; and each run's "
+              "verdicts against its baseline (exact counts, CPU time against its stored noise).",
               variables)
     stat_opts = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                  "colorMode": "background", "graphMode": "none", "textMode": "auto", "justifyMode": "center"}
@@ -232,6 +260,33 @@ def targets_board():
                     "1": {"text": "met", "color": "green", "index": 1}}}]},
                 {"id": "custom.cellOptions", "value": {"type": "color-background"}}]}])
 
+    build_panels(b, 'suite=~"$suite", hardware=~"$hardware"')
+
+    b.row("Regressions against the baseline")
+    b.panel("stat", "Slower than baseline",
+            "Statistics whose last run judged against its baseline (coordinator submit --baseline) was slower "
+            "(alert GeneBenchRegression): exact counts that grew, or CPU time beyond its stored noise.",
+            [(f"count(gene_bench_regression{{{F_BENCH}}} == 1) or vector(0)", "slower", {"instant": True})],
+            w=4, h=7, options=stat_opts,
+            field={"thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None},
+                                                               {"color": "red", "value": 1}]}})
+    b.panel("table", "Last verdicts against the baseline",
+            "Each judged statistic of the last judged run: 1 slower, 0 not (same, faster or inconclusive). "
+            "`coordinator history` and submit's table give the reasons.",
+            [(f"gene_bench_regression{{{F_BENCH}}}", "", {"instant": True, "format": "table"})],
+            w=20, h=7,
+            options={"showHeader": True, "sortBy": [{"displayName": "slower", "desc": True}]},
+            transformations=[{"id": "organize", "options": {
+                "excludeByName": {"Time": True, "__name__": True, "job": True, "instance": True},
+                "indexByName": {"suite": 0, "benchmark": 1, "params": 2, "hardware": 3, "statistic": 4,
+                                "Value": 5},
+                "renameByName": {"Value": "slower"}}}],
+            overrides=[{"matcher": {"id": "byName", "options": "slower"}, "properties": [
+                {"id": "mappings", "value": [{"type": "value", "options": {
+                    "0": {"text": "no", "color": "green", "index": 0},
+                    "1": {"text": "slower", "color": "red", "index": 1}}}]},
+                {"id": "custom.cellOptions", "value": {"type": "color-background"}}]}])
+
     b.row("Statistics against their targets")
     b.panel("timeseries", "$statistic",
             "The statistic's median per run for each benchmark, parameter set and hardware class (points), "
@@ -258,15 +313,14 @@ def targets_board():
                                                                 {"type": "log", "log": 10}}})
 
     b.row("Run time")
-    b.panel("timeseries", "Wall time per repetition against the 7-day median",
-            "Median wall time of one repetition per run, its median over the last 7 days, and 10% above that "
-            "(alert GeneBenchRegressed).",
+    b.panel("timeseries", "Wall time per repetition and its 7-day median",
+            "Median wall time of one repetition per run, and its median over the last 7 days for reference. "
+            "Whether a run is slower is judged against the noise of its stored history, not by a fixed share "
+            "(panels above, alert GeneBenchRegression).",
             [(f"gene_bench_wall_seconds{{{F_BENCH}}}", LEGEND),
-             (f"quantile_over_time(0.5, gene_bench_wall_seconds{{{F_BENCH}}}[7d])", "7-day median · " + LEGEND),
-             (f"1.10 * quantile_over_time(0.5, gene_bench_wall_seconds{{{F_BENCH}}}[7d])",
-              "+10% · " + LEGEND)],
+             (f"quantile_over_time(0.5, gene_bench_wall_seconds{{{F_BENCH}}}[7d])", "7-day median · " + LEGEND)],
             w=12, h=9, unit="s", options=LEGEND_TABLE, field=POINTS,
-            overrides=[by_query_style("B", "blue"), by_query_style("C", "orange")])
+            overrides=[by_query_style("B", "blue")])
     b.panel("timeseries", "CPU time per repetition", "Median CPU time of one repetition per run.",
             [(f"gene_bench_cpu_seconds{{{F_BENCH}}}", LEGEND)],
             w=12, h=9, unit="s", options=LEGEND_TABLE, field=POINTS)
@@ -293,6 +347,9 @@ def vm_board():
                 [(f'label_replace({{__name__=~"gene_bench_{names}", {F_BENCH}}},\n'
                   f'  "{label}", "$1", "__name__", "gene_bench_{names}")', f"{{{{{label}}}}} · " + LEGEND)],
                 w=w, unit=unit, options=LEGEND_TABLE, field=POINTS)
+
+    b.row("Build")
+    build_panels(b, 'suite=~"$suite", hardware=~"$hardware"')
 
     b.row("Instructions")
     b.panel("bargauge", "Instruction mix (share of instructions, last run)",

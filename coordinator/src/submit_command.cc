@@ -297,9 +297,14 @@ int run_submit(const SubmitOptions& o) {
     std::fprintf(table_out, "stored: run %lld in %s\n", static_cast<long long>(recorder->run_id()),
                  stored.store->path().c_str());
   }
-  if (!local && result->run_id() > 0)
-    std::fprintf(table_out, "stored by the coordinator: run %lld in %s\n", static_cast<long long>(result->run_id()),
+  if (!local && result->run_id() > 0) {
+    std::fprintf(table_out, "stored: run %lld in %s on the coordinator\n", static_cast<long long>(result->run_id()),
                  result->store().c_str());
+    if (!recorder) {
+      record.store = result->store();
+      record.run_id = result->run_id();
+    }
+  }
   std::fflush(table_out);
   int status = exit_status(*result);
   if (status != kExitUnusable && any_slower(record.comparisons)) status = kExitMissed;

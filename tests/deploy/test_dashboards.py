@@ -14,9 +14,10 @@ Prometheus.
    all must answer `success`.
 3. With --coordinator and --worker (end to end): a real worker and a real
    `coordinator serve` start on 127.0.0.1 with metrics on; Prometheus
-   scrapes both every second; `coordinator submit` runs two small suites on
-   them (bench/suites/vm_internals.yaml filtered to two short jobs, and a
-   profiled allocation suite with one target that cannot be met); after the
+   scrapes both every second; `coordinator submit --baseline latest` runs two
+   small suites on them (bench/suites/vm_internals.yaml filtered to two short
+   jobs, and a profiled allocation suite with one target that cannot be met),
+   recorded and judged in the coordinator's results store; after the
    next scrapes every dashboard query must return data (the few that cannot
    after one short run are listed in MAY_BE_EMPTY), the targets dashboard
    again with each variable set to one real value of each suite, every
@@ -297,7 +298,8 @@ def run_farm(args, repo, tmp, prom_binary, boards):
         worker_addr = worker.wait_line("listening on")
         worker_metrics = worker.wait_line("metrics on")
         coord = promlib.Child([args.coordinator, "serve", "--listen", "127.0.0.1:0",
-                               "--workers", worker_addr, "--metrics-port", "0"],
+                               "--workers", worker_addr, "--metrics-port", "0",
+                               "--store", os.path.join(tmp, "results.sqlite")],
                               os.path.join(tmp, "coordinator.log"), env)
         children.append(coord)
         coord_addr = coord.wait_line("listening on")
@@ -323,7 +325,10 @@ def run_farm(args, repo, tmp, prom_binary, boards):
         suites.append(([str(Path(tmp) / "suites" / "e2e_profile.yaml")], "e2e_profile"))
         for argv, name in suites:
             started = time.monotonic()
-            r = subprocess.run([args.coordinator, "submit", *argv, "--coordinator", coord_addr],
+            # --baseline latest: the coordinator judges each run against its
+            # store (a first run: inconclusive), feeding gene_bench_regression.
+            r = subprocess.run([args.coordinator, "submit", *argv, "--coordinator", coord_addr,
+                                "--baseline", "latest"],
                                capture_output=True, text=True, env=env, timeout=180)
             print(f"coordinator submit {name}: exit {r.returncode} in {time.monotonic() - started:.1f}s",
                   flush=True)

@@ -201,7 +201,7 @@ def main():
     binaries = {
         "worker": [args.worker],
         # No worker needs to answer: only the coordinator's own sockets count.
-        "coordinator serve": [args.coordinator, "serve", "--workers", "127.0.0.1:1"],
+        "coordinator serve": [args.coordinator, "serve", "--workers", "127.0.0.1:1", "--store", "none"],
     }
     for name, base in binaries.items():
         run_case(f"{name} --metrics-listen 127.0.0.1:0",

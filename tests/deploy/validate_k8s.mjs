@@ -14,7 +14,8 @@
 //     PodDisruptionBudget per worker class that lets drains proceed one
 //     worker at a time (and none for the coordinator), gRPC probes on the gRPC port,
 //     Prometheus annotations on the metrics port, the coordinator resolving
-//     the headless worker Service with dns:///, the token from the Secret
+//     the headless worker Service with dns:///, its results store on a
+//     PersistentVolumeClaim with one Recreate replica, the token from the Secret
 //     everywhere, Services selecting the right pods, the CronJob submitting a
 //     suite whose files all resolve in the mounted ConfigMaps, and the
 //     ConfigMaps holding exactly the files of bench/;
@@ -357,6 +358,27 @@ function checkFarm(objects) {
   // allows what no budget allows: the coordinator has none (docs/deploy.md).
   for (const pdb of byKind("PodDisruptionBudget")) {
     check(!selects(pdb.spec.selector?.matchLabels, podLabels(coord)), `PodDisruptionBudget/${pdb.metadata.name} selects the coordinator`);
+  }
+  // Its results store: --store inside a volume on a rendered ReadWriteOnce
+  // PersistentVolumeClaim, writable by the pod's user, and only one
+  // coordinator writing it (one replica, replaced with Recreate).
+  check(coord.spec.replicas === 1, `coordinator: ${coord.spec.replicas} replicas; one writes the results store`);
+  check(coord.spec.strategy?.type === "Recreate",
+    "coordinator: strategy is not Recreate (a rolling update would run two coordinators on one store)");
+  const store = argValue(coordArgv, "--store");
+  const mount = (cc.volumeMounts || []).find((m) => store && store.startsWith(m.mountPath.replace(/\/?$/, "/")));
+  if (check(mount, `coordinator: --store ${store} is not inside a mounted volume`)) {
+    check(!mount.readOnly, "coordinator: the results store's volume is mounted read-only");
+    const volume = (podSpec(coord).volumes || []).find((v) => v.name === mount.name);
+    const claim = volume?.persistentVolumeClaim?.claimName;
+    const pvc = claim && named("PersistentVolumeClaim", claim);
+    if (check(pvc, `coordinator: the results store's volume ${mount.name} is not a rendered PersistentVolumeClaim`)) {
+      check((pvc.spec.accessModes || []).includes("ReadWriteOnce"),
+        `PersistentVolumeClaim/${claim}: not ReadWriteOnce`);
+      check(pvc.spec.resources?.requests?.storage, `PersistentVolumeClaim/${claim}: no storage request`);
+    }
+    check(podSpec(coord).securityContext?.fsGroup !== undefined,
+      "coordinator: no fsGroup: the non-root user may not write the store's volume");
   }
   const coordSvc = byKind("Service").find((s) => s !== workerSvc && selects(s.spec.selector, podLabels(coord)));
   if (!check(coordSvc, "no Service selects the coordinator")) return;

@@ -534,13 +534,15 @@ class Local(FarmTest):
         def mask(text):
             text = re.sub(r"\[local \(x86_64\)\]|\[alpha \([^)]*\)\]|\[local \([^)]*\)\]", "[WORKER]", text)
             text = re.sub(r"[-+]?\d+(\.\d+)?(e[-+]\d+)?( ?(ms|us|ns|s)\b|%)?!?", "N", text)
-            # Noise warnings and the machine's load depend on the run, not on the mode.
+            # Noise warnings and the machine's load depend on the run, not on the mode;
+            # where a run is stored, on the mode.
             return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()
-                    if "! noisy" not in line and not line.startswith("note: the machine's load average")]
+                    if "! noisy" not in line and not line.startswith("note: the machine's load average")
+                    and not line.startswith("stored: run ")]
         self.assertEqual(mask(local.stdout), mask(remote.stdout))
 
     def test_help(self):
-        for argv in (["--help"], ["submit", "--help"], ["serve", "--help"]):
+        for argv in (["--help"], ["submit", "--help"], ["serve", "--help"], ["history", "--help"]):
             proc = subprocess.run([COORDINATOR] + argv, capture_output=True, text=True, timeout=10)
             self.assertExit(proc, 0)
             self.assertIn("Usage:", proc.stdout)
@@ -753,7 +755,15 @@ def main():
     parser.add_argument("--worker", required=True)
     args, rest = parser.parse_known_args()
     COORDINATOR, WORKER = os.path.abspath(args.coordinator), os.path.abspath(args.worker)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    # Submits and coordinators record runs in the default results store:
+    # keep it out of the user's home.
+    data_home = tempfile.mkdtemp(prefix="gene-e2e-data-")
+    os.environ["XDG_DATA_HOME"] = data_home
+    try:
+        program = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
+    finally:
+        shutil.rmtree(data_home, ignore_errors=True)
+    sys.exit(0 if program.result.wasSuccessful() else 1)
 
 
 if __name__ == "__main__":
