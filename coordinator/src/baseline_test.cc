@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <cstdio>
 #include <random>
 
 namespace gene::coordinator {
@@ -106,6 +107,11 @@ TEST(Baseline, FalseAlarmsAreRareAndRealSlowdownsFound) {
       // Q3 + 3 IQR lies far out in the tail of the changes' distribution;
       // with 5 runs (4 changes) its estimate is rough, hence a looser bound.
       double rate = double(false_slower) / trials;
+      RecordProperty("false_slower_sigma" + std::to_string(int(sigma * 1000)) + "permille_runs" +
+                         std::to_string(runs),
+                     std::to_string(rate));
+      std::printf("unchanged, noise %.1f%%, %zu runs of history: %.2f%% called slower\n", sigma * 100, runs,
+                  rate * 100);
       EXPECT_LT(rate, runs == 5 ? 0.05 : 0.02) << "sigma " << sigma << ", " << runs << " runs";
     }
   }
@@ -116,6 +122,7 @@ TEST(Baseline, FalseAlarmsAreRareAndRealSlowdownsFound) {
     double candidate = simulate(rng, 1, 0.011, 0.01)[0];
     found += judge_time("j", history.back(), candidate, history, "", "", o).verdict == Verdict::Slower;
   }
+  std::printf("10%% slower, noise 1%%, 30 runs of history: %.1f%% called slower\n", 100.0 * found / trials);
   EXPECT_GT(double(found) / trials, 0.9);
   // The same slowdown drowned in 10% noise: rarely called, never called faster.
   int called = 0, wrong_way = 0;
@@ -126,6 +133,8 @@ TEST(Baseline, FalseAlarmsAreRareAndRealSlowdownsFound) {
     called += v == Verdict::Slower;
     wrong_way += v == Verdict::Faster;
   }
+  std::printf("10%% slower, noise 10%%, 30 runs of history: %.1f%% called slower, %.1f%% faster\n",
+              100.0 * called / trials, 100.0 * wrong_way / trials);
   EXPECT_LT(double(called) / trials, 0.2);
   EXPECT_LT(double(wrong_way) / trials, 0.02);
 }
