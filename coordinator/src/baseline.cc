@@ -209,9 +209,7 @@ int exact_direction(const std::string& s) {
       "allocations",          "bytes_allocated",    "heap_peak_bytes",      "gc_collections",
       "gc_young_collections", "gc_full_collections", "gc_cycle_candidates", "gc_cycle_frees",
       "rc_increments",        "rc_decrements",      "rc_frees",             "rc_reconciliations"};
-  if (costs.count(s)) return 1;
-  if (s == "frame_pool_hit_rate" || s == "tco_success_rate" || s.rfind("object_pool_hit_rate", 0) == 0) return -1;
-  return 0;
+  return costs.count(s) ? 1 : 0;
 }
 
 std::vector<std::pair<std::string, std::optional<double>>> exact_ratios(
@@ -263,12 +261,10 @@ std::vector<Comparison> judge_exact(const std::string& job, const std::map<std::
       c.reason = "exact count, unchanged";
     } else {
       bool more = ch.after > ch.before;
-      bool worse = direction == 0 ? false : (direction > 0) == more;
-      c.verdict = direction == 0 ? Verdict::Inconclusive : worse ? Verdict::Slower : Verdict::Faster;
+      c.verdict = more ? Verdict::Slower : Verdict::Faster;
       std::string by = ch.before != 0 ? percent(ch.after / ch.before - 1) : "from 0";
       c.reason = "exact count " + std::string(more ? "rose" : "fell") + " " + by + " (" + count_text(ch.before) +
-                 " → " + count_text(ch.after) + ")" +
-                 (direction > 0 ? ": more work" : direction < 0 ? ": a rate where more is better" : "");
+                 " → " + count_text(ch.after) + "): " + (more ? "more work" : "less work");
     }
     out.push_back(std::move(c));
   }

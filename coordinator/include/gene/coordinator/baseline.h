@@ -6,9 +6,11 @@
 //     the same hardware class (`latest`), that run (`RUN`), or the newest
 //     such run made by that commit (`COMMIT`).
 //   - Exact statistics (deterministic counts) are compared exactly: any
-//     difference is a fact. For costs (instructions, allocations, ...) more
-//     is `slower`; for the hit rates more is `faster`; the optimizer's and
-//     the program's own counts only show in `exact`.
+//     difference is a fact. A count of work done (instructions, frames,
+//     allocations, bytes, collections, ...) that grew is `slower`, one that
+//     fell `faster`; ratios of counts (hit rates, tco_success_rate) and the
+//     optimizer's and the program's own counts only show in `exact`, since
+//     the counts of work behind them carry the verdict.
 //   - CPU time is judged against the noise the baseline's own history
 //     shows: the relative changes of its median between consecutive quiet
 //     runs (noisy runs left out), over the last 30 runs up to the baseline.
@@ -76,14 +78,14 @@ std::vector<std::pair<std::string, std::optional<double>>> exact_ratios(
     const std::vector<std::string>& exact_names);
 
 // Exact statistics of one job: one comparison for `instructions` and one
-// for every other cost or hit rate that changed, each with every exact
-// ratio in `exact`.
+// for every other count of work that changed, each with every exact ratio
+// in `exact`.
 std::vector<Comparison> judge_exact(const std::string& job, const std::map<std::string, StoredStatistic>& baseline,
                                     const std::map<std::string, double>& candidate,
                                     const std::vector<std::string>& exact_names);
 
-// Whether more of an exact statistic means slower (+1), faster (-1), or
-// neither (0: it describes the program or the optimizer's choices).
+// +1 when an exact statistic counts work done (more of it is slower), else
+// 0 (a ratio, or a count of what the program or the optimizer chose).
 int exact_direction(const std::string& statistic);
 
 // Judges every job of `result` (recorded as run `run_id`) against the
