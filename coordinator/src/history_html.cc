@@ -68,7 +68,7 @@ std::string tick_label(double v, double step) {
 
 struct Point {
   int64_t run_id = 0;
-  std::string started_at, commit, status, noise;
+  std::string started_at, commit, short_commit, status, noise;
   std::optional<double> seconds;  // absent: the job did not end ok
   bool noisy = false, slower = false;
 };
@@ -132,10 +132,18 @@ std::string plot(const Series& s) {
       path += (path.empty() ? "M" : " L") + num(X(i)) + " " + num(Y(*s.points[i].seconds * u.scale));
   if (!path.empty()) o += "<path class=\"line\" d=\"" + path + "\"/>\n";
 
+  // A dashed line where the build changes.
+  for (size_t i = 1; i < n; ++i)
+    if (s.points[i].commit != s.points[i - 1].commit) {
+      double x = (X(i - 1) + X(i)) / 2;
+      o += "<line class=\"build\" x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(top) + "\" y2=\"" +
+           num(top + ph) + "\"><title>" + esc("build " + s.points[i - 1].commit + " → " + s.points[i].commit) +
+           "</title></line>\n";
+    }
   // Run ids under the axis (every k-th when crowded); commits above their
   // points (where the commit changes, when crowded).
   const size_t every = std::max<size_t>(1, (n + 29) / 30);
-  const bool label_all_commits = n <= 12;
+  const bool label_all_commits = n <= 16;
   for (size_t i = 0; i < n; ++i) {
     const Point& p = s.points[i];
     double x = X(i);
@@ -164,7 +172,7 @@ std::string plot(const Series& s) {
     bool changed = i == 0 || s.points[i - 1].commit != p.commit;
     if (label_all_commits || changed)
       o += "<text class=\"commit\" transform=\"translate(" + num(x + 3) + " " + num(y - 10) +
-           ") rotate(-30)\">" + esc(p.commit) + "</text>";
+           ") rotate(-30)\">" + esc(p.short_commit) + "</text>";
     o += "\n";
   }
   o += "</svg>\n";
@@ -192,6 +200,7 @@ svg .point { fill: #1f6fb4; stroke: #fff; stroke-width: 1; }
 svg .point.noisy { fill: #fff; stroke: #e07b00; stroke-width: 2.2; }
 svg .point.slower { fill: #d0312d; stroke: #fff; stroke-width: 1; }
 svg .failed path { stroke: #7d8794; stroke-width: 2; }
+svg .build { stroke: #9aa5b1; stroke-width: 1; stroke-dasharray: 4 4; }
 p.empty { color: #5a6675; }
 )css";
 
@@ -204,9 +213,9 @@ std::string legend() {
          "its baseline (submit --baseline)"
          "<svg width=\"12\" height=\"12\"><path d=\"M2 2 L10 10 M2 10 L10 2\" stroke=\"#7d8794\" "
          "stroke-width=\"2\"/></svg>job failed</p>\n"
-         "<p class=\"legend\">Each point is labelled by the VM commit of its run (-dirty: built from a tree with "
-         "uncommitted changes); hover for the run's details. Each plot's vertical axis spans that job's own "
-         "range.</p>\n";
+         "<p class=\"legend\">Each point is labelled by the VM commit of its run (its first 8 digits; -dirty: "
+         "built from a tree with uncommitted changes), a dashed line marks a change of build; hover for the run's "
+         "details. Each plot's vertical axis spans that job's own range.</p>\n";
 }
 
 }  // namespace
@@ -228,6 +237,10 @@ std::string history_html(const std::vector<HistoryRun>& runs, const std::string&
       p.run_id = it->run.id;
       p.started_at = it->run.started_at;
       p.commit = commit_label(j.vm);
+      // Labels on the plot carry 8 digits of the commit, enough to tell builds apart.
+      StoredBuild shortened = j.vm;
+      shortened.commit = shortened.commit.substr(0, 8);
+      p.short_commit = commit_label(shortened);
       p.status = j.status;
       if (j.status == "ok" && j.cpu_seconds) p.seconds = j.cpu_seconds;
       p.noisy = j.noisy;
