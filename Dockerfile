@@ -47,8 +47,9 @@ CMD ["--listen", "0.0.0.0:7070", "--metrics-port", "9101"]
 
 FROM debian:12-slim AS coordinator
 COPY --from=build /src/build/runtime-packages-coordinator.txt /tmp/runtime-packages.txt
+# sqlite3: back up and query the results store in place (docs/history.md)
 RUN apt-get update \
- && xargs -a /tmp/runtime-packages.txt apt-get install -y --no-install-recommends \
+ && xargs -a /tmp/runtime-packages.txt apt-get install -y --no-install-recommends sqlite3 \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && groupadd --gid 10001 gene && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin gene
 COPY --from=build /src/build/bin/coordinator /usr/local/bin/coordinator
@@ -57,4 +58,6 @@ USER 10001:10001
 # gRPC (Coordinator + grpc.health.v1) and /metrics, as in deploy/k8s
 EXPOSE 7071 9100
 ENTRYPOINT ["/usr/local/bin/coordinator"]
-CMD ["submit", "/bench/suites/vm_internals.yaml"]
+# Local mode in a container keeps no history (its file system is not kept):
+# mount a volume and give --store to keep one.
+CMD ["submit", "/bench/suites/vm_internals.yaml", "--store", "none"]
