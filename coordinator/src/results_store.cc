@@ -125,6 +125,8 @@ std::unique_ptr<ResultsStore> ResultsStore::open(const std::string& path, Access
   fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
   const bool exists = fs::exists(file, ec);
   if (exists && fs::is_directory(file, ec)) return fail("is a directory, not a file");
+  // A pipe or a device would block SQLite's first read, or feed it anything.
+  if (exists && !fs::is_regular_file(file, ec)) return fail("not a regular file");
   if (read_only) {
     if (!exists) return fail("no such file (nothing has been recorded there yet)");
     if (::access(path.c_str(), R_OK) != 0) return fail(std::string("cannot read it: ") + std::strerror(errno));

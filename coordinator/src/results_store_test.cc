@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -406,6 +407,12 @@ TEST_F(StoreTest, RefusesFilesThatAreNotStores) {
 
   EXPECT_FALSE(ResultsStore::open(dir_, ResultsStore::Access::ReadWrite, error));
   EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+
+  // A pipe would block the first read forever.
+  ASSERT_EQ(mkfifo(path("pipe").c_str(), 0600), 0);
+  EXPECT_FALSE(ResultsStore::open(path("pipe"), ResultsStore::Access::ReadWrite, error));
+  EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
+  EXPECT_FALSE(ResultsStore::open(path("pipe"), ResultsStore::Access::ReadOnly, error));
 }
 
 TEST_F(StoreTest, RefusesAReadOnlyPlace) {

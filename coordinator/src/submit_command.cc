@@ -282,9 +282,11 @@ int run_submit(const SubmitOptions& o) {
       recorder->record_all(*result);
       recorder->finish(false);
       if (!record.comparisons.empty()) {
+        // The coordinator's run ids mean nothing in this store.
+        std::vector<Comparison> copied = record.comparisons;
+        for (auto& c : copied) c.baseline_run.reset();
         std::string why;
-        if (!stored.store->record_comparisons(recorder->run_id(), "baseline", record.comparisons, why))
-          print_error(why);
+        if (!stored.store->record_comparisons(recorder->run_id(), "baseline", copied, why)) print_error(why);
       }
     }
   }

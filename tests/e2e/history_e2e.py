@@ -455,11 +455,6 @@ class Coordinator(StoreTest):
         self.assertExit(proc, 2)
         self.assertIn("no run 999", proc.stderr)
         self.assertEqual(query(self.store, "SELECT count(*) FROM runs"), [(3,)])
-        # A local copy beside the coordinator's store.
-        copy = self.out("copy.sqlite")
-        self.assertExit(run(before, "--store", copy), 0)
-        self.assertEqual(query(copy, "SELECT mode, suite FROM runs"), [("remote", "e2e_history")])
-        self.assertEqual(query(copy, "SELECT count(*) FROM repetitions"), [(3,)])
 
         # Prometheus: the last verdicts (a run without --baseline leaves them
         # as they were) and the build behind the numbers.
@@ -469,9 +464,17 @@ class Coordinator(StoreTest):
                       r'statistic="instructions",suite="e2e_history"\} ')
         self.assertRegex(text, regression + "1")
         self.assertRegex(text, r'gene_bench_regression\{[^}]*statistic="cpu_seconds"[^}]*\} 0')
-        self.assertExit(run(before, "--baseline", "latest"), 0)
+        # Back to the program as it was (fewer instructions than run 3: faster),
+        # with a local copy of the run and the coordinator's verdicts.
+        copy = self.out("copy.sqlite")
+        self.assertExit(run(before, "--store", copy, "--baseline", "latest"), 0)
         text = urllib.request.urlopen(metrics, timeout=5).read().decode()
         self.assertRegex(text, regression + "0")
+        self.assertEqual(query(copy, "SELECT mode, suite FROM runs"), [("remote", "e2e_history")])
+        self.assertEqual(query(copy, "SELECT count(*) FROM repetitions"), [(3,)])
+        # The coordinator's run ids mean nothing in the copy.
+        self.assertEqual(query(copy, "SELECT metric, verdict, baseline_run_id FROM comparisons ORDER BY id"),
+                         [("instructions", "faster", None), ("cpu", "inconclusive", None)])
         self.assertRegex(text, r'gene_bench_run_info\{build_id="[0-9a-f]{16}",dirty="(true|false)",'
                                r'hardware="e2e",suite="e2e_history",vm_commit="[0-9a-f]+"\} 1')
         self.assertEqual(len(re.findall(r"^gene_bench_run_info\{", text, re.M)), 1)
