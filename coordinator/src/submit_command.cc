@@ -230,8 +230,10 @@ int run_submit(const SubmitOptions& o) {
   if (!open_submit_store(o, local, suite.name, stored)) return kExitUnusable;
   BaselineOptions baseline_options;
   baseline_options.min_effect = o.min_effect;
+  // Started now, also for a remote run's copy, recorded once it has finished.
   const RunStart run_start{suite.name, manifest_hash(manifest_text, suite), local ? "local" : "remote",
-                           run_options_text(o.filter, o.repetitions, o.min_time), uint32_t(plan.jobs.size()), ""};
+                           run_options_text(o.filter, o.repetitions, o.min_time), uint32_t(plan.jobs.size()),
+                           utc_now()};
 
   std::FILE* table_out = o.json_out == "-" ? stderr : stdout;
   ProgressDisplay progress(stderr, ProgressDisplay::is_terminal(stderr));
