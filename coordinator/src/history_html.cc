@@ -68,7 +68,7 @@ std::string tick_label(double v, double step) {
 
 struct Point {
   int64_t run_id = 0;
-  std::string started_at, commit, short_commit, status, noise;
+  std::string started_at, commit, status, noise;
   std::optional<double> seconds;  // absent: the job did not end ok
   bool noisy = false, slower = false;
 };
@@ -172,7 +172,7 @@ std::string plot(const Series& s) {
     bool changed = i == 0 || s.points[i - 1].commit != p.commit;
     if (label_all_commits || changed)
       o += "<text class=\"commit\" transform=\"translate(" + num(x + 3) + " " + num(y - 10) +
-           ") rotate(-30)\">" + esc(p.short_commit) + "</text>";
+           ") rotate(-30)\">" + esc(p.commit) + "</text>";
     o += "\n";
   }
   o += "</svg>\n";
@@ -213,9 +213,9 @@ std::string legend() {
          "its baseline (submit --baseline)"
          "<svg width=\"12\" height=\"12\"><path d=\"M2 2 L10 10 M2 10 L10 2\" stroke=\"#7d8794\" "
          "stroke-width=\"2\"/></svg>job failed</p>\n"
-         "<p class=\"legend\">Each point is labelled by the VM commit of its run (its first 8 digits; -dirty: "
-         "built from a tree with uncommitted changes), a dashed line marks a change of build; hover for the run's "
-         "details. Each plot's vertical axis spans that job's own range.</p>\n";
+         "<p class=\"legend\">Each point is labelled by the VM commit of its run (-dirty: built from a tree with "
+         "uncommitted changes), a dashed line marks a change of build; hover for the run's details. Each plot's "
+         "vertical axis spans that job's own range.</p>\n";
 }
 
 }  // namespace
@@ -237,10 +237,6 @@ std::string history_html(const std::vector<HistoryRun>& runs, const std::string&
       p.run_id = it->run.id;
       p.started_at = it->run.started_at;
       p.commit = commit_label(j.vm);
-      // Labels on the plot carry 8 digits of the commit, enough to tell builds apart.
-      StoredBuild shortened = j.vm;
-      shortened.commit = shortened.commit.substr(0, 8);
-      p.short_commit = commit_label(shortened);
       p.status = j.status;
       if (j.status == "ok" && j.cpu_seconds) p.seconds = j.cpu_seconds;
       p.noisy = j.noisy;

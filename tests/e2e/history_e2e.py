@@ -525,7 +525,7 @@ class Html(StoreTest):
         self.assertIn("<svg", dom.stdout)
         self.assertIn("CPU time per run", dom.stdout)
         commit = query(self.store, "SELECT vm_commit, vm_dirty FROM runs WHERE id = 4")[0]
-        self.assertIn(">" + commit[0][:8] + ("-dirty" if commit[1] else "") + "</text>", dom.stdout)
+        self.assertIn(">" + commit[0] + ("-dirty" if commit[1] else "") + "</text>", dom.stdout)
         self.assertIn('class="point slower"', dom.stdout)  # run 3 did 10% more work
 
 
