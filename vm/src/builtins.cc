@@ -1,5 +1,6 @@
 #include "builtins.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -104,8 +105,8 @@ Value value_from_node(VM& vm, const Node& n) {
     case Node::Kind::Float: return Value::number(n.float_value);
     case Node::Kind::String: return Value::object(vm.heap.new_string(n.text));
     case Node::Kind::Symbol:
-    case Node::Kind::QuotedSymbol: return Value::symbol(vm.symbols.intern(n.text));
-    case Node::Kind::Placeholder: return Value::symbol(vm.symbols.intern("_"));
+    case Node::Kind::QuotedSymbol: return Value::symbol(vm.intern(n.text));
+    case Node::Kind::Placeholder: return Value::symbol(vm.intern("_"));
     case Node::Kind::Path: {
       std::string text = n.text;
       for (auto& seg : n.items)
@@ -113,11 +114,11 @@ Value value_from_node(VM& vm, const Node& n) {
         text += '/';
         text += seg->kind == Node::Kind::Int ? std::to_string(seg->int_value) : seg->text;
       }
-      return Value::symbol(vm.symbols.intern(text));
+      return Value::symbol(vm.intern(text));
     }
     case Node::Kind::Spread: {
-      Value inner = value_from_node(vm, *n.items[0]);
-      return Value::symbol(vm.symbols.intern(display(inner, vm.symbols, false) + "..."));
+      Value inner = value_from_node(vm, *n.items[0]);  // a symbol or a path: short
+      return Value::symbol(vm.intern(display(inner, vm.symbols, false) + "..."));
     }
     case Node::Kind::Array: {
       ArrayObj* a = vm.heap.new_array(n.items.size());
@@ -127,7 +128,7 @@ Value value_from_node(VM& vm, const Node& n) {
     case Node::Kind::Map: {
       MapObj* m = vm.heap.new_map();
       for (size_t i = 0; i < n.items.size(); ++i)
-        vm.heap.map_put(m, vm.symbols.intern(n.keys[i]), value_from_node(vm, *n.items[i]));
+        vm.heap.map_put(m, vm.intern(n.keys[i]), value_from_node(vm, *n.items[i]));
       return Value::object(m);
     }
     case Node::Kind::Gene: {
@@ -144,33 +145,50 @@ Value value_from_node(VM& vm, const Node& n) {
 
 namespace {
 
-uint32_t key_of(VM& vm, Value k) {
-  if (is_type(k, ObjType::String)) return vm.symbols.intern(as_string(k)->view());
+// A map key as a name: interned to store under it, only looked up to read
+// (a name never interned cannot be a key, and reads must not grow the table).
+uint32_t key_to_store(VM& vm, Value k) {
+  if (is_type(k, ObjType::String)) return vm.intern(as_string(k)->view());
   if (k.is_symbol()) return k.as_symbol();
-  if (k.is_int()) return vm.symbols.intern(std::to_string(k.as_int()));
+  if (k.is_int()) return vm.intern(std::to_string(k.as_int()));
   type_error("a map key is a string or a symbol");
 }
 
-Value b_print(VM& vm, Value* args, int argc) {
+int64_t key_to_read(VM& vm, Value k) {
+  if (is_type(k, ObjType::String)) return vm.symbols.find(as_string(k)->view());
+  if (k.is_symbol()) return k.as_symbol();
+  if (k.is_int()) return vm.symbols.find(std::to_string(k.as_int()));
+  type_error("a map key is a string or a symbol");
+}
+
+// print and println write one text, built whole and bounded first: a
+// value's text can be far larger than the heap (shared structures).
+Value print_line(VM& vm, Value* args, int argc, bool newline) {
+  uint64_t heap_room = vm.text_room(), output_room = vm.output_room();
+  uint64_t room = std::min(heap_room, output_room);
   std::string out;
-  for (int i = 0; i < argc; ++i) {
-    if (i) out += ' ';
-    append_display(out, args[i], vm.symbols, false);
+  bool fits = true;
+  for (int i = 0; i < argc && fits; ++i) {
+    if (i) {
+      out += ' ';
+      fits = out.size() <= room;
+    }
+    if (fits) fits = append_display(out, args[i], vm.symbols, false, vm.walk(), room);
+  }
+  if (newline) {
+    out += '\n';
+    fits = fits && out.size() <= room;
+  }
+  if (!fits) {
+    if (output_room < heap_room) throw_error("output limit exceeded", ErrorKind::ResourceLimit);
+    throw OutOfMemory{};
   }
   vm.write(out);
   return Value::nil();
 }
 
-Value b_println(VM& vm, Value* args, int argc) {
-  std::string out;
-  for (int i = 0; i < argc; ++i) {
-    if (i) out += ' ';
-    append_display(out, args[i], vm.symbols, false);
-  }
-  out += '\n';
-  vm.write(out);
-  return Value::nil();
-}
+Value b_print(VM& vm, Value* args, int argc) { return print_line(vm, args, argc, false); }
+Value b_println(VM& vm, Value* args, int argc) { return print_line(vm, args, argc, true); }
 
 Value b_len(VM&, Value* args, int) {
   Value x = args[0];
@@ -213,8 +231,7 @@ Value b_get(VM& vm, Value* args, int argc) {
   Value coll = args[0], key = args[1];
   Value dflt = argc > 2 ? args[2] : Value::nil();
   if (is_type(coll, ObjType::Map)) {
-    // A name never interned cannot be a key: look it up without interning.
-    int64_t id = is_type(key, ObjType::String) ? vm.symbols.find(as_string(key)->view()) : int64_t(key_of(vm, key));
+    int64_t id = key_to_read(vm, key);
     Value* v = id < 0 ? nullptr : as_map(coll)->find(uint32_t(id));
     return v ? *v : dflt;
   }
@@ -230,7 +247,7 @@ Value b_get(VM& vm, Value* args, int argc) {
 Value b_set(VM& vm, Value* args, int) {
   Value coll = args[0], key = args[1], v = args[2];
   if (is_type(coll, ObjType::Map)) {
-    vm.heap.map_set(as_map(coll), key_of(vm, key), v);
+    vm.heap.map_set(as_map(coll), key_to_store(vm, key), v);
     return v;
   }
   if (is_type(coll, ObjType::Array) || is_type(coll, ObjType::Gene)) {
@@ -251,9 +268,12 @@ Value b_keys(VM& vm, Value* args, int) {
   return Value::object(a);
 }
 
+// The text is bounded by the heap before it is built: it becomes a string.
 Value b_str(VM& vm, Value* args, int argc) {
   std::string out;
-  for (int i = 0; i < argc; ++i) append_display(out, args[i], vm.symbols, false);
+  uint64_t room = vm.text_room();
+  for (int i = 0; i < argc; ++i)
+    if (!append_display(out, args[i], vm.symbols, false, vm.walk(), room)) throw OutOfMemory{};
   return Value::object(vm.heap.new_string(out));
 }
 
@@ -266,7 +286,10 @@ Value b_range(VM& vm, Value* args, int argc) {
   if (step < 0 && from > to) count = (from - to + (-step) - 1) / (-step);
   if (uint64_t(count) > (uint64_t(1) << 40)) throw OutOfMemory{};
   ArrayObj* a = vm.heap.new_array(size_t(count));
-  for (int64_t i = 0, x = from; i < count; ++i, x += step) a->items.push_back(Value::integer(x));
+  for (int64_t i = 0, x = from; i < count; ++i, x += step) {
+    vm.walk().step();  // filling a large range takes a while: the clock is checked
+    a->items.push_back(Value::integer(x));
+  }
   return Value::object(a);
 }
 
@@ -291,9 +314,18 @@ Value b_type(VM& vm, Value* args, int) {
   return Value::symbol(vm.symbols.intern(t));
 }
 
+// The syntax tree is built outside the heap and takes many times the
+// memory of its text (a node per value): the nodes it may make, each
+// counted with its allocation, and a copy of the text must fit the heap.
+constexpr uint64_t kNodeBytes = sizeof(Node) + 32;
+
 Value b_parse(VM& vm, Value* args, int) {
   if (!is_type(args[0], ObjType::String)) type_error("$parse takes a string");
-  ReadResult r = read_program(as_string(args[0])->view());
+  std::string_view text = as_string(args[0])->view();
+  uint64_t room = vm.heap.room();
+  if (text.size() > room) throw OutOfMemory{};
+  ReadResult r = read_program(text, (room - text.size()) / kNodeBytes);
+  if (r.too_large) throw OutOfMemory{};
   if (!r.ok)
     throw_error("$parse: " + r.error.message + " at " + std::to_string(r.error.pos.line) + ":" +
                 std::to_string(r.error.pos.column));

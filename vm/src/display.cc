@@ -13,8 +13,7 @@
 namespace gene {
 
 namespace {
-// Display and equality recurse on the C++ stack; values nested deeper than
-// this (only buildable at run time) are refused rather than crashing.
+// The deepest nesting display and equality enter (see NestingTooDeep).
 constexpr int kMaxDepth = 2500;
 }  // namespace
 
@@ -67,58 +66,86 @@ std::string format_float(double d) {
 
 namespace {
 
-void append_quoted_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
-  out += '"';
-}
+// Thrown when a display's text reaches its bound; append_display stops there.
+struct TextFull {};
 
 class Printer {
  public:
-  Printer(std::string& out, const SymbolTable& symbols) : out_(out), symbols_(symbols) {}
+  Printer(std::string& out, const SymbolTable& symbols, WalkLimits& walk, size_t max_bytes)
+      : out_(out), symbols_(symbols), walk_(walk), max_(max_bytes) {}
 
   void print(Value v, bool quoted) {
+    walk_.step();
     if (v.is_int()) {
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
-      out_.append(buf, r.ptr);
+      put(std::string_view(buf, size_t(r.ptr - buf)));
     } else if (v.is_float()) {
-      out_ += format_float(v.as_float());
+      put(format_float(v.as_float()));
     } else if (v.is_nil()) {
-      if (quoted) out_ += "nil";
+      if (quoted) put("nil");
     } else if (v.is_bool()) {
-      out_ += v.as_bool() ? "true" : "false";
+      put(v.as_bool() ? "true" : "false");
     } else if (v.is_symbol()) {
-      out_ += symbols_.name(v.as_symbol());
+      put(symbols_.name(v.as_symbol()));
     } else if (v.is_builtin()) {
-      out_ += "<builtin ";
-      out_ += builtin_name(v.as_builtin());
-      out_ += '>';
+      put("<builtin ");
+      put(builtin_name(v.as_builtin()));
+      put('>');
     } else if (v.is_object()) {
       print_object(v.as_object(), quoted);
     } else {
-      out_ += "<undefined>";
+      put("<undefined>");
     }
   }
 
  private:
   std::string& out_;
   const SymbolTable& symbols_;
+  WalkLimits& walk_;
+  const size_t max_;              // out_ never grows past it
   std::vector<const Obj*> open_;  // collections being printed, for `...`
+
+  // Every byte goes through put(), so the text never passes its bound,
+  // however long one string or name is.
+  void put(std::string_view s) {
+    size_t room = max_ - out_.size();
+    if (s.size() > room) {
+      out_.append(s.substr(0, room));
+      throw TextFull{};
+    }
+    out_.append(s);
+  }
+  void put(char c) {
+    if (out_.size() == max_) throw TextFull{};
+    out_ += c;
+  }
+
+  void put_quoted(std::string_view s) {
+    put('"');
+    size_t run = 0;  // start of the bytes not yet written that need no escape
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char* escape = nullptr;
+      switch (s[i]) {
+        case '\\': escape = "\\\\"; break;
+        case '"': escape = "\\\""; break;
+        case '\n': escape = "\\n"; break;
+        case '\t': escape = "\\t"; break;
+        case '\r': escape = "\\r"; break;
+        default: continue;
+      }
+      put(s.substr(run, i - run));
+      put(escape);
+      run = i + 1;
+    }
+    put(s.substr(run));
+    put('"');
+  }
 
   bool enter(const Obj* o) {
     for (const Obj* p : open_)
       if (p == o) {
-        out_ += "...";
+        put("...");
         return false;
       }
     if (open_.size() >= size_t(kMaxDepth)) throw NestingTooDeep{};
@@ -130,56 +157,62 @@ class Printer {
     switch (o->type) {
       case ObjType::String: {
         auto* s = static_cast<StringObj*>(o);
-        if (quoted) append_quoted_string(out_, s->view());
-        else out_.append(s->view());
+        if (quoted) put_quoted(s->view());
+        else put(s->view());
         return;
       }
       case ObjType::Array: {
         if (!enter(o)) return;
-        out_ += '[';
+        put('[');
         auto& items = static_cast<ArrayObj*>(o)->items;
         for (size_t i = 0; i < items.size(); ++i) {
-          if (i) out_ += ' ';
+          if (i) put(' ');
           print(items[i], true);
         }
-        out_ += ']';
+        put(']');
         open_.pop_back();
         return;
       }
       case ObjType::Map: {
         if (!enter(o)) return;
-        out_ += '{';
+        put('{');
         bool first = true;
         for (auto& e : static_cast<MapObj*>(o)->entries) {
-          if (!first) out_ += ' ';
+          if (!first) put(' ');
           first = false;
-          out_ += '^';
+          put('^');
           const std::string& key = symbols_.name(e.key);
-          if (is_plain_name(key)) out_ += key;
-          else append_quoted_string(out_, key);
-          out_ += ' ';
+          if (is_plain_name(key)) put(key);
+          else put_quoted(key);
+          put(' ');
           print(e.value, true);
         }
-        out_ += '}';
+        put('}');
         open_.pop_back();
         return;
       }
       case ObjType::Gene: {
         if (!enter(o)) return;
         auto* g = static_cast<GeneObj*>(o);
-        out_ += '(';
+        put('(');
         print(g->head, true);
         for (Value c : g->children) {
-          out_ += ' ';
+          put(' ');
           print(c, true);
         }
-        out_ += ')';
+        put(')');
         open_.pop_back();
         return;
       }
       case ObjType::Closure: {
         const std::string& name = static_cast<ClosureObj*>(o)->proto->name;
-        out_ += name.empty() ? "<fn>" : "<fn " + name + ">";
+        if (name.empty()) {
+          put("<fn>");
+        } else {
+          put("<fn ");
+          put(name);
+          put('>');
+        }
         return;
       }
       case ObjType::Box:
@@ -197,6 +230,8 @@ struct PairHash {
 
 class EqualityChecker {
  public:
+  explicit EqualityChecker(WalkLimits& walk) : walk_(walk) {}
+
   bool equal(Value a, Value b, int depth) {
     if (a == b) return !(a.is_float() && std::isnan(a.as_float()));
     if (a.is_float() && b.is_float()) return a.as_float() == b.as_float();
@@ -208,6 +243,7 @@ class EqualityChecker {
       return static_cast<StringObj*>(x)->view() == static_cast<StringObj*>(y)->view();
     if (x->type == ObjType::Closure || x->type == ObjType::Box) return false;
     if (depth > kMaxDepth) throw NestingTooDeep{};
+    walk_.step();
     // A pair already being compared is assumed equal: if it differs, the
     // difference is found elsewhere, so cyclic values terminate.
     std::pair<const Obj*, const Obj*> key(x, y);
@@ -218,6 +254,7 @@ class EqualityChecker {
   }
 
  private:
+  WalkLimits& walk_;
   std::unordered_set<std::pair<const Obj*, const Obj*>, PairHash> in_progress_;
 
   bool equal_lists(const std::vector<Value>& a, const std::vector<Value>& b, int depth) {
@@ -254,15 +291,32 @@ class EqualityChecker {
 
 }  // namespace
 
-void append_display(std::string& out, Value v, const SymbolTable& symbols, bool quoted) {
-  Printer(out, symbols).print(v, quoted);
+bool append_display(std::string& out, Value v, const SymbolTable& symbols, bool quoted, WalkLimits& walk,
+                    size_t max_bytes) {
+  if (out.size() > max_bytes) {
+    out.resize(max_bytes);
+    return false;
+  }
+  try {
+    Printer(out, symbols, walk, max_bytes).print(v, quoted);
+  } catch (TextFull&) {
+    return false;
+  }
+  return true;
 }
 
-bool values_equal(Value a, Value b) {
+std::string display_excerpt(Value v, const SymbolTable& symbols, bool quoted, WalkLimits& walk,
+                            size_t max_bytes) {
+  std::string s;
+  if (!append_display(s, v, symbols, quoted, walk, max_bytes)) s += "...";
+  return s;
+}
+
+bool values_equal(Value a, Value b, WalkLimits& walk) {
   if (a == b) return !(a.is_float() && std::isnan(a.as_float()));
   if (a.is_float() && b.is_float()) return a.as_float() == b.as_float();
   if (!a.is_object() || !b.is_object()) return false;
-  return EqualityChecker().equal(a, b, 0);
+  return EqualityChecker(walk).equal(a, b, 0);
 }
 
 }  // namespace gene

@@ -139,7 +139,7 @@ void Heap::check_limit(size_t incoming) {
   if (max_bytes_ == 0) return;
   // Garbage waits for the next safepoint, so allow slack of one limit's
   // worth; the safepoint reconciliation enforces the limit on live data.
-  if (incoming > max_bytes_ || live_bytes + incoming > 2 * max_bytes_) throw OutOfMemory{};
+  if (incoming > max_bytes_ || live_bytes + outside_bytes_ + incoming > 2 * max_bytes_) throw OutOfMemory{};
 }
 
 template <typename T>
@@ -162,6 +162,11 @@ void Heap::grew(int64_t delta) {
   }
   live_bytes += uint64_t(delta);
   if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+}
+
+void Heap::charge_outside(int64_t delta) {
+  if (delta > 0) check_limit(size_t(delta));
+  outside_bytes_ += uint64_t(delta);
 }
 
 void Heap::push(std::vector<Value>& items, Value v) {
@@ -565,7 +570,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
   double cycle_time = 0;
   bool full = force_full || (old_.size() > 0 && promoted_since_full_ >= young_threshold_ &&
                              double(promoted_since_full_) >= old_ratio_ * double(examined_by_full_));
-  bool over_limit = max_bytes_ && live_bytes > max_bytes_;
+  bool over_limit = max_bytes_ && live_bytes + outside_bytes_ > max_bytes_;
   if (full || over_limit || young_.size() >= young_threshold_) {
     auto c0 = timer_now();
     collect_cycles(full || over_limit);
@@ -585,7 +590,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
     }
   bytes_since_reconcile_ = 0;
   free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
-  return max_bytes_ == 0 || live_bytes <= max_bytes_;
+  return max_bytes_ == 0 || live_bytes + outside_bytes_ <= max_bytes_;
 }
 
 void Heap::release_all() {

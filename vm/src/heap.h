@@ -148,6 +148,20 @@ class Heap {
   // Throws OutOfMemory past the hard limit.
   void grew(int64_t delta_bytes);
 
+  // Memory a run uses beside its objects — the VM's stack, the names it
+  // interns — counts against the limit too, though not as heap in the
+  // statistics. Throws OutOfMemory when growth passes the hard limit.
+  void charge_outside(int64_t delta_bytes);
+  uint64_t outside_bytes() const { return outside_bytes_; }
+  // What may still be allocated within the limit, without the slack that
+  // allocations get for garbage not yet freed: the most text a display may
+  // build (it counts as heap while it exists). Unlimited without a limit.
+  uint64_t room() const {
+    if (max_bytes_ == 0) return UINT64_MAX;
+    uint64_t used = live_bytes + outside_bytes_;
+    return used < max_bytes_ ? max_bytes_ - used : 0;
+  }
+
   // ---- reconciliation (safepoints only).
   bool wants_reconcile() const {
     return zct_.size() >= kZctThreshold || bytes_since_reconcile_ >= reconcile_bytes_ ||
@@ -294,6 +308,7 @@ class Heap {
   uint64_t promoted_since_full_ = 0;  // young candidates moved to old_ since the last full collection
   uint64_t examined_by_full_ = 0;     // objects the last full collection examined
   uint64_t max_bytes_ = 0;
+  uint64_t outside_bytes_ = 0;
 };
 
 }  // namespace gene

@@ -50,15 +50,20 @@ const char* type_name(Value v) {
   return "undefined";
 }
 
+// Values shown in error messages are cut: a message names a value, and a
+// shared structure's text can be far larger than the heap.
+constexpr size_t kExcerptBytes = 200;   // the value that was not callable
+constexpr size_t kMessageBytes = 4096;  // an assertion's own message
+
 // Index from the end when negative; -1 when out of range.
 inline int64_t normalize_index(int64_t i, size_t size) {
   if (i < 0) i += int64_t(size);
   return (i < 0 || i >= int64_t(size)) ? -1 : i;
 }
 
-inline bool fast_equal(Value a, Value b) {
+inline bool fast_equal(Value a, Value b, WalkLimits& walk) {
   if (a == b) return !(a.is_float() && std::isnan(a.as_float()));
-  if (a.is_object() && b.is_object()) return values_equal(a, b);
+  if (a.is_object() && b.is_object()) return values_equal(a, b, walk);
   if (a.is_float() && b.is_float()) return a.as_float() == b.as_float();
   return false;
 }
@@ -87,9 +92,13 @@ VM::~VM() {
   delete[] stack_;
 }
 
+// Frames and sp_ are moved by their offsets; frame 0 must be set before
+// the first growth. The stack beyond its first size counts against the heap
+// limit (a spread call or deep recursion of wide frames can make it large).
 void VM::grow_stack(size_t needed) {
-  size_t cap = size_t(stack_end_ - stack_);
+  size_t old_cap = size_t(stack_end_ - stack_), cap = old_cap;
   while (cap < needed) cap *= 2;
+  heap.charge_outside(int64_t(cap - old_cap) * int64_t(sizeof(Value)));
   auto* fresh = new Value[cap];
   size_t used = size_t(sp_ - stack_);
   std::copy(stack_, stack_ + used, fresh);
@@ -123,10 +132,7 @@ Value VM::symbol_string(uint32_t id) {
 
 void VM::poll() {
   heap.poll_countdown = Heap::kPollInterval;
-  if (options_.interrupt && options_.interrupt->load(std::memory_order_relaxed))
-    throw_error("interrupted", ErrorKind::Interrupted);
-  if (has_deadline_ && std::chrono::steady_clock::now() > deadline_)
-    throw_error("timeout", ErrorKind::Timeout);
+  check_clock();
   if (heap.wants_reconcile()) reconcile();
 }
 
@@ -213,8 +219,8 @@ void VM::trace_instruction(const Frame& frame, const uint32_t* ip, const Value* 
   size_t depth = size_t(sp - (frame.base + p->slot_count));
   line += "  stack=" + std::to_string(depth);
   if (sp > frame.base + p->slot_count) {
-    std::string top = display(sp[-1], symbols, true);
-    if (top.size() > 60) top = top.substr(0, 57) + "...";
+    std::string top;
+    if (!append_display(top, sp[-1], symbols, true, walk_, 60)) top.replace(57, std::string::npos, "...");
     line += " top=" + top;
   }
   line += '\n';
@@ -239,8 +245,10 @@ void VM::profile_instruction(const Frame& frame, const uint32_t* ip) {
 Value VM::execute(const Program& program) {
   const Proto* main = program.main();
   size_t needed = 1 + main->slot_count + main->max_stack + 8;
-  if (stack_ + needed > stack_end_) grow_stack(needed);
   frame_count_ = 0;
+  frames_[0].base = stack_ + 1;
+  sp_ = stack_;
+  if (needed > size_t(stack_end_ - stack_)) grow_stack(needed);
   Frame* frame = &frames_[0];
   Value* base = stack_ + 1;
   stack_[0] = Value::nil();
@@ -525,13 +533,13 @@ hook:
 #undef COMPARE
   CASE(EQ) {
     SAVE();
-    sp[-2] = Value::boolean(fast_equal(sp[-2], sp[-1]));
+    sp[-2] = Value::boolean(fast_equal(sp[-2], sp[-1], walk_));
     --sp;
     DISPATCH();
   }
   CASE(NE) {
     SAVE();
-    sp[-2] = Value::boolean(!fast_equal(sp[-2], sp[-1]));
+    sp[-2] = Value::boolean(!fast_equal(sp[-2], sp[-1], walk_));
     --sp;
     DISPATCH();
   }
@@ -550,14 +558,14 @@ hook:
 #undef ORDER
   CASE(JUMP_UNLESS_EQ) {
     SAVE();
-    bool r = fast_equal(sp[-2], sp[-1]);
+    bool r = fast_equal(sp[-2], sp[-1], walk_);
     sp -= 2;
     if (!r) ip += SARG();
     DISPATCH();
   }
   CASE(JUMP_UNLESS_NE) {
     SAVE();
-    bool r = !fast_equal(sp[-2], sp[-1]);
+    bool r = !fast_equal(sp[-2], sp[-1], walk_);
     sp -= 2;
     if (!r) ip += SARG();
     DISPATCH();
@@ -668,7 +676,7 @@ hook:
       *sp++ = r;
       DISPATCH();
     }
-    RAISE("not callable: " + display(callee, symbols, true));
+    RAISE("not callable: " + display_excerpt(callee, symbols, true, walk_, kExcerptBytes));
   }
   CASE(TAIL_CALL) {
     argc = int(ARG());
@@ -763,7 +771,7 @@ hook:
   CASE(ASSERT) {
     if (ARG() == 1) {
       Value msg = *--sp;
-      if (!sp[-1].truthy()) RAISE("Assertion failed: " + display(msg, symbols, false));
+      if (!sp[-1].truthy()) RAISE("Assertion failed: " + display_excerpt(msg, symbols, false, walk_, kMessageBytes));
     } else if (!sp[-1].truthy()) {
       RAISE("Assertion failed");
     }

@@ -10,6 +10,7 @@
 #include "bytecode.h"
 #include "gene/vm.h"
 #include "heap.h"
+#include "walk_limits.h"
 
 namespace gene {
 
@@ -51,6 +52,22 @@ class VM {
 
   // The string object for a symbol's name (map keys as strings), cached.
   Value symbol_string(uint32_t id);
+  // Interns a name made while running (a computed map key, `$parse`): the
+  // table never shrinks, so each new name counts against the heap limit.
+  uint32_t intern(std::string_view name);
+
+  // The host's interrupt and the deadline: throws "interrupted" or
+  // "timeout". Safepoints and deep walks (walk()) call it.
+  void check_clock();
+  WalkLimits& walk() { return walk_; }
+  // The most text a display may build now: it counts as heap, and printed
+  // text as output too. Printing past it is "out of memory" or "output
+  // limit exceeded", whichever bound is the smaller.
+  uint64_t text_room() const;
+  uint64_t output_room() const;
+  // The program's value as display text (collection form), bounded like
+  // any text; errors are placed at the program's last expression.
+  std::string value_text(Value v);
 
   void fill_stats(Stats& stats) const;
 
@@ -64,8 +81,21 @@ class VM {
   void trace_instruction(const Frame& frame, const uint32_t* ip, const Value* sp);
   void profile_instruction(const Frame& frame, const uint32_t* ip);
 
+  // Deep walks (equality, display) check the clock through the VM.
+  class Walk final : public WalkLimits {
+   public:
+    explicit Walk(VM& vm) : vm_(vm) {}
+
+   protected:
+    void check_clock() override { vm_.check_clock(); }
+
+   private:
+    VM& vm_;
+  };
+
   const RunOptions& options_;
   const Program* program_ = nullptr;
+  Walk walk_{*this};
 
   std::vector<Value> globals_;
   std::vector<uint8_t> global_declared_;

@@ -88,7 +88,8 @@ bool is_float_text(std::string_view t) {
 
 class Reader {
  public:
-  explicit Reader(std::string_view src) : src_(src) {}
+  Reader(std::string_view src, uint64_t max_nodes) : src_(src), nodes_left_(max_nodes) {}
+  bool too_large = false;
 
   std::vector<NodePtr> read_all() {
     check_utf8();
@@ -105,6 +106,7 @@ class Reader {
 
  private:
   std::string_view src_;
+  uint64_t nodes_left_;
   size_t i_ = 0;
   int line_ = 1;
   size_t line_start_ = 0;
@@ -158,7 +160,14 @@ class Reader {
     }
   }
 
-  NodePtr make(Node::Kind k, SourcePos p) { return std::make_unique<Node>(k, p); }
+  NodePtr make(Node::Kind k, SourcePos p) {
+    if (nodes_left_ == 0) {
+      too_large = true;
+      fail(p, "read error: too many values");
+    }
+    --nodes_left_;
+    return std::make_unique<Node>(k, p);
+  }
 
   NodePtr read_form(int depth) {
     if (depth > kMaxNesting) fail(here(), "read error: nesting too deep");
@@ -377,14 +386,15 @@ class Reader {
 
 }  // namespace
 
-ReadResult read_program(std::string_view source) {
+ReadResult read_program(std::string_view source, uint64_t max_nodes) {
   ReadResult result;
+  Reader reader(source, max_nodes);
   try {
-    Reader reader(source);
     result.forms = reader.read_all();
   } catch (ReadFailure& f) {
     result.ok = false;
     result.error = std::move(f.error);
+    result.too_large = reader.too_large;
     result.forms.clear();
   }
   return result;

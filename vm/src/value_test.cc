@@ -227,7 +227,7 @@ TEST(Display, ScalarsTopLevelAndQuoted) {
   EXPECT_EQ(display(s, symbols, true), "\"a\\\"b\\\\c\\nd\\te\\rf\"");
   // append_display appends.
   std::string out = "x=";
-  append_display(out, Value::integer(1), symbols, false);
+  EXPECT_TRUE(append_display(out, Value::integer(1), symbols, false, unlimited_walk(), SIZE_MAX));
   EXPECT_EQ(out, "x=1");
 }
 

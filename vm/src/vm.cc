@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 #include "compile_error.h"
 #include "compiler.h"
-#include "display.h"
 #include "gene/reader.h"
 #include "interpreter.h"
 
@@ -71,10 +71,10 @@ bool param_value(VM& vm, const Param& p, Value& out, std::string& error) {
   return true;
 }
 
-}  // namespace
-
-RunResult run_program(std::string_view source, std::string_view file_name, const std::vector<Param>& params,
-                      const RunOptions& options) {
+// run_program() without its guard against running out of memory where the
+// heap does not count (reading, compiling, a huge parameter).
+RunResult run_in_fresh_vm(std::string_view source, std::string_view file_name, const std::vector<Param>& params,
+                          const RunOptions& options) {
   RunResult result;
   auto fail = [&](ErrorKind kind, SourcePos pos, const std::string& message) {
     result.error_kind = kind;
@@ -123,17 +123,31 @@ RunResult run_program(std::string_view source, std::string_view file_name, const
   }
   try {
     Value v = vm.run(*program, bound);
-    result.value = display(v, vm.symbols, true);
+    result.value = vm.value_text(v);
   } catch (RuntimeError& e) {
     fail(e.kind, vm.error_position(), e.message);
-  } catch (NestingTooDeep&) {
-    fail(ErrorKind::Runtime, {}, "type error: value nested too deeply");
   }
   try {
     vm.flush_output();
   } catch (...) {
   }
   vm.fill_stats(result.stats);
+  return result;
+}
+
+}  // namespace
+
+RunResult run_program(std::string_view source, std::string_view file_name, const std::vector<Param>& params,
+                      const RunOptions& options) {
+  try {
+    return run_in_fresh_vm(source, file_name, params, options);
+  } catch (OutOfMemory&) {
+  } catch (std::bad_alloc&) {
+  }
+  RunResult result;
+  result.error_kind = ErrorKind::ResourceLimit;
+  result.message = "out of memory";
+  result.error = locate(file_name, {}, result.message);
   return result;
 }
 
