@@ -114,6 +114,36 @@ struct AllocationTimer {
   }
 };
 
+// What memory costs. The heap limit is meant to bound the process's
+// memory, so objects are counted as the allocator holds them: glibc's
+// malloc adds an 8-byte header to a block and rounds it to 16 bytes, 32 at
+// least (a closure of 16 bytes takes 64 in its pooled block). Counting
+// requested sizes let a heap of small closures take 3.5 times its limit.
+namespace {
+constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
+constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
+
+constexpr size_t malloc_bytes(size_t n) { return n == 0 ? 0 : std::max<size_t>(32, (n + 8 + 15) & ~size_t(15)); }
+template <typename T>
+size_t buffer_bytes(const std::vector<T>& v) { return malloc_bytes(v.capacity() * sizeof(T)); }
+
+size_t string_bytes(size_t length) {
+  return malloc_bytes(length <= Heap::kSmallString ? kSmallStringBlock : sizeof(StringObj) + length + 1);
+}
+size_t closure_bytes(size_t upvalues) {
+  return malloc_bytes(upvalues <= Heap::kSmallClosure ? kSmallClosureBlock
+                                                      : sizeof(ClosureObj) + upvalues * sizeof(BoxObj*));
+}
+size_t map_buffer_bytes(const MapObj* m) { return buffer_bytes(m->entries) + buffer_bytes(m->index); }
+
+size_t bytes_of(const StringObj* s) { return string_bytes(s->length); }
+size_t bytes_of(const ArrayObj* a) { return malloc_bytes(sizeof(ArrayObj)) + buffer_bytes(a->items); }
+size_t bytes_of(const MapObj* m) { return malloc_bytes(sizeof(MapObj)) + map_buffer_bytes(m); }
+size_t bytes_of(const GeneObj* g) { return malloc_bytes(sizeof(GeneObj)) + buffer_bytes(g->children); }
+size_t bytes_of(const ClosureObj* c) { return closure_bytes(c->upvalue_count); }
+size_t bytes_of(const BoxObj*) { return malloc_bytes(sizeof(BoxObj)); }
+}  // namespace
+
 double Heap::allocation_seconds() const {
   static_assert(std::is_same_v<std::chrono::steady_clock::period, std::nano>);
   return double(allocation_ns_) * 1e-9;
@@ -133,13 +163,17 @@ void Heap::set_limit(uint64_t max_bytes) {
   // Garbage waits for a safepoint: reconcile often enough that it cannot
   // push a program that fits over its limit.
   if (max_bytes_) reconcile_bytes_ = std::min<uint64_t>(reconcile_bytes_, max_bytes_ / 4 + 1);
+  if (max_bytes_) pool_limit_ = uint32_t(std::clamp<uint64_t>(max_bytes_ / 4096, 256, kPoolLimit));
 }
 
 void Heap::check_limit(size_t incoming) {
   if (max_bytes_ == 0) return;
   // Garbage waits for the next safepoint, so allow slack of one limit's
-  // worth; the safepoint reconciliation enforces the limit on live data.
-  if (incoming > max_bytes_ || live_bytes + outside_bytes_ + incoming > 2 * max_bytes_) throw OutOfMemory{};
+  // worth; the safepoint reconciliation enforces the limit on live data,
+  // and past the limit it comes at the very next safepoint.
+  uint64_t after = live_bytes + outside_bytes_ + incoming;
+  if (incoming > max_bytes_ || after > 2 * max_bytes_) throw OutOfMemory{};
+  if (after > max_bytes_) poll_countdown = 1;
 }
 
 template <typename T>
@@ -172,15 +206,21 @@ void Heap::charge_outside(int64_t delta) {
 void Heap::push(std::vector<Value>& items, Value v) {
   retain(v);
   size_t cap = items.capacity();
+  if (items.size() < cap) {
+    items.push_back(v);
+    return;
+  }
+  size_t before = buffer_bytes(items);
   items.push_back(v);
-  if (items.capacity() != cap) grew(int64_t(items.capacity() - cap) * int64_t(sizeof(Value)));
+  grew(int64_t(buffer_bytes(items)) - int64_t(before));
 }
 
 void Heap::append(std::vector<Value>& items, const Value* first, const Value* last) {
   for (const Value* v = first; v != last; ++v) retain(*v);
-  size_t cap = items.capacity();
+  size_t before = buffer_bytes(items);
   items.insert(items.end(), first, last);
-  if (items.capacity() != cap) grew((int64_t(items.capacity()) - int64_t(cap)) * int64_t(sizeof(Value)));
+  size_t after = buffer_bytes(items);
+  if (after != before) grew(int64_t(after) - int64_t(before));
 }
 
 void Heap::map_put(MapObj* m, uint32_t key, Value v) {
@@ -189,9 +229,9 @@ void Heap::map_put(MapObj* m, uint32_t key, Value v) {
     return;
   }
   retain(v);
-  size_t before = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
+  size_t before = map_buffer_bytes(m);
   m->put(key, v);
-  size_t after = m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
+  size_t after = map_buffer_bytes(m);
   if (after != before) grew(int64_t(after) - int64_t(before));
 }
 
@@ -213,9 +253,6 @@ uint64_t Heap::pool_hits() const {
 }
 
 namespace {
-constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
-constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
-
 // The pool block size for an object's type (0: not pooled). Strings and
 // closures are pooled only up to the small sizes.
 size_t pool_block(ObjType t) {
@@ -333,7 +370,7 @@ void* Heap::take(PoolId id, size_t block) {
 
 void Heap::give_back(PoolId id, void* block, size_t size) {
   Pool& pool = pools_[id];
-  if (pool.length >= kPoolLimit) {
+  if (pool.length >= pool_limit_) {
     dispose(ObjType(kPoolType[id]), block);
     return;
   }
@@ -362,7 +399,7 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
   AllocationTimer timer(*this);
   if (length > UINT32_MAX - 64) throw OutOfMemory{};
   size_t size = sizeof(StringObj) + length + 1;
-  check_limit(size);
+  check_limit(string_bytes(length));
   void* mem;
   if (length <= kSmallString) {
     mem = take(kPoolString, kSmallStringBlock);
@@ -373,47 +410,46 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
   auto* s = new (mem) StringObj();
   s->length = static_cast<uint32_t>(length);
   s->data()[length] = '\0';
-  return link(s, size);
+  return link(s, bytes_of(s));
 }
 
 ArrayObj* Heap::new_array(size_t reserve) {
   AllocationTimer timer(*this);
-  size_t size = sizeof(ArrayObj) + reserve * sizeof(Value);
-  check_limit(size);
+  check_limit(malloc_bytes(sizeof(ArrayObj)) + malloc_bytes(reserve * sizeof(Value)));
   auto* a = recycled<ArrayObj>(kPoolArray);
   if (reserve) a->items.reserve(reserve);
-  return link(a, size_of(a));
+  return link(a, bytes_of(a));
 }
 
 MapObj* Heap::new_map() {
   AllocationTimer timer(*this);
-  check_limit(sizeof(MapObj));
+  check_limit(malloc_bytes(sizeof(MapObj)));
   MapObj* m = recycled<MapObj>(kPoolMap);
-  return link(m, size_of(m));
+  return link(m, bytes_of(m));
 }
 
 GeneObj* Heap::new_gene(Value head) {
   AllocationTimer timer(*this);
-  check_limit(sizeof(GeneObj));
+  check_limit(malloc_bytes(sizeof(GeneObj)));
   auto* g = recycled<GeneObj>(kPoolGene);
   retain(head);
   g->head = head;
-  return link(g, size_of(g));
+  return link(g, bytes_of(g));
 }
 
 BoxObj* Heap::new_box(Value v) {
   AllocationTimer timer(*this);
-  check_limit(sizeof(BoxObj));
+  check_limit(malloc_bytes(sizeof(BoxObj)));
   auto* b = new (take(kPoolBox, sizeof(BoxObj))) BoxObj();
   retain(v);
   b->value = v;
-  return link(b, sizeof(BoxObj));
+  return link(b, bytes_of(b));
 }
 
 ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   AllocationTimer timer(*this);
   size_t size = sizeof(ClosureObj) + upvalue_count * sizeof(BoxObj*);
-  check_limit(size);
+  check_limit(closure_bytes(upvalue_count));
   void* mem;
   if (upvalue_count <= kSmallClosure) {
     mem = take(kPoolClosure, kSmallClosureBlock);
@@ -431,33 +467,7 @@ ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   } else {
     for (uint32_t i = 0; i < upvalue_count; ++i) c->upvalues()[i] = nullptr;
   }
-  return link(c, size);
-}
-
-// What each object occupies: its block, plus the buffers of containers.
-// link() and free_object() account with these, so live_bytes returns to
-// zero when everything is freed.
-namespace {
-size_t bytes_of(const StringObj* s) { return sizeof(StringObj) + s->length + 1; }
-size_t bytes_of(const ArrayObj* a) { return sizeof(ArrayObj) + a->items.capacity() * sizeof(Value); }
-size_t bytes_of(const MapObj* m) {
-  return sizeof(MapObj) + m->entries.capacity() * sizeof(MapObj::Entry) + m->index.capacity() * sizeof(uint32_t);
-}
-size_t bytes_of(const GeneObj* g) { return sizeof(GeneObj) + g->children.capacity() * sizeof(Value); }
-size_t bytes_of(const ClosureObj* c) { return sizeof(ClosureObj) + c->upvalue_count * sizeof(BoxObj*); }
-size_t bytes_of(const BoxObj*) { return sizeof(BoxObj); }
-}  // namespace
-
-size_t Heap::size_of(const Obj* o) {
-  switch (o->type) {
-    case ObjType::String: return bytes_of(static_cast<const StringObj*>(o));
-    case ObjType::Array: return bytes_of(static_cast<const ArrayObj*>(o));
-    case ObjType::Map: return bytes_of(static_cast<const MapObj*>(o));
-    case ObjType::Gene: return bytes_of(static_cast<const GeneObj*>(o));
-    case ObjType::Closure: return bytes_of(static_cast<const ClosureObj*>(o));
-    case ObjType::Box: return bytes_of(static_cast<const BoxObj*>(o));
-  }
-  return 0;
+  return link(c, bytes_of(c));
 }
 
 // Frees an object no reference keeps, one path per type: its children

@@ -254,7 +254,6 @@ class Heap {
   template <typename T>
   T* link(T* o, size_t bytes);
   StringObj* new_string_uninitialized(size_t length);
-  static size_t size_of(const Obj* o);
   void check_limit(size_t incoming);
 
   // Frees every ZCT entry whose count is zero, and what that frees in turn.
@@ -284,7 +283,11 @@ class Heap {
     uint32_t length = 0;
     PoolStats stats;
   };
-  static constexpr uint32_t kPoolLimit = 1 << 16;  // free blocks kept per type (a few MiB at most)
+  // Free blocks kept per type: a few MiB at most, and under a heap limit
+  // about a 4096th of it per type, since pooled blocks (and the buffers
+  // pooled containers keep) are memory the limit does not see.
+  static constexpr uint32_t kPoolLimit = 1 << 16;
+  uint32_t pool_limit_ = kPoolLimit;
   void* take(PoolId id, size_t block);              // a pooled or fresh block
   template <typename T>
   T* recycled(PoolId id);                           // a pooled or fresh container
