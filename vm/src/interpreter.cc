@@ -5,6 +5,7 @@
 #include "interpreter.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
@@ -119,9 +120,12 @@ void VM::write(std::string_view text) {
 
 void VM::flush_output() {
   if (out_buffer_.empty()) return;
+  bool written = true;
   if (options_.output) options_.output(out_buffer_);
-  else std::fwrite(out_buffer_.data(), 1, out_buffer_.size(), stdout);
+  else written = std::fwrite(out_buffer_.data(), 1, out_buffer_.size(), stdout) == out_buffer_.size();
   out_buffer_.clear();
+  // A closed pipe or a full disk stops the program with an error.
+  if (!written) throw_error(std::string("cannot write the output: ") + std::strerror(errno));
 }
 
 Value VM::symbol_string(uint32_t id) {

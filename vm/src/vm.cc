@@ -129,7 +129,8 @@ RunResult run_in_fresh_vm(std::string_view source, std::string_view file_name, c
   }
   try {
     vm.flush_output();
-  } catch (...) {
+  } catch (RuntimeError& e) {
+    if (result.ok()) fail(e.kind, {}, e.message);
   }
   vm.fill_stats(result.stats);
   return result;

@@ -5,7 +5,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "cli_options.h"
 
@@ -17,10 +16,16 @@ std::string read_source_file(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) usage_error("cannot read " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) usage_error("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // Read in pieces up to the limit: the path may be a device that never ends.
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, size_t(in.gcount()));
+    if (text.size() > kMaxSourceBytes)
+      usage_error("cannot read " + path + ": a program is at most " + std::to_string(kMaxSourceBytes >> 20) + " MiB");
+  }
   if (in.bad()) usage_error("cannot read " + path + ": " + std::strerror(errno));
-  return ss.str();
+  return text;
 }
 
 void write_output(const std::string& path, const std::string& text) {

@@ -1,6 +1,8 @@
 #include "run_command.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "file_io.h"
 #include "stats_report.h"
@@ -15,7 +17,10 @@ int run_command(const CliOptions& cli) {
   std::fflush(stdout);
   if (r.error_kind == gene::ErrorKind::Usage) usage_error(r.error);
   if (eval && r.ok()) std::printf("%s\n", r.value.c_str());
-  std::fflush(stdout);
+  if (std::fflush(stdout) != 0 && r.ok()) {
+    r.error_kind = gene::ErrorKind::Runtime;
+    r.error = name + ": cannot write the output: " + std::strerror(errno);
+  }
   if (!r.ok()) std::fprintf(stderr, "error: %s\n", r.error.c_str());
   if (cli.stats || cli.run.profile) {
     std::fprintf(stderr, "%sstatistics\n\n", r.ok() ? "" : "\n");
