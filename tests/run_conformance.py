@@ -15,6 +15,8 @@ and checks the expectations written in the script as comments:
                           [COL:] followed by text starting with MSG (an empty
                           MSG accepts any message). At most one per file.
   # params: k=v k2=v2     passed as --param k=v (split with shlex)
+  # options: --timeout 1  more `gene run` options, after --opt's (split with
+                          shlex): the limits a hostile program must meet
   # exit: N               expected exit status (default 0, or 1 with an
                           expect error); a nonzero status without an expect
                           error checks only the status and stdout
@@ -40,6 +42,7 @@ TIMEOUT_SECONDS = 30
 RE_EXPECT = re.compile(r"# expect:(.*)$")
 RE_EXPECT_ERROR = re.compile(r"# expect error:(.*)$")
 RE_PARAMS = re.compile(r"# params:(.*)$")
+RE_OPTIONS = re.compile(r"# options:(.*)$")
 RE_EXIT = re.compile(r"# exit:\s*(-?\d+)\s*$")
 
 
@@ -48,6 +51,7 @@ class Spec:
         self.expect = []          # expected stdout lines
         self.error = None         # (line number, message) or None
         self.params = []          # ["k=v", ...]
+        self.options = []         # more gene run options
         self.exit = None          # explicit expected status or None
         self.problems = []        # malformed directives
 
@@ -87,6 +91,13 @@ def parse_spec(path):
                         "line %d: param without '=': %r" % (lineno, tok))
                 spec.params.append(tok)
             continue
+        m = RE_OPTIONS.search(line)
+        if m:
+            try:
+                spec.options += shlex.split(m.group(1))
+            except ValueError as e:
+                spec.problems.append("line %d: bad options: %s" % (lineno, e))
+            continue
         m = RE_EXIT.search(line)
         if m:
             spec.exit = int(m.group(1))
@@ -111,6 +122,7 @@ def run_one(gene, opt, path, timeout=TIMEOUT_SECONDS):
         cmd += ["--param", p]
     if opt:
         cmd.extend(opt.split())
+    cmd += spec.options
 
     try:
         proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL,

@@ -165,7 +165,7 @@ class Heap {
   // ---- reconciliation (safepoints only).
   bool wants_reconcile() const {
     return zct_.size() >= kZctThreshold || bytes_since_reconcile_ >= reconcile_bytes_ ||
-           young_.size() >= young_threshold_;
+           young_.size() >= young_threshold_ || (max_bytes_ && live_bytes + outside_bytes_ > max_bytes_);
   }
   // The uncounted references are the values in [roots, roots_end). Frees
   // what is dead, collects cycles when due (always with force_full), and

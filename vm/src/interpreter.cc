@@ -192,10 +192,17 @@ Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Valu
       throw RuntimeError{ErrorKind::Runtime, "type error: value nested too deeply"};
     }
   } catch (RuntimeError&) {
-    // Every raising path saved its ip in the frame first (SAVE).
-    const Frame& f = frames_[frame_count_];
-    auto index = f.ip - f.proto->code.data() - 1;
-    if (index >= 0 && size_t(index) < f.proto->positions.size()) error_pos_ = f.proto->positions[size_t(index)];
+    // Every raising path saved its ip in the frame first (SAVE). The
+    // safepoint of a call runs in the callee before its first instruction:
+    // its errors belong to the call.
+    size_t n = frame_count_;
+    auto index = frames_[n].ip - frames_[n].proto->code.data() - 1;
+    if (index < 0 && n > 0) {
+      --n;
+      index = frames_[n].ip - frames_[n].proto->code.data() - 1;
+    }
+    const Proto& p = *frames_[n].proto;
+    if (index >= 0 && size_t(index) < p.positions.size()) error_pos_ = p.positions[size_t(index)];
     throw;
   }
 }
@@ -578,8 +585,8 @@ hook:
 
   CASE(JUMP) { ip += SARG(); DISPATCH(); }
   CASE(LOOP) {
+    SAFEPOINT();  // before the jump, so an error there is placed at the loop
     ip += SARG();
-    SAFEPOINT();
     DISPATCH();
   }
   CASE(JUMP_IF_FALSE) {
