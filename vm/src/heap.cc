@@ -8,33 +8,7 @@
 
 #include "bytecode.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define GENE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GENE_ASAN 1
-#endif
-#endif
-#ifdef GENE_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
-
 namespace gene {
-
-namespace {
-// Pooled blocks are poisoned while free, so the ASan build reports any use
-// of a freed object even though its memory was never given back.
-inline void poison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
-#ifdef GENE_ASAN
-  ASAN_POISON_MEMORY_REGION(p, n);
-#endif
-}
-inline void unpoison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
-#ifdef GENE_ASAN
-  ASAN_UNPOISON_MEMORY_REGION(p, n);
-#endif
-}
-}  // namespace
 
 // The memory timers are on in every run; a -DGENE_NO_COUNTERS build
 // compiles them out to measure what they cost (docs/benchmarks.md).
@@ -115,34 +89,55 @@ struct AllocationTimer {
 };
 
 // What memory costs. The heap limit is meant to bound the process's
-// memory, so objects are counted as the allocator holds them: glibc's
-// malloc adds an 8-byte header to a block and rounds it to 16 bytes, 32 at
-// least (a closure of 16 bytes takes 64 in its pooled block). Counting
-// requested sizes let a heap of small closures take 3.5 times its limit.
+// memory, so objects are counted as they are really held: pooled objects
+// as their block in a page (block_pages.h), larger strings and closures
+// and container buffers as glibc's malloc holds them — an 8-byte header,
+// rounded to 16 bytes, 32 at least. (Counting requested sizes let a heap of
+// small closures take 3.5 times its limit.)
 namespace {
 constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
 constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
+// A larger string or closure is allocated alone, after a link that lets the
+// heap free it at the end without walking objects.
+struct LargeLink {
+  LargeLink* prev;
+  LargeLink* next;
+};
+static_assert(sizeof(LargeLink) == 16);  // keeps the object after it 16-byte aligned
 
+constexpr size_t page_block(size_t n) { return (n + 7) & ~size_t(7); }  // as BlockPages rounds
 constexpr size_t malloc_bytes(size_t n) { return n == 0 ? 0 : std::max<size_t>(32, (n + 8 + 15) & ~size_t(15)); }
 template <typename T>
 size_t buffer_bytes(const std::vector<T>& v) { return malloc_bytes(v.capacity() * sizeof(T)); }
 
 size_t string_bytes(size_t length) {
-  return malloc_bytes(length <= Heap::kSmallString ? kSmallStringBlock : sizeof(StringObj) + length + 1);
+  return length <= Heap::kSmallString ? page_block(kSmallStringBlock)
+                                      : malloc_bytes(sizeof(LargeLink) + sizeof(StringObj) + length + 1);
 }
 size_t closure_bytes(size_t upvalues) {
-  return malloc_bytes(upvalues <= Heap::kSmallClosure ? kSmallClosureBlock
-                                                      : sizeof(ClosureObj) + upvalues * sizeof(BoxObj*));
+  return upvalues <= Heap::kSmallClosure
+             ? page_block(kSmallClosureBlock)
+             : malloc_bytes(sizeof(LargeLink) + sizeof(ClosureObj) + upvalues * sizeof(BoxObj*));
 }
 size_t map_buffer_bytes(const MapObj* m) { return buffer_bytes(m->entries) + buffer_bytes(m->index); }
 
 size_t bytes_of(const StringObj* s) { return string_bytes(s->length); }
-size_t bytes_of(const ArrayObj* a) { return malloc_bytes(sizeof(ArrayObj)) + buffer_bytes(a->items); }
-size_t bytes_of(const MapObj* m) { return malloc_bytes(sizeof(MapObj)) + map_buffer_bytes(m); }
-size_t bytes_of(const GeneObj* g) { return malloc_bytes(sizeof(GeneObj)) + buffer_bytes(g->children); }
+size_t bytes_of(const ArrayObj* a) { return page_block(sizeof(ArrayObj)) + buffer_bytes(a->items); }
+size_t bytes_of(const MapObj* m) { return page_block(sizeof(MapObj)) + map_buffer_bytes(m); }
+size_t bytes_of(const GeneObj* g) { return page_block(sizeof(GeneObj)) + buffer_bytes(g->children); }
 size_t bytes_of(const ClosureObj* c) { return closure_bytes(c->upvalue_count); }
-size_t bytes_of(const BoxObj*) { return malloc_bytes(sizeof(BoxObj)); }
+size_t bytes_of(const BoxObj*) { return page_block(sizeof(BoxObj)); }
+
+// What a container page destroys in each block: pooled containers keep
+// their buffers while free.
+template <typename T>
+void destroy_block(void* block) { static_cast<T*>(block)->~T(); }
 }  // namespace
+
+Heap::Heap()
+    : pools_{Pool(sizeof(ArrayObj), destroy_block<ArrayObj>), Pool(sizeof(MapObj), destroy_block<MapObj>),
+             Pool(kSmallStringBlock, nullptr),                 Pool(kSmallClosureBlock, nullptr),
+             Pool(sizeof(BoxObj), nullptr),                    Pool(sizeof(GeneObj), destroy_block<GeneObj>)} {}
 
 double Heap::allocation_seconds() const {
   static_assert(std::is_same_v<std::chrono::steady_clock::period, std::nano>);
@@ -163,7 +158,6 @@ void Heap::set_limit(uint64_t max_bytes) {
   // Garbage waits for a safepoint: reconcile often enough that it cannot
   // push a program that fits over its limit.
   if (max_bytes_) reconcile_bytes_ = std::min<uint64_t>(reconcile_bytes_, max_bytes_ / 4 + 1);
-  if (max_bytes_) pool_limit_ = uint32_t(std::clamp<uint64_t>(max_bytes_ / 4096, 256, kPoolLimit));
 }
 
 void Heap::check_limit(size_t incoming) {
@@ -253,20 +247,6 @@ uint64_t Heap::pool_hits() const {
 }
 
 namespace {
-// The pool block size for an object's type (0: not pooled). Strings and
-// closures are pooled only up to the small sizes.
-size_t pool_block(ObjType t) {
-  switch (t) {
-    case ObjType::String: return kSmallStringBlock;
-    case ObjType::Closure: return kSmallClosureBlock;
-    case ObjType::Array: return sizeof(ArrayObj);
-    case ObjType::Map: return sizeof(MapObj);
-    case ObjType::Gene: return sizeof(GeneObj);
-    case ObjType::Box: return sizeof(BoxObj);
-  }
-  return 0;
-}
-
 Heap::PoolId pool_of(ObjType t) {
   switch (t) {
     case ObjType::String: return Heap::kPoolString;
@@ -325,14 +305,9 @@ template <typename T>
 T* Heap::recycled(PoolId id) {
   Pool& pool = pools_[id];
   ++pool.stats.allocations;
-  void* b = pool.free;
-  if (!b) return new (::operator new(sizeof(T))) T();
-  unpoison(b, sizeof(T));
-  pool.free = *static_cast<void**>(b);
-  // The next allocation of this type takes that block: start loading it
-  // now (pooled blocks are often cold after a large structure died).
-  if (pool.free) __builtin_prefetch(pool.free, 1);
-  --pool.length;
+  bool reused;
+  void* b = pool.pages.take(reused);
+  if (!reused) return new (b) T();
   ++pool.stats.hits;
   T* o = static_cast<T*>(b);
   o->rc = 0;  // the free-list link overwrote the header
@@ -343,43 +318,30 @@ T* Heap::recycled(PoolId id) {
   return o;
 }
 
-// The end of a pooled block: recycled containers still own their buffers.
-void Heap::dispose(ObjType t, void* block) {
-  switch (t) {
-    case ObjType::Array: static_cast<ArrayObj*>(block)->~ArrayObj(); break;
-    case ObjType::Map: static_cast<MapObj*>(block)->~MapObj(); break;
-    case ObjType::Gene: static_cast<GeneObj*>(block)->~GeneObj(); break;
-    default: break;
-  }
-  ::operator delete(block);
-}
-
-void* Heap::take(PoolId id, size_t block) {
+void* Heap::take(PoolId id) {
   Pool& pool = pools_[id];
   ++pool.stats.allocations;
-  if (void* b = pool.free) {
-    unpoison(b, block);
-    pool.free = *static_cast<void**>(b);
-    if (pool.free) __builtin_prefetch(pool.free, 1);
-    --pool.length;
-    ++pool.stats.hits;
-    return b;
-  }
-  return ::operator new(block);
+  bool reused;
+  void* b = pool.pages.take(reused);
+  if (reused) ++pool.stats.hits;
+  return b;
 }
 
-void Heap::give_back(PoolId id, void* block, size_t size) {
-  Pool& pool = pools_[id];
-  if (pool.length >= pool_limit_) {
-    dispose(ObjType(kPoolType[id]), block);
-    return;
-  }
-  *static_cast<void**>(block) = pool.free;
-  pool.free = block;
-  ++pool.length;
-  // A freed object is never touched again: under ASan, touching a pooled
-  // block (beyond its free-list link) is reported like a use after free.
-  poison(static_cast<char*>(block) + sizeof(void*), size - sizeof(void*));
+void* Heap::take_large(size_t bytes) {
+  auto* link = static_cast<LargeLink*>(::operator new(sizeof(LargeLink) + bytes));
+  link->prev = nullptr;
+  link->next = static_cast<LargeLink*>(large_);
+  if (link->next) link->next->prev = link;
+  large_ = link;
+  return link + 1;
+}
+
+void Heap::free_large(void* object) {
+  LargeLink* link = static_cast<LargeLink*>(object) - 1;
+  if (link->prev) link->prev->next = link->next;
+  else large_ = link->next;
+  if (link->next) link->next->prev = link->prev;
+  ::operator delete(link);
 }
 
 StringObj* Heap::concat(std::string_view a, std::string_view b) {
@@ -402,10 +364,10 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
   check_limit(string_bytes(length));
   void* mem;
   if (length <= kSmallString) {
-    mem = take(kPoolString, kSmallStringBlock);
+    mem = take(kPoolString);
   } else {
     ++pools_[kPoolString].stats.allocations;
-    mem = ::operator new(size);
+    mem = take_large(size);
   }
   auto* s = new (mem) StringObj();
   s->length = static_cast<uint32_t>(length);
@@ -440,7 +402,7 @@ GeneObj* Heap::new_gene(Value head) {
 BoxObj* Heap::new_box(Value v) {
   AllocationTimer timer(*this);
   check_limit(malloc_bytes(sizeof(BoxObj)));
-  auto* b = new (take(kPoolBox, sizeof(BoxObj))) BoxObj();
+  auto* b = new (take(kPoolBox)) BoxObj();
   retain(v);
   b->value = v;
   return link(b, bytes_of(b));
@@ -452,10 +414,10 @@ ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   check_limit(closure_bytes(upvalue_count));
   void* mem;
   if (upvalue_count <= kSmallClosure) {
-    mem = take(kPoolClosure, kSmallClosureBlock);
+    mem = take(kPoolClosure);
   } else {
     ++pools_[kPoolClosure].stats.allocations;
-    mem = ::operator new(size);
+    mem = take_large(size);
   }
   auto* c = new (mem) ClosureObj();
   c->proto = proto;
@@ -545,15 +507,16 @@ void Heap::free_object(Obj* o, bool release_children) {
   --live_objects;
   if (o->flags & kBuffered) {
     o->flags |= kDead;  // its buffer still points here
-    if (o->pooled && !recyclable(o->type)) poison(o + 1, pool_block(o->type) - sizeof(Obj));
+    if (o->pooled && !recyclable(o->type))
+      poison(o + 1, pools_[pool_of(o->type)].pages.block_bytes() - sizeof(Obj));
     return;
   }
   reclaim(o);
 }
 
 void Heap::reclaim(Obj* o) {
-  if (o->pooled) give_back(pool_of(o->type), o, pool_block(o->type));
-  else ::operator delete(o);  // never a container: those are always pooled
+  if (o->pooled) pools_[pool_of(o->type)].pages.give_back(o);
+  else free_large(o);  // never a container: those are always pooled
 }
 
 void Heap::drain_zct() {
@@ -601,18 +564,6 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
   bytes_since_reconcile_ = 0;
   free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
   return max_bytes_ == 0 || live_bytes + outside_bytes_ <= max_bytes_;
-}
-
-void Heap::release_all() {
-  for (Value v : pinned_) release(v);
-  pinned_.clear();
-  // With no roots left every object is garbage: counts free the acyclic
-  // part, full collections the cycles (and what only cycles held).
-  for (int round = 0; round < 64; ++round) {
-    drain_zct();
-    if (young_.empty() && old_.empty()) break;
-    collect_cycles(true);
-  }
 }
 
 // Trial deletion over the candidate roots (Bacon & Rajan's MarkRoots, Scan
@@ -767,16 +718,13 @@ void Heap::collect_white(const std::vector<Obj*>& roots, bool full) {
   }
 }
 
+// The end of a run: nothing observable depends on counts any more, so the
+// pages go back wholesale (with the containers' buffers) and the larger
+// objects one by one — no walk through references, no cycle collection,
+// and nothing allocated while memory may be short.
 Heap::~Heap() {
-  release_all();
-  for (int id = 0; id < kPoolCount; ++id) {
-    Pool& pool = pools_[id];
-    while (void* block = pool.free) {
-      unpoison(block, pool_block(ObjType(kPoolType[id])));
-      pool.free = *static_cast<void**>(block);
-      dispose(ObjType(kPoolType[id]), block);
-    }
-  }
+  while (large_) free_large(static_cast<LargeLink*>(large_) + 1);
+  for (Pool& pool : pools_) pool.pages.release_all();
 }
 
 }  // namespace gene

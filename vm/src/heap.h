@@ -43,6 +43,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "block_pages.h"
 #include "object.h"
 
 namespace gene {
@@ -71,10 +72,10 @@ class SymbolTable {
 
 class Heap {
  public:
-  Heap() = default;
+  Heap();
   Heap(const Heap&) = delete;
   Heap& operator=(const Heap&) = delete;
-  // Frees everything still allocated (release_all with no roots).
+  // Frees everything still allocated, wholesale (see block_pages.h).
   ~Heap();
 
   void set_limit(uint64_t max_bytes);
@@ -141,7 +142,7 @@ class Heap {
     note_mutation(m, v);
   }
   // Takes a count that will never be given back while the heap lives
-  // (constants); release_all() returns it.
+  // (constants).
   void pin(Value v);
 
   // Containers that grow report the change so the heap limit sees it.
@@ -172,17 +173,15 @@ class Heap {
   // returns false when the heap is still over its limit afterwards (the
   // program must stop with "out of memory").
   bool reconcile(Value* roots, Value* roots_end, bool force_full = false);
-  // Frees every object no counted reference keeps: the end of a run, after
-  // the VM released its globals.
-  void release_all();
 
   // The interpreter polls at every Nth safepoint; when the heap wants a
   // reconciliation it brings the next poll forward to the next safepoint.
   static constexpr uint32_t kPollInterval = 1024;
   uint32_t poll_countdown = kPollInterval;
 
-  // Object pools: freed objects of the common small shapes wait on a free
-  // list per type and are handed out again before the allocator is asked.
+  // Object pools: the common small shapes live in pages of blocks of one
+  // size per type (block_pages.h); freed blocks are handed out again before
+  // a fresh block is carved, and a page left empty goes back.
   enum PoolId { kPoolArray, kPoolMap, kPoolString, kPoolClosure, kPoolBox, kPoolGene, kPoolCount };
   static constexpr ObjType kPoolType[kPoolCount] = {ObjType::Array, ObjType::Map,     ObjType::String,
                                                     ObjType::Closure, ObjType::Box, ObjType::Gene};
@@ -279,21 +278,17 @@ class Heap {
   uint64_t allocation_ns_ = 0;
 
   struct Pool {
-    void* free = nullptr;
-    uint32_t length = 0;
+    Pool(size_t block_bytes, void (*destroy)(void*)) : pages(block_bytes, destroy) {}
+    BlockPages pages;
     PoolStats stats;
   };
-  // Free blocks kept per type: a few MiB at most, and under a heap limit
-  // about a 4096th of it per type, since pooled blocks (and the buffers
-  // pooled containers keep) are memory the limit does not see.
-  static constexpr uint32_t kPoolLimit = 1 << 16;
-  uint32_t pool_limit_ = kPoolLimit;
-  void* take(PoolId id, size_t block);              // a pooled or fresh block
+  void* take(PoolId id);      // a pooled or fresh block
   template <typename T>
-  T* recycled(PoolId id);                           // a pooled or fresh container
-  static void dispose(ObjType t, void* block);      // frees a block for good
-  void give_back(PoolId id, void* block, size_t size);
+  T* recycled(PoolId id);     // a pooled or fresh container
+  void* take_large(size_t bytes);  // a string or closure too large for its pool
+  void free_large(void* object);
   Pool pools_[kPoolCount];
+  void* large_ = nullptr;     // the larger objects, linked for the end of the heap
 
   std::vector<Obj*> zct_;
   std::vector<Obj*> young_;
