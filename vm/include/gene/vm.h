@@ -29,7 +29,9 @@ struct OptimizerOptions {
 struct RunOptions {
   OptimizerOptions optimizer;
   double timeout_seconds = 0;      // 0 = no deadline
-  uint64_t max_heap_bytes = 0;     // 0 = no heap limit
+  // 0 = no heap limit. Counts objects as the allocator holds them, text a
+  // display builds, the VM stack and names made while running.
+  uint64_t max_heap_bytes = 0;
   uint32_t max_depth = 100000;     // call depth beyond which "stack overflow"
   uint64_t max_output_bytes = 0;   // 0 = unlimited
   bool profile = false;            // instruction mix, hotspots
@@ -41,7 +43,9 @@ struct RunOptions {
   // objects that one examined.
   uint32_t gc_young_threshold = 10000;
   double gc_old_ratio = 0.25;
-  // Set from another thread to stop the program at the next backward jump or call.
+  // Set from another thread to stop the program ("interrupted") at the next
+  // safepoint (backward jump or call) or within a few thousand steps of a
+  // deep walk (equality, display), as the deadline is checked.
   const std::atomic<bool>* interrupt = nullptr;
   // Where the program's print/println go. Default: stdout.
   std::function<void(std::string_view)> output;
