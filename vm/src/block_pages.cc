@@ -1,19 +1,54 @@
 #include "block_pages.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
 namespace gene {
 
-BlockPages::BlockPages(size_t block_bytes, void (*destroy)(void* block))
-    : block_((block_bytes + 7) & ~size_t(7)),
+void* PageSource::take() {
+  if (void* p = free_) {
+    free_ = *static_cast<void**>(p);
+    return p;
+  }
+  if (carve_ == carve_end_) {
+    chunks_.reserve(chunks_.size() + 1);  // first: a failure then loses no chunk
+    void* mem = std::aligned_alloc(kPageBytes, kChunkBytes);
+    if (!mem) throw std::bad_alloc();
+    chunks_.push_back(mem);
+    carve_ = static_cast<char*>(mem);
+    carve_end_ = carve_ + kChunkBytes;
+  }
+  void* p = carve_;
+  carve_ += kPageBytes;
+  return p;
+}
+
+void PageSource::give(void* page) {
+  *static_cast<void**>(page) = free_;
+  free_ = page;
+}
+
+void PageSource::release_all() {
+  for (void* chunk : chunks_) std::free(chunk);
+  chunks_.clear();
+  free_ = nullptr;
+  carve_ = carve_end_ = nullptr;
+}
+
+BlockPages::BlockPages(PageSource& source, size_t block_bytes, void (*destroy)(void* block))
+    : source_(source),
+      block_((block_bytes + 7) & ~size_t(7)),
       capacity_(uint32_t((kPageBytes - kHeader) / block_)),
-      destroy_(destroy) {}
+      destroy_(destroy),
+      spare_limit_(std::max<uint32_t>(1, kSpareBlocks / capacity_)) {}
+
+void BlockPages::set_spare_bytes(uint64_t bytes) {
+  spare_limit_ = uint32_t(std::clamp<uint64_t>(bytes / kPageBytes, 1, kSpareBlocks / capacity_ + 1));
+}
 
 BlockPages::Page* BlockPages::new_page() {
-  void* mem = std::aligned_alloc(kPageBytes, kPageBytes);
-  if (!mem) throw std::bad_alloc();
-  auto* p = static_cast<Page*>(mem);
+  Page* p = header_at(reinterpret_cast<uintptr_t>(source_.take()));
   *p = Page{nullptr, pages_list_, nullptr, nullptr, nullptr, 0, 0, false};
   if (pages_list_) pages_list_->prev = p;
   pages_list_ = p;
@@ -31,14 +66,16 @@ void BlockPages::unlink_partial(Page* p) {
 }
 
 void* BlockPages::take_from_another_page(bool& reused) {
-  // The current page is full: the next page with free blocks, the spare,
+  // The current page is full: the next page with free blocks, a spare,
   // or a new page, becomes current.
   Page* p = partial_;
   if (p) {
     unlink_partial(p);
-  } else if (spare_) {
-    p = spare_;
-    spare_ = nullptr;
+  } else if (spares_) {
+    p = spares_;
+    spares_ = p->next_partial;
+    p->next_partial = nullptr;
+    --spare_count_;
   } else {
     p = new_page();
   }
@@ -53,17 +90,14 @@ void* BlockPages::take_from_another_page(bool& reused) {
   return take(reused);
 }
 
-void BlockPages::give_back(void* block) {
-  Page* p = page_of(block);
-  *static_cast<void**>(block) = p->free;
-  p->free = block;
-  poison(static_cast<char*>(block) + sizeof(void*), block_ - sizeof(void*));
-  --p->used;
-  if (p == current_) return;
+void BlockPages::gave_back_elsewhere(Page* p) {
   if (p->used == 0) {
     unlink_partial(p);
-    if (!spare_) {
-      spare_ = p;  // still on the page list; its blocks stay carved and free
+    if (spare_count_ < spare_limit_) {
+      // Still on the page list; its blocks stay carved and free.
+      p->next_partial = spares_;
+      spares_ = p;
+      ++spare_count_;
       return;
     }
     free_page(p);
@@ -78,24 +112,30 @@ void BlockPages::give_back(void* block) {
   }
 }
 
-// A page taken out of use: every block it carved is destroyed (all are
-// free, or the whole heap is going), then the page is freed.
-void BlockPages::free_page(Page* p) {
+// Every block a page carved is destroyed when the page goes (all are
+// free, or the whole heap is going).
+void BlockPages::destroy_blocks(Page* p) {
   for (uint32_t i = 0; i < p->carved; ++i) {
     void* b = block_at(p, i);
     unpoison(b, block_);
     if (destroy_) destroy_(b);
   }
+}
+
+void BlockPages::free_page(Page* p) {
+  destroy_blocks(p);
   if (p->prev) p->prev->next = p->next;
   else pages_list_ = p->next;
   if (p->next) p->next->prev = p->prev;
   --pages_;
-  std::free(p);
+  source_.give(reinterpret_cast<void*>(base_of(p)));
 }
 
 void BlockPages::release_all() {
-  while (pages_list_) free_page(pages_list_);
-  current_ = partial_ = spare_ = nullptr;
+  for (Page* p = pages_list_; p; p = p->next) destroy_blocks(p);
+  pages_list_ = current_ = partial_ = spares_ = nullptr;
+  spare_count_ = 0;
+  pages_ = 0;
 }
 
 }  // namespace gene

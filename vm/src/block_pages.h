@@ -1,15 +1,23 @@
 // Fixed-size blocks carved from pages: where the heap's pooled objects
 // live. A page is kPageBytes, aligned to its size, so a block finds its
 // page by masking its address. Each page keeps its own free blocks; a page
-// whose blocks are all free goes back to the system (one empty page per
-// pool is kept to absorb churn). The point is the end of a run: the heap
-// frees its pages wholesale — destroying the containers in them — instead
-// of walking every object through the reference counts and the cycle
-// collector, and without allocating anything while it does.
+// whose blocks are all free goes back to the heap's PageSource, which any
+// pool may take it from again. Pages come from chunks of many pages, so a
+// page costs no system call. The point is the end of a run: the heap
+// frees its chunks wholesale — destroying the containers in their pages —
+// instead of walking every object through the reference counts and the
+// cycle collector, and without allocating anything while it does.
+//
+// Empty pages are kept by their pool as spares, up to about kSpareBlocks
+// blocks' worth (fewer under a small heap limit): a program that makes and
+// drops thousands of objects between two reconciliations empties whole
+// pages each time, and a pool of containers would otherwise destroy and
+// rebuild the buffers its free blocks keep.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define GENE_ASAN 1
@@ -37,13 +45,38 @@ inline void unpoison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
 #endif
 }
 
+inline constexpr size_t kPageBytes = size_t(64) << 10;
+
+// Pages for every pool of a heap, carved from kChunkBytes chunks that go
+// back to the system when the source is destroyed. Free pages are reused
+// by any pool; their memory is not returned before the end.
+class PageSource {
+ public:
+  static constexpr size_t kChunkBytes = size_t(1) << 20;
+
+  PageSource() = default;
+  PageSource(const PageSource&) = delete;
+  PageSource& operator=(const PageSource&) = delete;
+  ~PageSource() { release_all(); }
+
+  void* take();
+  void give(void* page);
+  void release_all();
+
+ private:
+  void* free_ = nullptr;      // free pages, linked through their first word
+  char* carve_ = nullptr;     // the next page never handed out, in the newest chunk
+  char* carve_end_ = nullptr;
+  std::vector<void*> chunks_;
+};
+
 class BlockPages {
  public:
-  static constexpr size_t kPageBytes = size_t(64) << 10;
+  static constexpr uint32_t kSpareBlocks = 1 << 16;
 
   // `destroy` (may be null) runs on each carved block of a page before the
-  // page is freed: pooled containers keep their buffers while free.
-  BlockPages(size_t block_bytes, void (*destroy)(void* block));
+  // page goes back: pooled containers keep their buffers while free.
+  BlockPages(PageSource& source, size_t block_bytes, void (*destroy)(void* block));
   BlockPages(const BlockPages&) = delete;
   BlockPages& operator=(const BlockPages&) = delete;
   ~BlockPages() { release_all(); }
@@ -68,13 +101,25 @@ class BlockPages {
     }
     return take_from_another_page(reused);
   }
-  void give_back(void* block);
+  void give_back(void* block) {
+    Page* p = page_of(block);
+    *static_cast<void**>(block) = p->free;
+    p->free = block;
+    poison(static_cast<char*>(block) + sizeof(void*), block_ - sizeof(void*));
+    --p->used;
+    // Only a page's first free block (it joins the partial list) and its
+    // last (it empties) need more.
+    if (p != current_ && (p->used == 0 || !p->partial)) gave_back_elsewhere(p);
+  }
 
-  // Frees every page (destroying what each holds): the end of the heap.
+  // Destroys what every page holds and forgets the pages, which the
+  // source frees with its chunks: the end of the heap.
   void release_all();
 
   uint64_t page_count() const { return pages_; }
   size_t block_bytes() const { return block_; }
+  // Empty pages kept at most, in bytes (rounded down to pages, at least one).
+  void set_spare_bytes(uint64_t bytes);
 
  private:
   struct Page {
@@ -87,24 +132,39 @@ class BlockPages {
     uint32_t carved;      // blocks handed out at least once, from the start
     bool partial;         // on the partial list
   };
-  static constexpr size_t kHeader = (sizeof(Page) + 15) & ~size_t(15);
+  // Page-aligned headers would all fall in the same cache sets, and every
+  // allocation and free touches one: each page's header sits at one of
+  // kColors cache-line offsets chosen by the page's address, and its blocks
+  // start after the room for all of them.
+  static constexpr size_t kColors = 16;
+  static constexpr size_t kHeader = kColors * 64;
+  static_assert(sizeof(Page) <= 64);
 
-  static Page* page_of(void* block) {
-    return reinterpret_cast<Page*>(reinterpret_cast<uintptr_t>(block) & ~uintptr_t(kPageBytes - 1));
+  static uintptr_t base_of(const void* p) { return reinterpret_cast<uintptr_t>(p) & ~uintptr_t(kPageBytes - 1); }
+  static Page* header_at(uintptr_t base) {
+    return reinterpret_cast<Page*>(base + ((base / kPageBytes) % kColors) * 64);
   }
-  void* block_at(Page* p, uint32_t i) const { return reinterpret_cast<char*>(p) + kHeader + size_t(i) * block_; }
+  static Page* page_of(void* block) { return header_at(base_of(block)); }
+  void* block_at(Page* p, uint32_t i) const {
+    return reinterpret_cast<char*>(base_of(p) + kHeader + size_t(i) * block_);
+  }
   void* take_from_another_page(bool& reused);
+  void gave_back_elsewhere(Page* p);  // a block freed into a page other than the current one
   Page* new_page();
+  void destroy_blocks(Page* p);
   void free_page(Page* p);
   void unlink_partial(Page* p);
 
+  PageSource& source_;
   const size_t block_;
   const uint32_t capacity_;  // blocks per page
   void (*const destroy_)(void*);
   Page* current_ = nullptr;  // where blocks are taken from
   Page* pages_list_ = nullptr;
   Page* partial_ = nullptr;
-  Page* spare_ = nullptr;    // an empty page kept rather than freed
+  Page* spares_ = nullptr;   // empty pages kept rather than freed (linked by next_partial)
+  uint32_t spare_count_ = 0;
+  uint32_t spare_limit_;
   uint64_t pages_ = 0;
 };
 

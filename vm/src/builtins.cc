@@ -370,8 +370,8 @@ Value b_ge(VM&, Value* args, int) {
   int c = compare_values(args[0], args[1]);
   return Value::boolean(c == 1 || c == 0);
 }
-Value b_eq(VM&, Value* args, int) { return Value::boolean(values_equal(args[0], args[1])); }
-Value b_ne(VM&, Value* args, int) { return Value::boolean(!values_equal(args[0], args[1])); }
+Value b_eq(VM& vm, Value* args, int) { return Value::boolean(values_equal(args[0], args[1], vm.walk())); }
+Value b_ne(VM& vm, Value* args, int) { return Value::boolean(!values_equal(args[0], args[1], vm.walk())); }
 Value b_not(VM&, Value* args, int) { return Value::boolean(!args[0].truthy()); }
 
 const Builtin kBuiltins[] = {

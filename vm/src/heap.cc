@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <type_traits>
@@ -110,9 +112,27 @@ constexpr size_t malloc_bytes(size_t n) { return n == 0 ? 0 : std::max<size_t>(3
 template <typename T>
 size_t buffer_bytes(const std::vector<T>& v) { return malloc_bytes(v.capacity() * sizeof(T)); }
 
+// Strings past the small size but within kMediumStringBlocks' largest
+// block live in pages too, one size class per entry, so churning medium
+// strings neither walks malloc's bins nor makes it trim and regrow the
+// process's heap.
+constexpr size_t kMediumStringBlocks[Heap::kMediumStringClasses] = {64,  96,  128,  192,  256,  384, 512,
+                                                                   768, 1024, 1536, 2048, 3072, 4096};
+int medium_string_class(size_t length) {
+  size_t block = sizeof(StringObj) + length + 1;
+  int c = 0;
+  while (kMediumStringBlocks[c] < block) ++c;
+  return c;
+}
+bool is_medium_string(size_t length) {
+  return length > Heap::kSmallString &&
+         sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1];
+}
+
 size_t string_bytes(size_t length) {
-  return length <= Heap::kSmallString ? page_block(kSmallStringBlock)
-                                      : malloc_bytes(sizeof(LargeLink) + sizeof(StringObj) + length + 1);
+  if (length <= Heap::kSmallString) return page_block(kSmallStringBlock);
+  if (is_medium_string(length)) return kMediumStringBlocks[medium_string_class(length)];
+  return malloc_bytes(sizeof(LargeLink) + sizeof(StringObj) + length + 1);
 }
 size_t closure_bytes(size_t upvalues) {
   return upvalues <= Heap::kSmallClosure
@@ -135,9 +155,30 @@ void destroy_block(void* block) { static_cast<T*>(block)->~T(); }
 }  // namespace
 
 Heap::Heap()
-    : pools_{Pool(sizeof(ArrayObj), destroy_block<ArrayObj>), Pool(sizeof(MapObj), destroy_block<MapObj>),
-             Pool(kSmallStringBlock, nullptr),                 Pool(kSmallClosureBlock, nullptr),
-             Pool(sizeof(BoxObj), nullptr),                    Pool(sizeof(GeneObj), destroy_block<GeneObj>)} {}
+    : pools_{Pool(page_source_, sizeof(ArrayObj), destroy_block<ArrayObj>),
+             Pool(page_source_, sizeof(MapObj), destroy_block<MapObj>),
+             Pool(page_source_, kSmallStringBlock, nullptr),
+             Pool(page_source_, kSmallClosureBlock, nullptr),
+             Pool(page_source_, sizeof(BoxObj), nullptr),
+             Pool(page_source_, sizeof(GeneObj), destroy_block<GeneObj>)},
+      medium_strings_{
+          BlockPages(page_source_, kMediumStringBlocks[0], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[1], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[2], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[3], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[4], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[5], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[6], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[7], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[8], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[9], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[10], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[11], nullptr),
+          BlockPages(page_source_, kMediumStringBlocks[12], nullptr),
+      } {
+  static_assert(kMediumStringClasses == 13);
+}
+
 
 double Heap::allocation_seconds() const {
   static_assert(std::is_same_v<std::chrono::steady_clock::period, std::nano>);
@@ -158,6 +199,11 @@ void Heap::set_limit(uint64_t max_bytes) {
   // Garbage waits for a safepoint: reconcile often enough that it cannot
   // push a program that fits over its limit.
   if (max_bytes_) reconcile_bytes_ = std::min<uint64_t>(reconcile_bytes_, max_bytes_ / 4 + 1);
+  // Empty pages are memory the limit does not see: a 64th of it per type.
+  if (max_bytes_)
+    for (Pool& pool : pools_) pool.pages.set_spare_bytes(max_bytes_ / 64);
+  if (max_bytes_)
+    for (BlockPages& pages : medium_strings_) pages.set_spare_bytes(max_bytes_ / 256);
 }
 
 void Heap::check_limit(size_t incoming) {
@@ -197,22 +243,26 @@ void Heap::charge_outside(int64_t delta) {
   outside_bytes_ += uint64_t(delta);
 }
 
+// Counts are taken once the value is stored: growing a buffer may throw
+// (bad_alloc, or the heap limit after the growth) and a count taken for a
+// value never stored would keep it forever.
 void Heap::push(std::vector<Value>& items, Value v) {
-  retain(v);
   size_t cap = items.capacity();
   if (items.size() < cap) {
     items.push_back(v);
+    retain(v);
     return;
   }
   size_t before = buffer_bytes(items);
   items.push_back(v);
+  retain(v);
   grew(int64_t(buffer_bytes(items)) - int64_t(before));
 }
 
 void Heap::append(std::vector<Value>& items, const Value* first, const Value* last) {
-  for (const Value* v = first; v != last; ++v) retain(*v);
-  size_t before = buffer_bytes(items);
+  size_t before = buffer_bytes(items), from = items.size();
   items.insert(items.end(), first, last);
+  for (size_t i = from; i < items.size(); ++i) retain(items[i]);
   size_t after = buffer_bytes(items);
   if (after != before) grew(int64_t(after) - int64_t(before));
 }
@@ -222,9 +272,9 @@ void Heap::map_put(MapObj* m, uint32_t key, Value v) {
     store(*slot, v);
     return;
   }
-  retain(v);
   size_t before = map_buffer_bytes(m);
   m->put(key, v);
+  retain(v);
   size_t after = map_buffer_bytes(m);
   if (after != before) grew(int64_t(after) - int64_t(before));
 }
@@ -298,6 +348,14 @@ void for_each_child(Obj* o, F&& f) {
 }
 }  // namespace
 
+BlockPages& Heap::pages_of(const Obj* o) {
+  if (o->type == ObjType::String) {
+    uint32_t length = static_cast<const StringObj*>(o)->length;
+    if (length > kSmallString) return medium_strings_[medium_string_class(length)];
+  }
+  return pools_[pool_of(o->type)].pages;
+}
+
 // Arrays, maps and genes keep their (small) buffers while pooled, so a
 // pool hit costs no malloc at all: the object waits fully constructed and
 // empty, and only its header is rewritten when it is handed out again.
@@ -365,6 +423,12 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
   void* mem;
   if (length <= kSmallString) {
     mem = take(kPoolString);
+  } else if (is_medium_string(length)) {
+    Pool& pool = pools_[kPoolString];
+    ++pool.stats.allocations;
+    bool reused;
+    mem = medium_strings_[medium_string_class(length)].take(reused);
+    if (reused) ++pool.stats.hits;
   } else {
     ++pools_[kPoolString].stats.allocations;
     mem = take_large(size);
@@ -446,7 +510,7 @@ void Heap::free_object(Obj* o, bool release_children) {
     case ObjType::String: {
       auto* str = static_cast<StringObj*>(o);
       bytes = bytes_of(str);
-      o->pooled = str->length <= kSmallString;
+      o->pooled = str->length <= kSmallString || is_medium_string(str->length);
       break;
     }
     case ObjType::Box: {
@@ -507,15 +571,14 @@ void Heap::free_object(Obj* o, bool release_children) {
   --live_objects;
   if (o->flags & kBuffered) {
     o->flags |= kDead;  // its buffer still points here
-    if (o->pooled && !recyclable(o->type))
-      poison(o + 1, pools_[pool_of(o->type)].pages.block_bytes() - sizeof(Obj));
+    if (o->pooled && !recyclable(o->type)) poison(o + 1, pages_of(o).block_bytes() - sizeof(Obj));
     return;
   }
   reclaim(o);
 }
 
 void Heap::reclaim(Obj* o) {
-  if (o->pooled) pools_[pool_of(o->type)].pages.give_back(o);
+  if (o->pooled) pages_of(o).give_back(o);
   else free_large(o);  // never a container: those are always pooled
 }
 
@@ -722,9 +785,30 @@ void Heap::collect_white(const std::vector<Obj*>& roots, bool full) {
 // pages go back wholesale (with the containers' buffers) and the larger
 // objects one by one — no walk through references, no cycle collection,
 // and nothing allocated while memory may be short.
+//
+// The sanitizer build first frees everything the way a run frees garbage,
+// with no roots left: counts free the acyclic part, full collections the
+// cycles. Every object must go. One left over was unreachable yet in
+// neither the zero count table nor a candidate buffer — garbage the run
+// could never free — and stops the process.
 Heap::~Heap() {
+#ifdef GENE_ASAN
+  for (Value v : pinned_) release(v);
+  for (int round = 0; round < 64 && live_objects > 0; ++round) {
+    drain_zct();
+    if (young_.empty() && old_.empty()) break;
+    collect_cycles(true);
+  }
+  if (live_objects != 0) {
+    std::fprintf(stderr, "gene: heap invariant broken: %llu objects not freed by counts or collections\n",
+                 static_cast<unsigned long long>(live_objects));
+    std::abort();
+  }
+#endif
   while (large_) free_large(static_cast<LargeLink*>(large_) + 1);
   for (Pool& pool : pools_) pool.pages.release_all();
+  for (BlockPages& pages : medium_strings_) pages.release_all();
+  page_source_.release_all();
 }
 
 }  // namespace gene

@@ -194,8 +194,10 @@ class Heap {
   uint64_t pool_hits() const;
   // Strings up to this many bytes and closures with up to this many
   // upvalues share one block size each, so their blocks can be pooled.
+  // Medium strings (up to about 4 KiB) have pages of their own size classes.
   static constexpr uint32_t kSmallString = 23;
   static constexpr uint32_t kSmallClosure = 4;
+  static constexpr int kMediumStringClasses = 13;
 
   // Time spent allocating, estimated by timing one allocation in about
   // kAllocSampleEvery (a clock read per allocation would cost more than it
@@ -277,8 +279,9 @@ class Heap {
   uint32_t alloc_sample_random_ = 2463534242u;
   uint64_t allocation_ns_ = 0;
 
+  PageSource page_source_;  // before the pools: their pages go back to it
   struct Pool {
-    Pool(size_t block_bytes, void (*destroy)(void*)) : pages(block_bytes, destroy) {}
+    Pool(PageSource& source, size_t block_bytes, void (*destroy)(void*)) : pages(source, block_bytes, destroy) {}
     BlockPages pages;
     PoolStats stats;
   };
@@ -288,6 +291,8 @@ class Heap {
   void* take_large(size_t bytes);  // a string or closure too large for its pool
   void free_large(void* object);
   Pool pools_[kPoolCount];
+  BlockPages medium_strings_[kMediumStringClasses];  // counted in the string pool's statistics
+  BlockPages& pages_of(const Obj* o);                // the pages of a pooled object's block
   void* large_ = nullptr;     // the larger objects, linked for the end of the heap
 
   std::vector<Obj*> zct_;
