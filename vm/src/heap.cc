@@ -441,7 +441,7 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
 
 ArrayObj* Heap::new_array(size_t reserve) {
   AllocationTimer timer(*this);
-  check_limit(malloc_bytes(sizeof(ArrayObj)) + malloc_bytes(reserve * sizeof(Value)));
+  check_limit(page_block(sizeof(ArrayObj)) + malloc_bytes(reserve * sizeof(Value)));
   auto* a = recycled<ArrayObj>(kPoolArray);
   if (reserve) a->items.reserve(reserve);
   return link(a, bytes_of(a));
@@ -449,14 +449,14 @@ ArrayObj* Heap::new_array(size_t reserve) {
 
 MapObj* Heap::new_map() {
   AllocationTimer timer(*this);
-  check_limit(malloc_bytes(sizeof(MapObj)));
+  check_limit(page_block(sizeof(MapObj)));
   MapObj* m = recycled<MapObj>(kPoolMap);
   return link(m, bytes_of(m));
 }
 
 GeneObj* Heap::new_gene(Value head) {
   AllocationTimer timer(*this);
-  check_limit(malloc_bytes(sizeof(GeneObj)));
+  check_limit(page_block(sizeof(GeneObj)));
   auto* g = recycled<GeneObj>(kPoolGene);
   retain(head);
   g->head = head;
@@ -465,7 +465,7 @@ GeneObj* Heap::new_gene(Value head) {
 
 BoxObj* Heap::new_box(Value v) {
   AllocationTimer timer(*this);
-  check_limit(malloc_bytes(sizeof(BoxObj)));
+  check_limit(page_block(sizeof(BoxObj)));
   auto* b = new (take(kPoolBox)) BoxObj();
   retain(v);
   b->value = v;
