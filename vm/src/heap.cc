@@ -245,26 +245,22 @@ void Heap::charge_outside(int64_t delta) {
 
 // Counts are taken once the value is stored: growing a buffer may throw
 // (bad_alloc, or the heap limit after the growth) and a count taken for a
-// value never stored would keep it forever.
+// value never stored would keep it forever. Bytes are recounted only when
+// a buffer's capacity changed.
 void Heap::push(std::vector<Value>& items, Value v) {
   size_t cap = items.capacity();
-  if (items.size() < cap) {
-    items.push_back(v);
-    retain(v);
-    return;
-  }
-  size_t before = buffer_bytes(items);
   items.push_back(v);
   retain(v);
-  grew(int64_t(buffer_bytes(items)) - int64_t(before));
+  if (items.capacity() != cap)
+    grew(int64_t(malloc_bytes(items.capacity() * sizeof(Value))) - int64_t(malloc_bytes(cap * sizeof(Value))));
 }
 
 void Heap::append(std::vector<Value>& items, const Value* first, const Value* last) {
-  size_t before = buffer_bytes(items), from = items.size();
+  size_t cap = items.capacity(), from = items.size();
   items.insert(items.end(), first, last);
-  for (size_t i = from; i < items.size(); ++i) retain(items[i]);
-  size_t after = buffer_bytes(items);
-  if (after != before) grew(int64_t(after) - int64_t(before));
+  for (const Value* v = items.data() + from; v != items.data() + items.size(); ++v) retain(*v);
+  if (items.capacity() != cap)
+    grew(int64_t(malloc_bytes(items.capacity() * sizeof(Value))) - int64_t(malloc_bytes(cap * sizeof(Value))));
 }
 
 void Heap::map_put(MapObj* m, uint32_t key, Value v) {
@@ -272,11 +268,12 @@ void Heap::map_put(MapObj* m, uint32_t key, Value v) {
     store(*slot, v);
     return;
   }
-  size_t before = map_buffer_bytes(m);
+  size_t entries = m->entries.capacity(), index = m->index.capacity();
   m->put(key, v);
   retain(v);
-  size_t after = map_buffer_bytes(m);
-  if (after != before) grew(int64_t(after) - int64_t(before));
+  if (m->entries.capacity() != entries || m->index.capacity() != index)
+    grew(int64_t(map_buffer_bytes(m)) - int64_t(malloc_bytes(entries * sizeof(MapObj::Entry)) +
+                                                 malloc_bytes(index * sizeof(uint32_t))));
 }
 
 void Heap::pin(Value v) {
@@ -441,7 +438,7 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
 
 ArrayObj* Heap::new_array(size_t reserve) {
   AllocationTimer timer(*this);
-  check_limit(page_block(sizeof(ArrayObj)) + malloc_bytes(reserve * sizeof(Value)));
+  if (max_bytes_) check_limit(page_block(sizeof(ArrayObj)) + malloc_bytes(reserve * sizeof(Value)));
   auto* a = recycled<ArrayObj>(kPoolArray);
   if (reserve) a->items.reserve(reserve);
   return link(a, bytes_of(a));
@@ -506,18 +503,20 @@ ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
 void Heap::free_object(Obj* o, bool release_children) {
   constexpr size_t kKeep = 16;
   size_t bytes;
+  BlockPages* pages = nullptr;  // where the block goes back; none for a larger object
   switch (o->type) {
     case ObjType::String: {
       auto* str = static_cast<StringObj*>(o);
       bytes = bytes_of(str);
-      o->pooled = str->length <= kSmallString || is_medium_string(str->length);
+      if (str->length <= kSmallString) pages = &pools_[kPoolString].pages;
+      else if (is_medium_string(str->length)) pages = &medium_strings_[medium_string_class(str->length)];
       break;
     }
     case ObjType::Box: {
       auto* b = static_cast<BoxObj*>(o);
       if (release_children) release(b->value);
       bytes = bytes_of(b);
-      o->pooled = 1;
+      pages = &pools_[kPoolBox].pages;
       break;
     }
     case ObjType::Closure: {
@@ -526,7 +525,7 @@ void Heap::free_object(Obj* o, bool release_children) {
         for (uint32_t i = 0; i < c->upvalue_count; ++i)
           if (BoxObj* b = c->upvalues()[i]) release_object(b);
       bytes = bytes_of(c);
-      o->pooled = c->upvalue_count <= kSmallClosure;
+      if (c->upvalue_count <= kSmallClosure) pages = &pools_[kPoolClosure].pages;
       break;
     }
     case ObjType::Array: {
@@ -537,7 +536,7 @@ void Heap::free_object(Obj* o, bool release_children) {
       bytes = bytes_of(a);
       if (items.capacity() > kKeep) std::vector<Value>().swap(items);
       else items.clear();
-      o->pooled = 1;
+      pages = &pools_[kPoolArray].pages;
       break;
     }
     case ObjType::Gene: {
@@ -550,7 +549,7 @@ void Heap::free_object(Obj* o, bool release_children) {
       g->head = Value::nil();
       if (g->children.capacity() > kKeep) std::vector<Value>().swap(g->children);
       else g->children.clear();
-      o->pooled = 1;
+      pages = &pools_[kPoolGene].pages;
       break;
     }
     case ObjType::Map: {
@@ -561,25 +560,27 @@ void Heap::free_object(Obj* o, bool release_children) {
       if (m->entries.capacity() > kKeep / 2) std::vector<MapObj::Entry>().swap(m->entries);
       else m->entries.clear();
       if (!m->index.empty()) std::vector<uint32_t>().swap(m->index);
-      o->pooled = 1;
+      pages = &pools_[kPoolMap].pages;
       break;
     }
     default:
       return;
   }
+  o->pooled = pages != nullptr;
   live_bytes -= bytes;
   --live_objects;
   if (o->flags & kBuffered) {
     o->flags |= kDead;  // its buffer still points here
-    if (o->pooled && !recyclable(o->type)) poison(o + 1, pages_of(o).block_bytes() - sizeof(Obj));
+    if (pages && !recyclable(o->type)) poison(o + 1, pages->block_bytes() - sizeof(Obj));
     return;
   }
-  reclaim(o);
+  if (pages) pages->give_back(o);
+  else free_large(o);  // never a container: those are always pooled
 }
 
 void Heap::reclaim(Obj* o) {
   if (o->pooled) pages_of(o).give_back(o);
-  else free_large(o);  // never a container: those are always pooled
+  else free_large(o);
 }
 
 void Heap::drain_zct() {

@@ -183,6 +183,14 @@ Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Valu
   } timer{*this};
   try {
     try {
+      // The stack the top level needs, before it runs: grow_stack moves
+      // every frame's base, so frame 0's must be set first.
+      const Proto* main = program.main();
+      size_t needed = 1 + main->slot_count + main->max_stack + 8;
+      frame_count_ = 0;
+      frames_[0] = {main, nullptr, main->code.data(), stack_ + 1};
+      sp_ = stack_;
+      if (needed > size_t(stack_end_ - stack_)) grow_stack(needed);
       return execute(program);
     } catch (OutOfMemory&) {
       throw RuntimeError{ErrorKind::ResourceLimit, "out of memory"};
@@ -256,10 +264,8 @@ void VM::profile_instruction(const Frame& frame, const uint32_t* ip) {
 Value VM::execute(const Program& program) {
   const Proto* main = program.main();
   size_t needed = 1 + main->slot_count + main->max_stack + 8;
+  if (stack_ + needed > stack_end_) grow_stack(needed);  // done by run() already
   frame_count_ = 0;
-  frames_[0].base = stack_ + 1;
-  sp_ = stack_;
-  if (needed > size_t(stack_end_ - stack_)) grow_stack(needed);
   Frame* frame = &frames_[0];
   Value* base = stack_ + 1;
   stack_[0] = Value::nil();
@@ -585,8 +591,13 @@ hook:
 
   CASE(JUMP) { ip += SARG(); DISPATCH(); }
   CASE(LOOP) {
-    SAFEPOINT();  // before the jump, so an error there is placed at the loop
     ip += SARG();
+    if (--heap.poll_countdown == 0) {
+      ip -= SARG();  // saved before the jump: an error here is placed at the loop
+      SAVE();
+      poll();
+      ip += SARG();
+    }
     DISPATCH();
   }
   CASE(JUMP_IF_FALSE) {
