@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "gene/coordinator/farm_metrics.h"
 #include "gene/coordinator/results.h"
@@ -158,9 +160,18 @@ bool ResultsStore::prepare_schema(std::string& error) {
   sqlite::Database& db = *db_;
   // Reading the header and the schema: a file that is not a database, or
   // is corrupt where SQLite first looks, fails here.
-  auto app_id = db.integer("PRAGMA application_id");
-  auto version = db.integer("PRAGMA user_version");
-  auto tables = db.integer("SELECT count(*) FROM sqlite_master");
+  // One statement, so one snapshot: read one by one, another process that
+  // creates the schema in between makes a fresh store look like a foreign
+  // database (tables, but application_id 0).
+  std::optional<int64_t> app_id, version, tables;
+  if (auto header = db.prepare(
+          "SELECT (SELECT application_id FROM pragma_application_id), "
+          "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)");
+      header && header->next()) {
+    app_id = header->integer(0);
+    version = header->integer(1);
+    tables = header->integer(2);
+  }
   if (!app_id || !version || !tables) {
     if ((db.error_code() & 0xff) == SQLITE_NOTADB || (db.error_code() & 0xff) == SQLITE_CORRUPT)
       error = "not an SQLite database, or a corrupt one (" + db.error() + ")";
@@ -199,12 +210,23 @@ bool ResultsStore::prepare_schema(std::string& error) {
     return false;
   }
   {
-    auto mode = db.prepare("PRAGMA journal_mode=WAL");
-    if (!mode || !mode->next() || mode->text(0) != "wal") {
-      error = "cannot turn on WAL mode: " + (db.error().empty() ? std::string("the file system refused") : db.error());
-      return false;
+    // Changing the journal mode does not wait on SQLite's busy handler: a
+    // process that creates the store at the same moment makes it fail with
+    // "locked" at once, so it waits here as long as a write would.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      auto mode = db.prepare("PRAGMA journal_mode=WAL");
+      if (mode && mode->next() && mode->text(0) == "wal") {
+        mode->run();
+        break;
+      }
+      const int code = db.error_code() & 0xff;
+      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || std::chrono::steady_clock::now() > give_up) {
+        error = "cannot turn on WAL mode: " + (db.error().empty() ? std::string("the file system refused") : db.error());
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    mode->run();
   }
   // FULL: each job's transaction is on disk when it commits.
   if (!db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -448,6 +449,27 @@ TEST_F(StoreTest, TwoConnectionsWriteAtOnce) {
   EXPECT_TRUE(ok_a && ok_b);
   EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM runs WHERE status = 'finished'"), 10);
   EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM jobs"), 100);
+}
+
+// Processes that find no store and create it at the same moment: each must
+// see either nothing or the whole schema, never a half (tables without the
+// application_id), which it would refuse as a foreign database.
+TEST_F(StoreTest, ConnectionsCreatingOneFreshStoreAtOnceAllSucceed) {
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    const std::string p = path("fresh" + std::to_string(attempt) + ".sqlite");
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (ready.load() < 4) std::this_thread::yield();
+        if (!ResultsStore::open(p, ResultsStore::Access::ReadWrite, errors[t]) && errors[t].empty())
+          errors[t] = "failed without a message";
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "") << "attempt " << attempt;
+  }
 }
 
 TEST(StorePath, FollowsXdgDataHomeThenHome) {
