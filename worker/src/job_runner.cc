@@ -175,6 +175,8 @@ std::string validate_job_request(const v1::JobRequest& request) {
   double m = request.min_time_seconds();
   if (!std::isfinite(m) || m < 0 || m > kMaxMinTimeSeconds)
     return "min_time_seconds must be between 0 (no calibration) and " + std::to_string(int(kMaxMinTimeSeconds));
+  if (request.iterations() > kMaxIterations)
+    return "iterations must be at most " + std::to_string(kMaxIterations);
   const v1::VmOptions& vm = request.vm();
   if (vm.has_optimize_level() && vm.optimize_level() > 2) return "vm.optimize_level must be 0, 1 or 2";
   if (vm.max_heap_bytes() > kMaxHeapBytesLimit) return "vm.max_heap_bytes must be at most 1 TiB";
@@ -325,6 +327,11 @@ class JobRuns {
     const double min_time = request_.min_time_seconds();
     c.set_min_time_seconds(min_time);
     k_ = 1;
+    if (request_.iterations() > 0) {  // the caller's count (compare: the same on both sides)
+      k_ = request_.iterations();
+      c.set_iterations(k_);
+      return {};
+    }
     if (min_time <= 0) {
       c.set_iterations(1);
       return {};

@@ -11,6 +11,7 @@
 
 #include "gene/job_runner.h"
 #include "gene/machine_info.h"
+#include "calibration.h"
 #include "hardware_counters.h"
 #include "job_admission.h"
 #include "test_programs.h"
@@ -95,6 +96,22 @@ TEST(Calibration, NeverBlowsTheDeadline) {
   EXPECT_TRUE(r.calibration().limited_by_deadline());
   EXPECT_GT(r.calibration().iterations(), 1u);
   EXPECT_LT(r.job_seconds(), 1.5);
+}
+
+TEST(Calibration, GivenIterationsSkipIt) {
+  // compare calibrates once and sends the same k to both sides.
+  v1::JobRequest request = tiny_job(0.5, 2);
+  request.set_warmup(0);
+  request.set_iterations(7);
+  v1::JobResult r = run(request);
+  ASSERT_EQ(r.status(), v1::JOB_STATUS_OK) << r.error_message();
+  EXPECT_EQ(r.calibration().iterations(), 7u);
+  EXPECT_EQ(r.calibration().runs(), 0u);  // no calibration run
+  ASSERT_EQ(r.repetitions_size(), 2);
+  for (const auto& rep : r.repetitions()) EXPECT_EQ(rep.iterations(), 7u);
+  EXPECT_LT(r.job_seconds(), 0.5) << "a calibration to 0.5 s would have taken longer";
+  request.set_iterations(kMaxIterations + 1);
+  EXPECT_NE(validate_job_request(request).find("iterations must be at most"), std::string::npos);
 }
 
 TEST(Calibration, BadMinTimeIsRefused) {

@@ -141,6 +141,9 @@ std::optional<std::pair<std::string, double>> parse_target(const std::string& te
 bool selectors_match(const std::map<std::string, std::string>& selectors,
                      const std::map<std::string, std::string>& labels);
 
+// " (did you mean 'x'?)" when one of `candidates` is close to `word`, else "".
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates);
+
 // `k=v, k=v` for messages.
 std::string format_labels(const std::map<std::string, std::string>& labels);
 
