@@ -96,7 +96,7 @@ TEST(Comparison, ExactDifferencesNameOnlyWhatChanged) {
 
 TEST(Comparison, BuildObject) {
   ComparedBuild b{"0.1.0", "abc123", "0123456789abcdef", "GNU-12.2.0", "Release -O3", true, "w1", "node-a",
-                  "optimize=1"};
+                  "optimize=1", "build-b/bin/worker,optimize=1"};
   report::JsonWriter j;
   j.begin_object().key("baseline");
   write_build(j, b);
@@ -109,6 +109,7 @@ TEST(Comparison, BuildObject) {
   EXPECT_EQ(f.at("build_id").string_value(), "0123456789abcdef");
   EXPECT_EQ(f.at("host").string_value(), "node-a");
   EXPECT_EQ(f.at("options").string_value(), "optimize=1");
+  EXPECT_EQ(f.at("side").string_value(), "build-b/bin/worker,optimize=1");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// coordinator submit suite.yaml [...] | coordinator serve --listen ADDR --workers ... [...]
-// | coordinator workers --coordinator ADDR | coordinator history [--store PATH] [...]
+// coordinator submit suite.yaml [...] | coordinator compare suite.yaml [...]
+// | coordinator serve --listen ADDR --workers ... [...] | coordinator workers --coordinator ADDR
+// | coordinator history [--store PATH] [...]
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
@@ -44,7 +45,7 @@ std::optional<double> parse_fraction(const std::string& s) {
   char* end = nullptr;
   double v = std::strtod(number.c_str(), &end);
   if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(v)) return std::nullopt;
-  if (percent) v /= 100;
+  if (percent) v = std::round(v / 100 * 1e12) / 1e12;  // 99.9% is 0.999, not 0.9990000000000001
   if (v < 0 || v > 1) return std::nullopt;
   return v;
 }
@@ -125,6 +126,56 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   add_security_flags(*submit_cmd, submit.token_file, submit.tls);
 
+  gene::coordinator::CompareOptions compare;
+  std::string min_effect = "1%", confidence = "99%", max_time = "60s", compare_min_time;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare",
+      "Compare two builds in interleaved rounds: slower, faster, same or inconclusive per job, with confidence");
+  compare_cmd->add_option("suite", compare.manifest, "Suite manifest (YAML) of the baseline, and of the candidate")
+      ->required();
+  compare_cmd->add_option("--candidate-suite", compare.candidate_manifest,
+                          "Run this manifest on the candidate side instead (jobs match by name, e.g. fib/n:30)");
+  compare_cmd
+      ->add_option("--baseline", compare.baseline,
+                   "Baseline side: a worker binary PATH[,optimize=N,max_heap=SIZE,max_depth=N] (default: the worker "
+                   "beside this coordinator); with --coordinator, label:K=V[,K=V...]")
+      ->type_name("SIDE");
+  compare_cmd->add_option("--candidate", compare.candidate, "Candidate side, as --baseline")->type_name("SIDE");
+  compare_cmd->add_option("--coordinator", compare.coordinator,
+                          "HOST:PORT of a coordinator: it pairs a baseline and a candidate worker on one host");
+  compare_cmd
+      ->add_option("--min-effect", min_effect, "Smallest change called slower or faster; within it is the same")
+      ->check(FractionValidator())
+      ->capture_default_str();
+  compare_cmd
+      ->add_option("--confidence", confidence, "Confidence for all jobs together (adjusted for their number)")
+      ->check(FractionValidator())
+      ->capture_default_str();
+  compare_cmd->add_option("--max-time", max_time, "Most time per job before it ends inconclusive")
+      ->check(DurationValidator())
+      ->capture_default_str();
+  compare_cmd->add_option("--max-rounds", compare.max_rounds, "Most rounds per job")
+      ->check(CLI::Range(2, 100000))
+      ->capture_default_str();
+  compare_cmd
+      ->add_option("--metric", compare.metric,
+                   "What is compared: cpu (CPU time per run), wall, or a statistic such as instructions")
+      ->capture_default_str();
+  compare_cmd
+      ->add_option("--min-time", compare_min_time,
+                   "Override every benchmark's min_time: the least time of one side's repetition in a round")
+      ->check(ZeroOrDurationValidator())
+      ->type_name("DURATION");
+  compare_cmd->add_option("--filter", compare.filter,
+                          "Compare only jobs whose name (e.g. fib/n:30) matches this regular expression");
+  compare_cmd->add_option("--json", compare.json_out, "Write the comparisons as JSON to this file ('-' = stdout)");
+  compare_cmd->add_option("--html", compare.html_out,
+                          "Write a self-contained HTML page (both sides' values, each ratio with its interval)");
+  add_security_flags(*compare_cmd, compare.token_file, compare.tls);
+  compare_cmd->footer(
+      "Exit status: 0 no job slower and none failed, 1 a job slower or failed, 2 bad input or farm\n"
+      "unreachable, 130 interrupted (Ctrl-C: the rounds stop and the workers are stopped cleanly).");
+
   gene::coordinator::ServeOptions serve;
   std::string check_interval = "1s", no_worker_grace = "10s";
   CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the Coordinator gRPC service in front of workers");
@@ -195,6 +246,14 @@ int main(int argc, char** argv) {
     return gene::coordinator::run_submit(submit);
   }
   if (*history_cmd) return gene::coordinator::run_history(history);
+  if (*compare_cmd) {
+    compare.min_effect = *parse_fraction(min_effect);
+    compare.confidence = *parse_fraction(confidence);
+    compare.max_seconds = *gene::coordinator::parse_duration(max_time);
+    if (!compare_min_time.empty())
+      compare.min_time = compare_min_time == "0" ? 0.0 : *gene::coordinator::parse_duration(compare_min_time);
+    return gene::coordinator::run_compare(compare);
+  }
   if (*workers_cmd) return gene::coordinator::run_workers(workers);
   serve.check_interval = to_ms(check_interval);
   serve.no_worker_grace = to_ms(no_worker_grace);

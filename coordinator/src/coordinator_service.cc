@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "gene/coordinator/baseline.h"
+#include "compare_reactor.h"
 #include "gene/coordinator/report.h"
 #include "gene/coordinator/run_recorder.h"
 #include "gene/farm_security.h"
@@ -14,9 +15,37 @@
 
 namespace gene::coordinator {
 
+namespace {
+
+// A call refused before anything ran: it only carries a status.
+template <typename Event>
+class RefusedCall final : public grpc::ServerWriteReactor<Event> {
+ public:
+  explicit RefusedCall(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
 CoordinatorService::CoordinatorService(WorkerPool& pool, std::string token, FarmMetrics* metrics,
                                        std::function<void(const std::string&)> log, ResultsStore* store)
-    : pool_(pool), token_(std::move(token)), metrics_(metrics), log_(std::move(log)), store_(store) {}
+    : pool_(pool),
+      token_(std::move(token)),
+      metrics_(metrics),
+      log_(std::move(log)),
+      store_(store),
+      compares_(std::make_unique<CompareRegistry>()) {}
+
+CoordinatorService::~CoordinatorService() { stop_comparisons(); }
+
+void CoordinatorService::stop_comparisons() { compares_->cancel_all_and_wait(); }
+
+grpc::ServerWriteReactor<v1::CompareEvent>* CoordinatorService::Compare(grpc::CallbackServerContext* context,
+                                                                        const v1::CompareRequest* request) {
+  grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
+  if (!auth.ok()) return new RefusedCall<v1::CompareEvent>(auth);
+  return CompareReactor::start(context, *request, pool_, *compares_, log_);
+}
 
 grpc::Status CoordinatorService::ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest*,
                                              v1::ListWorkersResponse* response) {

@@ -10,23 +10,18 @@
 
 namespace gene::coordinator {
 
-namespace {
-
 size_t terminal_columns(std::FILE* out) {
   winsize ws{};
   if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
   return 80;
 }
 
-// Cuts UTF-8 text to `columns` code points.
 std::string fit(const std::string& s, size_t columns) {
   size_t w = 0;
   for (size_t i = 0; i < s.size(); ++i)
     if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && ++w > columns) return s.substr(0, i);
   return s;
 }
-
-}  // namespace
 
 bool ProgressDisplay::is_terminal(std::FILE* out) { return isatty(fileno(out)) == 1; }
 

@@ -23,16 +23,8 @@ std::string printf_string(const char* fmt, double v) {
   return buf;
 }
 
-// Display width of UTF-8 text: one column per code point.
-size_t width(const std::string& s) {
-  size_t w = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++w;
-  return w;
-}
-
-std::string pad(const std::string& s, size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
-std::string pad_left(const std::string& s, size_t w) { return std::string(w > width(s) ? w - width(s) : 0, ' ') + s; }
+size_t width(const std::string& s) { return display_width(s); }
+std::string pad(const std::string& s, size_t w) { return pad_right(s, w); }
 
 // The first line of `s`, at most `max` columns ("…" when cut).
 std::string clip(const std::string& s, size_t max) {
@@ -79,6 +71,20 @@ struct Row {
 };
 
 }  // namespace
+
+size_t display_width(const std::string& s) {
+  size_t w = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++w;
+  return w;
+}
+
+std::string pad_right(const std::string& s, size_t w) {
+  return s + std::string(w > display_width(s) ? w - display_width(s) : 0, ' ');
+}
+std::string pad_left(const std::string& s, size_t w) {
+  return std::string(w > display_width(s) ? w - display_width(s) : 0, ' ') + s;
+}
 
 std::string format_seconds(double s) {
   if (!std::isfinite(s)) return "-";

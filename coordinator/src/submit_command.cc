@@ -4,17 +4,12 @@
 // Pushgateway, and the exit status. Both modes consume the same SubmitEvent
 // stream and the same SuiteResult, so their outputs have the same shape.
 #include <grpcpp/client_context.h>
-#include <grpcpp/create_channel.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
+#include "command_support.h"
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/baseline.h"
 #include "gene/coordinator/benchmark_json.h"
@@ -30,27 +25,6 @@ namespace gene::coordinator {
 
 namespace {
 
-void print_error(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
-
-bool read_text(const std::string& path, std::string& text, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read manifest " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  text = s.str();
-  return true;
-}
-
-int report_manifest_errors(const std::string& path, const std::vector<Diagnostic>& errors) {
-  std::fputs(format_diagnostics(errors).c_str(), stderr);
-  print_error(std::to_string(errors.size()) + " problem" + (errors.size() == 1 ? "" : "s") + " in " + path +
-              "; nothing ran");
-  return kExitUnusable;
-}
-
 // A suite run by a coordinator: its events, or how it failed.
 struct RemoteRun {
   std::optional<v1::SuiteResult> result;
@@ -62,19 +36,12 @@ RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::s
                         const BaselineOptions& baseline_options) {
   RemoteRun run;
   std::string error;
-  auto credentials = gene::farm::make_channel_credentials(o.tls, error);
-  if (!credentials) {
+  auto channel = coordinator_channel(o.coordinator, o.tls, error);
+  if (!channel) {
     print_error(error);
     run.exit_status = kExitUnusable;
     return run;
   }
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(256 << 20);  // a SuiteResult holds every repetition
-  // Notice a coordinator that vanished without closing the connection.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  auto channel = grpc::CreateCustomChannel(o.coordinator, credentials, args);
   auto stub = v1::Coordinator::NewStub(channel);
 
   v1::SubmitRequest request;
@@ -175,26 +142,17 @@ bool open_submit_store(const SubmitOptions& o, bool local, const std::string& su
 }
 
 bool write_json(const std::string& path, const std::string& json) {
-  if (path == "-") {
-    std::fputs(json.c_str(), stdout);
-    std::fflush(stdout);
-    return true;
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << json;
-  out.close();
-  if (!out) {
-    print_error("cannot write " + path + ": " + std::strerror(errno));
-    return false;
-  }
-  return true;
+  std::string error;
+  if (write_output(path, json, error)) return true;
+  print_error(error);
+  return false;
 }
 
 }  // namespace
 
 int run_submit(const SubmitOptions& o) {
   std::string manifest_text, error;
-  if (!read_text(o.manifest, manifest_text, error)) {
+  if (!read_manifest_text(o.manifest, manifest_text, error)) {
     print_error(error);
     return kExitUnusable;
   }

@@ -447,13 +447,16 @@ void WorkerPool::release(Worker& w, HostSlot& slot) {
 }
 
 WorkerPool::Attempt WorkerPool::attempt(Worker& w, const v1::JobRequest& request, uint32_t number,
-                                        const StartedCallback& started, const std::atomic<bool>& cancel) {
+                                        const StartedCallback& started, const std::atomic<bool>& cancel,
+                                        Cancellation* calls) {
   Attempt a;
   grpc::ClientContext context;
   double timeout = request.timeout_seconds() > 0 ? request.timeout_seconds() : 60;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(int64_t((timeout + options_.job_deadline_slack_seconds) * 1000)));
   gene::farm::add_bearer_token(context, options_.token);
+  std::optional<Cancellation::Guard> guard;
+  if (calls) guard.emplace(*calls, context);
   Call call{&context, &cancel};
   std::string worker_name;
   {
@@ -568,6 +571,172 @@ JobExecutor::Outcome WorkerPool::run(const v1::JobRequest& request, const Select
         continue;
       }
     }
+  }
+}
+
+// --- pairs for compare -------------------------------------------------------
+
+// One side of a pair: runs its requests on one worker of the pool.
+class WorkerPool::PairSide final : public CompareSideRunner {
+ public:
+  PairSide(WorkerPool& pool, Worker& worker) : pool_(pool), worker_(worker) {
+    std::lock_guard lock(pool_.mu_);
+    info_ = worker_.info;
+  }
+  v1::JobResult run(const v1::JobRequest& request, Cancellation& cancel) override {
+    return pool_.run_on(worker_, request, cancel);
+  }
+  const v1::WorkerInfo& info() const override { return info_; }
+
+ private:
+  WorkerPool& pool_;
+  Worker& worker_;
+  v1::WorkerInfo info_;
+};
+
+class WorkerPool::PairLease final : public SidePairLease {
+ public:
+  PairLease(WorkerPool& pool, Worker& b, Worker& c, std::unique_ptr<HostSlot> slot)
+      : pool_(pool), b_(b), c_(c), slot_(std::move(slot)), baseline_(pool, b), candidate_(pool, c) {}
+  ~PairLease() override { pool_.release_pair(b_, c_, *slot_); }
+  CompareSideRunner& baseline() override { return baseline_; }
+  CompareSideRunner& candidate() override { return candidate_; }
+
+ private:
+  WorkerPool& pool_;
+  Worker &b_, &c_;
+  std::unique_ptr<HostSlot> slot_;  // registered in the pool's host_slots_ while held
+  PairSide baseline_, candidate_;
+};
+
+bool WorkerPool::free_locked(const Worker& w) const {
+  return usable_locked(w) && w.running < w.capacity() && Clock::now() >= w.busy_until;
+}
+
+std::optional<std::pair<WorkerPool::Worker*, WorkerPool::Worker*>> WorkerPool::find_pair_locked(
+    const Selectors& baseline, const Selectors& candidate, bool free_now) const {
+  auto fits = [&](const Worker& w, const Selectors& s) {
+    return (free_now ? free_locked(w) : usable_locked(w)) && selectors_match(s, w.labels());
+  };
+  auto host_has_room = [&](const std::string& host) {
+    auto it = host_slots_.find(host);
+    return !free_now || it == host_slots_.end() || it->second.size() < options_.jobs_per_host;
+  };
+  std::optional<std::pair<Worker*, Worker*>> best, shared;
+  for (const auto& b : workers_) {
+    if (!fits(*b, baseline) || !host_has_room(host_of_locked(*b))) continue;
+    for (const auto& c : workers_) {
+      if (!fits(*c, candidate) || host_of_locked(*c) != host_of_locked(*b)) continue;
+      if (b.get() == c.get()) {
+        if (!shared) shared = std::pair{b.get(), c.get()};
+        continue;
+      }
+      // The least recently used pair first, so that comparisons spread.
+      auto used = [](const std::pair<Worker*, Worker*>& p) {
+        return std::max(p.first->last_assigned, p.second->last_assigned);
+      };
+      std::pair<Worker*, Worker*> candidate_pair{b.get(), c.get()};
+      if (!best || used(candidate_pair) < used(*best)) best = candidate_pair;
+    }
+  }
+  return best ? best : shared;
+}
+
+std::string WorkerPool::check_pair(const Selectors& baseline, const Selectors& candidate) {
+  std::lock_guard lock(mu_);
+  if (find_pair_locked(baseline, candidate, false)) return "";
+  return "no pair of workers on one host matches the baseline (" +
+         (baseline.empty() ? std::string("any worker") : format_labels(baseline)) + ") and the candidate (" +
+         (candidate.empty() ? std::string("any worker") : format_labels(candidate)) + "): " +
+         describe_workers_locked();
+}
+
+size_t WorkerPool::pair_hosts(const Selectors& baseline, const Selectors& candidate) {
+  std::lock_guard lock(mu_);
+  std::set<std::string> hosts;
+  for (const auto& b : workers_)
+    if (usable_locked(*b) && selectors_match(baseline, b->labels()))
+      for (const auto& c : workers_)
+        if (usable_locked(*c) && selectors_match(candidate, c->labels()) &&
+            host_of_locked(*c) == host_of_locked(*b))
+          hosts.insert(host_of_locked(*b));
+  return std::max<size_t>(1, hosts.size());
+}
+
+std::unique_ptr<SidePairLease> WorkerPool::acquire_pair(const Selectors& baseline, const Selectors& candidate,
+                                                        Cancellation& cancel, std::string& why_none) {
+  std::unique_lock lock(mu_);
+  bool unmatched = false;
+  Clock::time_point unmatched_since{};
+  for (;;) {
+    if (cancel.cancelled() || stopping_) return nullptr;
+    assign_locked();  // suites' jobs waiting for a worker go first
+    if (auto pair = find_pair_locked(baseline, candidate, true)) {
+      auto [b, c] = *pair;
+      const auto now = Clock::now();
+      ++b->running;
+      if (c != b) ++c->running;
+      b->last_assigned = c->last_assigned = now;
+      auto slot = std::make_unique<HostSlot>();
+      slot->host = host_of_locked(*b);
+      auto& on_host = host_slots_[slot->host];
+      on_host.push_back(slot.get());
+      for (HostSlot* s : on_host) s->max_beside = std::max(s->max_beside, uint32_t(on_host.size() - 1));
+      lock.unlock();
+      return std::make_unique<PairLease>(*this, *b, *c, std::move(slot));
+    }
+    if (find_pair_locked(baseline, candidate, false)) {
+      unmatched = false;
+    } else if (!unmatched) {
+      unmatched = true;
+      unmatched_since = Clock::now();
+    } else if (Clock::now() - unmatched_since >= options_.no_worker_grace) {
+      lock.unlock();
+      why_none = check_pair(baseline, candidate);
+      return nullptr;
+    }
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+}
+
+void WorkerPool::release_pair(Worker& b, Worker& c, HostSlot& slot) {
+  {
+    std::lock_guard lock(mu_);
+    --b.running;
+    if (&c != &b) --c.running;
+    leave_host_locked(slot);
+  }
+  cv_.notify_all();
+}
+
+v1::JobResult WorkerPool::run_on(Worker& w, const v1::JobRequest& request, Cancellation& cancel) {
+  // A worker busy with another coordinator's job is waited for a while.
+  const auto give_up = Clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    Attempt a = attempt(w, request, 1, nullptr, cancel.flag(), &cancel);
+    if (a.end == AttemptEnd::Busy && Clock::now() < give_up && !cancel.cancelled()) {
+      std::this_thread::sleep_for(options_.busy_backoff);
+      continue;
+    }
+    if (a.end == AttemptEnd::Done) return std::move(a.result);
+    std::lock_guard lock(mu_);
+    v1::JobResult failed;
+    failed.set_job_id(request.job_id());
+    failed.set_worker(w.info.name());
+    if (a.end == AttemptEnd::Cancelled || cancel.cancelled()) {
+      failed.set_status(v1::JOB_STATUS_CANCELLED);
+      failed.set_error_message("cancelled");
+    } else if (a.end == AttemptEnd::Rejected) {
+      failed.set_status(v1::JOB_STATUS_PROGRAM_ERROR);
+      failed.set_error_message("worker " + w.info.name() + " rejected the job: " + a.error);
+    } else {
+      if (a.end == AttemptEnd::Lost) mark_down_locked(w, "lost a job: " + a.error);
+      failed.set_status(v1::JOB_STATUS_WORKER_LOST);
+      failed.set_error_message("worker " + w.info.name() + " (" + w.address + "): " +
+                               (a.end == AttemptEnd::Busy ? "busy for 30 s (another coordinator's job?): " : "") +
+                               a.error);
+    }
+    return failed;
   }
 }
 

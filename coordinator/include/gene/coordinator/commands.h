@@ -34,6 +34,28 @@ struct SubmitOptions {
 // farm unreachable).
 int run_submit(const SubmitOptions& options);
 
+struct CompareOptions {
+  std::string manifest;            // the baseline's suite (and the candidate's without candidate_manifest)
+  std::string candidate_manifest;  // --candidate-suite; "" = the same suite
+  std::string baseline, candidate;  // SIDE as written; "" = the default (the sibling worker; any worker)
+  std::string coordinator;          // HOST:PORT; "" = local mode
+  double min_effect = 0.01;         // fraction
+  double confidence = 0.99;
+  double max_seconds = 60;  // per job
+  uint32_t max_rounds = 1000;
+  std::string metric = "cpu";
+  std::optional<double> min_time;  // seconds: overrides every benchmark's min_time
+  std::string filter;
+  std::string json_out, html_out;  // "" = none; json "-" = stdout (the table then goes to stderr)
+  std::string token_file;
+  gene::farm::TlsFiles tls;
+};
+
+// Runs `coordinator compare`; returns the exit status (0 no job slower and
+// none failed, 1 otherwise, 2 bad input or farm unreachable, 128 + the
+// signal when interrupted).
+int run_compare(const CompareOptions& options);
+
 struct WorkersOptions {
   std::string coordinator;  // HOST:PORT
   std::string token_file;

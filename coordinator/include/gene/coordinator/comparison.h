@@ -65,11 +65,12 @@ struct ComparedBuild {
   bool dirty = false;
   std::string worker;   // the worker's name
   std::string host;     // its `host` label
-  std::string options;  // the side's VM options as given (`optimize=1`), "" for none
+  std::string options;  // the side's VM options over the manifest's (`optimize=1`), "" for none
+  std::string side;     // how the side was chosen: a worker binary, or label selectors (`label:class=fast`)
 };
 
 // Writes {"version", "commit", "dirty", "build_id", "compiler", "flags",
-// "worker", "host", "options"} as the value of the current key.
+// "worker", "host", "options", "side"} as the value of the current key.
 void write_build(report::JsonWriter& j, const ComparedBuild& b);
 
 }  // namespace gene::coordinator

@@ -19,4 +19,10 @@ std::string format_number(double value);
 // 75 → "1:15", 3725 → "1:02:05".
 std::string format_clock(double seconds);
 
+// Display width of UTF-8 text (one column per code point), and text padded
+// to a width on the right or on the left (for table columns).
+size_t display_width(const std::string& s);
+std::string pad_right(const std::string& s, size_t width);
+std::string pad_left(const std::string& s, size_t width);
+
 }  // namespace gene::coordinator

@@ -20,11 +20,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "farm.grpc.pb.h"
+#include "gene/coordinator/cancellation.h"
+#include "gene/coordinator/compare_rounds.h"
 #include "gene/coordinator/suite_runner.h"
 
 namespace gene::coordinator {
@@ -77,7 +80,27 @@ class WorkerPool final : public JobExecutor {
   std::vector<std::string> statistic_names() override;
   size_t parallelism() override;
 
+  // `compare`'s pairs: a usable worker matching `baseline` and one matching
+  // `candidate` on the same host (`host` label), held together until the
+  // lease is destroyed. The pair takes one of the host's job slots (its
+  // sides run in turn, never at once), and waits while suites' jobs hold
+  // the workers. Two distinct workers when the pool has them; else one
+  // worker matching both selectors serves both sides. nullptr when
+  // cancelled, or with `why_none` set when no pair has matched for
+  // no_worker_grace. A pair's calls are cancelled at once through the
+  // Cancellation passed to their run(); a lost worker fails the call (no
+  // retry: rounds on another host would not pair with the ones run).
+  std::unique_ptr<SidePairLease> acquire_pair(const Selectors& baseline, const Selectors& candidate,
+                                              Cancellation& cancel, std::string& why_none);
+  // "" when some pair of usable workers on one host matches, else why not,
+  // with what the workers offer.
+  std::string check_pair(const Selectors& baseline, const Selectors& candidate);
+  // Hosts with a matching pair: how many jobs' rounds may run at once.
+  size_t pair_hosts(const Selectors& baseline, const Selectors& candidate);
+
  private:
+  class PairLease;
+  class PairSide;
   struct Worker;
   struct Waiter;
   struct Call;
@@ -108,8 +131,15 @@ class WorkerPool final : public JobExecutor {
   v1::WorkerState state_locked(const Worker& w) const;
   void mark_down_locked(Worker& w, const std::string& error);
   std::string describe_workers_locked() const;
+  // `calls`, when given, can cancel the attempt's call at once.
   Attempt attempt(Worker& w, const v1::JobRequest& request, uint32_t number, const StartedCallback& started,
-                  const std::atomic<bool>& cancel);
+                  const std::atomic<bool>& cancel, Cancellation* calls = nullptr);
+  // A matching pair on one host, free now when `free_now` (else merely usable).
+  std::optional<std::pair<Worker*, Worker*>> find_pair_locked(const Selectors& baseline, const Selectors& candidate,
+                                                              bool free_now) const;
+  bool free_locked(const Worker& w) const;
+  void release_pair(Worker& b, Worker& c, HostSlot& slot);
+  v1::JobResult run_on(Worker& w, const v1::JobRequest& request, Cancellation& cancel);
   void log(const std::string& line) const;
 
   WorkerPoolOptions options_;

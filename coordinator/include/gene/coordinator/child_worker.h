@@ -1,0 +1,67 @@
+// `worker` processes started and owned by this one (`compare`'s local
+// mode): each listens on 127.0.0.1 port 0 with a fresh random token from
+// a file in a private directory, in its own process group (so a Ctrl-C on
+// the terminal reaches only this process, which then stops the workers
+// cleanly), and dies with this process even when it is SIGKILLed
+// (PR_SET_PDEATHSIG). Stopped on destruction: SIGTERM, a wait, then SIGKILL.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+namespace gene::coordinator {
+
+// A directory only this user can read (0700), removed with its contents on
+// destruction.
+class PrivateDir {
+ public:
+  // nullptr with `error` set when it cannot be made.
+  static std::unique_ptr<PrivateDir> make(const std::string& prefix, std::string& error);
+  ~PrivateDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit PrivateDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+class ChildWorker {
+ public:
+  // Starts `binary` named `name`, its token and log in `dir`, and waits for
+  // its `listening on HOST:PORT` line. Must be called from the thread that
+  // lives as long as the process (the main thread): the kernel sends the
+  // death signal when the thread that forked a child ends. nullptr with
+  // `error` set (with the worker's own words when it said why) on failure.
+  static std::unique_ptr<ChildWorker> start(const std::string& binary, const std::string& name,
+                                            const PrivateDir& dir, std::string& error);
+  ~ChildWorker();
+  ChildWorker(const ChildWorker&) = delete;
+  ChildWorker& operator=(const ChildWorker&) = delete;
+
+  // SIGTERM (the worker shuts down cleanly, cancelling its job), waits up
+  // to `grace_seconds`, then SIGKILL. Idempotent. Returns false when it
+  // had to be killed.
+  bool stop(double grace_seconds = 10);
+
+  const std::string& address() const { return address_; }
+  const std::string& token() const { return token_; }
+  const std::string& name() const { return name_; }
+  pid_t pid() const { return pid_; }
+  // What the worker wrote on stderr so far (the last few KiB).
+  std::string log_tail() const;
+
+ private:
+  ChildWorker() = default;
+
+  std::string name_, address_, token_, log_path_;
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  bool reaped_ = false;
+};
+
+// The `worker` binary beside this process's executable.
+std::string sibling_worker_path();
+
+}  // namespace gene::coordinator

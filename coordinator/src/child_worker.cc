@@ -1,0 +1,216 @@
+#include "gene/coordinator/child_worker.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace gene::coordinator {
+
+namespace {
+
+// How long a worker may take to print its `listening on` line.
+constexpr int kStartTimeoutMs = 15000;
+// How much of a worker's stderr an error message quotes.
+constexpr size_t kLogTailBytes = 4096;
+
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+// 32 random bytes as hex, from the kernel's generator.
+bool random_token(std::string& token) {
+  unsigned char bytes[32];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    got += size_t(n);
+  }
+  static const char hex[] = "0123456789abcdef";
+  token.clear();
+  for (unsigned char b : bytes) token += hex[b >> 4], token += hex[b & 15];
+  return true;
+}
+
+bool write_private_file(const std::string& path, const std::string& text, std::string& error) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = errno_text(("cannot create " + path).c_str());
+    return false;
+  }
+  bool ok = write(fd, text.data(), text.size()) == ssize_t(text.size());
+  if (!ok) error = errno_text(("cannot write " + path).c_str());
+  close(fd);
+  return ok;
+}
+
+// Reads one line from `fd` within `timeout_ms`; false on EOF, error or timeout.
+bool read_line(int fd, int timeout_ms, std::string& line) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  line.clear();
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    int ready = poll(&p, 1, int(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    char c;
+    ssize_t n = read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    if (c == '\n') return true;
+    if (line.size() < 4096) line += c;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<PrivateDir> PrivateDir::make(const std::string& prefix, std::string& error) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + ".XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) {  // mode 0700
+    error = errno_text(("cannot make a private directory " + pattern).c_str());
+    return nullptr;
+  }
+  return std::unique_ptr<PrivateDir>(new PrivateDir(buf.data()));
+}
+
+PrivateDir::~PrivateDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const std::string& name,
+                                                const PrivateDir& dir, std::string& error) {
+  std::unique_ptr<ChildWorker> w(new ChildWorker);
+  w->name_ = name;
+  if (!random_token(w->token_)) {
+    error = errno_text("no random token");
+    return nullptr;
+  }
+  const std::string token_path = dir.path() + "/" + name + ".token";
+  w->log_path_ = dir.path() + "/" + name + ".log";
+  if (!write_private_file(token_path, w->token_ + "\n", error)) return nullptr;
+  int log_fd = open(w->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    error = errno_text(("cannot create " + w->log_path_).c_str());
+    return nullptr;
+  }
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    error = errno_text("pipe");
+    close(log_fd);
+    return nullptr;
+  }
+  // Everything the child needs is ready before fork: between fork and exec
+  // only async-signal-safe calls are allowed.
+  std::vector<std::string> args = {binary, "--listen", "127.0.0.1:0", "--name", name, "--token-file", token_path};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    error = errno_text("fork");
+    close(out[0]), close(out[1]), close(log_fd);
+    return nullptr;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+    setpgid(0, 0);
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) dup2(null_fd, 0);
+    dup2(out[1], 1);
+    dup2(log_fd, 2);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);  // the parent blocks SIGINT/SIGTERM for its signal thread
+    signal(SIGPIPE, SIG_DFL);
+    execv(argv[0], argv.data());
+    const char msg[] = "cannot execute the worker binary\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also here, so that it holds before the child gets to it
+  close(out[1]);
+  close(log_fd);
+  w->pid_ = pid;
+  w->stdout_fd_ = out[0];
+  std::string line;
+  const std::string prefix = "listening on ";
+  if (!read_line(w->stdout_fd_, kStartTimeoutMs, line) || line.rfind(prefix, 0) != 0) {
+    w->stop(2);
+    std::string tail = w->log_tail();
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+    error = "the worker " + binary + " did not start" +
+            (line.empty() ? std::string() : " (it printed '" + line + "')") +
+            (tail.empty() ? std::string() : ": " + tail);
+    return nullptr;
+  }
+  w->address_ = line.substr(prefix.size());
+  return w;
+}
+
+ChildWorker::~ChildWorker() { stop(); }
+
+bool ChildWorker::stop(double grace_seconds) {
+  if (pid_ <= 0 || reaped_) return true;
+  bool clean = true;
+  kill(pid_, SIGTERM);
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(grace_seconds));
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_ || (r < 0 && errno == ECHILD)) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      clean = false;
+      kill(pid_, SIGKILL);
+      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  reaped_ = true;
+  if (stdout_fd_ >= 0) close(stdout_fd_), stdout_fd_ = -1;
+  return clean;
+}
+
+std::string ChildWorker::log_tail() const {
+  std::ifstream in(log_path_, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  std::string text = s.str();
+  return text.size() > kLogTailBytes ? text.substr(text.size() - kLogTailBytes) : text;
+}
+
+std::string sibling_worker_path() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "worker";
+  return (self.parent_path() / "worker").string();
+}
+
+}  // namespace gene::coordinator

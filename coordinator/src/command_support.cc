@@ -1,0 +1,65 @@
+#include "command_support.h"
+
+#include <grpcpp/create_channel.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "gene/coordinator/results.h"
+
+namespace gene::coordinator {
+
+void print_error(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
+
+bool read_manifest_text(const std::string& path, std::string& text, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read manifest " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  text = s.str();
+  return true;
+}
+
+int report_manifest_errors(const std::string& path, const std::vector<Diagnostic>& errors) {
+  std::fputs(format_diagnostics(errors).c_str(), stderr);
+  print_error(std::to_string(errors.size()) + " problem" + (errors.size() == 1 ? "" : "s") + " in " + path +
+              "; nothing ran");
+  return kExitUnusable;
+}
+
+std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, const gene::farm::TlsFiles& tls,
+                                                   std::string& error) {
+  auto credentials = gene::farm::make_channel_credentials(tls, error);
+  if (!credentials) return nullptr;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);  // a result holds every repetition or round
+  // Notice a coordinator that vanished without closing the connection.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  return grpc::CreateCustomChannel(address, credentials, args);
+}
+
+bool write_output(const std::string& path, const std::string& text, std::string& error) {
+  if (path == "-") {
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    error = "cannot write " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace gene::coordinator

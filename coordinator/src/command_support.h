@@ -1,0 +1,36 @@
+// Pieces the `submit` and `compare` commands share: error lines, reading
+// a manifest and its problems, the channel to a coordinator, and output
+// files.
+#pragma once
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gene/coordinator/manifest.h"
+#include "gene/farm_security.h"
+
+namespace gene::coordinator {
+
+// "error: MESSAGE" on stderr.
+void print_error(const std::string& message);
+
+// The file's text; false with `error` set ("cannot read manifest PATH: ...").
+bool read_manifest_text(const std::string& path, std::string& text, std::string& error);
+
+// Prints every problem of the manifest at `path` and the closing error
+// line; returns the exit status for a bad manifest (2).
+int report_manifest_errors(const std::string& path, const std::vector<Diagnostic>& errors);
+
+// A channel to the coordinator at `address` for a long streaming call:
+// large results, keepalive pings that notice a coordinator gone silent.
+// nullptr with `error` set when the TLS files are bad.
+std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, const gene::farm::TlsFiles& tls,
+                                                   std::string& error);
+
+// Writes `text` to `path` ("-": stdout); false with `error` set.
+bool write_output(const std::string& path, const std::string& text, std::string& error);
+
+}  // namespace gene::coordinator

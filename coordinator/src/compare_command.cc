@@ -1,0 +1,324 @@
+// `coordinator compare`: validate the sides, the settings and the
+// manifests here (every problem before anything runs), then compare in
+// local mode (two child worker processes this command starts and stops)
+// or on a coordinator (its Compare call); then the table, the JSON, the
+// HTML page and the exit status, from the same CompareResult either way.
+#include <grpcpp/client_context.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include "command_support.h"
+#include "farm.grpc.pb.h"
+#include "gene/coordinator/child_worker.h"
+#include "gene/coordinator/commands.h"
+#include "gene/coordinator/compare_html.h"
+#include "gene/coordinator/compare_plan.h"
+#include "gene/coordinator/compare_progress.h"
+#include "gene/coordinator/compare_report.h"
+#include "gene/coordinator/compare_rounds.h"
+#include "gene/coordinator/progress.h"
+#include "gene/coordinator/results.h"
+#include "gene/coordinator/worker_connection.h"
+#include "interrupt_watch.h"
+
+namespace gene::coordinator {
+
+namespace {
+
+// How long a worker that has just started may take to answer Describe.
+constexpr double kDescribeSeconds = 10;
+
+std::string now_rfc3339() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+  return buf;
+}
+
+// A manifest read and checked; `files` holds its programs by `file` as written.
+struct LoadedSuite {
+  std::string path, text;
+  std::optional<Suite> suite;
+};
+
+// Reads and validates a manifest; on failure prints why and sets `status`.
+bool load_suite(const std::string& path, const ManifestOptions& options, LoadedSuite& out, int& status) {
+  std::string error;
+  out.path = path;
+  if (!read_manifest_text(path, out.text, error)) {
+    print_error(error);
+    status = kExitUnusable;
+    return false;
+  }
+  ManifestResult m = load_manifest(path, out.text, disk_file_resolver(path), options);
+  if (!m.suite) {
+    status = report_manifest_errors(path, m.errors);
+    return false;
+  }
+  out.suite = std::move(m.suite);
+  return true;
+}
+
+v1::CompareSettings settings_from(const CompareOptions& o) {
+  v1::CompareSettings s = default_compare_settings();
+  s.set_metric(o.metric);
+  s.set_min_effect(o.min_effect);
+  s.set_confidence(o.confidence);
+  s.set_max_seconds(o.max_seconds);
+  s.set_max_rounds(o.max_rounds);
+  s.set_filter(o.filter);
+  if (o.min_time) s.set_min_time_seconds(*o.min_time);
+  return s;
+}
+
+// The two children, always the same pair.
+class LocalPairs final : public SidePairSource {
+ public:
+  LocalPairs(WorkerConnection& baseline, WorkerConnection& candidate) : b_(baseline), c_(candidate) {}
+  std::unique_ptr<SidePairLease> acquire(const ComparedJob&, Cancellation&, std::string&) override {
+    return std::make_unique<Lease>(b_, c_);
+  }
+  size_t parallelism() override { return 1; }  // one machine: jobs at once would disturb each other
+
+ private:
+  struct Lease final : SidePairLease {
+    Lease(WorkerConnection& b, WorkerConnection& c) : b(b), c(c) {}
+    CompareSideRunner& baseline() override { return b; }
+    CompareSideRunner& candidate() override { return c; }
+    WorkerConnection &b, &c;
+  };
+  WorkerConnection &b_, &c_;
+};
+
+// Output of a finished comparison; returns the exit status.
+int report(const CompareOptions& o, const v1::CompareResult& result, int interrupted_by) {
+  std::FILE* table_out = o.json_out == "-" ? stderr : stdout;
+  std::fputs(format_comparison_table(result).c_str(), table_out);
+  std::fflush(table_out);
+  const std::string date = now_rfc3339();
+  std::string error;
+  if (!o.json_out.empty() && !write_output(o.json_out, comparison_json(result, date), error)) {
+    print_error(error);
+    return kExitUnusable;
+  }
+  if (!o.html_out.empty() && !write_output(o.html_out, comparison_html(result, date), error)) {
+    print_error(error);
+    return kExitUnusable;
+  }
+  if (interrupted_by) return 128 + interrupted_by;
+  return compare_exit_status(result);
+}
+
+// "" when every job's selectors match the side's worker, else why not.
+std::string check_local_selectors(const ComparePlan& plan, const v1::WorkerInfo& b, const v1::WorkerInfo& c) {
+  const std::map<std::string, std::string> bl(b.labels().begin(), b.labels().end()),
+      cl(c.labels().begin(), c.labels().end());
+  for (const ComparedJob& job : plan.jobs) {
+    if (!selectors_match(job.baseline_selectors, bl))
+      return "job " + job.name + " asks for " + format_labels(job.baseline_selectors) +
+             ", which the baseline's worker (this machine, local mode) does not have: " + format_labels(bl);
+    if (!selectors_match(job.candidate_selectors, cl))
+      return "job " + job.name + " asks for " + format_labels(job.candidate_selectors) +
+             ", which the candidate's worker (this machine, local mode) does not have: " + format_labels(cl);
+  }
+  return "";
+}
+
+std::vector<std::string> names_of(const v1::WorkerInfo& w) {
+  return {w.statistic_names().begin(), w.statistic_names().end()};
+}
+
+int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& cs, const LoadedSuite& base,
+                  const LoadedSuite* cand, const ComparePlan& plan, Cancellation& cancel, InterruptWatch& watch) {
+  std::string error;
+  auto dir = PrivateDir::make("gene-compare", error);
+  if (!dir) {
+    print_error(error);
+    return kExitUnusable;
+  }
+  // Started from this (the main) thread: see ChildWorker::start.
+  auto baseline_worker = ChildWorker::start(bs.worker_path, "baseline", *dir, error);
+  if (!baseline_worker) {
+    print_error("baseline: " + error);
+    return kExitUnusable;
+  }
+  auto candidate_worker = ChildWorker::start(cs.worker_path, "candidate", *dir, error);
+  if (!candidate_worker) {
+    print_error("candidate: " + error);
+    return kExitUnusable;
+  }
+  WorkerConnection b(baseline_worker->address(), baseline_worker->token());
+  WorkerConnection c(candidate_worker->address(), candidate_worker->token());
+  if (!b.describe(kDescribeSeconds, error) || !c.describe(kDescribeSeconds, error)) {
+    print_error(error);
+    return kExitUnusable;
+  }
+  // Targets and the metric against what each side's VM reports.
+  for (auto [loaded, info] : {std::pair{&base, &b.info()}, {cand, &c.info()}}) {
+    if (!loaded) continue;
+    ManifestOptions options;
+    options.statistic_names = names_of(*info);
+    ManifestResult m = load_manifest(loaded->path, loaded->text, disk_file_resolver(loaded->path), options);
+    if (!m.suite) return report_manifest_errors(loaded->path, m.errors);
+  }
+  if (std::string why = check_metric(plan.settings.metric(), {names_of(b.info()), names_of(c.info())}); !why.empty()) {
+    print_error(why);
+    return kExitUnusable;
+  }
+  if (std::string why = check_local_selectors(plan, b.info(), c.info()); !why.empty()) {
+    print_error("no worker matches: " + why);
+    return kExitUnusable;
+  }
+  if (cancel.cancelled()) return 128 + watch.signal();
+
+  LocalPairs pairs(b, c);
+  CompareProgress progress(stderr, ProgressDisplay::is_terminal(stderr));
+  v1::CompareResult result =
+      run_comparison(plan, pairs, [&](const v1::CompareEvent& e) { progress.on_event(e); }, cancel);
+  progress.finish();
+  // Stop the workers before writing anything: they must not outlive a
+  // failure to write.
+  baseline_worker->stop();
+  candidate_worker->stop();
+  return report(o, result, watch.signal());
+}
+
+void add_files(const Suite& suite, google::protobuf::Map<std::string, std::string>& files) {
+  for (const auto& b : suite.benchmarks) files[b.file] = b.program;
+}
+
+int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& cs, const LoadedSuite& base,
+                   const LoadedSuite* cand, const v1::CompareSettings& settings, Cancellation& cancel,
+                   InterruptWatch& watch) {
+  std::string error, token;
+  if (!gene::farm::load_token(o.token_file, token, error)) {
+    print_error(error);
+    return kExitUnusable;
+  }
+  auto channel = coordinator_channel(o.coordinator, o.tls, error);
+  if (!channel) {
+    print_error(error);
+    return kExitUnusable;
+  }
+  auto stub = v1::Coordinator::NewStub(channel);
+  v1::CompareRequest request;
+  request.set_manifest(base.text);
+  request.set_manifest_path(base.path);
+  add_files(*base.suite, *request.mutable_files());
+  if (cand) {
+    request.set_candidate_manifest(cand->text);
+    request.set_candidate_manifest_path(cand->path);
+    add_files(*cand->suite, *request.mutable_candidate_files());
+  }
+  *request.mutable_baseline() = bs.side;
+  *request.mutable_candidate() = cs.side;
+  *request.mutable_settings() = settings;
+
+  grpc::ClientContext context;
+  gene::farm::add_bearer_token(context, token);
+  context.set_wait_for_ready(false);  // fail fast when nothing listens
+  Cancellation::Guard guard(cancel, context);
+  CompareProgress progress(stderr, ProgressDisplay::is_terminal(stderr));
+  auto reader = stub->Compare(&context, request);
+  std::optional<v1::CompareResult> result;
+  v1::CompareEvent event;
+  while (reader->Read(&event)) {
+    if (event.has_result())
+      result = std::move(*event.mutable_result());
+    else
+      progress.on_event(event);
+  }
+  grpc::Status status = reader->Finish();
+  progress.finish();
+  if (status.ok() && result) return report(o, *result, watch.signal());
+  if (cancel.cancelled()) {
+    print_error("interrupted: the coordinator stops the rounds");
+    return 128 + watch.signal();
+  }
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      std::fprintf(stderr, "%s\n", status.error_message().c_str());
+      print_error("the coordinator refused the comparison; nothing ran");
+      break;
+    case grpc::StatusCode::FAILED_PRECONDITION: print_error(status.error_message()); break;
+    case grpc::StatusCode::UNAVAILABLE:
+      print_error("coordinator at " + o.coordinator + " is unreachable or went away: " + status.error_message());
+      break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      print_error("the coordinator at " + o.coordinator + " refused our credentials: " + status.error_message() +
+                  " (set --token-file or GENE_FARM_TOKEN)");
+      break;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      print_error("the coordinator at " + o.coordinator + " cannot compare (an older version?): " +
+                  status.error_message());
+      break;
+    case grpc::StatusCode::OK: print_error("the coordinator ended the comparison without a result"); break;
+    default:
+      print_error("the coordinator at " + o.coordinator + " failed the comparison: " + grpc_status_text(status));
+  }
+  return kExitUnusable;
+}
+
+}  // namespace
+
+int run_compare(const CompareOptions& o) {
+  // Before any thread exists: every thread inherits the blocked signals.
+  Cancellation cancel;
+  InterruptWatch watch(cancel);
+
+  const bool distributed = !o.coordinator.empty();
+  std::string error;
+  auto side = [&](const std::string& text, const char* which) -> std::optional<SideSpec> {
+    const std::string written = text.empty() ? (distributed ? "" : sibling_worker_path()) : text;
+    if (written.empty()) {  // distributed default: any worker
+      SideSpec any;
+      return any;
+    }
+    auto spec = parse_side(written, distributed, error);
+    if (!spec) {
+      error = "--" + std::string(which) + ": " + error;
+      return std::nullopt;
+    }
+    if (!distributed && access(spec->worker_path.c_str(), X_OK) != 0) {
+      error = "--" + std::string(which) + ": no worker binary at " + spec->worker_path +
+              (text.empty() ? " (the default, beside this coordinator: build it, or name one with --" +
+                                  std::string(which) + " PATH)"
+                            : "");
+      return std::nullopt;
+    }
+    return spec;
+  };
+  auto refuse = [](const std::string& why) {
+    print_error(why);
+    return kExitUnusable;
+  };
+  std::optional<SideSpec> bs = side(o.baseline, "baseline");
+  if (!bs) return refuse(error);
+  std::optional<SideSpec> cs = side(o.candidate, "candidate");
+  if (!cs) return refuse(error);
+
+  const v1::CompareSettings settings = settings_from(o);
+  if (std::string why = check_compare_settings(settings); !why.empty()) return refuse(why);
+
+  // Target names are checked against the sides' workers once they are
+  // known; everything else now, before anything starts.
+  int status = 0;
+  LoadedSuite base, cand;
+  if (!load_suite(o.manifest, {}, base, status)) return status;
+  const bool two_suites = !o.candidate_manifest.empty();
+  if (two_suites && !load_suite(o.candidate_manifest, {}, cand, status)) return status;
+  std::optional<ComparePlan> plan =
+      plan_comparison(*base.suite, two_suites ? &*cand.suite : nullptr, bs->side, cs->side, settings, error);
+  if (!plan) return refuse(error);
+
+  if (distributed)
+    return compare_remote(o, *bs, *cs, base, two_suites ? &cand : nullptr, settings, cancel, watch);
+  return compare_local(o, *bs, *cs, base, two_suites ? &cand : nullptr, *plan, cancel, watch);
+}
+
+}  // namespace gene::coordinator

@@ -1,0 +1,191 @@
+#include "compare_reactor.h"
+
+#include <system_error>
+#include <thread>
+
+#include "gene/coordinator/compare_plan.h"
+#include "gene/coordinator/compare_rounds.h"
+#include "gene/coordinator/manifest.h"
+
+namespace gene::coordinator {
+
+namespace {
+
+// The pool's pairs for the rounds.
+class PoolPairs final : public SidePairSource {
+ public:
+  PoolPairs(WorkerPool& pool, const ComparePlan& plan) : pool_(pool), plan_(plan) {}
+  std::unique_ptr<SidePairLease> acquire(const ComparedJob& job, Cancellation& cancel,
+                                         std::string& why_none) override {
+    return pool_.acquire_pair(job.baseline_selectors, job.candidate_selectors, cancel, why_none);
+  }
+  size_t parallelism() override {
+    const Selectors b(plan_.baseline_side.selectors().begin(), plan_.baseline_side.selectors().end());
+    const Selectors c(plan_.candidate_side.selectors().begin(), plan_.candidate_side.selectors().end());
+    return pool_.pair_hosts(b, c);
+  }
+
+ private:
+  WorkerPool& pool_;
+  const ComparePlan& plan_;
+};
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+void CompareRegistry::started(Cancellation* cancel) {
+  std::lock_guard lock(mu_);
+  running_.push_back(cancel);
+}
+
+void CompareRegistry::finished(Cancellation* cancel) {
+  std::lock_guard lock(mu_);
+  running_.erase(std::remove(running_.begin(), running_.end(), cancel), running_.end());
+  cv_.notify_all();
+}
+
+void CompareRegistry::cancel_all_and_wait() {
+  std::unique_lock lock(mu_);
+  for (Cancellation* c : running_) c->cancel();
+  cv_.wait(lock, [&] { return running_.empty(); });
+}
+
+CompareReactor::CompareReactor(const v1::CompareRequest& request, std::string peer, WorkerPool& pool,
+                               CompareRegistry& registry, Log log)
+    : request_(request), peer_(std::move(peer)), pool_(pool), registry_(registry), log_(std::move(log)) {}
+
+CompareReactor* CompareReactor::start(grpc::CallbackServerContext* context, const v1::CompareRequest& request,
+                                      WorkerPool& pool, CompareRegistry& registry, Log log) {
+  auto* reactor = new CompareReactor(request, context->peer(), pool, registry, std::move(log));
+  reactor->refs_.fetch_add(1);  // the comparison thread's
+  registry.started(&reactor->cancel_);
+  try {
+    std::thread([reactor] {
+      CompareRegistry& registry = reactor->registry_;
+      reactor->finish(reactor->run());
+      registry.finished(&reactor->cancel_);  // from here on, nothing uses the pool
+      reactor->unref();                      // may delete it
+    }).detach();
+  } catch (const std::system_error& e) {
+    registry.finished(&reactor->cancel_);
+    reactor->refs_.fetch_sub(1);
+    reactor->finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::string("no thread: ") + e.what()));
+  }
+  return reactor;
+}
+
+grpc::Status CompareReactor::run() {
+  const v1::CompareRequest& r = request_;
+  const v1::CompareSettings& settings = r.settings();
+  if (std::string why = check_compare_settings(settings); !why.empty())
+    return {grpc::StatusCode::INVALID_ARGUMENT, why};
+
+  // Target names and the metric are checked against what the workers
+  // report; before any has answered there is nothing to check them against.
+  pool_.wait_for_first_round(std::chrono::seconds(5));
+  ManifestOptions options;
+  std::vector<std::string> names = pool_.statistic_names();
+  if (!names.empty()) options.statistic_names = names;
+  auto load = [&](const std::string& text, const std::string& path, const auto& files, std::string& problems) {
+    ManifestResult m = load_manifest(path.empty() ? "manifest.yaml" : path, text,
+                                     map_file_resolver({files.begin(), files.end()}), options);
+    if (!m.suite) problems += format_diagnostics(m.errors);
+    return m.suite;
+  };
+  std::string problems;
+  std::optional<Suite> base = load(r.manifest(), r.manifest_path(), r.files(), problems);
+  std::optional<Suite> cand;
+  if (!r.candidate_manifest().empty())
+    cand = load(r.candidate_manifest(), r.candidate_manifest_path(), r.candidate_files(), problems);
+  if (!problems.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, trimmed(problems)};
+  std::string error;
+  std::optional<ComparePlan> plan =
+      plan_comparison(*base, cand ? &*cand : nullptr, r.baseline(), r.candidate(), settings, error);
+  if (!plan) return {grpc::StatusCode::INVALID_ARGUMENT, error};
+  if (!names.empty())
+    if (std::string why = check_metric(settings.metric(), {names}); !why.empty())
+      return {grpc::StatusCode::INVALID_ARGUMENT, why};
+  for (const ComparedJob& job : plan->jobs)
+    if (std::string why = pool_.check_pair(job.baseline_selectors, job.candidate_selectors); !why.empty()) {
+      // Name the job only when its benchmark's own hardware selectors took part.
+      const bool own = job.baseline_selectors.size() > size_t(r.baseline().selectors_size()) ||
+                       job.candidate_selectors.size() > size_t(r.candidate().selectors_size());
+      return {grpc::StatusCode::FAILED_PRECONDITION, (own ? "job " + job.name + ": " : std::string()) + why};
+    }
+
+  if (log_) log_("compare " + plan->suite + ": " + std::to_string(plan->jobs.size()) + " jobs from " + peer_);
+  PoolPairs pairs(pool_, *plan);
+  v1::CompareResult result = run_comparison(*plan, pairs, [this](const v1::CompareEvent& e) { send(e); }, cancel_);
+  if (log_) {
+    size_t slower = 0, failed = 0;
+    for (const auto& job : result.jobs()) {
+      slower += job.verdict() == v1::COMPARISON_VERDICT_SLOWER;
+      failed += !job.error().empty();
+    }
+    log_("compare " + plan->suite + ": " +
+         (cancel_.cancelled() ? std::string("cancelled")
+                              : std::to_string(slower) + " slower, " + std::to_string(failed) + " failed, of " +
+                                    std::to_string(result.jobs_size()) + " jobs"));
+  }
+  if (cancel_.cancelled()) return {grpc::StatusCode::CANCELLED, "the comparison was cancelled"};
+  return grpc::Status::OK;
+}
+
+void CompareReactor::send(const v1::CompareEvent& event) {
+  std::unique_lock lock(mu_);
+  if (finishing_) return;  // the submitter is gone
+  pending_.push_back(event);
+  write_next(lock);
+}
+
+void CompareReactor::finish(const grpc::Status& status) {
+  std::unique_lock lock(mu_);
+  if (finishing_) return;
+  final_status_ = status;
+  if (!status.ok()) pending_.clear();  // an error ends the call without the events still queued
+  write_next(lock);
+}
+
+void CompareReactor::write_next(std::unique_lock<std::mutex>& lock) {
+  if (writing_ || finishing_) return;
+  if (!pending_.empty()) {
+    writing_ = true;
+    writing_event_ = std::move(pending_.front());
+    pending_.pop_front();
+    lock.unlock();
+    StartWrite(&writing_event_);
+  } else if (final_status_) {
+    finishing_ = true;
+    const grpc::Status status = *final_status_;
+    lock.unlock();
+    Finish(status);
+  }
+}
+
+void CompareReactor::OnWriteDone(bool ok) {
+  std::unique_lock lock(mu_);
+  writing_ = false;
+  if (!ok) {  // the stream broke: the submitter is gone
+    cancel_.cancel();
+    finishing_ = true;
+    pending_.clear();
+    lock.unlock();
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+    return;
+  }
+  write_next(lock);
+}
+
+void CompareReactor::OnCancel() { cancel_.cancel(); }
+
+void CompareReactor::OnDone() { unref(); }
+
+void CompareReactor::unref() {
+  if (refs_.fetch_sub(1) == 1) delete this;
+}
+
+}  // namespace gene::coordinator
