@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,8 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -114,6 +113,8 @@ std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const
     error = errno_text(("cannot create " + w->log_path_).c_str());
     return nullptr;
   }
+  // Read through our own descriptor, so that the file may go at once.
+  w->log_fd_ = open(w->log_path_.c_str(), O_RDONLY | O_CLOEXEC);
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     error = errno_text("pipe");
@@ -168,10 +169,13 @@ std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const
     return nullptr;
   }
   w->address_ = line.substr(prefix.size());
+  // The worker has read its token and holds its log open: neither file
+  // needs a name any more, so nothing is left behind even if this process
+  // is killed.
+  unlink(token_path.c_str());
+  unlink(w->log_path_.c_str());
   return w;
 }
-
-ChildWorker::~ChildWorker() { stop(); }
 
 bool ChildWorker::stop(double grace_seconds) {
   if (pid_ <= 0 || reaped_) return true;
@@ -198,12 +202,19 @@ bool ChildWorker::stop(double grace_seconds) {
   return clean;
 }
 
+ChildWorker::~ChildWorker() {
+  stop();
+  if (log_fd_ >= 0) close(log_fd_);
+}
+
 std::string ChildWorker::log_tail() const {
-  std::ifstream in(log_path_, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
-  return text.size() > kLogTailBytes ? text.substr(text.size() - kLogTailBytes) : text;
+  struct stat st {};
+  if (log_fd_ < 0 || fstat(log_fd_, &st) != 0) return "";
+  const off_t size = st.st_size, start = size > off_t(kLogTailBytes) ? size - off_t(kLogTailBytes) : 0;
+  std::string text(size_t(size - start), '\0');
+  ssize_t n = pread(log_fd_, text.data(), text.size(), start);
+  text.resize(n > 0 ? size_t(n) : 0);
+  return text;
 }
 
 std::string sibling_worker_path() {

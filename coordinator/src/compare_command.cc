@@ -152,6 +152,7 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
     print_error("candidate: " + error);
     return kExitUnusable;
   }
+  dir.reset();  // the workers have read their tokens: nothing needs the files
   WorkerConnection b(baseline_worker->address(), baseline_worker->token());
   WorkerConnection c(candidate_worker->address(), candidate_worker->token());
   if (!b.describe(kDescribeSeconds, error) || !c.describe(kDescribeSeconds, error)) {

@@ -323,7 +323,9 @@ std::string comparison_html(const v1::CompareResult& result, const std::string& 
   for (const auto& job : result.jobs()) {
     const Palette p = palette(job);
     const Comparison c = comparison_record(job);
-    const std::string word = job.error().empty() ? comparison_verdict_word(job.verdict()) : "failed";
+    const std::string word = job.error().empty()          ? comparison_verdict_word(job.verdict())
+                             : job.error() == "cancelled" ? "cancelled"
+                                                          : "failed";
     h += "<tr><td><a href=\"#job-" + std::to_string(&job - &result.jobs(0)) + "\">" + esc(job.name()) +
          "</a></td><td><span class=\"verdict\" style=\"background:" + p.light + ";color:" + p.strong + "\">" + word +
          "</span></td><td class=\"num\">" + (c.ratio ? esc(format_change(*c.ratio)) : "-") + "</td><td class=\"num\">" +
@@ -343,7 +345,9 @@ std::string comparison_html(const v1::CompareResult& result, const std::string& 
     const v1::JobComparison& job = result.jobs(i);
     const Palette p = palette(job);
     const Comparison c = comparison_record(job);
-    const std::string word = job.error().empty() ? comparison_verdict_word(job.verdict()) : "failed";
+    const std::string word = job.error().empty()          ? comparison_verdict_word(job.verdict())
+                             : job.error() == "cancelled" ? "cancelled"
+                                                          : "failed";
     h += "<section class=\"job\" id=\"job-" + std::to_string(i) + "\" style=\"border-left-color:" + p.strong +
          "\">\n<header><h2>" + esc(job.name()) + "</h2><span class=\"verdict\" style=\"background:" + p.light +
          ";color:" + p.strong + "\">" + word + "</span><span class=\"muted\">" + std::to_string(job.rounds()) +

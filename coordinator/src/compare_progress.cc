@@ -82,7 +82,9 @@ void CompareProgress::on_event(const farm::v1::CompareEvent& event) {
   } else if (event.has_job_done()) {
     const auto& j = event.job_done();
     std::string line = counter(++done_, total_) + " " + j.name() + ": ";
-    if (!j.error().empty()) {
+    if (j.error() == "cancelled") {
+      line += "cancelled";
+    } else if (!j.error().empty()) {
       line += "failed: " + j.error();
     } else {
       line += comparison_verdict_word(j.verdict());

@@ -126,10 +126,13 @@ std::string format_comparison_table(const v1::CompareResult& result) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::vector<std::string>> notes;
   std::map<std::string, size_t> verdicts;
-  size_t failed = 0;
+  size_t failed = 0, cancelled = 0;
   for (const auto& job : result.jobs()) {
     const Comparison c = comparison_record(job);
-    std::vector<std::string> row = {job.name(), verdict_word(c.verdict)};
+    const std::string word = job.error().empty()          ? verdict_word(c.verdict)
+                             : job.error() == "cancelled" ? "cancelled"
+                                                          : "failed";
+    std::vector<std::string> row = {job.name(), word};
     row.push_back(c.ratio ? format_change(*c.ratio) : "-");
     row.push_back(c.ratio ? printf_string("%.4f", *c.ratio) + " [" + printf_string("%.4f", *c.ci_low) + ", " +
                                 printf_string("%.4f", *c.ci_high) + "]"
@@ -144,7 +147,10 @@ std::string format_comparison_table(const v1::CompareResult& result) {
     row.push_back(exact);
     rows.push_back(row);
     std::vector<std::string> lines;
-    if (!job.error().empty()) {
+    if (job.error() == "cancelled") {
+      ++cancelled;
+      lines.push_back("  cancelled");
+    } else if (!job.error().empty()) {
       ++failed;
       lines.push_back("  error: " + job.error());
     } else if (c.verdict == Verdict::Inconclusive) {
@@ -185,6 +191,7 @@ std::string format_comparison_table(const v1::CompareResult& result) {
   for (const char* v : {"slower", "faster", "same", "inconclusive"})
     if (verdicts.count(v)) counts += (counts.empty() ? "" : ", ") + std::to_string(verdicts[v]) + " " + v;
   if (failed) counts += (counts.empty() ? "" : ", ") + std::to_string(failed) + " failed";
+  if (cancelled) counts += (counts.empty() ? "" : ", ") + std::to_string(cancelled) + " cancelled";
   out += "result: " + (counts.empty() ? std::string("nothing compared") : counts) + "\n";
   return out;
 }

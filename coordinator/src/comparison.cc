@@ -45,7 +45,7 @@ void write_build(report::JsonWriter& j, const ComparedBuild& b) {
   j.begin_object();
   j.member("version", b.version).member("commit", b.commit).member_bool("dirty", b.dirty);
   j.member("build_id", b.build_id).member("compiler", b.compiler).member("flags", b.flags);
-  j.member("worker", b.worker).member("host", b.host).member("options", b.options);
+  j.member("worker", b.worker).member("host", b.host).member("options", b.options).member("side", b.side);
   j.end_object();
 }
 

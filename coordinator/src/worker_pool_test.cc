@@ -261,6 +261,84 @@ TEST(WorkerPool, WrongTokenIsExplained) {
   EXPECT_EQ(good->check_selectors({}), "");
 }
 
+// --- pairs for compare ---------------------------------------------------------
+
+TEST(WorkerPoolPairs, PairsTwoWorkersOnOneHostByTheirLabels) {
+  auto a = start_worker("a", {{"side", "a"}}, "", "node-1");
+  auto b_far = start_worker("b-far", {{"side", "b"}}, "", "node-2");
+  auto b = start_worker("b", {{"side", "b"}}, "", "node-1");
+  auto pool = make_pool(a->address() + "," + b_far->address() + "," + b->address());
+  EXPECT_EQ(pool->check_pair({{"side", "a"}}, {{"side", "b"}}), "");
+  EXPECT_EQ(pool->pair_hosts({{"side", "a"}}, {{"side", "b"}}), 1u);
+  Cancellation cancel;
+  std::string why;
+  auto lease = pool->acquire_pair({{"side", "a"}}, {{"side", "b"}}, cancel, why);
+  ASSERT_TRUE(lease) << why;
+  EXPECT_EQ(lease->baseline().info().name(), "a");
+  EXPECT_EQ(lease->candidate().info().name(), "b") << "the b on a's host, not the one on node-2";
+  v1::JobResult r = lease->candidate().run(count_job("pair-1", 1000), cancel);
+  EXPECT_EQ(r.status(), v1::JOB_STATUS_OK) << r.error_message();
+  EXPECT_EQ(r.worker(), "b");
+}
+
+TEST(WorkerPoolPairs, NoPairOnOneHostIsExplained) {
+  auto a = start_worker("a", {{"side", "a"}}, "", "node-1");
+  auto c = start_worker("c", {{"side", "c"}}, "", "node-2");
+  auto pool = make_pool(a->address() + "," + c->address(), "", 300ms);
+  std::string why = pool->check_pair({{"side", "a"}}, {{"side", "c"}});
+  EXPECT_NE(why.find("no pair of workers on one host matches the baseline (side=a) and the candidate (side=c)"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("host=node-2"), std::string::npos) << "says what the workers offer: " << why;
+  Cancellation cancel;
+  std::string none;
+  EXPECT_FALSE(pool->acquire_pair({{"side", "a"}}, {{"side", "c"}}, cancel, none));
+  EXPECT_NE(none.find("no pair of workers"), std::string::npos) << none;
+}
+
+TEST(WorkerPoolPairs, OneWorkerServesBothSidesWhenItAloneMatches) {
+  auto w = start_worker("solo");
+  auto pool = make_pool(w->address());
+  Cancellation cancel;
+  std::string why;
+  auto lease = pool->acquire_pair({}, {}, cancel, why);
+  ASSERT_TRUE(lease) << why;
+  EXPECT_EQ(lease->baseline().info().name(), "solo");
+  EXPECT_EQ(lease->candidate().info().name(), "solo");
+  EXPECT_EQ(lease->baseline().run(count_job("solo-1", 100), cancel).status(), v1::JOB_STATUS_OK);
+  EXPECT_EQ(lease->candidate().run(count_job("solo-2", 100), cancel).status(), v1::JOB_STATUS_OK);
+}
+
+TEST(WorkerPoolPairs, APairHoldsItsHostLikeOneJob) {
+  auto a = start_worker("a", {{"side", "a"}}), b = start_worker("b", {{"side", "b"}});
+  auto pool = make_pool(a->address() + "," + b->address());
+  Cancellation cancel;
+  std::string why;
+  auto lease = pool->acquire_pair({{"side", "a"}}, {{"side", "b"}}, cancel, why);
+  ASSERT_TRUE(lease) << why;
+  std::atomic<bool> never{false};
+  auto job = std::async(std::launch::async, [&] { return pool->run(count_job("suite-job", 1000), {}, {}, never); });
+  EXPECT_EQ(job.wait_for(500ms), std::future_status::timeout) << "a suite's job waits while the pair holds the host";
+  lease.reset();
+  EXPECT_EQ(job.get().result.status(), v1::JOB_STATUS_OK);
+}
+
+TEST(WorkerPoolPairs, CancellingStopsARunningCallAtOnce) {
+  auto w = start_worker("solo");
+  auto pool = make_pool(w->address());
+  Cancellation cancel;
+  std::string why;
+  auto lease = pool->acquire_pair({}, {}, cancel, why);
+  ASSERT_TRUE(lease) << why;
+  v1::JobRequest forever = count_job("long", 2000000000);  // minutes of counting
+  forever.set_timeout_seconds(600);
+  auto run = std::async(std::launch::async, [&] { return lease->baseline().run(forever, cancel); });
+  std::this_thread::sleep_for(300ms);
+  cancel.cancel();
+  ASSERT_EQ(run.wait_for(20s), std::future_status::ready) << "the call was not cancelled";
+  EXPECT_EQ(run.get().status(), v1::JOB_STATUS_CANCELLED);
+}
+
 TEST(CoordinatorService, RejectsBadManifestsWithPlaces) {
   auto w = start_worker("w");
   auto pool = make_pool(w->address());

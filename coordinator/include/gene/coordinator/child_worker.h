@@ -1,9 +1,10 @@
 // `worker` processes started and owned by this one (`compare`'s local
 // mode): each listens on 127.0.0.1 port 0 with a fresh random token from
-// a file in a private directory, in its own process group (so a Ctrl-C on
-// the terminal reaches only this process, which then stops the workers
-// cleanly), and dies with this process even when it is SIGKILLed
-// (PR_SET_PDEATHSIG). Stopped on destruction: SIGTERM, a wait, then SIGKILL.
+// a file in a private directory (unlinked once the worker has read it), in
+// its own process group (so a Ctrl-C on the terminal reaches only this
+// process, which then stops the workers cleanly), and dies with this
+// process even when it is SIGKILLed (PR_SET_PDEATHSIG). Stopped on
+// destruction: SIGTERM, a wait, then SIGKILL.
 #pragma once
 
 #include <sys/types.h>
@@ -58,6 +59,7 @@ class ChildWorker {
   std::string name_, address_, token_, log_path_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
+  int log_fd_ = -1;  // the worker's stderr, read through our own descriptor
   bool reaped_ = false;
 };
 
