@@ -112,7 +112,7 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-constexpr int kPlotWidth = 540;
+constexpr int kPlotWidth = 500;
 constexpr int kPlotHeight = 170;
 
 // Both sides' per-round values: one row of dots per side, its median as a
@@ -269,10 +269,11 @@ body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, 
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 0; }
 .sub { color: #616161; margin: 0 0 18px; }
+.legend { color: #616161; margin: -6px 0 18px; max-width: 1100px; }
 table { border-collapse: collapse; background: #fff; margin: 8px 0 20px; }
 th, td { padding: 5px 10px; border-bottom: 1px solid #e0e0e0; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
 .verdict { display: inline-block; padding: 1px 9px; border-radius: 11px; font-weight: 600; font-size: 13px; }
 .job { background: #fff; border: 1px solid #e0e0e0; border-left: 6px solid; border-radius: 6px;
@@ -313,6 +314,10 @@ std::string comparison_html(const v1::CompareResult& result, const std::string& 
        esc(format_seconds(result.seconds())) + (date.empty() ? "" : ", " + esc(date)) +
        (result.cancelled() ? "; <strong>cancelled before every job ended</strong>" : "") + "</p>\n";
 
+  h += "<p class=\"legend\">Per job, left: each round's value on each side (a dot per round; the bar is the "
+       "median). Right: each round's candidate / baseline ratio (faint dots), the estimate with its interval (the "
+       "bar), and the band of changes smaller than the min effect (shaded), on a log scale. Red: slower, green: "
+       "faster, blue: the same, amber: inconclusive.</p>\n";
   h += "<table class=\"builds\">\n<tr><th></th><th>version</th><th>commit</th><th>build id</th><th>worker</th>"
        "<th>host</th><th>VM options</th><th>side</th></tr>\n";
   h += "<tr><th>baseline</th>" + build_rows(result.baseline(), result.baseline_side()) + "</tr>\n";

@@ -117,7 +117,9 @@ grpc::Status CompareReactor::run() {
       return {grpc::StatusCode::FAILED_PRECONDITION, (own ? "job " + job.name + ": " : std::string()) + why};
     }
 
-  if (log_) log_("compare " + plan->suite + ": " + std::to_string(plan->jobs.size()) + " jobs from " + peer_);
+  if (log_)
+    log_("compare " + plan->suite + ": " + std::to_string(plan->jobs.size()) + (plan->jobs.size() == 1 ? " job" : " jobs") +
+         " from " + peer_);
   PoolPairs pairs(pool_, *plan);
   v1::CompareResult result = run_comparison(*plan, pairs, [this](const v1::CompareEvent& e) { send(e); }, cancel_);
   if (log_) {
@@ -129,7 +131,7 @@ grpc::Status CompareReactor::run() {
     log_("compare " + plan->suite + ": " +
          (cancel_.cancelled() ? std::string("cancelled")
                               : std::to_string(slower) + " slower, " + std::to_string(failed) + " failed, of " +
-                                    std::to_string(result.jobs_size()) + " jobs"));
+                                    std::to_string(result.jobs_size()) + (result.jobs_size() == 1 ? " job" : " jobs")));
   }
   if (cancel_.cancelled()) return {grpc::StatusCode::CANCELLED, "the comparison was cancelled"};
   return grpc::Status::OK;

@@ -1,0 +1,435 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `coordinator compare`: real `coordinator` and
+`worker` binaries on 127.0.0.1 (port 0), real child processes in local
+mode, a real headless Chromium for the HTML page.
+
+Usage: compare_e2e.py --coordinator PATH --worker PATH [unittest arguments]
+       e.g. compare_e2e.py --coordinator build/bin/coordinator \\
+                           --worker build/bin/worker CompareLocal
+
+Suites and programs live beside this file: suites/compare_base.yaml (the
+baseline) and suites/compare_plus20.yaml (the same fib jobs doing 20% more
+work, checked by the exact instruction counts).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import farm_e2e  # noqa: E402  (servers and helpers shared with the farm's tests)
+
+SUITES = os.path.join(HERE, "suites")
+BASE = os.path.join(SUITES, "compare_base.yaml")
+PLUS20 = os.path.join(SUITES, "compare_plus20.yaml")
+VERDICTS = {"slower", "faster", "same", "inconclusive"}
+CHROMIUM = shutil.which("chromium-headless-shell")
+
+
+def compare(*args, timeout=180):
+    return subprocess.run([farm_e2e.COORDINATOR, "compare"] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def start_compare(*args):
+    return subprocess.Popen([farm_e2e.COORDINATOR, "compare"] + list(args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def children_of(pid):
+    """Pids whose parent is `pid` (from /proc)."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if int(fields[1]) == pid:
+            kids.append(int(entry))
+    return kids
+
+
+def alive(pid):
+    """True while `pid` exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:].split()[0] != "Z"
+
+
+def wait_until(predicate, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def read_png(path):
+    """(width, height, rows of RGB tuples) of a PNG, decoded with zlib."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6), "unexpected PNG format %d/%d" % (depth, colour)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev, i = [], bytearray(stride), 0
+    for _ in range(height):
+        kind, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b = prev[x]
+            c = prev[x - channels] if x >= channels else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, channels)])
+        prev = line
+    return width, height, rows
+
+
+def chromium(*args, profile):
+    return subprocess.run([CHROMIUM, "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--disable-component-update", "--disable-sync", "--no-first-run",
+                           "--user-data-dir=" + profile] + list(args), capture_output=True, text=True, timeout=120)
+
+
+class CompareTest(farm_e2e.FarmTest):
+    def out(self, name):
+        return os.path.join(self.tmp, name)
+
+
+class CompareLocal(CompareTest):
+    def test_a_a_gives_no_slower_or_faster(self):
+        # One build against itself. 99.9% rather than the default 99%, so
+        # that the test fails about once in a thousand runs by chance, not
+        # once in a hundred.
+        proc = compare(BASE, "--filter", "fib", "--max-time", "8s", "--confidence", "99.9%", "--json",
+                       self.out("aa.json"))
+        self.assertExit(proc, 0)
+        doc = farm_e2e.load_json(self.out("aa.json"))
+        self.assertEqual([c["name"] for c in doc["comparisons"]], ["fib/n:10", "fib/n:12"])
+        for c in doc["comparisons"]:
+            self.assertIn(c["verdict"], {"same", "inconclusive"}, c["reason"])
+            self.assertNotIn("error", c)
+            self.assertTrue(all(r == 1 for r in c["exact"].values()), c["exact"])  # one build: identical counts
+            self.assertGreater(c["rounds"], 0)
+            self.assertEqual(len(c["baseline_values"]), c["rounds"])
+        self.assertEqual(doc["baseline"]["build_id"], doc["candidate"]["build_id"])
+        self.assertEqual(doc["confidence"], 0.999)
+        # Progress on stderr (not a terminal: plain lines), the table on stdout.
+        self.assertIn("compare e2e_compare: 2 jobs", proc.stderr)
+        self.assertRegex(proc.stderr, r"\[0/2\] fib/n:10: \d+ runs? per repetition, calibrated on baseline")
+        self.assertRegex(proc.stdout, r"(?m)^fib/n:10 +(same|inconclusive) ")
+        self.assertNotRegex(proc.stdout, r"(?m)^fib/n:\d+ +(slower|faster) ")
+
+    def test_twenty_percent_more_work_is_slower(self):
+        proc = compare(BASE, "--candidate-suite", PLUS20, "--max-time", "40s", "--json", self.out("c.json"),
+                       "--html", self.out("c.html"))
+        self.assertExit(proc, 1)
+        doc = farm_e2e.load_json(self.out("c.json"))
+        self.assertEqual(list(doc)[:3], ["baseline", "candidate", "comparisons"])
+        for side in ("baseline", "candidate"):
+            for key in ("version", "commit", "dirty", "build_id"):
+                self.assertIn(key, doc[side])
+            self.assertEqual(doc[side]["worker"], side)
+        self.assertEqual(doc["suite"], "e2e_compare")
+        self.assertEqual(doc["candidate_suite"], "e2e_compare_plus20")
+        self.assertEqual(sorted((u["side"], u["name"]) for u in doc["unmatched"]),
+                         [("baseline", "count/n:5000"), ("candidate", "extra/n:1000")])
+        self.assertEqual([c["name"] for c in doc["comparisons"]], ["fib/n:10", "fib/n:12"])
+        for c in doc["comparisons"]:
+            for key in ("name", "metric", "verdict", "ratio", "ci_low", "ci_high", "rounds", "seconds",
+                        "baseline_median", "candidate_median", "exact", "reason"):
+                self.assertIn(key, c)
+            self.assertEqual(c["metric"], "cpu")
+            self.assertEqual(c["verdict"], "slower", c["reason"])
+            self.assertGreater(c["ci_low"], 1)
+            self.assertLessEqual(c["ci_low"], c["ratio"])
+            self.assertLessEqual(c["ratio"], c["ci_high"])
+            self.assertGreater(c["candidate_median"], c["baseline_median"])
+            # The exact count says it without noise: 12 fib calls instead of 10.
+            self.assertAlmostEqual(c["exact"]["instructions"], 1.2, delta=0.005)
+            self.assertEqual(c["exact"]["frames_allocated"], 1.2)
+        self.assertRegex(proc.stdout, r"(?m)^fib/n:10 +slower +\+\d+\.\d\d% .*instructions \+19\.\d\d%")
+        self.assertIn("not compared, only in the baseline's suite: count/n:5000", proc.stdout)
+        self.assertIn("not compared, only in the candidate's suite: extra/n:1000", proc.stdout)
+        self.assertIn("result: 2 slower", proc.stdout)
+        self.check_html(self.out("c.html"), doc)
+
+    def check_html(self, page, doc):
+        if not CHROMIUM:
+            self.fail("chromium-headless-shell is not installed (scripts/install-deps installs it)")
+        with open(page) as f:
+            html = f.read()
+        self.assertNotRegex(html, r"<script|<link|src=\"http|href=\"http")  # self-contained
+        profile = self.out("chromium")
+        png = self.out("page.png")
+        shot = chromium("--screenshot=" + png, "--window-size=1200,2000", "file://" + page, profile=profile)
+        self.assertTrue(os.path.exists(png), shot.stderr[-2000:])
+        width, height, rows = read_png(png)
+        self.assertEqual((width, height), (1200, 2000))
+        colours = {}
+        for row in rows[::4]:
+            for px in row[::4]:
+                colours[px] = colours.get(px, 0) + 1
+        self.assertGreater(len(colours), 50, "the page looks blank")
+        # The slower verdict's red marks (#c62828) and both sides' dots are on screen.
+        near = lambda px, rgb: all(abs(a - b) <= 24 for a, b in zip(px, rgb))
+        self.assertGreater(sum(n for px, n in colours.items() if near(px, (0xc6, 0x28, 0x28))), 20)
+        self.assertGreater(sum(n for px, n in colours.items() if near(px, (0x8e, 0x24, 0xaa))), 5)
+        dom = chromium("--dump-dom", "file://" + page, profile=profile).stdout
+        self.assertEqual(dom.count("<svg"), 2 * len(doc["comparisons"]))
+        rounds = sum(c["rounds"] for c in doc["comparisons"])
+        self.assertGreaterEqual(dom.count("<circle"), 3 * rounds)  # both sides' values and every ratio
+        self.assertIn(">slower</span>", dom)
+        self.assertIn(doc["baseline"]["build_id"], dom)
+        self.assertIn("candidate / baseline (log scale", dom)
+        self.assertIn("CPU time per run (µs)", dom)
+
+    def test_exact_metric_decides_at_once(self):
+        proc = compare(BASE, "--candidate-suite", PLUS20, "--metric", "instructions", "--filter", "n:12",
+                       "--json", self.out("i.json"))
+        self.assertExit(proc, 1)
+        (c,) = farm_e2e.load_json(self.out("i.json"))["comparisons"]
+        self.assertEqual(c["verdict"], "slower")
+        self.assertEqual(c["rounds"], 2)
+        self.assertEqual(c["ci_low"], c["ci_high"])
+        self.assertAlmostEqual(c["ratio"], 1.2, delta=0.005)
+
+    def test_a_failing_job_ends_with_its_error_and_exit_1(self):
+        os.makedirs(self.out("suites"))
+        shutil.copytree(os.path.join(HERE, "programs"), self.out("programs"))
+        with open(self.out("suites/wrong.yaml"), "w") as f:
+            f.write("suite: wrong\ndefaults: {min_time: 10ms}\nbenchmarks:\n"
+                    "  - {name: fib, file: ../programs/repeat_fib.gene, params: {n: [10, 12]},"
+                    " expect: {10: 550, 12: 999}}\n")
+        proc = compare(BASE, "--candidate-suite", self.out("suites/wrong.yaml"), "--filter", "fib",
+                       "--max-time", "3s", "--json", self.out("w.json"))
+        self.assertExit(proc, 1)
+        by_name = {c["name"]: c for c in farm_e2e.load_json(self.out("w.json"))["comparisons"]}
+        self.assertNotIn("error", by_name["fib/n:10"])  # the other job went on
+        self.assertTrue(by_name["fib/n:12"]["error"].startswith("candidate: wrong_value: value 1440, expected 999"),
+                        by_name["fib/n:12"])
+        self.assertRegex(proc.stdout, r"(?m)^fib/n:12 +failed ")
+        self.assertIn("  error: candidate: wrong_value", proc.stdout)
+
+
+class CompareBadInput(CompareTest):
+    def refused(self, *args):
+        proc = compare(*args, timeout=60)
+        self.assertExit(proc, 2)
+        self.assertEqual(proc.stdout, "")
+        self.assertNotIn("runs per repetition", proc.stderr)  # nothing ran
+        return proc.stderr
+
+    def test_unknown_side_option(self):
+        err = self.refused(BASE, "--candidate", farm_e2e.WORKER + ",optimise=1")
+        self.assertIn("error: --candidate: side '%s,optimise=1': unknown option 'optimise' (did you mean "
+                      "'optimize'?)" % farm_e2e.WORKER, err)
+
+    def test_bad_side_value(self):
+        err = self.refused(BASE, "--baseline", farm_e2e.WORKER + ",optimize=7")
+        self.assertIn("optimize must be 0, 1 or 2, not '7'", err)
+
+    def test_missing_worker_binary(self):
+        err = self.refused(BASE, "--candidate", self.out("no-such-worker"))
+        self.assertIn("error: --candidate: no worker binary at %s" % self.out("no-such-worker"), err)
+
+    def test_bad_min_effect(self):
+        for bad in ("lots", "5", "-1%"):
+            err = self.refused(BASE, "--min-effect", bad)
+            self.assertIn("--min-effect", err)
+            self.assertIn("not a percentage", err)
+
+    def test_labels_need_a_coordinator(self):
+        err = self.refused(BASE, "--baseline", "label:class=fast")
+        self.assertIn("label selectors need --coordinator", err)
+
+    def test_metric_that_is_a_rate(self):
+        err = self.refused(BASE, "--metric", "instructions_per_second")
+        self.assertIn("a rate or a ratio, where higher is better", err)
+
+    def test_suites_with_nothing_in_common(self):
+        err = self.refused(BASE, "--candidate-suite", os.path.join(SUITES, "gpu_only.yaml"))
+        self.assertIn("no job is in both suites", err)
+
+    def test_bad_manifest(self):
+        with open(self.out("bad.yaml"), "w") as f:
+            f.write("suite: bad\nbenchmarks: [{name: a, file: nope.gene}]\n")
+        err = self.refused(BASE, "--candidate-suite", self.out("bad.yaml"))
+        self.assertIn("bad.yaml:2:", err)
+        self.assertIn("; nothing ran", err)
+
+
+class CompareCleanup(CompareTest):
+    """The child workers go away on every exit path."""
+
+    def running_compare(self):
+        proc = start_compare(BASE, "--filter", "fib", "--max-time", "60s", "--min-time", "50ms")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_until(lambda: len(children_of(proc.pid)) == 2, 20), "no two child workers")
+        workers = children_of(proc.pid)
+        for pid in workers:
+            with open("/proc/%d/cmdline" % pid) as f:
+                self.assertIn("--token-file", f.read().split("\0"))
+            self.assertEqual(os.getpgid(pid), pid, "each worker is in its own process group")
+        # Wait until the rounds run (a progress line after the calibration).
+        line = proc.stderr.readline() + proc.stderr.readline()
+        self.assertIn("runs per repetition", line)
+        return proc, workers
+
+    def assertGone(self, workers):
+        self.assertTrue(wait_until(lambda: not any(alive(p) for p in workers), 15),
+                        "workers still running: %s" % [p for p in workers if alive(p)])
+
+    def test_ctrl_c_stops_the_workers(self):
+        proc, workers = self.running_compare()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, out + err)
+        self.assertIn("interrupted: stopping the rounds and the workers", err)
+        self.assertIn("cancelled", out)
+        self.assertGone(workers)
+
+    def test_sigterm_stops_the_workers(self):
+        proc, workers = self.running_compare()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM)
+        self.assertGone(workers)
+
+    def test_sigkill_leaves_no_orphans(self):
+        proc, workers = self.running_compare()
+        proc.kill()
+        proc.communicate(timeout=30)
+        self.assertGone(workers)  # their death signal
+        leftovers = [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("gene-compare.")]
+        for d in leftovers:  # a private directory never outlives the workers' start
+            self.assertFalse(os.path.exists(os.path.join(tempfile.gettempdir(), d, "baseline.token")), d)
+
+    def test_normal_end_and_errors_stop_the_workers(self):
+        before = set(p for p in children_of(os.getpid()))
+        proc = start_compare(BASE, "--filter", "n:10", "--max-time", "2s", "--min-time", "10ms")
+        self.assertTrue(wait_until(lambda: len(children_of(proc.pid)) == 2, 20), "no two child workers")
+        workers = children_of(proc.pid)
+        out, err = proc.communicate(timeout=60)
+        self.assertIn(proc.returncode, (0, 1), out + err)
+        self.assertEqual(len(workers), 2, err)
+        self.assertGone(workers)
+        self.assertEqual(set(children_of(os.getpid())), before)
+
+
+class CompareDistributed(CompareTest):
+    def test_pairs_two_labelled_workers_on_one_host(self):
+        a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
+                             "--host-name", "node-1"], "worker a")
+        b = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
+                             "--host-name", "node-1"], "worker b")
+        # Another candidate, alone on its host: never paired with a.
+        far = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
+                               "--host-name", "node-2"], "worker far")
+        self.servers += [a, b, far]
+        c = self.coordinator([a, b, far])
+        proc = compare(BASE, "--candidate-suite", PLUS20, "--coordinator", c.address, "--baseline",
+                       "label:build=a", "--candidate", "label:build=b", "--max-time", "40s", "--json",
+                       self.out("d.json"))
+        self.assertExit(proc, 1)
+        doc = farm_e2e.load_json(self.out("d.json"))
+        self.assertEqual((doc["baseline"]["worker"], doc["candidate"]["worker"]), ("a", "b"))
+        self.assertEqual((doc["baseline"]["host"], doc["candidate"]["host"]), ("node-1", "node-1"))
+        self.assertEqual(doc["baseline"]["side"], "label:build=a")
+        for comparison in doc["comparisons"]:
+            self.assertEqual(comparison["verdict"], "slower", comparison["reason"])
+            self.assertAlmostEqual(comparison["exact"]["instructions"], 1.2, delta=0.005)
+        self.assertRegex(proc.stderr, r"calibrated on a; rounds on a and b")
+        self.assertTrue(any("compare e2e_compare: 2 jobs from" in line for line in c.stderr), "".join(c.stderr))
+
+    def test_refuses_when_no_pair_matches(self):
+        a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
+                             "--host-name", "node-1"], "worker a")
+        far = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
+                               "--host-name", "node-2"], "worker far")
+        self.servers += [a, far]
+        c = self.coordinator([a, far])
+        proc = compare(BASE, "--coordinator", c.address, "--baseline", "label:build=a", "--candidate",
+                       "label:build=b", timeout=60)
+        self.assertExit(proc, 2)
+        self.assertIn("error: no pair of workers on one host matches the baseline (build=a) and the candidate "
+                      "(build=b)", proc.stderr)
+        self.assertIn("host=node-2", proc.stderr)  # what the workers offer
+        self.assertEqual(proc.stdout, "")
+        # A worker side without label: in distributed mode is bad input too.
+        proc = compare(BASE, "--coordinator", c.address, "--baseline", farm_e2e.WORKER, timeout=60)
+        self.assertExit(proc, 2)
+        self.assertIn("with --coordinator a side is label:K=V", proc.stderr)
+
+    def test_a_submitter_that_goes_away_cancels_the_rounds(self):
+        w = self.worker("solo")
+        c = self.coordinator([w])
+        # Each side's repetition lasts 20 s: a round would keep the worker
+        # busy long after the submitter left, unless its call is cancelled.
+        proc = start_compare(BASE, "--coordinator", c.address, "--filter", "n:10", "--min-time", "20s")
+        deadline = time.time() + 60
+        while time.time() < deadline and not any("compare e2e_compare: 1 job from" in l for l in c.stderr):
+            time.sleep(0.05)
+        time.sleep(0.5)  # inside the calibration run
+        proc.kill()
+        proc.communicate(timeout=30)
+        self.assertTrue(wait_until(lambda: any("compare e2e_compare: cancelled" in l for l in c.stderr), 10),
+                        "".join(c.stderr))
+
+        def idle():
+            listing = subprocess.run([farm_e2e.COORDINATOR, "workers", "--coordinator", c.address],
+                                     capture_output=True, text=True, timeout=30)
+            return re.search(r"ready +0 +solo", listing.stdout) is not None
+        self.assertTrue(wait_until(idle, 10), "the worker is still busy with the cancelled round")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--coordinator", required=True)
+    parser.add_argument("--worker", required=True)
+    args, rest = parser.parse_known_args()
+    farm_e2e.COORDINATOR, farm_e2e.WORKER = os.path.abspath(args.coordinator), os.path.abspath(args.worker)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
