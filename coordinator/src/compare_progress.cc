@@ -67,8 +67,11 @@ void CompareProgress::on_event(const farm::v1::CompareEvent& event) {
     if (r.has_ratio())
       interval = "ratio " + fixed4(r.ratio()) + " [" + fixed4(r.ci_low()) + ", " + fixed4(r.ci_high()) + "]";
     if (live_) {
-      draw_locked(head + "  round " + std::to_string(r.rounds()) + "  " +
-                  (interval.empty() ? "no interval yet" : interval) + "  " + format_clock(r.seconds()));
+      draw_locked(head + "  " +
+                  (r.rounds() == 0 ? std::to_string(r.iterations()) + " runs per repetition, warming up"
+                                   : "round " + std::to_string(r.rounds()) + "  " +
+                                         (interval.empty() ? "no interval yet" : interval)) +
+                  "  " + format_clock(r.seconds()));
     } else if (r.rounds() == 0) {
       last_interval_.clear();
       print_locked(head + ": " + std::to_string(r.iterations()) + " run" + (r.iterations() == 1 ? "" : "s") +
