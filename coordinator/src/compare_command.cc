@@ -153,8 +153,10 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
     return kExitUnusable;
   }
   dir.reset();  // the workers have read their tokens: nothing needs the files
-  WorkerConnection b(baseline_worker->address(), baseline_worker->token());
-  WorkerConnection c(candidate_worker->address(), candidate_worker->token());
+  // Connections go before the workers stop: a worker waits for open ones.
+  auto b_connection = std::make_unique<WorkerConnection>(baseline_worker->address(), baseline_worker->token());
+  auto c_connection = std::make_unique<WorkerConnection>(candidate_worker->address(), candidate_worker->token());
+  WorkerConnection &b = *b_connection, &c = *c_connection;
   if (!b.describe(kDescribeSeconds, error) || !c.describe(kDescribeSeconds, error)) {
     print_error(error);
     return kExitUnusable;
@@ -184,6 +186,8 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
   progress.finish();
   // Stop the workers before writing anything: they must not outlive a
   // failure to write.
+  b_connection.reset();
+  c_connection.reset();
   baseline_worker->stop();
   candidate_worker->stop();
   return report(o, result, watch.signal());
