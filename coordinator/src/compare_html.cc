@@ -357,7 +357,9 @@ std::string comparison_html(const v1::CompareResult& result, const std::string& 
          "\">\n<header><h2>" + esc(job.name()) + "</h2><span class=\"verdict\" style=\"background:" + p.light +
          ";color:" + p.strong + "\">" + word + "</span><span class=\"muted\">" + std::to_string(job.rounds()) +
          " rounds, " + esc(format_seconds(job.seconds())) + ", k = " + std::to_string(job.iterations()) +
-         " runs per repetition</span></header>\n";
+         " runs per repetition" +
+         (job.confidence() > 0 ? ", " + fmt("%.4g", job.confidence() * 100) + "% interval" : std::string()) +
+         "</span></header>\n";
     h += "<p class=\"reason\">" + esc(job.error().empty() ? job.reason() : job.error()) + "</p>\n";
     if (c.baseline_median && c.candidate_median)
       h += "<p class=\"exact\">medians: baseline " + esc(format_metric_value(job.metric(), *c.baseline_median)) +

@@ -3,8 +3,9 @@
 // a file in a private directory (unlinked once the worker has read it), in
 // its own process group (so a Ctrl-C on the terminal reaches only this
 // process, which then stops the workers cleanly), and dies with this
-// process even when it is SIGKILLed (PR_SET_PDEATHSIG). Stopped on
-// destruction: SIGTERM, a wait, then SIGKILL.
+// process even when it is SIGKILLed (PR_SET_PDEATHSIG), with address
+// randomization off (two processes of one binary lay out alike). Stopped
+// on destruction: SIGTERM, a wait, then SIGKILL.
 #pragma once
 
 #include <sys/types.h>
