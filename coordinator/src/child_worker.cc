@@ -228,7 +228,11 @@ std::string sibling_worker_path() {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "worker";
-  return (self.parent_path() / "worker").string();
+  const std::filesystem::path worker = self.parent_path() / "worker";
+  // Relative to the current directory when below it (`build/bin/worker`): shorter in reports.
+  const std::filesystem::path near = std::filesystem::proximate(worker, ec);
+  if (!ec && !near.empty() && *near.begin() != "..") return near.string();
+  return worker.string();
 }
 
 }  // namespace gene::coordinator
