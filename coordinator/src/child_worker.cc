@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -98,8 +99,17 @@ PrivateDir::~PrivateDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+int comparison_cpu() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+  for (int cpu = CPU_SETSIZE - 1; cpu >= 0; --cpu)
+    if (CPU_ISSET(cpu, &set)) return cpu;
+  return -1;
+}
+
 std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const std::string& name,
-                                                const PrivateDir& dir, std::string& error) {
+                                                const PrivateDir& dir, int cpu, std::string& error) {
   std::unique_ptr<ChildWorker> w(new ChildWorker);
   w->name_ = name;
   if (!random_token(w->token_)) {
@@ -128,6 +138,9 @@ std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  cpu_set_t pinned;
+  CPU_ZERO(&pinned);
+  if (cpu >= 0) CPU_SET(cpu, &pinned);
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
@@ -151,6 +164,7 @@ std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const
     // two workers of one build then differ in nothing, where address
     // randomization would give each its own code and heap alignment, a
     // difference of a percent or so that no number of rounds averages out.
+    if (cpu >= 0) sched_setaffinity(0, sizeof pinned, &pinned);
     const int persona = personality(0xffffffff);
     if (persona != -1) personality(static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE);
     execv(argv[0], argv.data());

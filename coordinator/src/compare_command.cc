@@ -141,18 +141,24 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
     print_error(error);
     return kExitUnusable;
   }
-  // Started from this (the main) thread: see ChildWorker::start.
-  auto baseline_worker = ChildWorker::start(bs.worker_path, "baseline", *dir, error);
+  // Started from this (the main) thread: see ChildWorker::start. Both on
+  // one CPU: a CPU busier than another (interrupts, other tasks) then
+  // slows both sides alike instead of the one the scheduler keeps there.
+  const int cpu = comparison_cpu();
+  auto baseline_worker = ChildWorker::start(bs.worker_path, "baseline", *dir, cpu, error);
   if (!baseline_worker) {
     print_error("baseline: " + error);
     return kExitUnusable;
   }
-  auto candidate_worker = ChildWorker::start(cs.worker_path, "candidate", *dir, error);
+  auto candidate_worker = ChildWorker::start(cs.worker_path, "candidate", *dir, cpu, error);
   if (!candidate_worker) {
     print_error("candidate: " + error);
     return kExitUnusable;
   }
   dir.reset();  // the workers have read their tokens: nothing needs the files
+  std::fprintf(stderr, "local mode: workers %s (baseline, pid %d) and %s (candidate, pid %d)%s\n",
+               baseline_worker->address().c_str(), int(baseline_worker->pid()), candidate_worker->address().c_str(),
+               int(candidate_worker->pid()), cpu >= 0 ? (", both on CPU " + std::to_string(cpu)).c_str() : "");
   // Connections go before the workers stop: a worker waits for open ones.
   auto b_connection = std::make_unique<WorkerConnection>(baseline_worker->address(), baseline_worker->token());
   auto c_connection = std::make_unique<WorkerConnection>(candidate_worker->address(), candidate_worker->token());

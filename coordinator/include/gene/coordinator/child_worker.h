@@ -4,8 +4,9 @@
 // its own process group (so a Ctrl-C on the terminal reaches only this
 // process, which then stops the workers cleanly), and dies with this
 // process even when it is SIGKILLed (PR_SET_PDEATHSIG), with address
-// randomization off (two processes of one binary lay out alike). Stopped
-// on destruction: SIGTERM, a wait, then SIGKILL.
+// randomization off (two processes of one binary lay out alike) and,
+// when asked, pinned to one CPU. Stopped on destruction: SIGTERM, a wait,
+// then SIGKILL.
 #pragma once
 
 #include <sys/types.h>
@@ -36,8 +37,9 @@ class ChildWorker {
   // lives as long as the process (the main thread): the kernel sends the
   // death signal when the thread that forked a child ends. nullptr with
   // `error` set (with the worker's own words when it said why) on failure.
+  // `cpu` >= 0 pins the worker to that CPU.
   static std::unique_ptr<ChildWorker> start(const std::string& binary, const std::string& name,
-                                            const PrivateDir& dir, std::string& error);
+                                            const PrivateDir& dir, int cpu, std::string& error);
   ~ChildWorker();
   ChildWorker(const ChildWorker&) = delete;
   ChildWorker& operator=(const ChildWorker&) = delete;
@@ -63,6 +65,11 @@ class ChildWorker {
   int log_fd_ = -1;  // the worker's stderr, read through our own descriptor
   bool reaped_ = false;
 };
+
+// The CPU both sides of a local comparison are pinned to: the last one
+// this process may run on (`taskset` the command to choose another); -1
+// when the mask cannot be read.
+int comparison_cpu();
 
 // The `worker` binary beside this process's executable.
 std::string sibling_worker_path();
