@@ -161,8 +161,8 @@ int run_serve(const ServeOptions& o) {
   server->GetHealthCheckService()->Shutdown();
   // Running suites are cancelled: their submitters get an error, not a hang.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  service.stop_comparisons();  // their threads use the pool and end their calls on the server
   server.reset();
-  service.stop_comparisons();  // their threads use the pool
   exposer.reset();  // before the pool its workers gauge asks
   pool.reset();
   return 0;

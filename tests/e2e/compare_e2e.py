@@ -303,16 +303,30 @@ class CompareCleanup(CompareTest):
 
     def running_compare(self):
         proc = start_compare(BASE, "--filter", "fib", "--max-time", "60s", "--min-time", "50ms")
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+
+        def cleanup():
+            if proc.poll() is None:
+                proc.kill()
+            for pipe in (proc.stdout, proc.stderr):
+                pipe.close()
+            proc.wait(timeout=30)
+        self.addCleanup(cleanup)
         self.assertTrue(wait_until(lambda: len(children_of(proc.pid)) == 2, 20), "no two child workers")
         workers = children_of(proc.pid)
         for pid in workers:
             with open("/proc/%d/cmdline" % pid) as f:
                 self.assertIn("--token-file", f.read().split("\0"))
             self.assertEqual(os.getpgid(pid), pid, "each worker is in its own process group")
-        # Wait until the rounds run (a progress line after the calibration).
-        line = proc.stderr.readline() + proc.stderr.readline()
-        self.assertIn("runs per repetition", line)
+        # Which workers it started, and where: the first line says so.
+        first = proc.stderr.readline()
+        self.assertRegex(first, r"^local mode: workers 127\.0\.0\.1:\d+ \(baseline, pid \d+\) and "
+                                r"127\.0\.0\.1:\d+ \(candidate, pid \d+\), both on CPU \d+")
+        self.assertEqual(sorted(int(p) for p in re.findall(r"pid (\d+)", first)), sorted(workers))
+        # Wait until the rounds run (the progress line after the calibration).
+        lines = [first]
+        while not any("runs per repetition" in l for l in lines) and len(lines) < 5:
+            lines.append(proc.stderr.readline())
+        self.assertIn("runs per repetition", lines[-1], lines)
         return proc, workers
 
     def assertGone(self, workers):
