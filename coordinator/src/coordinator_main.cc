@@ -141,18 +141,23 @@ int main(int argc, char** argv) {
                    "beside this coordinator); with --coordinator, label:K=V[,K=V...]")
       ->type_name("SIDE");
   compare_cmd->add_option("--candidate", compare.candidate, "Candidate side, as --baseline")->type_name("SIDE");
-  compare_cmd->add_option("--coordinator", compare.coordinator,
-                          "HOST:PORT of a coordinator: it pairs a baseline and a candidate worker on one host");
+  compare_cmd
+      ->add_option("--coordinator", compare.coordinator,
+                   "HOST:PORT of a coordinator: it pairs a baseline and a candidate worker on one host")
+      ->type_name("HOST:PORT");
   compare_cmd
       ->add_option("--min-effect", min_effect, "Smallest change called slower or faster; within it is the same")
       ->check(FractionValidator())
+      ->type_name("PERCENT")
       ->capture_default_str();
   compare_cmd
       ->add_option("--confidence", confidence, "Confidence for all jobs together (adjusted for their number)")
       ->check(FractionValidator())
+      ->type_name("PERCENT")
       ->capture_default_str();
   compare_cmd->add_option("--max-time", max_time, "Most time per job before it ends inconclusive")
       ->check(DurationValidator())
+      ->type_name("DURATION")
       ->capture_default_str();
   compare_cmd->add_option("--max-rounds", compare.max_rounds, "Most rounds per job")
       ->check(CLI::Range(2, 100000))
@@ -160,6 +165,7 @@ int main(int argc, char** argv) {
   compare_cmd
       ->add_option("--metric", compare.metric,
                    "What is compared: cpu (CPU time per run), wall, or a statistic such as instructions")
+      ->type_name("METRIC")
       ->capture_default_str();
   compare_cmd
       ->add_option("--min-time", compare_min_time,
