@@ -1,5 +1,6 @@
 #include "compare_reactor.h"
 
+#include <algorithm>
 #include <system_error>
 #include <thread>
 

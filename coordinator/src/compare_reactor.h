@@ -8,10 +8,12 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/cancellation.h"
