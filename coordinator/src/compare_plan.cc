@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 #include <set>
 
+#include "gene/coordinator/name_filter.h"
 #include "gene/job_runner.h"
 
 namespace gene::coordinator {
@@ -195,16 +195,13 @@ std::optional<ComparePlan> plan_comparison(const Suite& baseline, const Suite* c
                                            const v1::CompareSide& baseline_side, const v1::CompareSide& candidate_side,
                                            const v1::CompareSettings& settings, std::string& error) {
   const Suite& other = candidate ? *candidate : baseline;
-  std::optional<std::regex> filter;
-  if (!settings.filter().empty()) {
-    try {
-      filter.emplace(settings.filter(), std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      error = "bad --filter regular expression '" + settings.filter() + "': " + e.what();
-      return std::nullopt;
-    }
+  std::string why;
+  const std::optional<NameFilter> filter = NameFilter::compile(settings.filter(), why);
+  if (!filter) {
+    error = "bad --filter regular expression '" + settings.filter() + "': " + why;
+    return std::nullopt;
   }
-  auto wanted = [&](const Job& j) { return !filter || std::regex_search(j.name, *filter); };
+  auto wanted = [&](const Job& j) { return filter->matches(j.name); };
   auto find = [](const Suite& s, const std::string& name) -> const Job* {
     for (const Job& j : s.jobs)
       if (j.name == name) return &j;
@@ -259,7 +256,7 @@ std::optional<ComparePlan> plan_comparison(const Suite& baseline, const Suite* c
     }
   }
   if (plan.jobs.empty()) {
-    if (filter && plan.unmatched.empty())
+    if (!settings.filter().empty() && plan.unmatched.empty())
       error = "--filter '" + settings.filter() + "' matches no job of suite " + baseline.name;
     else
       error = "no job is in both suites (jobs match by name, e.g. fib/n:30): " + baseline.name + " and " +

@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   add_security_flags(*submit_cmd, submit.token_file, submit.tls);
 
   gene::coordinator::CompareOptions compare;
-  std::string min_effect = "1%", confidence = "99%", max_time = "60s", compare_min_time;
+  std::string compare_min_effect = "1%", confidence = "99%", max_time = "60s", compare_min_time;
   CLI::App* compare_cmd = app.add_subcommand(
       "compare",
       "Compare two builds in interleaved rounds: slower, faster, same or inconclusive per job, with confidence");
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
                    "HOST:PORT of a coordinator: it pairs a baseline and a candidate worker on one host")
       ->type_name("HOST:PORT");
   compare_cmd
-      ->add_option("--min-effect", min_effect, "Smallest change called slower or faster; within it is the same")
+      ->add_option("--min-effect", compare_min_effect, "Smallest change called slower or faster; within it is the same")
       ->check(FractionValidator())
       ->type_name("PERCENT")
       ->capture_default_str();
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
       ->check(ZeroOrDurationValidator())
       ->type_name("DURATION");
   compare_cmd->add_option("--filter", compare.filter,
-                          "Compare only jobs whose name (e.g. fib/n:30) matches this regular expression");
+                          "Compare only jobs whose name (e.g. fib/n:30) matches this regular expression (RE2 syntax)");
   compare_cmd->add_option("--json", compare.json_out, "Write the comparisons as JSON to this file ('-' = stdout)");
   compare_cmd->add_option("--html", compare.html_out,
                           "Write a self-contained HTML page (both sides' values, each ratio with its interval)");
@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
   }
   if (*history_cmd) return gene::coordinator::run_history(history);
   if (*compare_cmd) {
-    compare.min_effect = *parse_fraction(min_effect);
+    compare.min_effect = *parse_fraction(compare_min_effect);
     compare.confidence = *parse_fraction(confidence);
     compare.max_seconds = *gene::coordinator::parse_duration(max_time);
     if (!compare_min_time.empty())

@@ -25,16 +25,8 @@ std::string format_change(std::optional<double> change, bool exact) {
   return buf;
 }
 
-// Display width of UTF-8 text: one column per code point.
-size_t width(const std::string& s) {
-  size_t w = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++w;
-  return w;
-}
-
-std::string pad(const std::string& s, size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
-std::string pad_left(const std::string& s, size_t w) { return std::string(w > width(s) ? w - width(s) : 0, ' ') + s; }
+size_t width(const std::string& s) { return display_width(s); }
+std::string pad(const std::string& s, size_t w) { return pad_right(s, w); }
 
 // `older_listed`: the run listed next (older) of the same suite; a change
 // against another run says which.

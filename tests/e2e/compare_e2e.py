@@ -276,7 +276,7 @@ class CompareBadInput(CompareTest):
         for bad in ("lots", "5", "-1%"):
             err = self.refused(BASE, "--min-effect", bad)
             self.assertIn("--min-effect", err)
-            self.assertIn("not a percentage", err)
+            self.assertIn("not a share between 0% and 100%", err)
 
     def test_labels_need_a_coordinator(self):
         err = self.refused(BASE, "--baseline", "label:class=fast")
