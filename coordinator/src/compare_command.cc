@@ -19,6 +19,8 @@
 #include "gene/coordinator/compare_progress.h"
 #include "gene/coordinator/compare_report.h"
 #include "gene/coordinator/compare_rounds.h"
+#include "gene/coordinator/compare_store.h"
+#include "gene/coordinator/results_store.h"
 #include "gene/coordinator/progress.h"
 #include "gene/coordinator/results.h"
 #include "gene/coordinator/worker_connection.h"
@@ -102,6 +104,11 @@ int report(const CompareOptions& o, const v1::CompareResult& result, int interru
   std::fflush(table_out);
   const std::string date = now_rfc3339();
   std::string error;
+  bool stored = true;
+  for (const auto& failure : result.store_errors()) {
+    print_error(failure);
+    stored = false;
+  }
   if (!o.json_out.empty() && !write_output(o.json_out, comparison_json(result, date), error)) {
     print_error(error);
     return kExitUnusable;
@@ -111,8 +118,34 @@ int report(const CompareOptions& o, const v1::CompareResult& result, int interru
     return kExitUnusable;
   }
   if (interrupted_by) return 128 + interrupted_by;
+  if (!stored) return kExitUnusable;
   return compare_exit_status(result);
 }
+
+// The results store a comparison records into, settled before anything
+// runs: a bad one is an error now, not after minutes of rounds.
+bool open_compare_store(const CompareOptions& o, bool distributed, std::unique_ptr<ResultsStore>& store) {
+  std::string error;
+  // With --coordinator the coordinator's own store records the comparison;
+  // a path here keeps a copy.
+  const std::string path =
+      o.store.empty() ? (distributed ? std::string(kNoStore) : default_store_path(error)) : o.store;
+  if (path.empty()) {
+    print_error(error + " (or pass --store PATH, or --store none)");
+    return false;
+  }
+  if (path == kNoStore) return true;
+  store = ResultsStore::open(path, ResultsStore::Access::ReadWrite, error);
+  if (!store) {
+    print_error(error);
+    return false;
+  }
+  if (!store->schema_note().empty() && store->schema_note() != "created")
+    std::fprintf(stderr, "note: results store %s: %s\n", path.c_str(), store->schema_note().c_str());
+  return true;
+}
+
+ComparedSuite compared(const LoadedSuite& s) { return {&*s.suite, s.text}; }
 
 // "" when every job's selectors match the side's worker, else why not.
 std::string check_local_selectors(const ComparePlan& plan, const v1::WorkerInfo& b, const v1::WorkerInfo& c) {
@@ -134,7 +167,8 @@ std::vector<std::string> names_of(const v1::WorkerInfo& w) {
 }
 
 int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& cs, const LoadedSuite& base,
-                  const LoadedSuite* cand, const ComparePlan& plan, Cancellation& cancel, InterruptWatch& watch) {
+                  const LoadedSuite* cand, const ComparePlan& plan, ResultsStore* store, Cancellation& cancel,
+                  InterruptWatch& watch) {
   std::string error;
   auto dir = PrivateDir::make("gene-compare", error);
   if (!dir) {
@@ -196,6 +230,7 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
   c_connection.reset();
   baseline_worker->stop();
   candidate_worker->stop();
+  if (store) record_comparison(*store, compared(base), compared(cand ? *cand : base), "local", result);
   return report(o, result, watch.signal());
 }
 
@@ -204,8 +239,8 @@ void add_files(const Suite& suite, google::protobuf::Map<std::string, std::strin
 }
 
 int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& cs, const LoadedSuite& base,
-                   const LoadedSuite* cand, const v1::CompareSettings& settings, Cancellation& cancel,
-                   InterruptWatch& watch) {
+                   const LoadedSuite* cand, const v1::CompareSettings& settings, ResultsStore* store,
+                   Cancellation& cancel, InterruptWatch& watch) {
   std::string error, token;
   if (!gene::farm::load_token(o.token_file, token, error)) {
     print_error(error);
@@ -229,6 +264,7 @@ int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& 
   *request.mutable_baseline() = bs.side;
   *request.mutable_candidate() = cs.side;
   *request.mutable_settings() = settings;
+  request.set_keep_rounds(store != nullptr);
 
   grpc::ClientContext context;
   gene::farm::add_bearer_token(context, token);
@@ -246,7 +282,19 @@ int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& 
   }
   grpc::Status status = reader->Finish();
   progress.finish();
-  if (status.ok() && result) return report(o, *result, watch.signal());
+  if (status.ok() && result) {
+    if (store) {
+      // A copy here, besides the coordinator's own record (if it keeps one).
+      v1::CompareResult copy = *result;
+      copy.clear_store_errors();
+      record_comparison(*store, compared(base), compared(cand ? *cand : base), "remote", copy);
+      std::fprintf(stderr, "copy: runs %lld (baseline) and %lld (candidate) in %s\n",
+                   static_cast<long long>(copy.baseline_run()), static_cast<long long>(copy.candidate_run()),
+                   store->path().c_str());
+      for (const auto& failure : copy.store_errors()) *result->add_store_errors() = failure;
+    }
+    return report(o, *result, watch.signal());
+  }
   if (cancel.cancelled()) {
     print_error("interrupted: the coordinator stops the rounds");
     return 128 + watch.signal();
@@ -327,9 +375,12 @@ int run_compare(const CompareOptions& o) {
       plan_comparison(*base.suite, two_suites ? &*cand.suite : nullptr, bs->side, cs->side, settings, error);
   if (!plan) return refuse(error);
 
+  std::unique_ptr<ResultsStore> store;
+  if (!open_compare_store(o, distributed, store)) return kExitUnusable;
+
   if (distributed)
-    return compare_remote(o, *bs, *cs, base, two_suites ? &cand : nullptr, settings, cancel, watch);
-  return compare_local(o, *bs, *cs, base, two_suites ? &cand : nullptr, *plan, cancel, watch);
+    return compare_remote(o, *bs, *cs, base, two_suites ? &cand : nullptr, settings, store.get(), cancel, watch);
+  return compare_local(o, *bs, *cs, base, two_suites ? &cand : nullptr, *plan, store.get(), cancel, watch);
 }
 
 }  // namespace gene::coordinator

@@ -6,6 +6,7 @@
 
 #include "gene/coordinator/compare_plan.h"
 #include "gene/coordinator/compare_rounds.h"
+#include "gene/coordinator/compare_store.h"
 #include "gene/coordinator/manifest.h"
 
 namespace gene::coordinator {
@@ -56,12 +57,17 @@ void CompareRegistry::cancel_all_and_wait() {
 }
 
 CompareReactor::CompareReactor(const v1::CompareRequest& request, std::string peer, WorkerPool& pool,
-                               CompareRegistry& registry, Log log)
-    : request_(request), peer_(std::move(peer)), pool_(pool), registry_(registry), log_(std::move(log)) {}
+                               ResultsStore* store, CompareRegistry& registry, Log log)
+    : request_(request),
+      peer_(std::move(peer)),
+      pool_(pool),
+      store_(store),
+      registry_(registry),
+      log_(std::move(log)) {}
 
 CompareReactor* CompareReactor::start(grpc::CallbackServerContext* context, const v1::CompareRequest& request,
-                                      WorkerPool& pool, CompareRegistry& registry, Log log) {
-  auto* reactor = new CompareReactor(request, context->peer(), pool, registry, std::move(log));
+                                      WorkerPool& pool, ResultsStore* store, CompareRegistry& registry, Log log) {
+  auto* reactor = new CompareReactor(request, context->peer(), pool, store, registry, std::move(log));
   reactor->refs_.fetch_add(1);  // the comparison thread's
   registry.started(&reactor->cancel_);
   try {
@@ -122,7 +128,34 @@ grpc::Status CompareReactor::run() {
     log_("compare " + plan->suite + ": " + std::to_string(plan->jobs.size()) + (plan->jobs.size() == 1 ? " job" : " jobs") +
          " from " + peer_);
   PoolPairs pairs(pool_, *plan);
-  v1::CompareResult result = run_comparison(*plan, pairs, [this](const v1::CompareEvent& e) { send(e); }, cancel_);
+  // Each side's rounds stay here (for the store) unless the submitter wants
+  // a copy; the result goes out once it is recorded.
+  auto sink = [this](const v1::CompareEvent& e) {
+    if (e.has_result()) return;
+    v1::CompareEvent light = e;
+    if (light.has_job_done()) {
+      light.mutable_job_done()->clear_baseline_result();
+      light.mutable_job_done()->clear_candidate_result();
+    }
+    send(light);
+  };
+  v1::CompareResult result = run_comparison(*plan, pairs, sink, cancel_);
+  if (store_) {
+    record_comparison(*store_, {&*base, r.manifest()},
+                      {cand ? &*cand : &*base, cand ? r.candidate_manifest() : r.manifest()}, "remote", result);
+    if (log_)
+      for (const auto& failure : result.store_errors()) log_("compare " + plan->suite + ": " + failure);
+  }
+  {
+    v1::CompareEvent e;
+    *e.mutable_result() = result;
+    if (!r.keep_rounds())
+      for (auto& job : *e.mutable_result()->mutable_jobs()) {
+        job.clear_baseline_result();
+        job.clear_candidate_result();
+      }
+    send(e);
+  }
   if (log_) {
     size_t slower = 0, failed = 0;
     for (const auto& job : result.jobs()) {

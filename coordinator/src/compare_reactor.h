@@ -17,6 +17,7 @@
 
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/cancellation.h"
+#include "gene/coordinator/results_store.h"
 #include "gene/coordinator/worker_pool.h"
 
 namespace gene::coordinator {
@@ -40,16 +41,17 @@ class CompareReactor final : public grpc::ServerWriteReactor<v1::CompareEvent> {
  public:
   using Log = std::function<void(const std::string&)>;
   // Starts the comparison's thread; gRPC owns the returned reactor.
+  // `store` (may be null) records each comparison.
   static CompareReactor* start(grpc::CallbackServerContext* context, const v1::CompareRequest& request,
-                               WorkerPool& pool, CompareRegistry& registry, Log log);
+                               WorkerPool& pool, ResultsStore* store, CompareRegistry& registry, Log log);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
 
  private:
-  CompareReactor(const v1::CompareRequest& request, std::string peer, WorkerPool& pool, CompareRegistry& registry,
-                 Log log);
+  CompareReactor(const v1::CompareRequest& request, std::string peer, WorkerPool& pool, ResultsStore* store,
+                 CompareRegistry& registry, Log log);
   // The whole comparison, on its own thread; ends the call with `status`.
   grpc::Status run();
   void send(const v1::CompareEvent& event);
@@ -60,6 +62,7 @@ class CompareReactor final : public grpc::ServerWriteReactor<v1::CompareEvent> {
   const v1::CompareRequest request_;
   const std::string peer_;
   WorkerPool& pool_;
+  ResultsStore* store_;
   CompareRegistry& registry_;
   const Log log_;
   Cancellation cancel_;

@@ -187,6 +187,9 @@ std::string format_comparison_table(const v1::CompareResult& result) {
   if (!only_cand.empty()) out += "not compared, only in the candidate's suite: " + only_cand + "\n";
   out += "exact: counts that are the same on every run of one build; a difference is a fact, not an estimate\n";
   if (result.cancelled()) out += "cancelled: the comparison was interrupted before every job ended\n";
+  if (!result.store().empty() && result.baseline_run() && result.candidate_run())
+    out += "stored: runs " + std::to_string(result.baseline_run()) + " (baseline) and " +
+           std::to_string(result.candidate_run()) + " (candidate) in " + result.store() + "\n";
   std::string counts;
   for (const char* v : {"slower", "faster", "same", "inconclusive"})
     if (verdicts.count(v)) counts += (counts.empty() ? "" : ", ") + std::to_string(verdicts[v]) + " " + v;
@@ -215,6 +218,10 @@ std::string comparison_json(const v1::CompareResult& result, const std::string& 
   for (const auto& u : result.unmatched()) j.begin_object(true).member("name", u.name()).member("side", u.side()).end_object();
   j.end_array();
   j.member_bool("cancelled", result.cancelled()).member_number("seconds", result.seconds());
+  if (!result.store().empty()) {
+    j.member("store", result.store());
+    j.member_integer("baseline_run", result.baseline_run()).member_integer("candidate_run", result.candidate_run());
+  }
   j.member("date", date);
   j.end_object();
   return j.str();

@@ -98,6 +98,8 @@ class JobRounds {
 
   v1::JobComparison run() {
     out_.set_name(job_.name);
+    out_.mutable_baseline_result()->set_job_id(id_prefix_ + "/baseline");
+    out_.mutable_candidate_result()->set_job_id(id_prefix_ + "/candidate");
     out_.set_metric(settings_.metric());
     out_.set_baseline_worker(pair_.baseline().info().name());
     out_.set_candidate_worker(pair_.candidate().info().name());
@@ -118,6 +120,9 @@ class JobRounds {
     CompareSideRunner& side = baseline ? pair_.baseline() : pair_.candidate();
     result = side.run(request, cancel_);
     if (result.status() == v1::JOB_STATUS_OK) return "";
+    v1::JobResult& kept = baseline ? *out_.mutable_baseline_result() : *out_.mutable_candidate_result();
+    kept.set_status(result.status());
+    kept.set_error_message(result.error_message());
     if (cancel_.cancelled()) return "cancelled";
     return failure(baseline ? "baseline" : "candidate", result);
   }
@@ -132,6 +137,10 @@ class JobRounds {
     if (std::string why = run_side(true, calibrate, "calibrate", r); !why.empty()) return why;
     k_ = std::max<uint32_t>(1, r.calibration().iterations());
     out_.set_iterations(k_);
+    for (v1::JobResult* side : {out_.mutable_baseline_result(), out_.mutable_candidate_result()}) {
+      *side->mutable_calibration() = r.calibration();
+      side->set_status(v1::JOB_STATUS_OK);
+    }
     report(std::nullopt);
     // One warm-up per side: each worker process has run this program before
     // its first measured round.
@@ -183,6 +192,8 @@ class JobRounds {
       out_.add_baseline_values(*vb);
       out_.add_candidate_values(*vc);
       track_exact(b, c);
+      keep_round(b, *out_.mutable_baseline_result());
+      keep_round(c, *out_.mutable_candidate_result());
 
       if (rounds.at_look()) {
         last_look = rounds.decide();
@@ -221,6 +232,15 @@ class JobRounds {
     }
     out_.set_confidence(d.confidence);
     out_.set_reason(d.reason);
+  }
+
+  // A round's repetition, value and conditions, kept as part of its side's result.
+  static void keep_round(const v1::JobResult& round, v1::JobResult& side) {
+    *side.add_repetitions() = round.repetitions(0);
+    side.set_value(round.value());
+    side.set_worker(round.worker());
+    if (!side.has_conditions()) *side.mutable_conditions() = round.conditions();
+    side.set_job_seconds(side.job_seconds() + round.job_seconds());
   }
 
   void track_exact(const v1::JobResult& b, const v1::JobResult& c) {

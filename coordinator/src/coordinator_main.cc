@@ -177,6 +177,12 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--json", compare.json_out, "Write the comparisons as JSON to this file ('-' = stdout)");
   compare_cmd->add_option("--html", compare.html_out,
                           "Write a self-contained HTML page (both sides' values, each ratio with its interval)");
+  compare_cmd
+      ->add_option("--store", compare.store,
+                   std::string(kStoreHelp) +
+                       "; records a run per side and the verdicts; with --coordinator the coordinator's store "
+                       "records them, and a path here keeps a copy")
+      ->type_name("PATH|none");
   add_security_flags(*compare_cmd, compare.token_file, compare.tls);
   compare_cmd->footer(
       "Exit status: 0 no job slower and none failed, 1 a job slower or failed, 2 bad input or farm\n"

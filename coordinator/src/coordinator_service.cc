@@ -44,7 +44,7 @@ grpc::ServerWriteReactor<v1::CompareEvent>* CoordinatorService::Compare(grpc::Ca
                                                                         const v1::CompareRequest* request) {
   grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
   if (!auth.ok()) return new RefusedCall<v1::CompareEvent>(auth);
-  return CompareReactor::start(context, *request, pool_, *compares_, log_);
+  return CompareReactor::start(context, *request, pool_, store_, *compares_, log_);
 }
 
 grpc::Status CoordinatorService::ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest*,

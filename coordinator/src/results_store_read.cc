@@ -127,7 +127,7 @@ std::optional<std::vector<StoredRun>> ResultsStore::runs(const RunFilter& filter
   }
   if (schema_version_ >= 2) {
     auto verdicts = db.prepare(
-        "SELECT job, metric, verdict FROM comparisons WHERE run_id = ? AND source = 'baseline' ORDER BY id");
+        "SELECT job, metric, verdict FROM comparisons WHERE run_id = ? ORDER BY id");
     if (!verdicts) return fail();
     for (StoredRun& r : out) {
       verdicts->bind(r.id);

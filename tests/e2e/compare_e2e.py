@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -233,6 +234,47 @@ class CompareLocal(CompareTest):
         self.assertEqual(c["ci_low"], c["ci_high"])
         self.assertAlmostEqual(c["ratio"], 1.2, delta=0.005)
 
+    def test_store_records_a_run_per_side_and_the_verdicts(self):
+        store = self.out("results.sqlite")
+        proc = compare(BASE, "--candidate-suite", PLUS20, "--metric", "instructions", "--store", store, "--json",
+                       self.out("s.json"))
+        self.assertExit(proc, 1)
+        doc = farm_e2e.load_json(self.out("s.json"))
+        self.assertEqual((doc["store"], doc["baseline_run"], doc["candidate_run"]), (store, 1, 2))
+        self.assertIn("stored: runs 1 (baseline) and 2 (candidate) in %s" % store, proc.stdout)
+        rounds = {c["name"]: c["rounds"] for c in doc["comparisons"]}
+        db = sqlite3.connect(store)
+        try:
+            runs = db.execute("SELECT id, suite, mode, status FROM runs ORDER BY id").fetchall()
+            self.assertEqual(runs, [(1, "e2e_compare", "local", "finished"),
+                                    (2, "e2e_compare_plus20", "local", "finished")])
+            # Each side's rounds are its job's repetitions; only compared jobs are recorded.
+            jobs = db.execute("SELECT r.id, j.name, j.status, count(p.repetition) FROM jobs j JOIN runs r "
+                              "ON r.id = j.run_id JOIN repetitions p ON p.job_id = j.id "
+                              "GROUP BY j.id ORDER BY r.id, j.name").fetchall()
+            self.assertEqual(jobs, [(run, name, "ok", rounds[name]) for run in (1, 2) for name in sorted(rounds)])
+            verdicts = db.execute("SELECT run_id, baseline_run_id, source, job, metric, verdict, ratio "
+                                  "FROM comparisons ORDER BY job").fetchall()
+            self.assertEqual([v[:6] for v in verdicts],
+                             [(2, 1, "compare", name, "instructions", "slower") for name in sorted(rounds)])
+            for v in verdicts:
+                self.assertAlmostEqual(v[6], 1.2, delta=0.005)
+        finally:
+            db.close()
+        # history lists both sides, the candidate's jobs marked slower.
+        hist = subprocess.run([farm_e2e.COORDINATOR, "history", "--store", store, "--json", self.out("h.json")],
+                              capture_output=True, text=True, timeout=60)
+        self.assertExit(hist, 0)
+        listed = farm_e2e.load_json(self.out("h.json"))["runs"]
+        self.assertEqual([r["suite"] for r in listed], ["e2e_compare_plus20", "e2e_compare"])
+        self.assertEqual(listed[0]["jobs"][0]["verdicts"], [{"metric": "instructions", "verdict": "slower"}])
+        # --store none records nothing, and says nothing about a store.
+        proc = compare(BASE, "--metric", "instructions", "--filter", "n:10", "--store", "none", "--json",
+                       self.out("n.json"))
+        self.assertExit(proc, 0)
+        self.assertNotIn("store", farm_e2e.load_json(self.out("n.json")))
+        self.assertNotIn("stored:", proc.stdout)
+
     def test_a_failing_job_ends_with_its_error_and_exit_1(self):
         os.makedirs(self.out("suites"))
         shutil.copytree(os.path.join(HERE, "programs"), self.out("programs"))
@@ -277,6 +319,13 @@ class CompareBadInput(CompareTest):
             err = self.refused(BASE, "--min-effect", bad)
             self.assertIn("--min-effect", err)
             self.assertIn("not a share between 0% and 100%", err)
+
+    def test_unusable_store(self):
+        # Refused before anything runs, not after minutes of rounds.
+        with open(self.out("notes.txt"), "w") as f:
+            f.write("not a database\n")
+        err = self.refused(BASE, "--store", self.out("notes.txt"))
+        self.assertIn("error: results store %s: not an SQLite database" % self.out("notes.txt"), err)
 
     def test_labels_need_a_coordinator(self):
         err = self.refused(BASE, "--baseline", "label:class=fast")
@@ -395,6 +444,37 @@ class CompareDistributed(CompareTest):
         self.assertRegex(proc.stderr, r"calibrated on a; rounds on a and b")
         self.assertTrue(any("compare e2e_compare: 2 jobs from" in line for line in c.stderr), "".join(c.stderr))
 
+    def test_the_coordinator_records_and_a_submitter_keeps_a_copy(self):
+        a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
+                             "--host-name", "node-1"], "worker a")
+        b = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
+                             "--host-name", "node-1"], "worker b")
+        self.servers += [a, b]
+        served, copy = self.out("coordinator.sqlite"), self.out("copy.sqlite")
+        c = self.coordinator([a, b], "--store", served)
+        proc = compare(BASE, "--candidate-suite", PLUS20, "--coordinator", c.address, "--baseline",
+                       "label:build=a", "--candidate", "label:build=b", "--metric", "instructions", "--store", copy,
+                       "--json", self.out("d.json"))
+        self.assertExit(proc, 1)
+        doc = farm_e2e.load_json(self.out("d.json"))
+        self.assertEqual(doc["store"], served)  # the coordinator's record is the comparison's
+        self.assertIn("copy: runs 1 (baseline) and 2 (candidate) in %s" % copy, proc.stderr)
+        for path in (served, copy):
+            db = sqlite3.connect(path)
+            try:
+                runs = db.execute("SELECT suite, mode, status FROM runs ORDER BY id").fetchall()
+                self.assertEqual(runs, [("e2e_compare", "remote", "finished"),
+                                        ("e2e_compare_plus20", "remote", "finished")], path)
+                workers = db.execute("SELECT DISTINCT r.suite, j.worker FROM jobs j JOIN runs r ON r.id = j.run_id "
+                                     "ORDER BY r.id").fetchall()
+                self.assertEqual(workers, [("e2e_compare", "a"), ("e2e_compare_plus20", "b")], path)
+                verdicts = db.execute("SELECT run_id, baseline_run_id, source, verdict FROM comparisons").fetchall()
+                self.assertEqual(verdicts, [(2, 1, "compare", "slower")] * len(doc["comparisons"]), path)
+                reps = db.execute("SELECT count(*) FROM repetitions").fetchone()[0]
+                self.assertEqual(reps, 2 * sum(x["rounds"] for x in doc["comparisons"]), path)
+            finally:
+                db.close()
+
     def test_refuses_when_no_pair_matches(self):
         a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
                              "--host-name", "node-1"], "worker a")
@@ -442,7 +522,15 @@ def main():
     parser.add_argument("--worker", required=True)
     args, rest = parser.parse_known_args()
     farm_e2e.COORDINATOR, farm_e2e.WORKER = os.path.abspath(args.coordinator), os.path.abspath(args.worker)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    # Compares and coordinators record in the default results store: keep
+    # it out of the user's home.
+    data_home = tempfile.mkdtemp(prefix="gene-e2e-data-")
+    os.environ["XDG_DATA_HOME"] = data_home
+    try:
+        program = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
+    finally:
+        shutil.rmtree(data_home, ignore_errors=True)
+    sys.exit(0 if program.result.wasSuccessful() else 1)
 
 
 if __name__ == "__main__":

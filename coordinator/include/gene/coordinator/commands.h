@@ -47,6 +47,9 @@ struct CompareOptions {
   std::optional<double> min_time;  // seconds: overrides every benchmark's min_time
   std::string filter;
   std::string json_out, html_out;  // "" = none; json "-" = stdout (the table then goes to stderr)
+  // Results store: a path, "none", or "" for the default (local mode) / the
+  // coordinator's own store only (with --coordinator; a path keeps a copy).
+  std::string store;
   std::string token_file;
   gene::farm::TlsFiles tls;
 };

@@ -34,7 +34,8 @@ std::string format_comparison_table(const v1::CompareResult& result);
 
 // {"baseline": {build}, "candidate": {build}, "comparisons": [...], plus
 // "suite", "candidate_suite", "metric", "confidence", "min_effect",
-// "max_time", "max_rounds", "unmatched", "cancelled", "seconds", "date"}.
+// "max_time", "max_rounds", "unmatched", "cancelled", "seconds", "date",
+// and when recorded "store", "baseline_run", "candidate_run"}.
 std::string comparison_json(const v1::CompareResult& result, const std::string& date);
 
 // 0 when no job is slower and none failed, else 1.

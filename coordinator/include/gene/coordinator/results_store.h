@@ -75,7 +75,7 @@ struct StoredJob {
   std::optional<double> instructions;              // median
   bool noisy = false;
   std::vector<std::pair<std::string, std::string>> noise_reasons;  // kind, text
-  std::vector<std::pair<std::string, std::string>> verdicts;       // metric, verdict (submit --baseline)
+  std::vector<std::pair<std::string, std::string>> verdicts;       // metric, verdict (submit --baseline, compare)
 };
 
 struct StoredRun {
