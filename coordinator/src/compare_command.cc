@@ -284,13 +284,21 @@ int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& 
   progress.finish();
   if (status.ok() && result) {
     if (store) {
-      // A copy here, besides the coordinator's own record (if it keeps one).
+      // A copy here, besides the coordinator's own record; the only record
+      // when the coordinator keeps none.
       v1::CompareResult copy = *result;
       copy.clear_store_errors();
       record_comparison(*store, compared(base), compared(cand ? *cand : base), "remote", copy);
-      std::fprintf(stderr, "copy: runs %lld (baseline) and %lld (candidate) in %s\n",
-                   static_cast<long long>(copy.baseline_run()), static_cast<long long>(copy.candidate_run()),
-                   store->path().c_str());
+      const bool recorded = copy.baseline_run() && copy.candidate_run();
+      if (result->store().empty()) {
+        result->set_store(copy.store());
+        result->set_baseline_run(copy.baseline_run());
+        result->set_candidate_run(copy.candidate_run());
+      } else if (recorded) {
+        std::fprintf(stderr, "copy: runs %lld (baseline) and %lld (candidate) in %s\n",
+                     static_cast<long long>(copy.baseline_run()), static_cast<long long>(copy.candidate_run()),
+                     store->path().c_str());
+      }
       for (const auto& failure : copy.store_errors()) *result->add_store_errors() = failure;
     }
     return report(o, *result, watch.signal());

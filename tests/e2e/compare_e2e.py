@@ -474,6 +474,17 @@ class CompareDistributed(CompareTest):
                 self.assertEqual(reps, 2 * sum(x["rounds"] for x in doc["comparisons"]), path)
             finally:
                 db.close()
+        # A coordinator that keeps no store: the submitter's copy is the record.
+        bare = self.coordinator([a, b], "--store", "none")
+        only = self.out("only.sqlite")
+        proc = compare(BASE, "--coordinator", bare.address, "--baseline", "label:build=a", "--candidate",
+                       "label:build=b", "--metric", "instructions", "--filter", "n:10", "--store", only, "--json",
+                       self.out("o.json"))
+        self.assertExit(proc, 0)
+        doc = farm_e2e.load_json(self.out("o.json"))
+        self.assertEqual((doc["store"], doc["baseline_run"], doc["candidate_run"]), (only, 1, 2))
+        self.assertIn("stored: runs 1 (baseline) and 2 (candidate) in %s" % only, proc.stdout)
+        self.assertNotIn("copy:", proc.stderr)
 
     def test_refuses_when_no_pair_matches(self):
         a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
