@@ -82,6 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.output = [](std::string_view) {};
   // Alternate optimization levels so both code paths are exercised.
   options.optimizer = gene::OptimizerOptions::for_level(size % 2 == 0 ? 2 : 0);
+  // Every function the compiler makes must pass the bytecode verifier.
+  options.optimizer.verify = true;
 
   RunWatch& w = watch();
   double cpu0 = seconds_of(w.cpu_clock), wall0 = seconds_of(CLOCK_MONOTONIC);
@@ -94,6 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // An error always says where and what; a success always has a value text.
   if (!r.ok() && r.message.empty()) std::abort();
+  if (r.message.rfind("internal error", 0) == 0) std::abort();
   if (r.ok() && r.value.empty()) std::abort();
   return 0;
 }

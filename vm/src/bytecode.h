@@ -39,7 +39,8 @@ struct Proto {
   std::vector<Value> constants;
   std::vector<const Node*> quotes;   // QUOTE operands: syntax kept alive by the Program
   std::vector<UpvalueDesc> upvalues;
-  std::vector<std::string> slot_names;  // for the disassembler
+  std::vector<std::string> slot_names;     // for the disassembler
+  std::vector<std::string> upvalue_names;  // likewise
   const Node* source = nullptr;         // the fn form (identifies it for inlining guards)
 };
 

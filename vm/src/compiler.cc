@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "builtins.h"
+#include "bytecode_verifier.h"
 #include "compile_error.h"
 #include "display.h"
 #include "interpreter.h"
@@ -274,6 +275,7 @@ class Compiler {
     auto idx = uint32_t(fs->proto->upvalues.size());
     fs->proto->upvalues.push_back({from_local, index});
     fs->upvalue_names.push_back(name);
+    fs->proto->upvalue_names.push_back(symbols_.name(name));
     fs->upvalue_index.emplace(key, idx);
     return idx;
   }
@@ -1326,6 +1328,10 @@ std::unique_ptr<Program> compile_program(std::vector<NodePtr> forms, std::string
     // A second pass knows every capture the first found; a third is never needed.
     if (!compiler.discovered_captures() || pass == 1) {
       program->forms = std::move(forms);
+      if (optimizer.verify) {
+        std::string problem = verify_program(*program);
+        if (!problem.empty()) throw CompileError{{}, "internal error: bad bytecode: " + problem};
+      }
       return program;
     }
   }

@@ -20,6 +20,7 @@ struct Outcome {
 
 Outcome run(std::string_view source, RunOptions options = {}, const std::vector<Param>& params = {}) {
   Outcome r;
+  options.optimizer.verify = true;
   options.output = [&r](std::string_view text) { r.output.append(text); };
   r.result = run_program(source, "t.gene", params, options);
   return r;

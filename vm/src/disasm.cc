@@ -1,4 +1,6 @@
-// `gene disasm`: the bytecode listing, decoded from the opcode table.
+// `gene disasm`: the bytecode listing, decoded from the opcode table's
+// operand formats. Golden tests compare it line by line, so it shows
+// names beside indexes and absolute targets beside jump offsets.
 #include <cstdio>
 
 #include "compile_error.h"
@@ -10,43 +12,49 @@
 namespace gene {
 namespace {
 
+std::string slot_name(const Proto& p, uint32_t slot) {
+  return slot < p.slot_names.size() ? p.slot_names[slot] : std::string("?");
+}
+
+std::string target_text(const Proto& p, size_t pc, int32_t offset) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%d -> %04lld", offset,
+                (long long)(int64_t(pc) + 1 + op_info(decode_op(p.code[pc])).extra_words + offset));
+  return buf;
+}
+
 std::string operand_text(const Proto& p, const Program& prog, const SymbolTable& symbols, size_t pc) {
   uint32_t w = p.code[pc];
-  const OpInfo& info = kOpInfo[w & 0xFF];
   int32_t a = decode_signed_a(w);
   uint32_t u = decode_a(w);
-  char buf[64];
-  switch (info.kind) {
-    case OperandKind::None: return "";
-    case OperandKind::Int:
-    case OperandKind::Count: return std::to_string(a);
-    case OperandKind::Const: return std::to_string(u) + "  ; " + display(p.constants[u], symbols, true);
-    case OperandKind::Quote: return std::to_string(u);
-    case OperandKind::Slot:
-      if (info.extra_words && (decode_op(w) == Op::INCR_LOCAL || decode_op(w) == Op::INCR_LOCAL_STORE)) {
-        return std::to_string(u) + " " + std::to_string(int32_t(p.code[pc + 1])) + "  ; " +
-               (u < p.slot_names.size() ? p.slot_names[u] : "");
-      }
-      if (info.extra_words) {
-        std::snprintf(buf, sizeof buf, "%u -> %04zu", u, size_t(int64_t(pc) + 2 + int32_t(p.code[pc + 1])));
-        return std::string(buf) + "  ; " + (u < p.slot_names.size() ? p.slot_names[u] : "");
-      }
-      return std::to_string(u) + "  ; " + (u < p.slot_names.size() ? p.slot_names[u] : "");
-    case OperandKind::SlotPair: {
+  auto word = [&](int i) { return p.code[pc + size_t(i)]; };
+  switch (op_info(decode_op(w)).format) {
+    case OperandFormat::None: return "";
+    case OperandFormat::Int:
+    case OperandFormat::Count: return std::to_string(a);
+    case OperandFormat::Const: return std::to_string(u) + "  ; " + display(p.constants[u], symbols, true);
+    case OperandFormat::Quote: return std::to_string(u);
+    case OperandFormat::Slot: return std::to_string(u) + "  ; " + slot_name(p, u);
+    case OperandFormat::SlotPair: {
       uint32_t x = u & 0xFFF, y = u >> 12;
-      auto name = [&](uint32_t i) { return i < p.slot_names.size() ? p.slot_names[i] : std::string(); };
-      return std::to_string(x) + " " + std::to_string(y) + "  ; " + name(x) + " " + name(y);
+      return std::to_string(x) + " " + std::to_string(y) + "  ; " + slot_name(p, x) + " " + slot_name(p, y);
     }
-    case OperandKind::Upval: return std::to_string(u);
-    case OperandKind::Global: return std::to_string(u) + "  ; " + symbols.name(prog.global_names[u]);
-    case OperandKind::Proto: {
+    case OperandFormat::SlotStep:
+      return std::to_string(u) + " " + std::to_string(int32_t(word(1))) + "  ; " + slot_name(p, u);
+    case OperandFormat::SlotJump:
+      return std::to_string(u) + " " + target_text(p, pc, int32_t(word(1))) + "  ; " + slot_name(p, u);
+    case OperandFormat::Upval:
+      return std::to_string(u) + (u < p.upvalue_names.size() ? "  ; " + p.upvalue_names[u] : std::string());
+    case OperandFormat::Global: return std::to_string(u) + "  ; " + symbols.name(prog.global_names[u]);
+    case OperandFormat::GlobalGuard:
+      return std::to_string(u) + " " + target_text(p, pc, int32_t(word(2))) + "  ; " +
+             symbols.name(prog.global_names[u]);
+    case OperandFormat::Proto: {
       const std::string& name = prog.protos[u]->name;
       return std::to_string(u) + "  ; " + (name.empty() ? "<fn>" : name);
     }
-    case OperandKind::Jump:
-      std::snprintf(buf, sizeof buf, "%d -> %04zu", a, size_t(int64_t(pc) + 1 + a));
-      return buf;
-    case OperandKind::Symbol: return std::to_string(u) + "  ; " + symbols.name(u);
+    case OperandFormat::Jump: return target_text(p, pc, a);
+    case OperandFormat::Symbol: return std::to_string(u) + "  ; " + symbols.name(u);
   }
   return "";
 }
@@ -77,16 +85,13 @@ bool disassemble(std::string_view source, std::string_view file_name, const Opti
                   p->name.empty() ? "<fn>" : p->name.c_str(), p->id, p->arity, p->slot_count, p->max_stack,
                   p->upvalues.size());
     listing += head;
-    for (size_t pc = 0; pc < p->code.size();) {
-      uint32_t w = p->code[pc];
-      const OpInfo& info = kOpInfo[w & 0xFF];
+    for (size_t pc = 0; pc < p->code.size(); pc += 1 + size_t(op_info(decode_op(p->code[pc])).extra_words)) {
       char line[128];
-      std::snprintf(line, sizeof line, "  %04zu  %4d:%-3d  %-14s ", pc, p->positions[pc].line,
-                    p->positions[pc].column, info.name);
+      std::snprintf(line, sizeof line, "  %04zu  %4d:%-3d  %-16s ", pc, p->positions[pc].line,
+                    p->positions[pc].column, op_info(decode_op(p->code[pc])).name);
       std::string text = line + operand_text(*p, *prog, symbols, pc);
       while (!text.empty() && text.back() == ' ') text.pop_back();
       listing += text + "\n";
-      pc += 1 + size_t(info.extra_words);
     }
     listing += "\n";
   }

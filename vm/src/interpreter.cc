@@ -231,7 +231,7 @@ void VM::trace_instruction(const Frame& frame, const uint32_t* ip, const Value* 
   line += std::to_string(pc);
   line += ' ';
   line += info.name;
-  if (info.kind != OperandKind::None) {
+  if (info.format != OperandFormat::None) {
     line += ' ';
     line += std::to_string(decode_signed_a(w));
   }
@@ -293,7 +293,7 @@ Value VM::execute(const Program& program) {
 
 #ifdef GENE_COMPUTED_GOTO
   static const void* const labels[] = {
-#define GENE_OP_LABEL(name, extra, kind, effect) &&op_##name,
+#define GENE_OP_LABEL(name, format, cls, pops, pops_a, pushes, jump_pushes, ends) &&op_##name,
       GENE_OPCODES(GENE_OP_LABEL)
 #undef GENE_OP_LABEL
   };
@@ -301,7 +301,7 @@ Value VM::execute(const Program& program) {
   // With --trace or --profile every opcode dispatches to the hook first, so
   // the plain loop pays nothing for them.
   static const void* const hooked[] = {
-#define GENE_OP_HOOK(name, extra, kind, effect) &&hook,
+#define GENE_OP_HOOK(name, format, cls, pops, pops_a, pushes, jump_pushes, ends) &&hook,
       GENE_OPCODES(GENE_OP_HOOK)
 #undef GENE_OP_HOOK
   };
@@ -518,6 +518,18 @@ hook:
     } else {
       SAVE();
       sp[-1] = arith_add(heap, a, Value::integer(SARG()));
+    }
+    DISPATCH();
+  }
+  CASE(SUB_INT) {
+    Value a = sp[-1];
+    if (a.is_int()) {
+      int64_t r = a.as_int() - SARG();
+      if (!Value::int_fits(r)) RAISE("integer overflow");
+      sp[-1] = Value::integer(r);
+    } else {
+      SAVE();
+      sp[-1] = arith_sub(a, Value::integer(SARG()));
     }
     DISPATCH();
   }

@@ -14,7 +14,7 @@ namespace gene {
 
 OptimizerOptions OptimizerOptions::for_level(int level) {
   OptimizerOptions o;
-  o.level = level;
+  o.level = level;  // verify keeps its build-type default
   o.fold = o.dce = level >= 1;
   o.inline_calls = o.superinstructions = level >= 2;
   return o;

@@ -107,7 +107,7 @@ CliOptions parse_cli(int argc, char** argv) {
     usage_error("unknown command '" + cli.command + "'");
   const bool bench = cli.command == "bench";
   int level = 2;
-  bool no_fold = false, no_dce = false, no_inline = false, no_super = false;
+  bool no_fold = false, no_dce = false, no_inline = false, no_super = false, verify = false;
   auto value_of = [&](size_t& i, const std::string& flag) -> std::string {
     if (i + 1 >= args.size()) usage_error(flag + " needs a value");
     return args[++i];
@@ -133,6 +133,8 @@ CliOptions parse_cli(int argc, char** argv) {
       no_inline = true;
     } else if (a == "--no-superinstructions") {
       no_super = true;
+    } else if (a == "--verify-bytecode") {  // for the tests: not in --help
+      verify = true;
     } else if (a == "--stats") {
       cli.stats = true;
     } else if (a == "--profile") {
@@ -191,6 +193,7 @@ CliOptions parse_cli(int argc, char** argv) {
   if (no_dce) o.dce = false;
   if (no_inline) o.inline_calls = false;
   if (no_super) o.superinstructions = false;
+  if (verify) o.verify = true;
   if (env_is_1("GENE_TRACE")) cli.run.trace = true;
   if (env_is_1("GENE_PROFILE")) cli.run.profile = true;
   return cli;

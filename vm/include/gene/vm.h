@@ -22,7 +22,16 @@ struct OptimizerOptions {
   bool dce = true;
   bool inline_calls = true;
   bool superinstructions = true;
+  // Check every compiled function with the bytecode verifier (always on
+  // in debug builds; the tests turn it on everywhere).
+  bool verify = kDebugBuild;
 
+  static constexpr bool kDebugBuild =
+#ifdef NDEBUG
+      false;
+#else
+      true;
+#endif
   static OptimizerOptions for_level(int level);
 };
 
