@@ -1,0 +1,84 @@
+#include "compiler_peephole.h"
+
+#include <array>
+
+namespace gene {
+namespace {
+
+// A sequence of opcodes, a check on the instructions' operands, and the one
+// instruction that replaces them. The replacement takes the position of
+// the instruction that can raise, so errors keep their place.
+struct Fusion {
+  std::array<Op, 4> ops;
+  size_t length;
+  bool (*applies)(const Instr* in);
+  Instr (*fuse)(const Instr* in);
+};
+
+bool always(const Instr*) { return true; }
+
+template <Op fused>
+Instr compare_and_branch(const Instr* in) {
+  return {fused, 0, 0, in[1].target, in[0].pos};
+}
+
+template <Op fused>
+Instr inverted_branch(const Instr* in) {
+  return {fused, 0, 0, in[1].target, in[1].pos};
+}
+
+const Fusion kFusions[] = {
+    // `(x += k)` and `(x = (x + k))` on an unboxed local: one instruction for four.
+    {{Op::GET_LOCAL, Op::INT, Op::ADD, Op::SET_LOCAL}, 4, [](const Instr* in) { return in[0].a == in[3].a; },
+     [](const Instr* in) { return Instr{Op::INCR_LOCAL, in[0].a, uint32_t(in[1].a), -1, in[2].pos}; }},
+    {{Op::GET_LOCAL, Op::INT, Op::ADD, Op::STORE_LOCAL}, 4, [](const Instr* in) { return in[0].a == in[3].a; },
+     [](const Instr* in) { return Instr{Op::INCR_LOCAL_STORE, in[0].a, uint32_t(in[1].a), -1, in[2].pos}; }},
+    // `(n + 1)`, `(n - 1)`: the constant in the instruction.
+    {{Op::INT, Op::ADD}, 2, always, [](const Instr* in) { return Instr{Op::ADD_INT, in[0].a, 0, -1, in[1].pos}; }},
+    {{Op::INT, Op::SUB}, 2, always, [](const Instr* in) { return Instr{Op::SUB_INT, in[0].a, 0, -1, in[1].pos}; }},
+    // A comparison that only decides a branch.
+    {{Op::LT, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_LT>},
+    {{Op::LE, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_LE>},
+    {{Op::GT, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_GT>},
+    {{Op::GE, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_GE>},
+    {{Op::EQ, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_EQ>},
+    {{Op::NE, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_NE>},
+    {{Op::NOT, Op::JUMP_IF_FALSE}, 2, always, inverted_branch<Op::JUMP_IF_TRUE>},
+    {{Op::NOT, Op::JUMP_IF_TRUE}, 2, always, inverted_branch<Op::JUMP_IF_FALSE>},
+    // Two local reads in a row: the operands of most binary operations.
+    {{Op::GET_LOCAL, Op::GET_LOCAL}, 2, [](const Instr* in) { return in[0].a < 4096 && in[1].a < 4096; },
+     [](const Instr* in) { return Instr{Op::GET_LOCAL2, in[0].a | (in[1].a << 12), 0, -1, in[0].pos}; }},
+};
+
+bool matches(const Fusion& f, const std::vector<Instr>& code, const std::vector<bool>& target, size_t i) {
+  if (i + f.length > code.size()) return false;
+  for (size_t k = 0; k < f.length; ++k)
+    if (code[i + k].op != f.ops[k] || (k > 0 && target[i + k])) return false;
+  return f.applies(&code[i]);
+}
+
+}  // namespace
+
+std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const std::vector<bool>& target,
+                                          std::vector<int32_t>& moved) {
+  std::vector<Instr> out;
+  out.reserve(code.size());
+  moved.assign(code.size() + 1, 0);
+  for (size_t i = 0; i < code.size();) {
+    size_t length = 1;
+    const Fusion* fusion = nullptr;
+    for (const Fusion& f : kFusions)
+      if (matches(f, code, target, i)) {
+        fusion = &f;
+        length = f.length;
+        break;
+      }
+    for (size_t k = 0; k < length; ++k) moved[i + k] = int32_t(out.size());
+    out.push_back(fusion ? fusion->fuse(&code[i]) : code[i]);
+    i += length;
+  }
+  moved[code.size()] = int32_t(out.size());
+  return out;
+}
+
+}  // namespace gene
