@@ -152,8 +152,8 @@ TEST(Run, TailCallsKeepStackFlat) {
   const Stats& s = r.result.stats;
   EXPECT_LE(s.max_stack_depth, 4u);
   EXPECT_GE(s.max_stack_depth, 1u);
-  EXPECT_GE(s.tail_calls, 100000u);
-  EXPECT_EQ(s.tail_calls_optimized, s.tail_calls);
+  EXPECT_EQ(s.tail_calls, 100000u);
+  EXPECT_EQ(s.tail_calls_optimized, 100000u);
   // Tail recursion deeper than max_depth is fine.
   RunOptions o;
   o.max_depth = 1000;
@@ -161,6 +161,64 @@ TEST(Run, TailCallsKeepStackFlat) {
   ASSERT_TRUE(deep.result.ok()) << deep.result.error;
   EXPECT_EQ(deep.result.value, "\"done\"");
   EXPECT_LE(deep.result.stats.max_stack_depth, 4u);
+}
+
+// --no-tco: every tail call takes a frame. The rate falls to 0 on a
+// tail-recursive program, and recursion deeper than the limit is the error
+// "stack overflow", not a crash.
+TEST(Run, NoTcoTakesAFramePerTailCall) {
+  RunOptions o;
+  o.optimizer.tco = false;
+  o.max_depth = 1000;
+  Outcome r = run("(fn tco n (if (n == 0) (return 0)) (tco (n - 1)))\n(tco 500)", o);
+  ASSERT_TRUE(r.result.ok()) << r.result.error;
+  EXPECT_EQ(r.result.value, "0");
+  EXPECT_EQ(r.result.stats.tail_calls, 500u);
+  EXPECT_EQ(r.result.stats.tail_calls_optimized, 0u);
+  EXPECT_EQ(r.result.stats.max_stack_depth, 501u);
+  for (auto& [name, value] : r.result.stats.scalars()) {
+    if (name == "tco_success_rate") {
+      EXPECT_EQ(value, 0.0);
+    }
+  }
+  RunResult deep = run_fail("(fn tco n (if (n == 0) (return 0)) (tco (n - 1)))\n(tco 5000)",
+                            ErrorKind::ResourceLimit, "stack overflow", o);
+  EXPECT_EQ(deep.line, 1);
+  EXPECT_EQ(deep.stats.tail_calls_optimized, 0u);
+  // The same program with tail calls on: flat, whatever the depth.
+  o.optimizer.tco = true;
+  Outcome flat = run("(fn tco n (if (n == 0) (return 0)) (tco (n - 1)))\n(tco 5000)", o);
+  ASSERT_TRUE(flat.result.ok()) << flat.result.error;
+  EXPECT_EQ(flat.result.stats.max_stack_depth, 1u);
+}
+
+// Calls in tail position are counted whatever the callee and whatever was
+// emitted: an inlined callee and a builtin take no frame, so they count as
+// optimized; a spread call reuses the frame too.
+TEST(Run, TailCallsAreCountedWhateverTheCallee) {
+  struct Case {
+    const char* source;
+    uint64_t tail_calls, optimized;
+  } cases[] = {
+      {"(fn sq x (x * x))\n(fn f x (sq x))\n(f 3)", 1, 1},                  // inlined
+      {"(fn f x (str x))\n(f 3)", 1, 1},                                     // a builtin
+      {"(fn g [a b] a)\n(fn f x (g x...))\n(f [1 2])", 1, 1},               // a spread call
+      {"(fn g x x)\n(fn f x (if x (g 1) else (g 2)))\n(f true)", 1, 1},     // a branch
+      {"(fn g x x)\n(fn f x (x && (g x)))\n(f 5)", 1, 1},                   // the right operand
+      {"(fn g x x)\n(fn f x (var y (g x)) y)\n(f 5)", 0, 0},                // not a tail position
+      {"(fn g x x)\n(g 1)", 0, 0},                                           // the top level is not a function
+  };
+  for (const auto& c : cases) {
+    RunOptions o;
+    o.optimizer.inline_calls = true;
+    Outcome r = run(c.source, o);
+    ASSERT_TRUE(r.result.ok()) << c.source << "\n" << r.result.error;
+    EXPECT_EQ(r.result.stats.tail_calls, c.tail_calls) << c.source;
+    EXPECT_EQ(r.result.stats.tail_calls_optimized, c.optimized) << c.source;
+    o.optimizer.tco = false;
+    Outcome off = run(c.source, o);
+    EXPECT_EQ(off.result.stats.tail_calls, c.tail_calls) << "--no-tco " << c.source;
+  }
 }
 
 TEST(Run, DeepNonTailRecursionOverflows) {

@@ -631,16 +631,24 @@ hook:
     DISPATCH();
   }
 
-  CASE(INLINE_GUARD) {
+  CASE(INLINE_GUARD)
+  CASE(INLINE_GUARD_TAIL) {
     Value f = globals[ARG()];
     const Node* source = program.inline_sources[ip[0]];
     bool same = is_type(f, ObjType::Closure) && as_closure(f)->proto->source == source &&
                 frame_count_ + 1 <= options_.max_depth;
-    if (!same) ip += int32_t(ip[1]);
+    if (!same) {
+      ip += int32_t(ip[1]);  // the ordinary call, which counts itself
+    } else if (Op(w & 0xFF) == Op::INLINE_GUARD_TAIL) {
+      COUNT(++tail_calls_);  // a tail call that takes no frame at all
+      COUNT(++tail_calls_optimized_);
+    }
     ip += 2;
     DISPATCH();
   }
-  CASE(CALL_SPREAD) {
+  CASE(CALL_SPREAD)
+  CASE(TAIL_CALL_SPREAD)
+  CASE(TAIL_CALL_SPREAD_NO_TCO) {
     Value args = sp[-1];
     if (!is_type(args, ObjType::Array)) RAISE("type error: spread of a non-array");
     auto& items = as_array(args)->items;
@@ -655,6 +663,8 @@ hook:
     }
     std::copy(items.begin(), items.end(), sp);  // nothing is freed before the next safepoint, when the items are on the stack
     sp += argc;
+    if (Op(w & 0xFF) == Op::TAIL_CALL_SPREAD) goto do_tail_call;
+    if (Op(w & 0xFF) == Op::TAIL_CALL_SPREAD_NO_TCO) goto do_tail_call_no_tco;
     goto do_call;
   }
   CASE(CALL) {
@@ -712,16 +722,30 @@ hook:
     }
     RAISE("not callable: " + display_excerpt(callee, symbols, true, walk_, kExcerptBytes));
   }
+  // Tail calls are counted whatever the callee; optimized when the frame
+  // depth stays as it was: a closure reusing this frame, a builtin (which
+  // never takes one). With --no-tco a closure takes a new frame.
+  CASE(TAIL_CALL_NO_TCO) {
+    argc = int(ARG());
+  do_tail_call_no_tco:
+    COUNT(++tail_calls_);
+    if (sp[-argc - 1].is_builtin()) COUNT(++tail_calls_optimized_);
+    goto do_call;
+  }
   CASE(TAIL_CALL) {
     argc = int(ARG());
+  do_tail_call:
+    COUNT(++tail_calls_);
     Value callee = sp[-argc - 1];
-    if (!is_type(callee, ObjType::Closure)) goto do_call;  // builtins and errors: an ordinary call
+    if (!is_type(callee, ObjType::Closure)) {  // builtins and errors: an ordinary call
+      if (callee.is_builtin()) COUNT(++tail_calls_optimized_);
+      goto do_call;
+    }
     ClosureObj* cl = as_closure(callee);
     const Proto* p = cl->proto;
     if (uint32_t(argc) != p->arity)
       RAISE("wrong number of arguments: " + (p->name.empty() ? std::string("<fn>") : p->name) + " takes " +
             std::to_string(p->arity) + ", got " + std::to_string(argc));
-    COUNT(++tail_calls_);
     COUNT(++tail_calls_optimized_);
     COUNT(++frames_allocated_);
     // Reuse this frame: slide the callee and its arguments down over it.

@@ -76,11 +76,19 @@
   OP(JUMP_UNLESS_GE, Jump, Branch, 2, 0, 0, 0, 0)                                                     \
   OP(JUMP_UNLESS_EQ, Jump, Branch, 2, 0, 0, 0, 0)                                                     \
   OP(JUMP_UNLESS_NE, Jump, Branch, 2, 0, 0, 0, 0)                                                     \
-  /* unless global A holds the inlined fn (word 1): jump to the ordinary call */                      \
+  /* unless global A holds the inlined fn (word 1): jump to the ordinary call. _TAIL: the call is */ \
+  /* in a tail position, and counts as a tail call done without a frame when the guard passes */      \
   OP(INLINE_GUARD, GlobalGuard, Call, 0, 0, 0, 0, 0)                                                  \
-  OP(CALL, Count, Call, 1, 1, 1, 0, 0)          /* callee, A args → result */                         \
-  OP(TAIL_CALL, Count, Call, 1, 1, 1, 0, 0)     /* a closure reuses this frame; a builtin returns */  \
-  OP(CALL_SPREAD, None, Call, 2, 0, 1, 0, 0)    /* callee, args array → result */                     \
+  OP(INLINE_GUARD_TAIL, GlobalGuard, Call, 0, 0, 0, 0, 0)                                             \
+  /* callee, A args → result. TAIL_: from a tail position, counted as a tail call; a closure */       \
+  /* reuses this frame (_NO_TCO, for --no-tco: takes a new one); a builtin runs without a frame */    \
+  OP(CALL, Count, Call, 1, 1, 1, 0, 0)                                                                \
+  OP(TAIL_CALL, Count, Call, 1, 1, 1, 0, 0)                                                           \
+  OP(TAIL_CALL_NO_TCO, Count, Call, 1, 1, 1, 0, 0)                                                    \
+  /* callee, args array → result; the same three ways */                                             \
+  OP(CALL_SPREAD, None, Call, 2, 0, 1, 0, 0)                                                          \
+  OP(TAIL_CALL_SPREAD, None, Call, 2, 0, 1, 0, 0)                                                     \
+  OP(TAIL_CALL_SPREAD_NO_TCO, None, Call, 2, 0, 1, 0, 0)                                              \
   OP(RETURN, None, Call, 1, 0, 0, 0, 1)                                                               \
   OP(FOR_NEXT, SlotJump, Branch, 0, 0, 1, 0, 0) /* slots A,A+1 = coll,index; next or jump */          \
   OP(RANGE_INIT, Slot, Branch, 0, 0, 0, 0, 0)   /* check slots A..A+2 = from,to,step */               \

@@ -82,6 +82,7 @@ std::string options_text(const CliOptions& cli) {
   off(o.dce, d.dce, "--no-dce");
   off(o.inline_calls, d.inline_calls, "--no-inline");
   off(o.superinstructions, d.superinstructions, "--no-superinstructions");
+  off(o.tco, d.tco, "--no-tco");
   return s;
 }
 

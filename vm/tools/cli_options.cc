@@ -16,7 +16,7 @@ constexpr const char* kUsage = R"(gene — the Gene VM
 usage:
   gene run FILE [options]        run a program; prints only what it prints
   gene eval 'CODE' [options]     run CODE and print its value
-  gene disasm FILE [-O0|-O1|-O2] print the bytecode listing
+  gene disasm FILE [options]     print the bytecode listing (-O…, --no-…)
   gene bench FILE [options] [--repetitions N] [--warmup N]
                                  time N fresh runs after warm-up runs
   gene --version | --help
@@ -28,6 +28,8 @@ options:
   -O0 | -O1 | -O2        optimization level (default -O2)
   --no-fold --no-dce --no-inline --no-superinstructions
                          turn one optimization pass off
+  --no-tco               calls in tail position take a new frame (at every level
+                         they reuse the caller's, as the language promises)
   --stats                print the VM statistics table to stderr
   --profile              also collect the instruction mix and hotspots
   --trace                print each executed instruction to stderr
@@ -107,7 +109,7 @@ CliOptions parse_cli(int argc, char** argv) {
     usage_error("unknown command '" + cli.command + "'");
   const bool bench = cli.command == "bench";
   int level = 2;
-  bool no_fold = false, no_dce = false, no_inline = false, no_super = false, verify = false;
+  bool no_fold = false, no_dce = false, no_inline = false, no_super = false, no_tco = false, verify = false;
   auto value_of = [&](size_t& i, const std::string& flag) -> std::string {
     if (i + 1 >= args.size()) usage_error(flag + " needs a value");
     return args[++i];
@@ -133,6 +135,8 @@ CliOptions parse_cli(int argc, char** argv) {
       no_inline = true;
     } else if (a == "--no-superinstructions") {
       no_super = true;
+    } else if (a == "--no-tco") {
+      no_tco = true;
     } else if (a == "--verify-bytecode") {  // for the tests: not in --help
       verify = true;
     } else if (a == "--stats") {
@@ -193,6 +197,7 @@ CliOptions parse_cli(int argc, char** argv) {
   if (no_dce) o.dce = false;
   if (no_inline) o.inline_calls = false;
   if (no_super) o.superinstructions = false;
+  if (no_tco) o.tco = false;
   if (verify) o.verify = true;
   if (env_is_1("GENE_TRACE")) cli.run.trace = true;
   if (env_is_1("GENE_PROFILE")) cli.run.profile = true;

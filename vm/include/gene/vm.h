@@ -16,12 +16,15 @@ namespace gene {
 
 // What the compiler may do. -O0 turns every pass off; -O1 folds constants
 // and drops dead code; -O2 (the default) adds inlining and superinstructions.
+// Tail calls reuse the caller's frame at every level (the language promises
+// it); only `tco = false` (--no-tco) makes them take a new frame.
 struct OptimizerOptions {
   int level = 2;
   bool fold = true;
   bool dce = true;
   bool inline_calls = true;
   bool superinstructions = true;
+  bool tco = true;
   // Check every compiled function with the bytecode verifier (always on
   // in debug builds; the tests turn it on everywhere).
   bool verify = kDebugBuild;
