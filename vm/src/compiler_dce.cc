@@ -1,8 +1,9 @@
 // Dead-code elimination: a branch whose condition folded to a constant is
 // kept or dropped whole, a `while` whose condition is constantly false
-// goes, and a statement whose value is unused and that can neither fail
-// nor have an effect (a constant, a local's value, a closure never
-// stored) is not compiled. What is removed is counted by the cost model.
+// goes, a statement whose value is unused and that can neither fail nor
+// have an effect (a constant, a local's value, a closure never stored) is
+// not compiled, and neither is the store of a variable that constant
+// propagation replaced everywhere. What is removed is counted by the cost model.
 // Code after a `return`, `break`, `continue` or a known error is never
 // emitted either, but that is the bytecode builder's rule, not this pass's.
 #include "compiler_passes.h"
@@ -60,6 +61,12 @@ class DeadCode {
         if (is_const(e->kids[0]) && !e->kids[0]->value.truthy()) return replace(e, nil(e->pos), want);
         return e;
       }
+      case Kind::Var:
+        // A variable folding found constant is read nowhere any more: its
+        // declaration only stores a value nobody loads.
+        e->kids[0] = visit(e->kids[0], true);
+        if (e->var->constant) return replace(e, e->kids[0], want);
+        return e;
       case Kind::Loop:
       case Kind::For:
         for (size_t i = 0; i + 1 < e->kids.size(); ++i) e->kids[i] = visit(e->kids[i], true);

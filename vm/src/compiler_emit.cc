@@ -175,13 +175,16 @@ void FunctionEmitter::emit(const Expr* e, bool want) {
       pos_ = saved;
       return;
     case Kind::While:
-    case Kind::Loop: loop_form(e); break;
-    case Kind::For: for_form(e); break;
+    case Kind::Loop:
+    case Kind::For:
+      e->kind == Kind::For ? for_form(e, want) : loop_form(e, want);
+      pos_ = saved;
+      return;
     case Kind::Break: {
       const LoopLabels& loop = loop_of(e);
-      value(e->kids[0]);
-      int extra = b_.depth() - loop.depth - 1;
-      if (extra > 0) op(Op::DROP_UNDER, extra);
+      emit(e->kids[0], loop.want);
+      int extra = b_.depth() - loop.depth - (loop.want ? 1 : 0);
+      if (extra > 0) op(loop.want ? Op::DROP_UNDER : Op::POPN, extra);
       jump(Op::JUMP, loop.done);
       break;
     }

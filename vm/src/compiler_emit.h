@@ -31,8 +31,9 @@ class FunctionEmitter {
   struct LoopLabels {
     const Expr* loop;
     Label next;   // continue
-    Label done;   // break: the loop's value is on the stack
+    Label done;   // break: the loop's value is on the stack when it is wanted
     int depth;    // stack depth when the loop started
+    bool want;    // the loop's value is used
   };
 
   ProgramEmitter& pe_;
@@ -64,8 +65,8 @@ class FunctionEmitter {
   Op call_op(bool tail, bool spread) const;
   void call(const Expr* e);
   void if_form(const Expr* e, bool want);
-  void loop_form(const Expr* e);
-  void for_form(const Expr* e);
+  void loop_form(const Expr* e, bool want);
+  void for_form(const Expr* e, bool want);
   bool range_call(const Expr* coll) const;
   void inline_call(const Expr* e);
   const LoopLabels& loop_of(const Expr* e) const;

@@ -61,10 +61,10 @@ void FunctionEmitter::if_form(const Expr* e, bool want) {
   b_.bind(end);
 }
 
-void FunctionEmitter::loop_form(const Expr* e) {
+void FunctionEmitter::loop_form(const Expr* e, bool want) {
   Label start = b_.new_label(), exit = b_.new_label(), done = b_.new_label();
   b_.bind(start);
-  loops_.push_back({e, start, done, b_.depth()});
+  loops_.push_back({e, start, done, b_.depth(), want});
   if (e->kind == Kind::While) {
     value(e->kids[0]);
     pos_ = e->pos;
@@ -74,7 +74,7 @@ void FunctionEmitter::loop_form(const Expr* e) {
   pos_ = e->pos;
   jump(Op::LOOP, start);
   b_.bind(exit);
-  if (e->kind == Kind::While) op(Op::NIL);
+  if (e->kind == Kind::While && want) op(Op::NIL);
   b_.bind(done);
   loops_.pop_back();
 }
@@ -89,7 +89,7 @@ bool FunctionEmitter::range_call(const Expr* coll) const {
 
 // `(for x in coll body...)` walks an array by index (re-reading its length)
 // or a map's keys; over `(range a b [step])` it counts, making no array.
-void FunctionEmitter::for_form(const Expr* e) {
+void FunctionEmitter::for_form(const Expr* e, bool want) {
   uint32_t mark = next_slot_;
   const Expr* coll = e->kids[0];
   Label start = b_.new_label(), exit = b_.new_label(), done = b_.new_label();
@@ -119,7 +119,7 @@ void FunctionEmitter::for_form(const Expr* e) {
     b_.bind(start);
     jump(Op::FOR_NEXT, exit, int32_t(state));
   }
-  loops_.push_back({e, start, done, depth});
+  loops_.push_back({e, start, done, depth, want});
   declare(e->var);
   if (e->var->captured) {
     op(Op::NEW_BOX, int32_t(e->var->slot));
@@ -131,7 +131,7 @@ void FunctionEmitter::for_form(const Expr* e) {
   pos_ = e->pos;
   jump(Op::LOOP, start);
   b_.bind(exit);
-  op(Op::NIL);
+  if (want) op(Op::NIL);
   b_.bind(done);
   loops_.pop_back();
   next_slot_ = mark;

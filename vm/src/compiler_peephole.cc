@@ -43,6 +43,9 @@ const Fusion kFusions[] = {
     {{Op::GE, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_GE>},
     {{Op::EQ, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_EQ>},
     {{Op::NE, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_NE>},
+    // == and != are each other's negation, even for NaN: so a jump on `(not (a == b))` is one.
+    {{Op::EQ, Op::JUMP_IF_TRUE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_NE>},
+    {{Op::NE, Op::JUMP_IF_TRUE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_EQ>},
     {{Op::NOT, Op::JUMP_IF_FALSE}, 2, always, inverted_branch<Op::JUMP_IF_TRUE>},
     {{Op::NOT, Op::JUMP_IF_TRUE}, 2, always, inverted_branch<Op::JUMP_IF_FALSE>},
     // Two local reads in a row: the operands of most binary operations.
@@ -57,10 +60,9 @@ bool matches(const Fusion& f, const std::vector<Instr>& code, const std::vector<
   return f.applies(&code[i]);
 }
 
-}  // namespace
-
-std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const std::vector<bool>& target,
-                                          std::vector<int32_t>& moved) {
+// One pass over the code, each instruction fused at most once.
+std::vector<Instr> fuse_once(const std::vector<Instr>& code, const std::vector<bool>& target,
+                             std::vector<int32_t>& moved) {
   std::vector<Instr> out;
   out.reserve(code.size());
   moved.assign(code.size() + 1, 0);
@@ -79,6 +81,29 @@ std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const 
   }
   moved[code.size()] = int32_t(out.size());
   return out;
+}
+
+}  // namespace
+
+// Passes until nothing changes: a fusion can make a pair for another
+// (`(not (a == b))`: NOT, JUMP_IF_FALSE → JUMP_IF_TRUE, then EQ with it).
+std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const std::vector<bool>& target,
+                                          std::vector<int32_t>& moved) {
+  std::vector<Instr> current = code;
+  std::vector<bool> is_target = target;
+  moved.resize(code.size() + 1);
+  for (size_t i = 0; i <= code.size(); ++i) moved[i] = int32_t(i);
+  for (;;) {
+    std::vector<int32_t> step;
+    std::vector<Instr> next = fuse_once(current, is_target, step);
+    if (next.size() == current.size()) return current;
+    for (int32_t& m : moved) m = step[size_t(m)];
+    std::vector<bool> fused_target(next.size() + 1, false);
+    for (size_t i = 0; i <= current.size(); ++i)
+      if (is_target[i]) fused_target[size_t(step[i])] = true;
+    is_target = std::move(fused_target);
+    current = std::move(next);
+  }
 }
 
 }  // namespace gene

@@ -47,8 +47,8 @@ std::string operand_text(const Proto& p, const Program& prog, const SymbolTable&
       return std::to_string(u) + (u < p.upvalue_names.size() ? "  ; " + p.upvalue_names[u] : std::string());
     case OperandFormat::Global: return std::to_string(u) + "  ; " + symbols.name(prog.global_names[u]);
     case OperandFormat::GlobalGuard:
-      return std::to_string(u) + " " + target_text(p, pc, int32_t(word(2))) + "  ; " +
-             symbols.name(prog.global_names[u]);
+      return std::to_string(u) + " fn#" + std::to_string(word(1)) + " " + target_text(p, pc, int32_t(word(2))) +
+             "  ; " + symbols.name(prog.global_names[u]);
     case OperandFormat::Proto: {
       const std::string& name = prog.protos[u]->name;
       return std::to_string(u) + "  ; " + (name.empty() ? "<fn>" : name);

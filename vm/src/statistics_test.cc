@@ -83,6 +83,9 @@ struct Case {
 auto above(double x) {
   return [x](std::optional<double> v) { return v && *v > x; };
 }
+auto below(double x) {
+  return [x](std::optional<double> v) { return v && *v < x; };
+}
 auto equals(double x) {
   return [x](std::optional<double> v) { return v && *v == x; };
 }
@@ -127,8 +130,9 @@ const std::multimap<std::string, Case>& cases() {
       {"frame_pool_hit_rate", {kDeepRecursion, {}, equals(0), "each level deeper than ever: a fresh frame"}},
       {"frame_pool_hit_rate", {kRepeatedCalls, level1(), equals(0.99), "after the first call the pool serves"}},
       {"frame_pool_hit_rate", {kNoCalls, {}, absent, "no frames: no rate"}},
-      {"frame_bytes", {"(fn f [a b c d e f g h] (var x 1) (var y 2) x)\n(f 1 2 3 4 5 6 7 8)", {}, above(120),
+      {"frame_bytes", {"(fn f [a b c d e f g h] (var x a) (var y b) x)\n(f 1 2 3 4 5 6 7 8)", {}, above(120),
                        "the widest function sets it"}},
+      {"frame_bytes", {kNoCalls, {}, below(100), "the top level alone: a small frame"}},
       {"tail_calls", {kTailRecursion, {}, equals(1000), "every call from a tail position"}},
       {"tail_calls", {kDeepRecursion, {}, equals(0), "calls whose value is used are not tail calls"}},
       {"tail_calls_optimized", {kTailRecursion, no_tco(), equals(0), "--no-tco: each takes a new frame"}},
