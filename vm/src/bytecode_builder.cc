@@ -101,8 +101,9 @@ void BytecodeBuilder::finish(Proto& proto, bool superinstructions) {
     std::vector<bool> target(code_.size() + 1, false);
     for (const LabelInfo& l : labels_)
       if (l.used) target[size_t(l.index)] = true;
-    std::vector<int32_t> moved;
-    code_ = fuse_superinstructions(code_, target, moved);
+    std::vector<int32_t> moved, label_index;
+    for (const LabelInfo& l : labels_) label_index.push_back(l.index);
+    code_ = fuse_superinstructions(code_, target, label_index, moved);
     for (LabelInfo& l : labels_)
       if (l.index >= 0) l.index = moved[size_t(l.index)];
     max_depth_ = max_depth_after_fusion();

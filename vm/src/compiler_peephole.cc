@@ -88,8 +88,14 @@ std::vector<Instr> fuse_once(const std::vector<Instr>& code, const std::vector<b
 // Passes until nothing changes: a fusion can make a pair for another
 // (`(not (a == b))`: NOT, JUMP_IF_FALSE → JUMP_IF_TRUE, then EQ with it).
 std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const std::vector<bool>& target,
-                                          std::vector<int32_t>& moved) {
+                                          const std::vector<int32_t>& label_index, std::vector<int32_t>& moved) {
   std::vector<Instr> current = code;
+  // A jump to a RETURN returns: the value is on top either way (an `if`
+  // whose branch ends a function, as fib's base case).
+  for (Instr& in : current)
+    if (in.op == Op::JUMP && size_t(label_index[size_t(in.target)]) < code.size() &&
+        code[size_t(label_index[size_t(in.target)])].op == Op::RETURN)
+      in = {Op::RETURN, 0, 0, -1, in.pos};
   std::vector<bool> is_target = target;
   moved.resize(code.size() + 1);
   for (size_t i = 0; i <= code.size(); ++i) moved[i] = int32_t(i);

@@ -12,9 +12,10 @@
 namespace gene {
 
 // Returns the fused code. `target[i]` says a jump reaches instruction i
-// (target has code.size() + 1 entries); `moved[i]` receives the new index
-// of old instruction i, and moved[code.size()] the new end.
+// (target has code.size() + 1 entries), `label_index[l]` is where label l
+// was placed; `moved[i]` receives the new index of old instruction i, and
+// moved[code.size()] the new end.
 std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const std::vector<bool>& target,
-                                          std::vector<int32_t>& moved);
+                                          const std::vector<int32_t>& label_index, std::vector<int32_t>& moved);
 
 }  // namespace gene
