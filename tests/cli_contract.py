@@ -98,6 +98,23 @@ def main():
     check("--max-heap gives 'out of memory'", r.returncode == 1 and "out of memory" in r.stderr, r.stderr)
     r = run("disasm", hello)
     check("disasm lists the bytecode", r.returncode == 0 and "DEF_GLOBAL" in r.stdout, r.stdout[:100])
+    # --no-tco: tail calls still counted, none optimized; too deep is 'stack overflow', not a crash.
+    tco = write("tco.gene", "(fn down n (if (n == 0) 0 else (down (n - 1))))\n(down 2000)\n")
+    r = run("run", tco, "--no-tco", "--json", "-")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("--no-tco: every tail call counted, none optimized",
+          doc.get("tail_calls") == 2000 and doc.get("tail_calls_optimized") == 0 and doc.get("tco_success_rate") == 0,
+          repr((r.returncode, r.stderr, {k: doc.get(k) for k in ("tail_calls", "tail_calls_optimized")})))
+    r = run("run", tco, "--json", "-")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("tail calls reuse the frame by default", doc.get("tco_success_rate") == 1 and doc.get("max_stack_depth") == 1,
+          repr(doc)[:200])
+    r = run("run", tco, "--no-tco", "--max-depth", "500")
+    check("--no-tco past --max-depth is 'stack overflow'", r.returncode == 1 and "stack overflow" in r.stderr, r.stderr)
+    r = run("disasm", tco, "--no-tco")
+    check("disasm --no-tco shows the call that takes a frame", "TAIL_CALL_NO_TCO" in r.stdout, r.stdout[-300:])
+    r = run("--help")
+    check("--help lists --no-tco", "--no-tco" in r.stdout, r.stdout[:100])
 
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
