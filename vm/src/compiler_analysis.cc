@@ -150,7 +150,7 @@ Expr* Analyzer::expr(const Node* n, bool tail) {
       return e;
     }
     case NodeKind::Symbol: return load(n->text, n->pos);
-    case NodeKind::Path: return path_get(n);
+    case NodeKind::Path: return path_get(n, n->items.size(), n->pos);
     case NodeKind::Spread: return error("type error: a spread belongs in an array or a call", n->pos);
     case NodeKind::Array: {
       Expr* e = make(Kind::Array, n->pos);
@@ -216,17 +216,18 @@ void Analyzer::elements(Expr* into, const std::vector<NodePtr>& items, size_t fr
   }
 }
 
-Expr* Analyzer::path_segment(Expr* obj, const Node* seg, SourcePos p) {
-  Expr* e = make(seg->kind == NodeKind::Int ? Kind::GetIndex : Kind::GetKey, p);
-  if (seg->kind == NodeKind::Int) e->index = seg->int_value;
-  else e->name = intern(seg->text);
-  e->kids.push_back(obj);
-  return e;
+ir::PathSegment Analyzer::path_segment(const Node* seg) {
+  if (seg->kind == NodeKind::Int) return {false, seg->int_value, 0};
+  return {true, 0, intern(seg->text)};
 }
 
-Expr* Analyzer::path_get(const Node* n) {
-  Expr* e = load(n->text, n->pos);
-  for (auto& seg : n->items) e = path_segment(e, seg.get(), n->pos);
+// `name/seg/...` with the first `count` segments.
+Expr* Analyzer::path_get(const Node* n, size_t count, SourcePos p) {
+  Expr* base = load(n->text, p);
+  if (count == 0) return base;
+  Expr* e = make(Kind::Path, p);
+  e->kids.push_back(base);
+  for (size_t i = 0; i < count; ++i) e->segments.push_back(path_segment(n->items[i].get()));
   return e;
 }
 
@@ -302,14 +303,10 @@ Expr* Analyzer::prefix_operator(const Node* n, bool tail) {
   for (size_t i = 1; i < items.size(); ++i)
     if (items[i]->kind == NodeKind::Spread) return call(n, tail);  // the builtin handles spreads
   auto chain = [&] {
-    Expr* acc = expr(items[1].get(), false);
-    for (size_t i = 2; i < items.size(); ++i) {
-      Expr* e = make(Kind::Binary, n->pos);
-      e->op = operator_op(op);
-      e->kids = {acc, expr(items[i].get(), false)};
-      acc = e;
-    }
-    return acc;
+    Expr* e = make(Kind::Binary, n->pos);
+    e->op = operator_op(op);
+    for (size_t i = 1; i < items.size(); ++i) e->kids.push_back(expr(items[i].get(), false));
+    return e;
   };
   if (op == "+" || op == "*") {
     if (argc == 0) return constant(Value::integer(op == "+" ? 0 : 1), n->pos);
@@ -359,13 +356,9 @@ Expr* Analyzer::assignment(const std::string& op, const Node* target, const Node
     return e;
   }
   if (target->kind == NodeKind::Path) {
-    Expr* container = load(target->text, p);
-    for (size_t i = 0; i + 1 < target->items.size(); ++i) container = path_segment(container, target->items[i].get(), p);
-    const Node* last = target->items.back().get();
+    Expr* container = path_get(target, target->items.size() - 1, p);
     Expr* e = make(Kind::SetPath, p);
-    e->is_key = last->kind != NodeKind::Int;
-    if (e->is_key) e->name = intern(last->text);
-    else e->index = last->int_value;
+    e->segments.push_back(path_segment(target->items.back().get()));
     e->op = compound ? operator_op(op) : Op::NIL;
     e->kids.push_back(container);
     e->kids.push_back(expr(value, false));

@@ -57,8 +57,8 @@ class Analyzer {
   ir::Expr* sequence(const std::vector<NodePtr>& items, size_t from, size_t to, bool tail, SourcePos p);
   ir::Expr* block(const std::vector<NodePtr>& items, size_t from, size_t to, bool tail, SourcePos p);
   void elements(ir::Expr* into, const std::vector<NodePtr>& items, size_t from);
-  ir::Expr* path_get(const Node* n);
-  ir::Expr* path_segment(ir::Expr* obj, const Node* seg, SourcePos p);
+  ir::Expr* path_get(const Node* n, size_t count, SourcePos p);
+  ir::PathSegment path_segment(const Node* seg);
   ir::Expr* gene(const Node* n, bool tail);
   ir::Expr* call(const Node* n, bool tail);
   ir::Expr* binary(const std::string& op, const Node* a, const Node* b, bool tail, SourcePos p);

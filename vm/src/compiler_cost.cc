@@ -43,14 +43,13 @@ uint64_t instruction_cost(const Expr* e) {
     case Kind::VarFn: return 2 + (e->var->captured ? 3 : 0);
     case Kind::Call: return instruction_cost(e->kids[0]) + elements(e->kids, 1);
     case Kind::Spread: return instruction_cost(e->kids[0]);
-    case Kind::Binary:
+    case Kind::Binary: return sum(e->kids) + e->kids.size() - 1;
     case Kind::And:
     case Kind::Or: return sum(e->kids) + 1;
     case Kind::Neg:
     case Kind::Not:
     case Kind::Return:
-    case Kind::GetIndex:
-    case Kind::GetKey: return instruction_cost(e->kids[0]) + 1;
+    case Kind::Path: return instruction_cost(e->kids[0]) + e->segments.size();
     case Kind::If:
       // a jump per condition and per branch, and a nil when there is no else
       return sum(e->kids) + 2 * e->negate.size() + (e->has_else ? 0 : 1);

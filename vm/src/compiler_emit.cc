@@ -75,6 +75,12 @@ void FunctionEmitter::constant(Value v) {
   else op(Op::CONST, int32_t(add_constant(v)));
 }
 
+// Reads (or, with `set`, writes) one path segment of the value on top.
+void FunctionEmitter::segment(const ir::PathSegment& seg, bool set) {
+  if (seg.is_key) return op(set ? Op::SET_KEY : Op::GET_KEY, int32_t(seg.name));
+  op(set ? Op::SET_INDEX : Op::GET_INDEX, int32_t(std::clamp<int64_t>(seg.index, -kMaxOperand - 1, kMaxOperand)));
+}
+
 void FunctionEmitter::load(const ir::Variable* v) {
   if (v->owner != fn_) op(Op::GET_UPVAL, int32_t(upvalue(v)));
   else op(v->captured ? Op::GET_BOXED : Op::GET_LOCAL, int32_t(v->slot));
@@ -142,8 +148,10 @@ void FunctionEmitter::emit(const Expr* e, bool want) {
     case Kind::Spread: op(Op::ERROR, int32_t(string_constant("type error: a spread belongs in an array or a call"))); break;
     case Kind::Binary:
       value(e->kids[0]);
-      value(e->kids[1]);
-      op(e->op);
+      for (size_t i = 1; i < e->kids.size(); ++i) {
+        value(e->kids[i]);
+        op(e->op);
+      }
       break;
     case Kind::Neg:
     case Kind::Not:
@@ -225,28 +233,22 @@ void FunctionEmitter::emit(const Expr* e, bool want) {
       elements(e->kids, 0, e->kids.size());
       op(Op::NEW_GENE);
       break;
-    case Kind::GetIndex:
+    case Kind::Path:
       value(e->kids[0]);
-      op(Op::GET_INDEX, int32_t(std::clamp<int64_t>(e->index, -kMaxOperand - 1, kMaxOperand)));
+      for (const ir::PathSegment& seg : e->segments) segment(seg, false);
       break;
-    case Kind::GetKey:
+    case Kind::SetPath:
       value(e->kids[0]);
-      op(Op::GET_KEY, int32_t(e->name));
-      break;
-    case Kind::SetPath: {
-      value(e->kids[0]);
-      int32_t index = int32_t(std::clamp<int64_t>(e->index, -kMaxOperand - 1, kMaxOperand));
       if (e->op != Op::NIL) {  // `(c/k op= v)`: the container once, its element read and written
         op(Op::DUP);
-        e->is_key ? op(Op::GET_KEY, int32_t(e->name)) : op(Op::GET_INDEX, index);
+        segment(e->segments[0], false);
         value(e->kids[1]);
         op(e->op);
       } else {
         value(e->kids[1]);
       }
-      e->is_key ? op(Op::SET_KEY, int32_t(e->name)) : op(Op::SET_INDEX, index);
+      segment(e->segments[0], true);
       break;
-    }
     case Kind::Inline: inline_call(e); break;
   }
   if (!want) op(Op::POP);

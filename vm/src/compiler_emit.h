@@ -60,6 +60,7 @@ class FunctionEmitter {
   uint32_t string_constant(const std::string& text);
   void constant(Value v);
   void load(const ir::Variable* v);
+  void segment(const ir::PathSegment& seg, bool set);
   void store(const ir::Variable* v, uint32_t global_name, bool want);
   void elements(const std::vector<Expr*>& kids, size_t from, size_t to);
   Op call_op(bool tail, bool spread) const;

@@ -123,10 +123,26 @@ class Folder {
           v->constant = e->kids[0]->value;
         return e;
       }
-      case Kind::Binary:
-        if (is_const(e->kids[0]) && is_const(e->kids[1]))
-          if (auto v = fold_binary(e->op, e->kids[0]->value, e->kids[1]->value)) return constant(e, *v);
+      case Kind::Binary: {
+        // Folded left: the constants at the front of a chain fold into one.
+        size_t i = 1;
+        std::optional<Value> acc;
+        if (is_const(e->kids[0])) acc = e->kids[0]->value;
+        for (; acc && i < e->kids.size() && is_const(e->kids[i]); ++i) {
+          auto v = fold_binary(e->op, *acc, e->kids[i]->value);
+          if (!v) break;
+          acc = v;
+          ++folded_;
+        }
+        if (i == 1) return e;
+        if (i == e->kids.size()) {
+          --folded_;  // counted once more by constant()
+          return constant(e, *acc);
+        }
+        e->kids[0]->value = *acc;
+        e->kids.erase(e->kids.begin() + 1, e->kids.begin() + long(i));
         return e;
+      }
       case Kind::Neg: {
         if (!is_const(e->kids[0])) return e;
         Value a = e->kids[0]->value;

@@ -49,7 +49,8 @@ enum class Kind : uint8_t {
   Fn,         // fn: makes a closure
   Call,       // kids[0] callee, kids[1..] arguments (Spread allowed); tail
   Spread,     // kids[0]: an array spread into an Array, Data or Call
-  Binary,     // op: ADD SUB MUL DIV MOD LT LE GT GE EQ NE; kids[0], kids[1]
+  Binary,     // op: ADD SUB MUL DIV MOD LT LE GT GE EQ NE; kids[0] op kids[1] op ... folded left
+              // (a chain like `(+ a b c ...)` stays one node, however long)
   Neg,        // kids[0]
   Not,        // kids[0]
   And,        // kids[0], kids[1]: the deciding operand; params: variables a `var` in kids[1]
@@ -68,11 +69,18 @@ enum class Kind : uint8_t {
   Array,      // kids: elements (Spread allowed)
   Map,        // kids: values; keys[i] names kids[i]
   Data,       // name: the head symbol; kids: children (Spread allowed)
-  GetIndex,   // kids[0]; index
-  GetKey,     // kids[0]; name
-  SetPath,    // kids[0] container, kids[1] value; index or name (is_key); op: ADD... for `+=` etc., NIL for `=`
+  Path,       // kids[0], then each of segments in turn (one node, however many segments)
+  SetPath,    // kids[0] container, kids[1] value; the last segment in segments[0];
+              // op: ADD... for `+=` etc., NIL for `=`
   Inline,     // an inlined call: name the global; inline_index; kids[0..n) arguments, kids[n] the body;
               // params receive the arguments; tail
+};
+
+// `/0` or `/name` of a path.
+struct PathSegment {
+  bool is_key;
+  int64_t index;  // when !is_key
+  uint32_t name;  // when is_key
 };
 
 struct Expr {
@@ -82,10 +90,8 @@ struct Expr {
   bool tail = false;          // Call, Inline: in a tail position of a function
   bool has_else = false;      // If
   bool check_global = false;  // Assign
-  bool is_key = false;        // SetPath
   Value value;                // Const
   uint32_t name = 0;          // symbol id
-  int64_t index = 0;          // GetIndex, SetPath
   uint32_t inline_index = 0;  // Inline: in Program::inline_sources
   std::string text;           // String, Error
   const Node* node = nullptr;  // Quote
@@ -95,6 +101,7 @@ struct Expr {
   std::vector<Expr*> kids;
   std::vector<bool> negate;   // If: per condition, `if not`
   std::vector<uint32_t> keys;  // Map
+  std::vector<PathSegment> segments;  // Path, SetPath
   std::vector<Variable*> params;  // Inline, And, Or
 
   Expr(Kind k, SourcePos p) : kind(k), pos(p) {}

@@ -72,6 +72,29 @@ TEST(Fold, LeavesWhatWouldRaiseToRunTime) {
   }
 }
 
+// A prefix chain or a path may be as long as the program: each is one node
+// in every pass, so nothing recurses per operand or per segment.
+TEST(Fold, LongChainsAndPathsAreOneNode) {
+  std::string sum = "(var x 1)\n(println (+";
+  for (int i = 0; i < 200000; ++i) sum += " x";
+  sum += "))";
+  Outcome r = run(sum);
+  EXPECT_EQ(r.output, "200000\n") << r.result.error;
+  std::string constants = "(println (+";
+  for (int i = 0; i < 200000; ++i) constants += " 2";
+  constants += " x))\n(var x 1)";
+  Outcome c = run(constants);
+  EXPECT_EQ(c.result.stats.constants_folded, 199999u);
+  EXPECT_NE(c.result.message.find("undefined variable x"), std::string::npos) << c.result.message;
+  std::string path = "(var a [[7]])\n(println a";
+  for (int i = 0; i < 200000; ++i) path += "/0";
+  path += ")\n(a/0/0 *= 6)\n(println a/0/0)";
+  Outcome p = run(path);
+  EXPECT_NE(p.result.message.find("type error"), std::string::npos) << p.result.message;
+  Outcome q = run("(var a [[7]])\n(a/0/0 *= 6)\n(println a/0/0 (+ 1 2 3 4 a/0/0))");
+  EXPECT_EQ(q.output, "42 52\n");
+}
+
 TEST(Fold, PropagatesLocalsNeverReassigned) {
   // Two reads replaced by constants, then the product of two constants.
   const char* source = "(fn area [] (var w 6) (var h 7) (w * h))\n(println (area))";
