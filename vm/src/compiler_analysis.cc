@@ -57,7 +57,7 @@ void Analyzer::program(const std::vector<NodePtr>& forms) {
   main->name = "<main>";
   main->is_main = true;
   m_.main = main;
-  FunctionScope top{main, nullptr, {}, {}, {}};
+  FunctionScope top{main, nullptr, {}, {}, {}, {}};
   fs_ = &top;
   main->body = sequence(forms, 0, forms.size(), false, forms.empty() ? SourcePos{} : forms.front()->pos);
   fs_ = nullptr;
@@ -70,10 +70,8 @@ void Analyzer::fail(SourcePos pos, const std::string& message) {
 // ---- names ------------------------------------------------------------------
 
 ir::Variable* Analyzer::find_local(const FunctionScope* f, uint32_t name) {
-  for (auto scope = f->scopes.rbegin(); scope != f->scopes.rend(); ++scope)
-    for (auto v = scope->rbegin(); v != scope->rend(); ++v)
-      if (!(*v)->hidden && (*v)->name == name) return *v;
-  return nullptr;
+  auto it = f->visible.find(name);
+  return it == f->visible.end() || it->second.empty() ? nullptr : it->second.back().first;
 }
 
 ir::Variable* Analyzer::visible_local(uint32_t name) const {
@@ -89,10 +87,16 @@ ir::Variable* Analyzer::resolve(uint32_t name) {
 }
 
 ir::Variable* Analyzer::find_in_current_scope(uint32_t name) const {
-  if (fs_->scopes.empty()) return nullptr;
-  for (auto v = fs_->scopes.back().rbegin(); v != fs_->scopes.back().rend(); ++v)
-    if (!(*v)->hidden && (*v)->name == name) return *v;
-  return nullptr;
+  auto it = fs_->visible.find(name);
+  if (fs_->scopes.empty() || it == fs_->visible.end() || it->second.empty()) return nullptr;
+  auto [v, scope] = it->second.back();
+  return scope + 1 == fs_->scopes.size() ? v : nullptr;
+}
+
+void Analyzer::close_scope() {
+  for (ir::Variable* v : fs_->scopes.back())
+    if (!v->hidden) fs_->visible[v->name].pop_back();
+  fs_->scopes.pop_back();
 }
 
 ir::Variable* Analyzer::declare(uint32_t name, bool hidden) {
@@ -101,6 +105,7 @@ ir::Variable* Analyzer::declare(uint32_t name, bool hidden) {
   v->hidden = hidden;
   v->owner = fs_->fn;
   fs_->scopes.back().push_back(v);
+  if (!hidden) fs_->visible[name].emplace_back(v, fs_->scopes.size() - 1);
   // A `var` in the right operand of && or || may not run, yet its name is
   // visible after the operator: the variable must exist either way.
   for (auto& [op, scopes] : fs_->conditionals)
@@ -196,9 +201,9 @@ Expr* Analyzer::sequence(const std::vector<NodePtr>& items, size_t from, size_t 
 }
 
 Expr* Analyzer::block(const std::vector<NodePtr>& items, size_t from, size_t to, bool tail, SourcePos p) {
-  fs_->scopes.emplace_back();
+  open_scope();
   Expr* e = sequence(items, from, to, tail, p);
-  fs_->scopes.pop_back();
+  close_scope();
   return e;
 }
 

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "compiler_ir.h"
@@ -26,6 +28,9 @@ class Analyzer {
     ir::Function* fn;
     FunctionScope* parent;
     std::vector<Scope> scopes;       // innermost last; empty at the top level of main
+    // Each visible name's variables, innermost last, with the scope each
+    // is in: a lookup costs the same however many locals a function has.
+    std::unordered_map<uint32_t, std::vector<std::pair<ir::Variable*, size_t>>> visible;
     std::vector<ir::Expr*> loops;    // innermost last
     // The && and || whose right operand is being analyzed, outermost
     // first, with the number of scopes open when each began.
@@ -45,6 +50,8 @@ class Analyzer {
   ir::Variable* resolve(uint32_t name);              // the same, marking a capture
   ir::Variable* find_in_current_scope(uint32_t name) const;
   ir::Variable* declare(uint32_t name, bool hidden = false);
+  void open_scope() { fs_->scopes.emplace_back(); }
+  void close_scope();
   void count_binding(const Node* name);
   bool is_form(const Node* head, const char* name) const;
 

@@ -53,18 +53,17 @@ uint32_t FunctionEmitter::upvalue(const ir::Variable* v) {
 }
 
 uint32_t FunctionEmitter::add_constant(Value v) {
-  auto& k = proto_->constants;
-  for (size_t i = 0; i < k.size(); ++i)
-    if (k[i] == v) return uint32_t(i);
-  k.push_back(v);
-  return uint32_t(k.size() - 1);
+  auto [it, fresh] = constant_index_.emplace(v.bits(), uint32_t(proto_->constants.size()));
+  if (fresh) proto_->constants.push_back(v);
+  return it->second;
 }
 
 uint32_t FunctionEmitter::string_constant(const std::string& text) {
-  auto& k = proto_->constants;
-  for (size_t i = 0; i < k.size(); ++i)
-    if (is_type(k[i], ObjType::String) && as_string(k[i])->view() == text) return uint32_t(i);
-  return add_constant(Value::object(pe_.heap.new_string(text)));
+  auto it = string_index_.find(text);
+  if (it != string_index_.end()) return it->second;
+  uint32_t index = add_constant(Value::object(pe_.heap.new_string(text)));
+  string_index_.emplace(text, index);
+  return index;
 }
 
 void FunctionEmitter::constant(Value v) {

@@ -45,7 +45,9 @@ class FunctionEmitter {
   SourcePos pos_;
   std::unordered_map<const ir::Variable*, uint32_t> upvalues_;
   std::vector<LoopLabels> loops_;
-  std::unordered_set<const ir::Variable*> predeclared_;  // slots given before their `var` (Kind::And)
+  std::unordered_set<const ir::Variable*> predeclared_;
+  std::unordered_map<uint64_t, uint32_t> constant_index_;     // by the value's bits
+  std::unordered_map<std::string, uint32_t> string_index_;    // string constants by text  // slots given before their `var` (Kind::And)
 
   void op(Op o, int32_t a = 0, uint32_t word = 0) { b_.emit(o, a, pos_, word); }
   void jump(Op o, Label to, int32_t a = 0, uint32_t word = 0) { b_.emit_jump(o, to, pos_, a, word); }

@@ -79,9 +79,10 @@ ir::Function* Analyzer::function(const Node* n, const std::string& name, const N
   f->name = name;
   f->source = n;
   f->parent = fs_->fn;
-  FunctionScope inner{f, fs_, {Scope{}}, {}, {}};
+  FunctionScope inner{f, fs_, {}, {}, {}, {}};
   FunctionScope* saved = fs_;
   fs_ = &inner;
+  open_scope();
   std::vector<const Node*> param_nodes;
   if (params->kind == NodeKind::Symbol) param_nodes.push_back(params);  // a bare `_` is no parameter at all
   else if (params->kind == NodeKind::Array)
@@ -194,17 +195,17 @@ Expr* Analyzer::for_form(const Node* n) {
   if (items.size() < 4 || items[1]->kind != NodeKind::Symbol || !items[2]->is_symbol("in"))
     fail(n->pos, "for takes the form (for x in collection body...)");
   Expr* e = make(Kind::For, n->pos);
-  fs_->scopes.emplace_back();  // the loop's own: a var in the collection expression lives here
+  open_scope();  // the loop's own: a var in the collection expression lives here
   e->kids.push_back(expr(items[3].get(), false));
   fs_->loops.push_back(e);
-  fs_->scopes.emplace_back();  // each iteration: the variable and the body
+  open_scope();  // each iteration: the variable and the body
   count_binding(items[1].get());
   e->var = declare(intern(items[1]->text));
   e->var->loop_variable = true;
   e->kids.push_back(sequence(items, 4, items.size(), false, n->pos));
-  fs_->scopes.pop_back();
+  close_scope();
   fs_->loops.pop_back();
-  fs_->scopes.pop_back();
+  close_scope();
   return e;
 }
 

@@ -87,6 +87,10 @@ std::vector<Instr> fuse_once(const std::vector<Instr>& code, const std::vector<b
 
 // Passes until nothing changes: a fusion can make a pair for another
 // (`(not (a == b))`: NOT, JUMP_IF_FALSE → JUMP_IF_TRUE, then EQ with it).
+// A few passes find all that matters; the bound keeps a pathological
+// function (a long chain of `not`) linear.
+constexpr int kMaxPasses = 8;
+
 std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const std::vector<bool>& target,
                                           const std::vector<int32_t>& label_index, std::vector<int32_t>& moved) {
   std::vector<Instr> current = code;
@@ -99,7 +103,7 @@ std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const 
   std::vector<bool> is_target = target;
   moved.resize(code.size() + 1);
   for (size_t i = 0; i <= code.size(); ++i) moved[i] = int32_t(i);
-  for (;;) {
+  for (int pass = 0; pass < kMaxPasses; ++pass) {
     std::vector<int32_t> step;
     std::vector<Instr> next = fuse_once(current, is_target, step);
     if (next.size() == current.size()) return current;
@@ -110,6 +114,7 @@ std::vector<Instr> fuse_superinstructions(const std::vector<Instr>& code, const 
     is_target = std::move(fused_target);
     current = std::move(next);
   }
+  return current;
 }
 
 }  // namespace gene
