@@ -188,7 +188,7 @@ void FunctionEmitter::emit(const Expr* e, bool want) {
       pos_ = saved;
       return;
     case Kind::Break: {
-      const LoopLabels& loop = loop_of(e);
+      LoopLabels loop = loop_of(e);  // a copy: the value may hold loops that grow loops_
       emit(e->kids[0], loop.want);
       int extra = b_.depth() - loop.depth - (loop.want ? 1 : 0);
       if (extra > 0) op(loop.want ? Op::DROP_UNDER : Op::POPN, extra);
@@ -196,7 +196,7 @@ void FunctionEmitter::emit(const Expr* e, bool want) {
       break;
     }
     case Kind::Continue: {
-      const LoopLabels& loop = loop_of(e);
+      LoopLabels loop = loop_of(e);  // a copy: the value may hold loops that grow loops_
       int extra = b_.depth() - loop.depth;
       if (extra > 0) op(Op::POPN, extra);
       jump(Op::LOOP, loop.next);
