@@ -106,7 +106,7 @@ INSERT INTO jobs (run_id, name, benchmark, params, status, value, finished_at, w
   VALUES (1, 'fib/n:12', 'fib', 'n=12', 'ok', '144', '2026-01-02T03:04:09Z', 'local', 'x86_64', 'c0ffee000001',
           1, 0.000016, 0.000017);
 INSERT INTO repetitions VALUES (1, 0, 0.000017, 0.000016, 100, 0, 0);
-INSERT INTO statistics VALUES (1, 0, 'instructions', 4424, 1), (1, NULL, 'instructions', 4424, 1);
+INSERT INTO statistics VALUES (1, 0, 'instructions', {instructions}, 1), (1, NULL, 'instructions', {instructions}, 1);
 PRAGMA application_id = 1195724358;
 PRAGMA user_version = 1;
 """
@@ -382,7 +382,17 @@ class BadStores(StoreTest):
 
 class Migration(StoreTest):
     def test_a_version_1_store_is_migrated_with_its_runs(self):
-        subprocess.run(["sqlite3", self.store], input=SCHEMA_V1, text=True, check=True)
+        # The old run's fib/n:12 count is this VM's own, taken from a run into a
+        # scratch store: exact counts then compare as "same" whatever the
+        # compiler makes of fib.
+        scratch = self.out("count.sqlite")
+        self.assertExit(farm_e2e.submit(os.path.join(SUITES, "small.yaml"), "--store", scratch, "--filter",
+                                        "^fib/n:12$", "--repetitions", "1", "--min-time", "0"), 0)
+        [(instructions,)] = query(scratch, "SELECT s.value FROM statistics s JOIN jobs j ON j.id = s.job_id "
+                                           "WHERE j.name = 'fib/n:12' AND s.repetition = 0 "
+                                           "AND s.name = 'instructions'")
+        schema = SCHEMA_V1.replace("{instructions}", str(int(instructions)))
+        subprocess.run(["sqlite3", self.store], input=schema, text=True, check=True)
         self.assertEqual(query(self.store, "PRAGMA user_version"), [(1,)])
         proc = self.submit(os.path.join(SUITES, "small.yaml"), "--repetitions", "1", "--min-time", "0",
                            "--baseline", "latest")
