@@ -360,11 +360,20 @@ class CompareCleanup(CompareTest):
                 pipe.close()
             proc.wait(timeout=30)
         self.addCleanup(cleanup)
-        self.assertTrue(wait_until(lambda: len(children_of(proc.pid)) == 2, 20), "no two child workers")
+        # A child is seen before it has exec'd the worker (its cmdline is
+        # still the coordinator's): wait until both run the worker.
+        def started_workers():
+            pids = children_of(proc.pid)
+            def argv(pid):
+                with open("/proc/%d/cmdline" % pid) as f:
+                    return f.read().split("\0")
+            try:
+                return len(pids) == 2 and all("--token-file" in argv(pid) for pid in pids)
+            except OSError:
+                return False
+        self.assertTrue(wait_until(started_workers, 20), "no two child workers with a token file")
         workers = children_of(proc.pid)
         for pid in workers:
-            with open("/proc/%d/cmdline" % pid) as f:
-                self.assertIn("--token-file", f.read().split("\0"))
             self.assertEqual(os.getpgid(pid), pid, "each worker is in its own process group")
         # Which workers it started, and where: the first line says so.
         first = proc.stderr.readline()
