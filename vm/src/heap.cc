@@ -185,13 +185,69 @@ double Heap::allocation_seconds() const {
   return double(allocation_ns_) * 1e-9;
 }
 
+// Eight bytes at a time, then a final mix so that the low bits (the slot)
+// depend on every byte: names like k1, k2, ... differ in one byte only.
+uint32_t SymbolTable::hash(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+  }
+  // The last 1-7 bytes in at most two fixed-size loads (a memcpy of a
+  // variable length is a library call).
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    h = (h ^ (uint64_t(a) << 32 | b)) * 0xBF58476D1CE4E5B9ull;
+  } else if (n) {
+    uint64_t w = uint8_t(p[0]) | uint64_t(uint8_t(p[n / 2])) << 8 | uint64_t(uint8_t(p[n - 1])) << 16;
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+  }
+  h ^= h >> 32;
+  h *= 0x94D049BB133111EBull;
+  h ^= h >> 29;
+  return uint32_t(h);
+}
+
+size_t SymbolTable::probe(std::string_view name, uint32_t h) const {
+  size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.id == 0 || (s.hash == h && names_[s.id - 1] == name)) return i;
+  }
+}
+
+int64_t SymbolTable::find(std::string_view name) const {
+  const Slot& s = slots_[probe(name, hash(name))];
+  return s.id == 0 ? -1 : int64_t(s.id - 1);
+}
+
 uint32_t SymbolTable::intern(std::string_view name) {
-  auto it = ids_.find(name);
-  if (it != ids_.end()) return it->second;
+  uint32_t h = hash(name);
+  size_t i = probe(name, h);
+  if (slots_[i].id) return slots_[i].id - 1;
   auto id = static_cast<uint32_t>(names_.size());
   names_.emplace_back(name);
-  ids_.emplace(std::string(name), id);
+  slots_[i] = Slot{h, id + 1};
+  if (2 * names_.size() > slots_.size()) grow();
   return id;
+}
+
+void SymbolTable::grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (!s.id) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].id) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
 }
 
 void Heap::set_limit(uint64_t max_bytes) {

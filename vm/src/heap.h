@@ -40,7 +40,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "block_pages.h"
@@ -50,23 +49,38 @@ namespace gene {
 
 struct OutOfMemory {};
 
+// Names by id and ids by name. The index is one flat open-addressing
+// array of (hash, id) slots: an intern hashes the name once and walks one
+// probe sequence, which either finds the name or ends at the empty slot
+// where it is inserted; the stored hash settles most mismatches without
+// touching the names. (A node-based std::unordered_map cost about 650
+// machine instructions and a malloc per new name, and a cache miss per
+// node on large tables.)
 class SymbolTable {
  public:
+  SymbolTable() : slots_(kInitialSlots) {}
   uint32_t intern(std::string_view name);
   // The id of an already interned name, or -1 (lookups need not grow the table).
-  int64_t find(std::string_view name) const {
-    auto it = ids_.find(name);
-    return it == ids_.end() ? -1 : int64_t(it->second);
-  }
+  int64_t find(std::string_view name) const;
   const std::string& name(uint32_t id) const { return names_[id]; }
   size_t size() const { return names_.size(); }
+  // The bytes the table holds per name beside the name's own bytes, at most:
+  // its std::string and slack in names_, its slots at the lowest load.
+  static constexpr size_t kBytesPerName = 2 * sizeof(std::string) + 4 * 8;
+
+  static uint32_t hash(std::string_view s);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  struct Slot {
+    uint32_t hash;
+    uint32_t id;  // id + 1; 0 = empty
   };
-  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
+  static constexpr size_t kInitialSlots = 64;
+  // The slot holding name, or the empty slot where it belongs.
+  size_t probe(std::string_view name, uint32_t h) const;
+  void grow();
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
   std::vector<std::string> names_;
 };
 

@@ -10,10 +10,9 @@
 namespace gene {
 
 namespace {
-// What one interned name costs beside its bytes (kept twice: the table's
-// key and its name list): string headers, a hash node, a bucket, the
-// cached string slot.
-constexpr int64_t kSymbolOverhead = 128;
+// What one interned name costs beside its bytes: the symbol table's share
+// (SymbolTable::kBytesPerName) and the cached string slot.
+constexpr int64_t kSymbolOverhead = int64_t(SymbolTable::kBytesPerName + sizeof(Value));
 // A heap string holds at most this many bytes, and no display text is
 // longer, even without a heap limit.
 constexpr uint64_t kMaxTextBytes = UINT32_MAX - 64;
@@ -28,7 +27,7 @@ void VM::check_clock() {
 uint32_t VM::intern(std::string_view name) {
   size_t before = symbols.size();
   uint32_t id = symbols.intern(name);
-  if (symbols.size() != before) heap.charge_outside(kSymbolOverhead + 2 * int64_t(name.size()));
+  if (symbols.size() != before) heap.charge_outside(kSymbolOverhead + int64_t(name.size()));
   return id;
 }
 
