@@ -1,7 +1,9 @@
 #include "builtins.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "display.h"
@@ -148,14 +150,24 @@ namespace {
 // A map key as a name: interned to store under it, only looked up to read
 // (a name never interned cannot be a key, and reads must not grow the table).
 uint32_t key_to_store(VM& vm, Value k) {
-  if (is_type(k, ObjType::String)) return vm.intern(as_string(k)->view());
+  if (is_type(k, ObjType::String)) {
+    StringObj* s = as_string(k);
+    if (s->symbol == StringObj::kNoSymbol) s->symbol = vm.intern(s->view());
+    return s->symbol;
+  }
   if (k.is_symbol()) return k.as_symbol();
   if (k.is_int()) return vm.intern(std::to_string(k.as_int()));
   type_error("a map key is a string or a symbol");
 }
 
 int64_t key_to_read(VM& vm, Value k) {
-  if (is_type(k, ObjType::String)) return vm.symbols.find(as_string(k)->view());
+  if (is_type(k, ObjType::String)) {
+    StringObj* s = as_string(k);
+    if (s->symbol != StringObj::kNoSymbol) return s->symbol;
+    int64_t id = vm.symbols.find(s->view());
+    if (id >= 0) s->symbol = uint32_t(id);
+    return id;
+  }
   if (k.is_symbol()) return k.as_symbol();
   if (k.is_int()) return vm.symbols.find(std::to_string(k.as_int()));
   type_error("a map key is a string or a symbol");
@@ -268,8 +280,47 @@ Value b_keys(VM& vm, Value* args, int) {
   return Value::object(a);
 }
 
+// The text of a value that str writes as it is, without a walk: an int,
+// a string, a name, nil or a boolean; false for anything else.
+bool plain_text(VM& vm, Value v, std::string_view& text, char (&digits)[24]) {
+  if (v.is_int()) {
+    auto r = std::to_chars(digits, digits + sizeof digits, v.as_int());
+    text = std::string_view(digits, size_t(r.ptr - digits));
+  } else if (is_type(v, ObjType::String)) {
+    text = as_string(v)->view();
+  } else if (v.is_symbol()) {
+    text = vm.symbols.name(v.as_symbol());
+  } else if (v.is_nil()) {
+    text = {};
+  } else if (v.is_bool()) {
+    text = v.as_bool() ? "true" : "false";
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // The text is bounded by the heap before it is built: it becomes a string.
+// Most calls join a few short strings, ints and names: those are copied
+// into a buffer on the stack, without the display's printer (a third of
+// the work of map_ops went there). Strings are immutable, so (str s)
+// returns s itself.
 Value b_str(VM& vm, Value* args, int argc) {
+  if (argc == 1 && is_type(args[0], ObjType::String)) return args[0];
+  char buf[256];
+  size_t used = 0;
+  int i = 0;
+  for (; i < argc; ++i) {
+    std::string_view text;
+    char digits[24];
+    if (!plain_text(vm, args[i], text, digits) || text.size() > sizeof buf - used) break;
+    if (!text.empty()) std::memcpy(buf + used, text.data(), text.size());
+    used += text.size();
+  }
+  if (i == argc) {
+    if (used > vm.text_room()) throw OutOfMemory{};
+    return Value::object(vm.heap.new_string(std::string_view(buf, used)));
+  }
   std::string out;
   uint64_t room = vm.text_room();
   for (int i = 0; i < argc; ++i)

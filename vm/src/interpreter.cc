@@ -130,7 +130,11 @@ void VM::flush_output() {
 
 Value VM::symbol_string(uint32_t id) {
   if (id >= symbol_strings_.size()) symbol_strings_.resize(symbols.size(), Value::nil());
-  if (symbol_strings_[id].is_nil()) heap.store(symbol_strings_[id], Value::object(heap.new_string(symbols.name(id))));
+  if (symbol_strings_[id].is_nil()) {
+    StringObj* s = heap.new_string(symbols.name(id));
+    s->symbol = id;
+    heap.store(symbol_strings_[id], Value::object(s));
+  }
   return symbol_strings_[id];
 }
 

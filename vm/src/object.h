@@ -28,8 +28,12 @@ struct Obj {
 static_assert(sizeof(Obj) == 8);
 
 // Immutable byte string; bytes follow the header in the same allocation.
+// A string used as a map key remembers the symbol id its bytes intern to,
+// so a key read or written again is neither hashed nor compared.
 struct StringObj : Obj {
+  static constexpr uint32_t kNoSymbol = UINT32_MAX;
   uint32_t length;
+  uint32_t symbol = kNoSymbol;  // the interned id of these bytes, once known
   StringObj() : Obj(ObjType::String), length(0) {}
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
