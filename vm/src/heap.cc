@@ -325,7 +325,7 @@ void Heap::map_put(MapObj* m, uint32_t key, Value v) {
     return;
   }
   size_t entries = m->entries.capacity(), index = m->index.capacity();
-  m->put(key, v);
+  m->add(key, v);  // one search per put: find() missed it
   retain(v);
   if (m->entries.capacity() != entries || m->index.capacity() != index)
     grew(int64_t(map_buffer_bytes(m)) - int64_t(malloc_bytes(entries * sizeof(MapObj::Entry)) +
@@ -716,8 +716,8 @@ void Heap::collect_cycles(bool full) {
   roots.resize(n);
 
   mark_gray(roots, full);
-  scan(roots, full);
-  collect_white(roots, full);
+  scan(full);
+  collect_white();
 
   // Survivors of a young collection move to the old buffer; a full
   // collection lets them go (a later decrement buffers them again).
@@ -782,21 +782,16 @@ void Heap::mark_gray(const std::vector<Obj*>& roots, bool full) {
 }
 
 // What still has references from outside is live, and so is everything it
-// reaches: black, with its counts restored. The rest turns white.
-void Heap::scan(const std::vector<Obj*>& roots, bool full) {
-  for (Obj* r : roots) work_.push_back(r);
-  while (!work_.empty()) {
-    Obj* o = work_.back();
-    work_.pop_back();
+// reaches: black, with its counts restored. The rest turns white. One pass
+// over what mark_gray reached, in any order, gives the colors of the
+// recursive Scan: an object whitened before a live one reaches it is
+// blackened again by scan_black (a walk from the roots pushed every edge
+// of the subgraph once more).
+void Heap::scan(bool full) {
+  for (Obj* o : reached_) {
     if (o->color != kGray) continue;
-    if (o->rc > 0) {
-      scan_black(o, full);
-    } else {
-      o->color = kWhite;
-      for_each_child(o, [&](Obj* c) {
-        if (enters(c, full)) work_.push_back(c);
-      });
-    }
+    if (o->rc > 0) scan_black(o, full);
+    else o->color = kWhite;
   }
 }
 
@@ -817,25 +812,15 @@ void Heap::scan_black(Obj* o, bool full) {
   }
 }
 
-// Lists the garbage in garbage_: the white roots and the white objects
-// only they reach.
-void Heap::collect_white(const std::vector<Obj*>& roots, bool full) {
-  for (Obj* r : roots)
-    if (r->color == kWhite) {
-      r->color = kGarbage;
-      work_.push_back(r);
+// Lists the garbage in garbage_: every white object. A white object is
+// reached from a white root through white objects only (anything a black
+// one reaches is black), so this is CollectWhite's set, without its walk.
+void Heap::collect_white() {
+  for (Obj* o : reached_)
+    if (o->color == kWhite) {
+      o->color = kGarbage;
+      garbage_.push_back(o);
     }
-  while (!work_.empty()) {
-    Obj* o = work_.back();
-    work_.pop_back();
-    garbage_.push_back(o);
-    for_each_child(o, [&](Obj* c) {
-      if (enters(c, full) && c->color == kWhite) {
-        c->color = kGarbage;
-        work_.push_back(c);
-      }
-    });
-  }
 }
 
 // The end of a run: nothing observable depends on counts any more, so the

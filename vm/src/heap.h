@@ -282,9 +282,9 @@ class Heap {
   // The passes of trial deletion, and whether a collection follows an edge
   // into c: a young one does not enter old objects.
   void mark_gray(const std::vector<Obj*>& roots, bool full);
-  void scan(const std::vector<Obj*>& roots, bool full);
+  void scan(bool full);
   void scan_black(Obj* o, bool full);
-  void collect_white(const std::vector<Obj*>& roots, bool full);
+  void collect_white();
   static bool enters(const Obj* c, bool full) { return full || !(c->flags & kOld); }
 
   friend struct AllocationTimer;
