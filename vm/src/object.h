@@ -61,6 +61,8 @@ struct MapObj : Obj {
   // Inserts or overwrites; returns true when the key was new. It counts no
   // references: code that runs programs stores through Heap::map_put.
   bool put(uint32_t key, Value v);
+  // Adds a key that find() has just missed, without searching again.
+  void add(uint32_t key, Value v);
 
  private:
   static constexpr size_t kLinearLimit = 8;

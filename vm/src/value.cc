@@ -27,6 +27,11 @@ bool MapObj::put(uint32_t key, Value v) {
     *slot = v;
     return false;
   }
+  add(key, v);
+  return true;
+}
+
+void MapObj::add(uint32_t key, Value v) {
   entries.push_back({key, v});
   if (entries.size() > kLinearLimit) {
     if (index.size() < entries.size() * 2) {
@@ -38,7 +43,6 @@ bool MapObj::put(uint32_t key, Value v) {
       index[i] = uint32_t(entries.size());
     }
   }
-  return true;
 }
 
 void MapObj::rebuild_index() {
