@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "builtins.h"
 #include "display.h"
@@ -119,6 +120,36 @@ TEST(Value, Truthiness) {
   EXPECT_TRUE(empty.truthy());
   EXPECT_TRUE(Value::object(heap.new_array()).truthy());
   EXPECT_TRUE(Value::symbol(0).truthy());
+}
+
+// The flat table grows many times over: every name keeps its id, lookups
+// of names never interned miss, and names differing in one byte (the
+// common case of computed keys) stay apart.
+TEST(Value, SymbolTableKeepsIdsAcrossGrowth) {
+  SymbolTable symbols;
+  constexpr int kNames = 100000;
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < kNames; ++i) ids.push_back(symbols.intern("key" + std::to_string(i)));
+  EXPECT_EQ(symbols.size(), size_t(kNames));
+  for (int i = 0; i < kNames; ++i) {
+    std::string name = "key" + std::to_string(i);
+    ASSERT_EQ(symbols.intern(name), ids[size_t(i)]);
+    ASSERT_EQ(symbols.find(name), int64_t(ids[size_t(i)]));
+    ASSERT_EQ(symbols.name(ids[size_t(i)]), name);
+  }
+  EXPECT_EQ(symbols.find("key" + std::to_string(kNames)), -1);
+  EXPECT_EQ(symbols.find(""), -1);
+  EXPECT_EQ(symbols.find("ke"), -1);
+  uint32_t empty = symbols.intern("");
+  EXPECT_EQ(symbols.find(""), int64_t(empty));
+  EXPECT_EQ(symbols.size(), size_t(kNames) + 1);
+  // Names of every length up to two words hash every byte.
+  std::string a(17, 'a');
+  for (size_t i = 0; i < a.size(); ++i) {
+    std::string b = a;
+    b[i] = 'b';
+    EXPECT_NE(SymbolTable::hash(a.substr(0, i + 1)), SymbolTable::hash(b.substr(0, i + 1))) << i;
+  }
 }
 
 TEST(Value, SymbolsAndBuiltins) {
