@@ -280,23 +280,15 @@ Value b_keys(VM& vm, Value* args, int) {
   return Value::object(a);
 }
 
-// The text of a value that str writes as it is, without a walk: an int,
-// a string, a name, nil or a boolean; false for anything else.
-bool plain_text(VM& vm, Value v, std::string_view& text, char (&digits)[24]) {
-  if (v.is_int()) {
-    auto r = std::to_chars(digits, digits + sizeof digits, v.as_int());
-    text = std::string_view(digits, size_t(r.ptr - digits));
-  } else if (is_type(v, ObjType::String)) {
-    text = as_string(v)->view();
-  } else if (v.is_symbol()) {
-    text = vm.symbols.name(v.as_symbol());
-  } else if (v.is_nil()) {
-    text = {};
-  } else if (v.is_bool()) {
-    text = v.as_bool() ? "true" : "false";
-  } else {
-    return false;
-  }
+// The text of a value that str writes as it is, without a walk: a string,
+// a name, nil or a boolean (ints are written in place); false for anything
+// else.
+bool plain_text(VM& vm, Value v, std::string_view& text) {
+  if (is_type(v, ObjType::String)) text = as_string(v)->view();
+  else if (v.is_symbol()) text = vm.symbols.name(v.as_symbol());
+  else if (v.is_nil()) text = {};
+  else if (v.is_bool()) text = v.as_bool() ? "true" : "false";
+  else return false;
   return true;
 }
 
@@ -308,15 +300,21 @@ bool plain_text(VM& vm, Value v, std::string_view& text, char (&digits)[24]) {
 Value b_str(VM& vm, Value* args, int argc) {
   if (argc == 1 && is_type(args[0], ObjType::String)) return args[0];
   char buf[256];
-  size_t used = 0;
+  char *p = buf, *end = buf + sizeof buf;
   int i = 0;
   for (; i < argc; ++i) {
+    if (args[i].is_int()) {
+      auto r = std::to_chars(p, end, args[i].as_int());
+      if (r.ec != std::errc()) break;
+      p = r.ptr;
+      continue;
+    }
     std::string_view text;
-    char digits[24];
-    if (!plain_text(vm, args[i], text, digits) || text.size() > sizeof buf - used) break;
-    if (!text.empty()) std::memcpy(buf + used, text.data(), text.size());
-    used += text.size();
+    if (!plain_text(vm, args[i], text) || text.size() > size_t(end - p)) break;
+    if (!text.empty()) std::memcpy(p, text.data(), text.size());
+    p += text.size();
   }
+  size_t used = size_t(p - buf);
   if (i == argc) {
     if (used > vm.text_room()) throw OutOfMemory{};
     return Value::object(vm.heap.new_string(std::string_view(buf, used)));

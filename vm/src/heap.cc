@@ -1,6 +1,7 @@
 #include "heap.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -118,12 +119,26 @@ size_t buffer_bytes(const std::vector<T>& v) { return malloc_bytes(v.capacity() 
 // process's heap.
 constexpr size_t kMediumStringBlocks[Heap::kMediumStringClasses] = {64,  96,  128,  192,  256,  384, 512,
                                                                    768, 1024, 1536, 2048, 3072, 4096};
-int medium_string_class(size_t length) {
+// The classes go two to a power of two (1.5 * 2^(p-1) and 2^p), so the
+// class follows from the block's bit width, with no search.
+constexpr int medium_string_class(size_t length) {
   size_t block = sizeof(StringObj) + length + 1;
-  int c = 0;
-  while (kMediumStringBlocks[c] < block) ++c;
-  return c;
+  int p = std::bit_width(block - 1);  // 2^(p-1) < block <= 2^p
+  if (p <= 6) return 0;
+  return block <= (size_t(3) << (p - 2)) ? 2 * (p - 6) - 1 : 2 * (p - 6);
 }
+// The smallest class that holds the block, for every medium length.
+constexpr bool medium_classes_fit() {
+  for (size_t length = Heap::kSmallString + 1;
+       sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1]; ++length) {
+    size_t block = sizeof(StringObj) + length + 1;
+    int c = medium_string_class(length);
+    if (kMediumStringBlocks[c] < block || (c > 0 && kMediumStringBlocks[c - 1] >= block)) return false;
+  }
+  return true;
+}
+static_assert(medium_classes_fit());
+
 bool is_medium_string(size_t length) {
   return length > Heap::kSmallString &&
          sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1];
@@ -472,24 +487,32 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
   AllocationTimer timer(*this);
   if (length > UINT32_MAX - 64) throw OutOfMemory{};
   size_t size = sizeof(StringObj) + length + 1;
-  check_limit(string_bytes(length));
+  // The block's size is worked out once, for the limit and the counts.
+  size_t bytes;
   void* mem;
   if (length <= kSmallString) {
+    bytes = page_block(kSmallStringBlock);
+    check_limit(bytes);
     mem = take(kPoolString);
   } else if (is_medium_string(length)) {
+    int c = medium_string_class(length);
+    bytes = kMediumStringBlocks[c];
+    check_limit(bytes);
     Pool& pool = pools_[kPoolString];
     ++pool.stats.allocations;
     bool reused;
-    mem = medium_strings_[medium_string_class(length)].take(reused);
+    mem = medium_strings_[c].take(reused);
     if (reused) ++pool.stats.hits;
   } else {
+    bytes = malloc_bytes(sizeof(LargeLink) + size);
+    check_limit(bytes);
     ++pools_[kPoolString].stats.allocations;
     mem = take_large(size);
   }
   auto* s = new (mem) StringObj();
   s->length = static_cast<uint32_t>(length);
   s->data()[length] = '\0';
-  return link(s, bytes_of(s));
+  return link(s, bytes);
 }
 
 ArrayObj* Heap::new_array(size_t reserve) {
@@ -563,9 +586,16 @@ void Heap::free_object(Obj* o, bool release_children) {
   switch (o->type) {
     case ObjType::String: {
       auto* str = static_cast<StringObj*>(o);
-      bytes = bytes_of(str);
-      if (str->length <= kSmallString) pages = &pools_[kPoolString].pages;
-      else if (is_medium_string(str->length)) pages = &medium_strings_[medium_string_class(str->length)];
+      if (str->length <= kSmallString) {
+        bytes = page_block(kSmallStringBlock);
+        pages = &pools_[kPoolString].pages;
+      } else if (is_medium_string(str->length)) {
+        int c = medium_string_class(str->length);
+        bytes = kMediumStringBlocks[c];
+        pages = &medium_strings_[c];
+      } else {
+        bytes = bytes_of(str);
+      }
       break;
     }
     case ObjType::Box: {
