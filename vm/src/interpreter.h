@@ -126,6 +126,10 @@ class VM {
   uint64_t tail_calls_optimized_ = 0;
   uint64_t max_depth_seen_ = 0;
   double execution_seconds_ = 0;
+  // CPU time of the running thread over the run, beside execution_seconds_
+  // (wall time): see fill_stats.
+  double cpu_start_ = 0;
+  double cpu_seconds_ = 0;
 
   // Profile and trace.
   std::vector<uint64_t> op_counts_;
