@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <type_traits>
 
 #include "bytecode.h"
@@ -88,6 +89,26 @@ struct AllocationTimer {
     heap.alloc_sample_random_ = x;
     heap.alloc_sample_interval_ = Heap::kAllocSampleEvery / 2 + x % Heap::kAllocSampleEvery;
     heap.alloc_sample_countdown_ = heap.alloc_sample_interval_;
+  }
+};
+
+// Growing a container's buffer is allocation too: a malloc, a copy, the
+// old buffer freed. A small growth is one more event in the allocations'
+// sampled stream. A buffer of kWholeGrowthBytes or more takes
+// microseconds (page faults on fresh memory), past what a sample may last
+// (a sample that long is taken for a descheduled one and dropped), so it
+// is timed whole; such growths are few, as a buffer doubles each time.
+struct GrowthTimer {
+  Heap& heap;
+  bool whole;
+  uint64_t start = 0;
+  std::optional<AllocationTimer> sampled;
+  GrowthTimer(Heap& h, size_t new_bytes) : heap(h), whole(kTimers && new_bytes >= Heap::kWholeGrowthBytes) {
+    if (whole) start = clock_ns();
+    else sampled.emplace(h);
+  }
+  ~GrowthTimer() {
+    if (whole) heap.growth_ns_ += clock_ns() - start;
   }
 };
 
@@ -320,7 +341,12 @@ void Heap::charge_outside(int64_t delta) {
 // a buffer's capacity changed.
 void Heap::push(std::vector<Value>& items, Value v) {
   size_t cap = items.capacity();
-  items.push_back(v);
+  if (items.size() == cap) {
+    GrowthTimer timer(*this, 2 * (cap + 1) * sizeof(Value));
+    items.push_back(v);
+  } else {
+    items.push_back(v);
+  }
   retain(v);
   if (items.capacity() != cap)
     grew(int64_t(malloc_bytes(items.capacity() * sizeof(Value))) - int64_t(malloc_bytes(cap * sizeof(Value))));
@@ -328,7 +354,12 @@ void Heap::push(std::vector<Value>& items, Value v) {
 
 void Heap::append(std::vector<Value>& items, const Value* first, const Value* last) {
   size_t cap = items.capacity(), from = items.size();
-  items.insert(items.end(), first, last);
+  if (from + size_t(last - first) > cap) {
+    GrowthTimer timer(*this, (from + size_t(last - first)) * sizeof(Value));
+    items.insert(items.end(), first, last);
+  } else {
+    items.insert(items.end(), first, last);
+  }
   for (const Value* v = items.data() + from; v != items.data() + items.size(); ++v) retain(*v);
   if (items.capacity() != cap)
     grew(int64_t(malloc_bytes(items.capacity() * sizeof(Value))) - int64_t(malloc_bytes(cap * sizeof(Value))));
@@ -340,7 +371,12 @@ void Heap::map_put(MapObj* m, uint32_t key, Value v) {
     return;
   }
   size_t entries = m->entries.capacity(), index = m->index.capacity();
-  m->add(key, v);  // one search per put: find() missed it
+  if (m->add_grows()) {
+    GrowthTimer timer(*this, 2 * (m->entries.size() + 1) * sizeof(MapObj::Entry));
+    m->add(key, v);  // one search per put: find() missed it
+  } else {
+    m->add(key, v);
+  }
   retain(v);
   if (m->entries.capacity() != entries || m->index.capacity() != index)
     grew(int64_t(map_buffer_bytes(m)) - int64_t(malloc_bytes(entries * sizeof(MapObj::Entry)) +
@@ -519,7 +555,12 @@ ArrayObj* Heap::new_array(size_t reserve) {
   AllocationTimer timer(*this);
   if (max_bytes_) check_limit(page_block(sizeof(ArrayObj)) + malloc_bytes(reserve * sizeof(Value)));
   auto* a = recycled<ArrayObj>(kPoolArray);
-  if (reserve) a->items.reserve(reserve);
+  if (reserve * sizeof(Value) >= kWholeGrowthBytes) {
+    GrowthTimer growth(*this, reserve * sizeof(Value));
+    a->items.reserve(reserve);
+  } else if (reserve) {
+    a->items.reserve(reserve);
+  }
   return link(a, bytes_of(a));
 }
 

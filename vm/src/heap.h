@@ -218,6 +218,10 @@ class Heap {
   // measures).
   static constexpr uint32_t kAllocSampleEvery = 128;
   double allocation_seconds() const;
+  // Time growing containers' buffers by kWholeGrowthBytes or more, timed
+  // whole (smaller growths are sampled with the allocations).
+  static constexpr size_t kWholeGrowthBytes = 16384;
+  double growth_seconds() const { return double(growth_ns_) * 1e-9; }
   // Time in reconciliations outside the cycle collector (freeing).
   double free_seconds = 0;
   // Time in the cycle collector; one pause per collection.
@@ -288,6 +292,8 @@ class Heap {
   static bool enters(const Obj* c, bool full) { return full || !(c->flags & kOld); }
 
   friend struct AllocationTimer;
+  friend struct GrowthTimer;
+  uint64_t growth_ns_ = 0;
   uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
   uint32_t alloc_sample_interval_ = kAllocSampleEvery;
   uint32_t alloc_sample_random_ = 2463534242u;

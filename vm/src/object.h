@@ -63,6 +63,11 @@ struct MapObj : Obj {
   bool put(uint32_t key, Value v);
   // Adds a key that find() has just missed, without searching again.
   void add(uint32_t key, Value v);
+  // Whether add() will grow a buffer (the entries, or the index rebuilt).
+  bool add_grows() const {
+    return entries.size() == entries.capacity() ||
+           (entries.size() + 1 > kLinearLimit && index.size() < (entries.size() + 1) * 2);
+  }
 
  private:
   static constexpr size_t kLinearLimit = 8;
