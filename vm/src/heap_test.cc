@@ -37,6 +37,25 @@ TEST(Heap, UnreferencedObjectsAreFreedAtTheNextReconciliation) {
   EXPECT_EQ(heap.young_collections + heap.old_collections, 0u);  // no cycle collection needed
 }
 
+// Growing a buffer past Heap::kWholeGrowthBytes is timed whole, as
+// allocation time; small buffers never reach it.
+TEST(Heap, LargeBufferGrowthIsTimedAsAllocation) {
+  Heap heap;
+  ArrayObj* small = heap.new_array();
+  for (int i = 0; i < 100; ++i) heap.push(small->items, Value::integer(i));
+  MapObj* m = heap.new_map();
+  for (uint32_t k = 0; k < 100; ++k) heap.map_put(m, k, Value::integer(k));
+  EXPECT_EQ(heap.growth_seconds(), 0);
+  ArrayObj* big = heap.new_array();
+  for (int i = 0; i < 100000; ++i) heap.push(big->items, Value::integer(i));
+  double arrays = heap.growth_seconds();
+  EXPECT_GT(arrays, 0);
+  for (uint32_t k = 100; k < 100000; ++k) heap.map_put(m, k, Value::integer(k));
+  EXPECT_GT(heap.growth_seconds(), arrays);
+  EXPECT_EQ(m->entries.size(), 100000u);
+  for (uint32_t k = 0; k < 100000; k += 997) ASSERT_EQ(m->find(k)->as_int(), int64_t(k));
+}
+
 TEST(Heap, StackReferencesKeepObjectsUntilTheyGo) {
   Heap heap;
   MapObj* m = heap.new_map();
