@@ -250,8 +250,10 @@ bool ResultsStore::prepare_schema(std::string& error) {
   } else if (schema_version_ == 0) {
     schema_note_ = "created";
   }
-  for (const auto& m : store_schema::migrations()) {
-    if (m.version <= schema_version_) continue;
+  if (schema_version_ < latest) {
+    // Every step in one transaction: a store being created or migrated is
+    // never seen half-way (at version 1 of a fresh store, another process
+    // would take it for an old store and back it up).
     sqlite::Transaction txn(db);
     // Another process may have migrated it while this one waited for the lock.
     auto now = txn.begun() ? db.integer("PRAGMA user_version") : std::nullopt;
@@ -259,7 +261,8 @@ bool ResultsStore::prepare_schema(std::string& error) {
       error = "cannot migrate it: " + db.error();
       return false;
     }
-    if (*now < m.version) {
+    for (const auto& m : store_schema::migrations()) {
+      if (m.version <= *now) continue;
       std::string sql = std::string(m.sql) + "\nPRAGMA user_version = " + std::to_string(m.version) + ";\n";
       if (m.version == 1) sql += "PRAGMA application_id = " + std::to_string(store_schema::kApplicationId) + ";\n";
       if (!db.exec(sql)) {
@@ -271,7 +274,7 @@ bool ResultsStore::prepare_schema(std::string& error) {
       error = "cannot migrate it: " + db.error();
       return false;
     }
-    schema_version_ = m.version;
+    schema_version_ = latest;
   }
   // A writable store takes the write lock: a file SQLite can only read
   // fails here, before anything runs.
