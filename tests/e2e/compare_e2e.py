@@ -373,6 +373,12 @@ class CompareCleanup(CompareTest):
                 return False
         self.assertTrue(wait_until(started_workers, 20), "no two child workers with a token file")
         workers = children_of(proc.pid)
+        # Arguments and environment sit above the stack: the same length in
+        # both workers, so that their stacks are laid out alike.
+        def layout_bytes(pid):
+            with open("/proc/%d/cmdline" % pid, "rb") as a, open("/proc/%d/environ" % pid, "rb") as e:
+                return len(a.read()) + len(e.read())
+        self.assertEqual(len({layout_bytes(pid) for pid in workers}), 1, "argument and environment sizes differ")
         for pid in workers:
             self.assertEqual(os.getpgid(pid), pid, "each worker is in its own process group")
         # Which workers it started, and where: the first line says so.
