@@ -26,9 +26,9 @@ bool read_manifest_text(const std::string& path, std::string& text, std::string&
   return true;
 }
 
-int report_manifest_errors(const std::string& path, const std::vector<Diagnostic>& errors) {
-  std::fputs(format_diagnostics(errors).c_str(), stderr);
-  print_error(std::to_string(errors.size()) + " problem" + (errors.size() == 1 ? "" : "s") + " in " + path +
+int report_manifest_errors(const std::string& path, const ManifestResult& manifest) {
+  std::fputs(format_diagnostics(manifest.errors).c_str(), stderr);
+  print_error(std::to_string(manifest.problems) + " problem" + (manifest.problems == 1 ? "" : "s") + " in " + path +
               "; nothing ran");
   return kExitUnusable;
 }

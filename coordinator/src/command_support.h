@@ -22,7 +22,7 @@ bool read_manifest_text(const std::string& path, std::string& text, std::string&
 
 // Prints every problem of the manifest at `path` and the closing error
 // line; returns the exit status for a bad manifest (2).
-int report_manifest_errors(const std::string& path, const std::vector<Diagnostic>& errors);
+int report_manifest_errors(const std::string& path, const ManifestResult& manifest);
 
 // A channel to the coordinator at `address` for a long streaming call:
 // large results, keepalive pings that notice a coordinator gone silent.

@@ -59,7 +59,7 @@ bool load_suite(const std::string& path, const ManifestOptions& options, LoadedS
   }
   ManifestResult m = load_manifest(path, out.text, disk_file_resolver(path), options);
   if (!m.suite) {
-    status = report_manifest_errors(path, m.errors);
+    status = report_manifest_errors(path, m);
     return false;
   }
   out.suite = std::move(m.suite);
@@ -207,7 +207,7 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
     ManifestOptions options;
     options.statistic_names = names_of(*info);
     ManifestResult m = load_manifest(loaded->path, loaded->text, disk_file_resolver(loaded->path), options);
-    if (!m.suite) return report_manifest_errors(loaded->path, m.errors);
+    if (!m.suite) return report_manifest_errors(loaded->path, m);
   }
   if (std::string why = check_metric(plan.settings.metric(), {names_of(b.info()), names_of(c.info())}); !why.empty()) {
     print_error(why);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 #include <optional>
 
 #include "gene/coordinator/commands.h"
@@ -76,9 +77,7 @@ void add_security_flags(CLI::App& app, std::string& token_file, gene::farm::TlsF
       ->check(CLI::ExistingFile);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"Gene benchmark farm coordinator: runs suite manifests on workers, judges targets, exports results"};
   app.set_version_flag("--version", gene::farm::version_text("coordinator"),
                        "Print the build (version, commit, build id, compiler, flags) and exit");
@@ -270,4 +269,17 @@ int main(int argc, char** argv) {
   serve.check_interval = to_ms(check_interval);
   serve.no_worker_grace = to_ms(no_worker_grace);
   return gene::coordinator::run_serve(serve);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The last line of defence: a command that runs out of memory says so and
+  // exits 1 rather than aborting (RPC handlers catch their own).
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fputs("coordinator: out of memory\n", stderr);
+    return 1;
+  }
 }

@@ -11,6 +11,7 @@
 #include "gene/coordinator/report.h"
 #include "gene/coordinator/run_recorder.h"
 #include "gene/farm_security.h"
+#include "gene/farm_text.h"
 #include "gene/job_runner.h"
 
 namespace gene::coordinator {
@@ -59,7 +60,9 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
                                         grpc::ServerWriter<v1::SubmitEvent>* writer) {
   grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
   if (!auth.ok()) return auth;
-  const std::string path = request->manifest_path().empty() ? "manifest.yaml" : request->manifest_path();
+  // Echoed in every diagnostic: escaped and cut like any client text.
+  const std::string path =
+      request->manifest_path().empty() ? "manifest.yaml" : gene::farm::printable(request->manifest_path());
   if (request->has_repetitions() && (request->repetitions() < 1 || request->repetitions() > 10000))
     return {grpc::StatusCode::INVALID_ARGUMENT, "repetitions must be between 1 and 10000"};
   if (request->has_min_time_seconds() &&

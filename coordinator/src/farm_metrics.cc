@@ -3,12 +3,13 @@
 #include <prometheus/client_metric.h>
 #include <prometheus/gateway.h>
 #include <prometheus/metric_family.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 
 #include "gene/coordinator/noise.h"
+#include "gene/farm_text.h"
 #include "gene/machine_info.h"
 
 
@@ -277,12 +278,13 @@ std::shared_ptr<prometheus::Collectable> make_workers_collectable(std::function<
 
 std::string push_to_gateway(const std::string& url, const std::string& suite,
                             const std::shared_ptr<prometheus::Registry>& registry) {
-  static const std::regex kUrl("(https?)://([^/:]+|\\[[0-9a-fA-F:.]+\\])(:([0-9]{1,5}))?/?");
-  std::smatch m;
-  if (!std::regex_match(url, m, kUrl)) return "--pushgateway wants http://HOST[:PORT], not \"" + url + "\"";
-  std::string port = m[4].matched ? m[4].str() : (m[1].str() == "https" ? "443" : "80");
+  static const RE2 kUrl("(https?)://([^/:]+|\\[[0-9a-fA-F:.]+\\])(?::([0-9]{1,5}))?/?");
+  std::string scheme, host, port;
+  if (!RE2::FullMatch(url, kUrl, &scheme, &host, &port))
+    return "--pushgateway wants http://HOST[:PORT], not \"" + farm::printable(url) + "\"";
+  if (port.empty()) port = scheme == "https" ? "443" : "80";
   try {
-    prometheus::Gateway gateway(m[1].str() + "://" + m[2].str(), port, "gene_bench", {{"suite", suite}});
+    prometheus::Gateway gateway(scheme + "://" + host, port, "gene_bench", {{"suite", suite}});
     gateway.RegisterCollectable(registry);
     int code = gateway.Push();
     if (code < 200 || code >= 300)

@@ -3,22 +3,27 @@
 // collecting every problem with its place instead of stopping at the first.
 #include "gene/coordinator/manifest.h"
 
+#include <re2/re2.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <system_error>
 
 #include "gene/coordinator/report.h"
+#include "gene/farm_text.h"
+#include "gene/job_runner.h"  // the request limits (constants only)
 
 namespace gene::coordinator {
 
 namespace fs = std::filesystem;
+using gene::farm::kEchoedTextBytes;
+using gene::farm::printable;
 
 std::string Diagnostic::str() const {
   std::string s = file;
@@ -111,21 +116,23 @@ struct TypedScalar {
   std::string error;  // a tag or value that cannot be resolved
 };
 
-const std::regex kIntDecimal("[-+]?[0-9]+");
-const std::regex kIntOctal("0o[0-7]+");
-const std::regex kIntHex("0x[0-9a-fA-F]+");
-const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-const std::regex kInf("[-+]?\\.(inf|Inf|INF)");
-const std::regex kNan("\\.(nan|NaN|NAN)");
+// RE2: linear in the text whatever it holds (std::regex recurses per
+// character and overflowed the stack on long names).
+const RE2 kIntDecimal("[-+]?[0-9]+");
+const RE2 kIntOctal("0o[0-7]+");
+const RE2 kIntHex("0x[0-9a-fA-F]+");
+const RE2 kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+const RE2 kInf("[-+]?\\.(inf|Inf|INF)");
+const RE2 kNan("\\.(nan|NaN|NAN)");
 
 bool parse_int(const std::string& t, long long& out) {
   try {
     size_t used = 0;
-    if (std::regex_match(t, kIntDecimal))
+    if (RE2::FullMatch(t, kIntDecimal))
       out = std::stoll(t, &used, 10);
-    else if (std::regex_match(t, kIntOctal))
+    else if (RE2::FullMatch(t, kIntOctal))
       out = std::stoll(t.substr(2), &used, 8), used += 2;
-    else if (std::regex_match(t, kIntHex))
+    else if (RE2::FullMatch(t, kIntHex))
       out = std::stoll(t.substr(2), &used, 16), used += 2;
     else
       return false;
@@ -136,15 +143,15 @@ bool parse_int(const std::string& t, long long& out) {
 }
 
 bool parse_float(const std::string& t, double& out) {
-  if (std::regex_match(t, kInf)) {
+  if (RE2::FullMatch(t, kInf)) {
     out = t[0] == '-' ? -INFINITY : INFINITY;
     return true;
   }
-  if (std::regex_match(t, kNan)) {
+  if (RE2::FullMatch(t, kNan)) {
     out = NAN;
     return true;
   }
-  if (!std::regex_match(t, kFloat)) return false;
+  if (!RE2::FullMatch(t, kFloat)) return false;
   out = std::strtod(t.c_str(), nullptr);
   return true;
 }
@@ -173,7 +180,7 @@ TypedScalar classify(const YAML::Node& node) {
   }
   if (plain || tag == core + "int") {
     if (parse_int(t, s.integer)) return as(ScalarKind::Int);
-    if (std::regex_match(t, kIntDecimal)) {
+    if (RE2::FullMatch(t, kIntDecimal)) {
       s.error = "integer " + t + " is out of range";
       return as(ScalarKind::Int);
     }
@@ -226,8 +233,19 @@ class ManifestReader {
 
  private:
   void error(const YAML::Mark& mark, const std::string& message) {
-    errors_.push_back({path_, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0, message});
+    add({path_, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0, message});
   }
+  // Every problem counts; only the first kMaxDiagnostics are kept, so that
+  // 200,000 bad keys cost 200,000 counts, not 200,000 messages.
+  void add(Diagnostic d) {
+    if (problems_++ < kMaxDiagnostics) errors_.push_back(std::move(d));
+  }
+  bool full() const { return problems_ >= kMaxDiagnostics; }
+
+ public:
+  size_t problems() const { return problems_; }
+
+ private:
 
   // The entries of a map node, in order, with non-scalar and duplicate keys
   // reported (and dropped) and keys outside `allowed` reported.
@@ -248,6 +266,7 @@ class ManifestReader {
   const FileResolver& files_;
   const ManifestOptions& options_;
   std::vector<Diagnostic>& errors_;
+  size_t problems_ = 0;
   // Where the min_time in force was set (the defaults', or the benchmark's).
   std::optional<YAML::Mark> min_time_mark_, defaults_min_time_mark_;
 };
@@ -259,6 +278,15 @@ std::vector<Entry> ManifestReader::entries(const YAML::Node& map, const std::str
   for (auto it = map.begin(); it != map.end(); ++it) {
     // Copies: the iterator's pair is a temporary (Nodes are handles, cheap to copy).
     YAML::Node k = it->first;
+    if (full()) {  // count the problem without the cost of describing it
+      if (!k.IsScalar() || !seen.emplace(k.Scalar(), 0).second ||
+          (allowed && std::find(allowed->begin(), allowed->end(), k.Scalar()) == allowed->end())) {
+        ++problems_;
+        continue;
+      }
+      out.push_back({k.Scalar(), k.Mark(), it->second});
+      continue;
+    }
     if (!k.IsScalar()) {
       error(k.Mark(), "a key in " + where + " must be a plain name, not " + describe(k));
       continue;
@@ -266,11 +294,11 @@ std::vector<Entry> ManifestReader::entries(const YAML::Node& map, const std::str
     std::string key = k.Scalar();
     if (auto [pos, fresh] = seen.emplace(key, k.Mark().line + 1); !fresh) {
       error(k.Mark(),
-            "duplicate key '" + key + "' in " + where + " (first at line " + std::to_string(pos->second) + ")");
+            "duplicate key '" + printable(key) + "' in " + where + " (first at line " + std::to_string(pos->second) + ")");
       continue;
     }
     if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
-      error(k.Mark(), "unknown key '" + key + "' in " + where + suggestion(key, *allowed) +
+      error(k.Mark(), "unknown key '" + printable(key) + "' in " + where + suggestion(printable(key), *allowed) +
                           "; expected one of: " + join(*allowed, ", "));
       continue;
     }
@@ -292,12 +320,12 @@ std::optional<uint32_t> ManifestReader::read_uint(const Entry& e, long long lo, 
   }
   TypedScalar s = classify(e.value);
   if (s.kind != ScalarKind::Int || !s.error.empty()) {
-    error(e.value_mark(), "'" + e.key + "' must be an integer, not " + describe(e.value) + " ('" + s.text + "')");
+    error(e.value_mark(), "'" + e.key + "' must be an integer, not " + describe(e.value) + " ('" + printable(s.text) + "')");
     return std::nullopt;
   }
   if (s.integer < lo || s.integer > hi) {
     error(e.value_mark(),
-          "'" + e.key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " + s.text);
+          "'" + e.key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " + printable(s.text));
     return std::nullopt;
   }
   return uint32_t(s.integer);
@@ -317,7 +345,7 @@ void ManifestReader::read_setting(const Entry& e, RunSettings& s) {
     std::optional<double> d;
     if (e.value.IsScalar()) d = parse_duration(e.value.Scalar());
     if (!d) {
-      std::string got = e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : describe(e.value);
+      std::string got = e.value.IsScalar() ? "'" + printable(e.value.Scalar()) + "'" : describe(e.value);
       error(e.value_mark(),
             "bad duration " + got + " for 'timeout': expected a number with a unit, e.g. 500ms, 30s, 1m30s");
     } else if (*d <= 0 || *d > kMaxTimeoutSeconds) {
@@ -330,7 +358,7 @@ void ManifestReader::read_setting(const Entry& e, RunSettings& s) {
     std::optional<double> d;
     if (e.value.IsScalar()) d = e.value.Scalar() == "0" ? std::optional<double>(0) : parse_duration(e.value.Scalar());
     if (!d) {
-      std::string got = e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : describe(e.value);
+      std::string got = e.value.IsScalar() ? "'" + printable(e.value.Scalar()) + "'" : describe(e.value);
       error(e.value_mark(), "bad duration " + got +
                                 " for 'min_time': expected 0 (off) or a number with a unit, e.g. 100ms, 0.5s");
     } else if (*d < 0 || *d > kMaxTimeoutSeconds) {
@@ -343,7 +371,7 @@ void ManifestReader::read_setting(const Entry& e, RunSettings& s) {
     std::optional<uint64_t> b;
     if (e.value.IsScalar()) b = parse_size(e.value.Scalar());
     if (!b) {
-      std::string got = e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : describe(e.value);
+      std::string got = e.value.IsScalar() ? "'" + printable(e.value.Scalar()) + "'" : describe(e.value);
       error(e.value_mark(), "bad size " + got + " for 'max_heap': expected bytes, e.g. 64MiB, 512KiB, 1GiB");
     } else if (*b == 0 || *b > kMaxHeapBytes) {
       error(e.value_mark(), "'max_heap' must be more than 0 and at most 1TiB, not " + e.value.Scalar());
@@ -371,7 +399,7 @@ std::map<std::string, std::string> ManifestReader::read_hardware(const Entry& e,
   if (!expect_map(e)) return base;
   for (const Entry& h : entries(e.value, "'hardware'", nullptr)) {
     if (!h.value.IsScalar() || classify(h.value).kind == ScalarKind::Null) {
-      error(h.value_mark(), "hardware selector '" + h.key + "' must be a single value, not " + describe(h.value));
+      error(h.value_mark(), "hardware selector '" + printable(h.key) + "' must be a single value, not " + describe(h.value));
       continue;
     }
     base[h.key] = h.value.Scalar();
@@ -386,15 +414,15 @@ std::vector<Target> ManifestReader::read_targets(const Entry& e, std::vector<Tar
     if (options_.statistic_names) {
       const auto& names = *options_.statistic_names;
       if (std::find(names.begin(), names.end(), t.key) == names.end()) {
-        error(t.key_mark, "unknown statistic '" + t.key + "' in 'targets'" + suggestion(t.key, names));
+        error(t.key_mark, "unknown statistic '" + printable(t.key) + "' in 'targets'" + suggestion(printable(t.key), names));
         ok = false;
       }
     }
     std::optional<std::pair<std::string, double>> parsed;
     if (t.value.IsScalar()) parsed = parse_target(t.value.Scalar());
     if (!parsed) {
-      std::string got = t.value.IsScalar() ? "'" + t.value.Scalar() + "'" : describe(t.value);
-      error(t.value_mark(), "bad target " + got + " for '" + t.key +
+      std::string got = t.value.IsScalar() ? "'" + printable(t.value.Scalar()) + "'" : describe(t.value);
+      error(t.value_mark(), "bad target " + got + " for '" + printable(t.key) +
                                 "': expected \"OP NUMBER\" with OP one of > >= < <= == != (e.g. \"> 1e6\")");
       ok = false;
     }
@@ -418,7 +446,7 @@ std::optional<JobParam> ManifestReader::read_param_value(const std::string& name
   }
   TypedScalar s = classify(node);
   if (!s.error.empty()) {
-    error(mark, "parameter '" + name + "': " + s.error);
+    error(mark, "parameter '" + name + "': " + printable(s.error));
     return std::nullopt;
   }
   JobParam p{name, s.text, ""};
@@ -430,26 +458,43 @@ std::optional<JobParam> ManifestReader::read_param_value(const std::string& name
     case ScalarKind::Bool: p.literal = s.boolean ? "true" : "false"; break;
     case ScalarKind::Int:
       if (s.integer < kGeneIntMin || s.integer > kGeneIntMax) {
-        error(mark, "parameter '" + name + "': " + s.text + " is outside Gene's 48-bit integer range");
+        error(mark, "parameter '" + name + "': " + printable(s.text) + " is outside Gene's 48-bit integer range");
         return std::nullopt;
       }
       p.literal = std::to_string(s.integer);
       break;
     case ScalarKind::Float:
       if (!std::isfinite(s.number)) {
-        error(mark, "parameter '" + name + "': " + s.text + " has no Gene literal (only finite numbers do)");
+        error(mark, "parameter '" + name + "': " + printable(s.text) + " has no Gene literal (only finite numbers do)");
         return std::nullopt;
       }
       p.literal = gene_float_literal(s.number);
       break;
     case ScalarKind::String: p.literal = quote_gene_string(s.text); break;
   }
+  if (p.literal.size() > gene::farm::kMaxParamTextBytes) {
+    error(mark, "parameter '" + name + "': the value is " + std::to_string(p.literal.size()) + " bytes as Gene text; at most " +
+                    std::to_string(gene::farm::kMaxParamTextBytes));
+    return std::nullopt;
+  }
   return p;
 }
 
-const std::regex kSuiteName("[a-z0-9_]+");
-const std::regex kBenchmarkName("[A-Za-z0-9_.-]+");
-const std::regex kParamName("[^\\s=/:,]+");
+const RE2 kSuiteName("[a-z0-9_]+");
+const RE2 kBenchmarkName("[A-Za-z0-9_.-]+");
+const RE2 kParamName("[^\\s=/:,\\x00-\\x1f\\x7f]+");
+
+// Why `value` cannot be a name: too long (checked first), or not `syntax`;
+// "" when it can.
+std::string bad_name(const YAML::Node& value, size_t max_bytes, const RE2& syntax) {
+  if (!value.IsScalar()) return describe(value);
+  const std::string& name = value.Scalar();
+  if (name.size() > max_bytes)
+    return "'" + printable(name, 40) + "' (" + std::to_string(name.size()) + " bytes; at most " +
+           std::to_string(max_bytes) + ")";
+  if (!RE2::FullMatch(name, syntax)) return "'" + printable(name) + "'";
+  return "";
+}
 
 void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite& suite, const RunSettings& defaults,
                                     const std::vector<Target>& suite_targets,
@@ -477,8 +522,7 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
   bool ok = true;
 
   if (const Entry* e = find("name")) {
-    if (!e->value.IsScalar() || !std::regex_match(e->value.Scalar(), kBenchmarkName)) {
-      std::string got = e->value.IsScalar() ? "'" + e->value.Scalar() + "'" : describe(e->value);
+    if (std::string got = bad_name(e->value, kMaxNameBytes, kBenchmarkName); !got.empty()) {
       error(e->value_mark(), "bad benchmark name " + got + ": use letters, digits, '_', '.' and '-'");
       ok = false;
     } else {
@@ -506,8 +550,12 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
         content = files_(b.file);
       else
         content.error = spelling;
+      if (content.text && !gene::farm::is_valid_utf8(*content.text)) {
+        content.text.reset();
+        content.error = "not valid UTF-8 (a program is UTF-8 text)";
+      }
       if (!content.text) {
-        error(e->value_mark(), "file '" + b.file + "': " + content.error);
+        error(e->value_mark(), "file '" + printable(b.file) + "': " + printable(content.error, 2 * kEchoedTextBytes));
         ok = false;
       } else {
         b.program = std::move(*content.text);
@@ -541,8 +589,10 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
   if (const Entry* e = find("params")) {
     if (expect_map(*e)) {
       for (const Entry& p : entries(e->value, "'params'", nullptr)) {
-        if (!std::regex_match(p.key, kParamName)) {
-          error(p.key_mark, "bad parameter name '" + p.key + "': no spaces, '=', '/', ':' or ','");
+        if (p.key.size() > kMaxNameBytes || !RE2::FullMatch(p.key, kParamName)) {
+          error(p.key_mark, "bad parameter name '" + printable(p.key, 40) + "' (" + std::to_string(p.key.size()) +
+                                " bytes): at most " + std::to_string(kMaxNameBytes) +
+                                " bytes, no spaces, control characters, '=', '/', ':' or ','");
           ok = false;
           continue;
         }
@@ -561,7 +611,7 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
               continue;
             }
             if (!seen.insert(jp->text).second) {
-              error(v.Mark(), "parameter '" + p.key + "' lists " + jp->text + " twice");
+              error(v.Mark(), "parameter '" + p.key + "' lists " + printable(jp->text) + " twice");
               ok = false;
               continue;
             }
@@ -604,8 +654,8 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
           if (!known) {
             std::vector<std::string> texts;
             for (const auto& v : listed[0]->values) texts.push_back(v.text);
-            error(x.key_mark, "'expect' has a value for " + expect_param + "=" + x.key + ", which '" + expect_param +
-                                  "' does not list (it lists " + join(texts, ", ") + ")");
+            error(x.key_mark, "'expect' has a value for " + expect_param + "=" + printable(x.key) + ", which '" +
+                                  expect_param + "' does not list (it lists " + printable(join(texts, ", ")) + ")");
             ok = false;
           } else if (!x.value.IsScalar() || classify(x.value).kind == ScalarKind::Null) {
             error(x.value_mark(), "an expected value must be a scalar, not " + std::string(describe(x.value)));
@@ -644,7 +694,8 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
     for (size_t i = 0; i < params.size(); ++i) {
       const JobParam& v = params[i].values[pick[i]];
       job.params.push_back(v);
-      job.name += "/" + v.name + ":" + v.text;
+      // Names are printed in tables and logs: a value's control characters are escaped.
+      job.name += "/" + v.name + ":" + printable(v.text, std::string::npos);
       if (v.name == expect_param) {
         if (auto it = expect_by_value.find(v.text); it != expect_by_value.end()) job.expect = it->second;
       }
@@ -660,9 +711,29 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
 }
 
 std::optional<Suite> ManifestReader::read(const std::string& text) {
+  // Lengths and encoding first: nothing is parsed that would be refused.
+  if (text.size() > kMaxManifestBytes) {
+    add({path_, 0, 0,
+         "the manifest is " + std::to_string(text.size()) + " bytes; at most " + std::to_string(kMaxManifestBytes)});
+    return std::nullopt;
+  }
+  // Protobuf refuses non-UTF-8 strings, so a coordinator could not take it;
+  // refused here the same way in both modes.
+  if (size_t bad = gene::farm::first_invalid_utf8(text); bad != text.size()) {
+    size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = line_start == std::string::npos || bad == 0 ? 0 : line_start + 1;
+    add({path_, int(std::count(text.begin(), text.begin() + long(bad), '\n')) + 1, int(bad - line_start) + 1,
+         "the manifest is not valid UTF-8 (byte 0x" + printable(text.substr(bad, 1)).substr(2) + ")"});
+    return std::nullopt;
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's parser recurses once per level and stops itself at a
+    // fixed depth, before the stack runs out.
+    error(e.mark, "YAML nested more than " + std::to_string(e.depth()) + " levels deep");
+    return std::nullopt;
   } catch (const YAML::ParserException& e) {
     error(e.mark, "YAML syntax error: " + e.msg);
     return std::nullopt;
@@ -671,7 +742,7 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
     return std::nullopt;
   }
   if (docs.empty() || docs[0].IsNull()) {
-    errors_.push_back({path_, 1, 1, "empty manifest: expected a map with 'suite' and 'benchmarks'"});
+    add({path_, 1, 1, "empty manifest: expected a map with 'suite' and 'benchmarks'"});
     return std::nullopt;
   }
   if (docs.size() > 1) error(docs[1].Mark(), "a manifest holds one YAML document; this is a second one");
@@ -692,14 +763,16 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
   };
 
   if (const Entry* e = find("suite")) {
-    if (!e->value.IsScalar() || !std::regex_match(e->value.Scalar(), kSuiteName)) {
-      std::string got = e->value.IsScalar() ? "'" + e->value.Scalar() + "'" : describe(e->value);
+    if (e->value.IsScalar() && e->value.Scalar().size() > kMaxSuiteNameBytes) {
+      error(e->value_mark(), "suite name is " + std::to_string(e->value.Scalar().size()) + " bytes; at most " +
+                                 std::to_string(kMaxSuiteNameBytes) + " (it names every job)");
+    } else if (std::string got = bad_name(e->value, kMaxSuiteNameBytes, kSuiteName); !got.empty()) {
       error(e->value_mark(), "bad suite name " + got + ": use lower-case letters, digits and '_' ([a-z0-9_]+)");
     } else {
       suite.name = e->value.Scalar();
     }
   } else {
-    errors_.push_back({path_, root.Mark().line + 1, root.Mark().column + 1, "missing required key 'suite'"});
+    add({path_, root.Mark().line + 1, root.Mark().column + 1, "missing required key 'suite'"});
   }
   if (const Entry* e = find("description")) {
     if (!e->value.IsScalar())
@@ -726,7 +799,7 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
         read_benchmark(e->value[i], i, suite, defaults, targets, hardware, names);
     }
   } else {
-    errors_.push_back({path_, root.Mark().line + 1, root.Mark().column + 1, "missing required key 'benchmarks'"});
+    add({path_, root.Mark().line + 1, root.Mark().column + 1, "missing required key 'benchmarks'"});
   }
   if (errors_.size() != errors_before) return std::nullopt;
   return suite;
@@ -824,51 +897,54 @@ ManifestResult load_manifest(const std::string& manifest_path, const std::string
   std::stable_sort(result.errors.begin(), result.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
   });
-  if (result.errors.empty()) result.suite = std::move(suite);
+  result.problems = reader.problems();
+  if (result.problems > result.errors.size())
+    result.errors.push_back({manifest_path, 0, 0,
+                             "and " + std::to_string(result.problems - result.errors.size()) + " more problems"});
+  if (result.problems == 0) result.suite = std::move(suite);
   return result;
 }
 
 std::optional<double> parse_duration(const std::string& text) {
-  static const std::regex part("([0-9]+(\\.[0-9]+)?)(ms|us|h|m|s)");
+  static const RE2 part("([0-9]+(?:\\.[0-9]+)?)(ms|us|h|m|s)");
   static const std::vector<std::string> order = {"h", "m", "s", "ms", "us"};
   static const std::map<std::string, double> scale = {{"h", 3600}, {"m", 60}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}};
   if (text.empty()) return std::nullopt;
   double total = 0;
   size_t next_unit = 0;  // units must come in `order`, each at most once
-  auto begin = text.cbegin();
-  std::smatch m;
-  while (begin != text.cend()) {
-    if (!std::regex_search(begin, text.cend(), m, part, std::regex_constants::match_continuous)) return std::nullopt;
-    auto pos = std::find(order.begin() + long(next_unit), order.end(), m[3].str());
+  re2::StringPiece rest(text);
+  std::string number, unit;
+  while (!rest.empty()) {
+    if (!RE2::Consume(&rest, part, &number, &unit)) return std::nullopt;
+    auto pos = std::find(order.begin() + long(next_unit), order.end(), unit);
     if (pos == order.end()) return std::nullopt;
     next_unit = size_t(pos - order.begin()) + 1;
-    total += std::stod(m[1].str()) * scale.at(m[3].str());
-    begin = m[0].second;
+    total += std::strtod(number.c_str(), nullptr) * scale.at(unit);
   }
   return total;
 }
 
 std::optional<uint64_t> parse_size(const std::string& text) {
-  static const std::regex size("([0-9]+(\\.[0-9]+)?) ?(B|KiB|MiB|GiB|TiB|kB|KB|MB|GB|TB)?");
+  static const RE2 size("([0-9]+(\\.[0-9]+)?) ?(B|KiB|MiB|GiB|TiB|kB|KB|MB|GB|TB)?");
   static const std::map<std::string, double> scale = {
       {"", 1},     {"B", 1},    {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
       {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6},     {"GB", 1e9},        {"TB", 1e12}};
-  std::smatch m;
-  if (!std::regex_match(text, m, size)) return std::nullopt;
-  if (m[2].matched && m[3].str().empty()) return std::nullopt;  // fractional bytes
-  double v = std::stod(m[1].str()) * scale.at(m[3].str());
+  std::string number, fraction, unit;
+  if (text.size() > 64 || !RE2::FullMatch(text, size, &number, &fraction, &unit)) return std::nullopt;
+  if (!fraction.empty() && unit.empty()) return std::nullopt;  // fractional bytes
+  double v = std::strtod(number.c_str(), nullptr) * scale.at(unit);
   if (v >= 9.2e18) return std::nullopt;
   return uint64_t(std::llround(v));
 }
 
 std::optional<std::pair<std::string, double>> parse_target(const std::string& text) {
-  static const std::regex target(
-      "\\s*(>=|<=|==|!=|>|<)\\s*([-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?)\\s*");
-  std::smatch m;
-  if (!std::regex_match(text, m, target)) return std::nullopt;
-  double v = std::strtod(m[2].str().c_str(), nullptr);
+  static const RE2 target(
+      "\\s*(>=|<=|==|!=|>|<)\\s*([-+]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\\s*");
+  std::string op, number;
+  if (!RE2::FullMatch(text, target, &op, &number)) return std::nullopt;
+  double v = std::strtod(number.c_str(), nullptr);
   if (!std::isfinite(v)) return std::nullopt;
-  return std::make_pair(m[1].str(), v);
+  return std::make_pair(op, v);
 }
 
 bool selectors_match(const std::map<std::string, std::string>& selectors,

@@ -439,6 +439,67 @@ TEST_F(ManifestTest, NeverCrashesOnOddYaml) {
   EXPECT_FALSE(load("suite: " + deep).errors.empty());
 }
 
+// Limits: lengths first, names matched in linear time, problems counted
+// but reported only up to kMaxDiagnostics, client text escaped.
+TEST_F(ManifestTest, LongNamesAreRefusedByTheirLength) {
+  const std::string body = "\nbenchmarks: [{name: a, file: ../vm_internals/tco.gene}]\n";
+  EXPECT_NE(one_error("suite: " + std::string(100000, 'a') + body).find("suite name is 100000 bytes; at most 128"),
+            std::string::npos);
+  EXPECT_TRUE(load("suite: " + std::string(kMaxSuiteNameBytes, 'a') + body).suite);
+  EXPECT_NE(one_error("suite: " + std::string(kMaxSuiteNameBytes + 1, 'a') + body).find("at most 128"),
+            std::string::npos);
+  std::string e = one_error("suite: s\nbenchmarks: [{name: " + std::string(300000, 'b') +
+                            ", file: ../vm_internals/tco.gene}]\n");
+  EXPECT_NE(e.find("300000 bytes; at most 256"), std::string::npos) << e;
+  EXPECT_LT(e.size(), 400u);
+  e = one_error("suite: s\nbenchmarks: [{name: a, file: ../vm_internals/tco.gene, params: {" +
+                std::string(1000, 'p') + ": 1}}]\n");
+  EXPECT_NE(e.find("1000 bytes"), std::string::npos) << e;
+}
+
+TEST_F(ManifestTest, ParameterValuesFitTheWorkersLimit) {
+  std::string e = one_error("suite: s\nbenchmarks: [{name: a, file: ../vm_internals/tco.gene, params: {v: '" +
+                            std::string(70000, 'x') + "'}}]\n");
+  EXPECT_NE(e.find("at most 65536"), std::string::npos) << e;
+  EXPECT_TRUE(load("suite: s\nbenchmarks: [{name: a, file: ../vm_internals/tco.gene, params: {v: '" +
+                   std::string(60000, 'x') + "'}}]\n")
+                  .suite);
+}
+
+TEST_F(ManifestTest, ManyProblemsAreCountedNotAllReported) {
+  std::string text = "suite: s\n";
+  for (int i = 0; i < 200000; ++i) text += "k" + std::to_string(i) + ": 1\n";
+  text += "benchmarks: [{name: a, file: ../vm_internals/tco.gene}]\n";
+  auto r = load(text);
+  EXPECT_FALSE(r.suite);
+  EXPECT_EQ(r.problems, 200000u);
+  ASSERT_EQ(r.errors.size(), kMaxDiagnostics + 1);
+  EXPECT_EQ(r.errors[0].str().substr(0, 33), "suites/s.yaml:2:1: unknown key 'k");
+  EXPECT_EQ(r.errors.back().str(), "suites/s.yaml: and 199900 more problems");
+}
+
+TEST_F(ManifestTest, SizeEncodingAndNestingBeforeParsing) {
+  auto big = load("suite: s\ndescription: '" + std::string(kMaxManifestBytes, 'x') + "'\n");
+  ASSERT_EQ(big.errors.size(), 1u);
+  EXPECT_NE(big.errors[0].message.find("at most 4194304"), std::string::npos);
+  EXPECT_EQ(one_error("suite: s\ndescription: caf\xe9\nbenchmarks: []\n"),
+            "suites/s.yaml:2:17: the manifest is not valid UTF-8 (byte 0xe9)");
+  for (std::string deep : {std::string(100000, '[') + std::string(100000, ']'), "\n  " + std::string(6000, '-')}) {
+    for (size_t i = 3; deep[0] == '\n' && i < deep.size(); i += 2) deep[i] = ' ';
+    std::string e = one_error("suite: s\nx: " + deep + "\n");
+    EXPECT_NE(e.find("YAML nested more than"), std::string::npos) << e.substr(0, 200);
+  }
+}
+
+TEST_F(ManifestTest, ClientTextIsEscapedInMessages) {
+  std::string e = one_error("suite: s\nbenchmarks: [{name: a, file: \"\\e[2J\\u0085x.gene\"}]\n");
+  EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;
+  EXPECT_NE(e.find("file '\\x1b[2J\\xc2\\x85x.gene'"), std::string::npos) << e;
+  write(root_ / "vm_internals/bad.gene", "(var x \"\xff\")\n");
+  e = one_error("suite: s\nbenchmarks: [{name: a, file: ../vm_internals/bad.gene}]\n");
+  EXPECT_NE(e.find("not valid UTF-8"), std::string::npos) << e;
+}
+
 TEST_F(ManifestTest, MapResolverServesSentFiles) {
   auto r = load_manifest("bench/suites/x.yaml", "suite: x\nbenchmarks: [{name: a, file: ../p/a.gene}]\n",
                          map_file_resolver({{"../p/a.gene", "1"}}), {});

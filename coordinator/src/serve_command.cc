@@ -141,10 +141,13 @@ int run_serve(const ServeOptions& o) {
   // Submitters ping to notice a vanished coordinator; allow it.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // gRPC turns SO_REUSEPORT on by default: a second coordinator on a taken
+  // port would then share it and take half the submits. It must fail instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || bound_port == 0) {
-    print_error("cannot listen on " + o.listen);
-    return 2;
+    print_error("cannot listen on " + o.listen + " (in use, or not an address of this machine)");
+    return 1;
   }
   std::printf("listening on %s:%d\n", host.c_str(), bound_port);
   if (!metrics_address.empty()) std::printf("metrics on %s\n", metrics_address.c_str());

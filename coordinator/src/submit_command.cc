@@ -170,7 +170,7 @@ int run_submit(const SubmitOptions& o) {
   }
   // Distributed mode checks statistic names on the coordinator, against its workers.
   ManifestResult manifest = load_manifest(o.manifest, manifest_text, disk_file_resolver(o.manifest), manifest_options);
-  if (!manifest.suite) return report_manifest_errors(o.manifest, manifest.errors);
+  if (!manifest.suite) return report_manifest_errors(o.manifest, manifest);
   const Suite& suite = *manifest.suite;
   PlanOptions plan_options{o.repetitions, o.filter, o.min_time};
   Plan plan = plan_jobs(suite, plan_options);

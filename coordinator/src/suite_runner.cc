@@ -9,6 +9,8 @@
 
 #include "gene/coordinator/name_filter.h"
 #include "gene/coordinator/noise.h"
+#include "gene/farm_text.h"
+#include "gene/job_runner.h"  // the request limits (constants only)
 
 namespace gene::coordinator {
 
@@ -30,16 +32,16 @@ Plan plan_jobs(const Suite& suite, const PlanOptions& options) {
   std::string why;
   auto filter = NameFilter::compile(options.filter, why);
   if (!filter) {
-    plan.error = "bad --filter regular expression '" + options.filter + "': " + why;
+    plan.error = "bad --filter regular expression '" + farm::printable(options.filter) + "': " + why;
     return plan;
   }
   for (size_t i = 0; i < suite.jobs.size(); ++i)
     if (filter->matches(suite.jobs[i].name)) plan.jobs.push_back(i);
   if (plan.jobs.empty()) {
     std::string names;
-    for (size_t i = 0; i < suite.jobs.size() && i < 8; ++i) names += (i ? ", " : "") + suite.jobs[i].name;
+    for (size_t i = 0; i < suite.jobs.size() && i < 8; ++i) names += (i ? ", " : "") + farm::printable(suite.jobs[i].name, 80);
     if (suite.jobs.size() > 8) names += ", …";
-    plan.error = "--filter '" + options.filter + "' matches no job of suite " + suite.name + " (jobs: " + names + ")";
+    plan.error = "--filter '" + farm::printable(options.filter) + "' matches no job of suite " + suite.name + " (jobs: " + names + ")";
   }
   return plan;
 }
@@ -84,6 +86,9 @@ v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOption
                           const JobDoneCallback& on_job_done) {
   const auto start = std::chrono::steady_clock::now();
   const uint32_t total = uint32_t(plan.jobs.size());
+  // SUITE/RUN/INDEX must fit the worker's job_id limit for every suite the manifest accepts.
+  static_assert(kMaxSuiteNameBytes + 1 + 10 + 1 + 5 <= farm::kMaxJobIdBytes,
+                "job ids of the longest suite name fit the worker's limit");
   const std::string id = suite.name + "/" + run_id();
 
   std::mutex mu;  // guards everything below and serializes `sink`

@@ -22,7 +22,7 @@
 #include "hardware_counters.h"
 #include "machine_facts.h"
 #include "thread_usage.h"
-#include "utf8.h"
+#include "gene/farm_text.h"
 
 namespace gene::farm {
 

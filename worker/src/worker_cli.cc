@@ -1,9 +1,9 @@
 #include "worker_cli.h"
 
 #include <CLI/CLI.hpp>
+#include <re2/re2.h>
 #include <fstream>
 #include <iostream>
-#include <regex>
 
 #include "gene/machine_info.h"
 
@@ -20,12 +20,12 @@ int usage_error(const std::string& message) {
 
 // "" when every k=v is a new, well-formed, non-implicit label.
 std::string parse_labels(const std::vector<std::string>& pairs, std::map<std::string, std::string>& labels) {
-  static const std::regex key_syntax("[A-Za-z_][A-Za-z0-9_]*");
+  static const RE2 key_syntax("[A-Za-z_][A-Za-z0-9_]*");
   for (const auto& pair : pairs) {
     size_t eq = pair.find('=');
     if (eq == std::string::npos) return "--label wants K=V, not \"" + pair + "\"";
     std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
-    if (!std::regex_match(key, key_syntax)) return "label name \"" + key + "\" must match [A-Za-z_][A-Za-z0-9_]*";
+    if (!RE2::FullMatch(key, key_syntax)) return "label name \"" + key + "\" must match [A-Za-z_][A-Za-z0-9_]*";
     for (const char* implicit : kImplicitLabels)
       if (key == implicit) return "label " + key + " is implicit: the worker sets it itself";
     if (!labels.emplace(key, value).second) return "label " + key + " is given twice";

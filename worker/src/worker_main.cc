@@ -28,9 +28,7 @@ int print_description(const gene::farm::WorkerConfig& config, bool as_json) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   gene::farm::WorkerCommandLine command_line;
   if (int status = gene::farm::parse_worker_command_line(argc, argv, command_line); status >= 0) return status;
   if (command_line.describe) return print_description(command_line.config, command_line.json);
@@ -60,4 +58,16 @@ int main(int argc, char** argv) {
   server->shutdown();
   std::cerr << "worker: stopped\n";
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Jobs catch their own; this is for the server itself.
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "worker: out of memory\n";
+    return 1;
+  }
 }

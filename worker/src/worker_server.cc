@@ -56,9 +56,12 @@ std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, st
   builder.AddListeningPort(config.listen, credentials, &bound_port);
   builder.RegisterService(w->service_.get());
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // gRPC turns SO_REUSEPORT on by default: a second worker on a taken port
+  // would then share it and take half its jobs. It must fail instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   w->server_ = builder.BuildAndStart();
   if (!w->server_ || bound_port == 0) {
-    error = "cannot listen on " + config.listen;
+    error = "cannot listen on " + config.listen + " (in use, or not an address of this machine)";
     w->server_.reset();
     return nullptr;
   }

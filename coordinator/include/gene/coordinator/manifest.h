@@ -14,6 +14,16 @@
 
 namespace gene::coordinator {
 
+// Limits on a manifest, checked before anything else is done with it (one
+// place for each; docs/coordinator.md lists them).
+inline constexpr size_t kMaxManifestBytes = 4u << 20;  // as a program
+// A suite name names every job (`SUITE/RUN/INDEX`, at most 256 bytes for the
+// worker): 128 leaves room for the rest.
+inline constexpr size_t kMaxSuiteNameBytes = 128;
+inline constexpr size_t kMaxNameBytes = 256;  // benchmark and parameter names
+// Problems reported one by one; the rest are counted.
+inline constexpr size_t kMaxDiagnostics = 100;
+
 // A problem with a place: `FILE:LINE:COL: message` (line and column
 // 1-based; 0 when unknown).
 struct Diagnostic {
@@ -118,7 +128,10 @@ struct ManifestOptions {
 
 struct ManifestResult {
   std::optional<Suite> suite;      // set when there are no errors
-  std::vector<Diagnostic> errors;  // every problem found
+  // The first kMaxDiagnostics problems in file order, then (when there were
+  // more) one saying how many more.
+  std::vector<Diagnostic> errors;
+  size_t problems = 0;  // every problem found
 };
 
 // Parses and validates `text` (the manifest at `manifest_path`, used in

@@ -1,4 +1,6 @@
-#include "utf8.h"
+#include "gene/farm_text.h"
+
+#include <algorithm>
 
 namespace gene::farm {
 
@@ -34,14 +36,16 @@ size_t sequence_length(std::string_view s, size_t i) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s) {
+size_t first_invalid_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = sequence_length(s, i);
-    if (n == 0) return false;
+    if (n == 0) return i;
     i += n;
   }
-  return true;
+  return s.size();
 }
+
+bool is_valid_utf8(std::string_view s) { return first_invalid_utf8(s) == s.size(); }
 
 std::string sanitize_utf8(std::string_view s) {
   if (is_valid_utf8(s)) return std::string(s);
@@ -57,6 +61,42 @@ std::string sanitize_utf8(std::string_view s) {
       i += n;
     }
   }
+  return out;
+}
+
+std::string printable(std::string_view s, size_t max_bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(s.size(), max_bytes) + 16);
+  auto escape = [&](unsigned char c) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  };
+  size_t i = 0;
+  while (i < s.size() && i < max_bytes) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = sequence_length(s, i);
+    if (n == 0) {
+      escape(c);
+      ++i;
+    } else if (n == 1) {
+      if (c == '\n') out += "\\n";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\r') out += "\\r";
+      else if (c < 0x20 || c == 0x7f) escape(c);
+      else out += char(c);
+      ++i;
+    } else {
+      if (i + n > max_bytes) break;  // never cut a character in two
+      if (c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0)  // C1 controls, U+0080..U+009F
+        escape(c), escape(static_cast<unsigned char>(s[i + 1]));
+      else
+        out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  if (i < s.size()) out += "… (" + std::to_string(s.size()) + " bytes)";
   return out;
 }
 
