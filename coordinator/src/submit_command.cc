@@ -20,6 +20,7 @@
 #include "gene/coordinator/report.h"
 #include "gene/coordinator/results_store.h"
 #include "gene/coordinator/run_recorder.h"
+#include "gene/farm_text.h"
 
 namespace gene::coordinator {
 
@@ -46,7 +47,9 @@ RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::s
 
   v1::SubmitRequest request;
   request.set_manifest(manifest_text);
-  request.set_manifest_path(o.manifest);
+  // Protobuf refuses a string that is not UTF-8 (the manifest and its
+  // programs were checked when they were read; a path may be anything).
+  request.set_manifest_path(gene::farm::sanitize_utf8(o.manifest));
   for (const auto& b : suite.benchmarks) (*request.mutable_files())[b.file] = b.program;
   if (o.repetitions) request.set_repetitions(*o.repetitions);
   if (o.min_time) request.set_min_time_seconds(*o.min_time);

@@ -8,10 +8,12 @@
 #include <grpcpp/support/status.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <map>
+#include <mutex>
+#include <string>
 
 #include "farm.pb.h"
 
@@ -19,16 +21,32 @@ namespace gene::farm {
 
 class WorkerMetrics;
 
+// How long a job may outlive its deadline (the VM stops it at its next
+// safepoint, well within this): past `overrun` its flag is raised again and
+// its slot is given back; past `overrun + stop` it cannot be stopped, and
+// the worker must be replaced.
+struct OverrunGrace {
+  std::chrono::milliseconds overrun{5000};
+  std::chrono::milliseconds stop{10000};
+};
+
 class JobAdmission {
  public:
   // `metrics` may be null (no --metrics-port).
-  JobAdmission(uint32_t max_concurrent, WorkerMetrics* metrics);
+  JobAdmission(uint32_t max_concurrent, WorkerMetrics* metrics, OverrunGrace grace = {});
 
   // OK when the job may run: it then holds a slot until job_done(), and
   // `cancel` is raised if the worker shuts down meanwhile; the caller must
   // then run it on a thread that ends with thread_done(). Else
   // RESOURCE_EXHAUSTED (all slots taken) or UNAVAILABLE (shutting down).
-  grpc::Status admit(std::atomic<bool>* cancel);
+  // `timeout` is the job's own deadline, from the time it is admitted.
+  grpc::Status admit(std::atomic<bool>* cancel, std::chrono::duration<double> timeout);
+
+  // Called now and then (the worker's watchdog): raises the flag of every
+  // job past its deadline and grace and gives its slot back. Returns why the
+  // worker is wedged (a job that ignored its flag for the whole stop grace),
+  // or "".
+  std::string check_overruns();
 
   // The job's VM has stopped: frees its slot, counts the job, and stops
   // watching `cancel`. Called before the result is sent, so that a caller
@@ -55,8 +73,14 @@ class JobAdmission {
   uint32_t running_ = 0;  // jobs holding a slot
   uint32_t threads_ = 0;  // job threads alive (a job's thread outlives its slot briefly)
   bool shutting_down_ = false;
-  // The running jobs, by cancel flag: the most jobs that ran beside each.
-  std::map<std::atomic<bool>*, uint32_t> running_jobs_;
+  const OverrunGrace grace_;
+  struct Running {
+    uint32_t beside = 0;  // the most jobs that ran beside it at any one time
+    std::chrono::steady_clock::time_point deadline;
+    bool released = false;  // its slot was given back past its deadline
+  };
+  // The running jobs, by cancel flag.
+  std::map<std::atomic<bool>*, Running> running_jobs_;
 };
 
 }  // namespace gene::farm

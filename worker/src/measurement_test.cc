@@ -239,14 +239,14 @@ TEST(Profile, ComesFromOneExtraUntimedRun) {
 TEST(JobsBeside, AdmissionCountsTheMostAtOnce) {
   JobAdmission admission(3, nullptr);
   std::atomic<bool> a{false}, b{false}, c{false};
-  ASSERT_TRUE(admission.admit(&a).ok());
-  ASSERT_TRUE(admission.admit(&b).ok());
+  ASSERT_TRUE(admission.admit(&a, std::chrono::seconds(60)).ok());
+  ASSERT_TRUE(admission.admit(&b, std::chrono::seconds(60)).ok());
   EXPECT_EQ(admission.job_done(&a, v1::JOB_STATUS_OK, 0), 1u);  // b ran beside a
-  ASSERT_TRUE(admission.admit(&c).ok());
+  ASSERT_TRUE(admission.admit(&c, std::chrono::seconds(60)).ok());
   EXPECT_EQ(admission.job_done(&c, v1::JOB_STATUS_OK, 0), 1u);  // b
   EXPECT_EQ(admission.job_done(&b, v1::JOB_STATUS_OK, 0), 1u);  // a, then c: one at a time
   std::atomic<bool> d{false};
-  ASSERT_TRUE(admission.admit(&d).ok());
+  ASSERT_TRUE(admission.admit(&d, std::chrono::seconds(60)).ok());
   EXPECT_EQ(admission.job_done(&d, v1::JOB_STATUS_OK, 0), 0u);  // alone
   for (int i = 0; i < 4; ++i) admission.thread_done();
 }

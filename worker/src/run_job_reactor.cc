@@ -10,7 +10,8 @@ RunJobReactor::RunJobReactor(const v1::JobRequest& request, const JobRunner& run
 
 RunJobReactor* RunJobReactor::start(const v1::JobRequest& request, const JobRunner& runner, JobAdmission& admission) {
   auto* reactor = new RunJobReactor(request, runner, admission);
-  grpc::Status admitted = admission.admit(&reactor->cancel_);
+  const double timeout = request.timeout_seconds() > 0 ? request.timeout_seconds() : kDefaultTimeoutSeconds;
+  grpc::Status admitted = admission.admit(&reactor->cancel_, std::chrono::duration<double>(timeout));
   if (!admitted.ok()) {
     reactor->finishing_ = true;
     reactor->Finish(admitted);
@@ -48,6 +49,10 @@ void RunJobReactor::run_job(RunJobReactor* self) {
 void RunJobReactor::send(const v1::JobEvent& event) {
   std::unique_lock lock(mu_);
   if (finishing_) return;  // the client is gone; nobody to tell
+  // A client that does not read must not make the worker hold every
+  // repetition twice: progress beyond the bound is dropped (the result
+  // carries every repetition anyway); `accepted` and the result never are.
+  if (event.has_repetition_done() && pending_.size() >= kMaxUnsentEvents) return;
   pending_.push_back(event);
   if (event.has_result()) result_queued_ = true;
   write_next(lock);

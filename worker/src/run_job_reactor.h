@@ -15,6 +15,10 @@
 
 namespace gene::farm {
 
+// Events a job keeps for a client that reads slower than the job runs (one
+// more may be in flight).
+inline constexpr size_t kMaxUnsentEvents = 16;
+
 class RunJobReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
  public:
   // Admits the job and starts it, or ends the call at once with the

@@ -78,6 +78,11 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
       ->type_name("N")
       ->check(CLI::Range(1, 1024).description(""))
       ->default_val(1);
+  app.add_option("--max-heap-cap", c.max_heap_cap,
+                 "The most heap a job may ask for, e.g. 512MiB, 4GiB (default 1GiB); more is refused")
+      ->type_name("SIZE")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("1GiB");
   app.add_option("--token-file", token_file, "File holding the farm's shared token (else GENE_FARM_TOKEN)")
       ->type_name("FILE");
   app.add_option("--tls-cert", c.tls.cert, "Server certificate chain (PEM); enables TLS")->type_name("FILE");

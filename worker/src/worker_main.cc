@@ -2,6 +2,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -42,6 +43,14 @@ int run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // A job that ignores its interrupt long past its deadline holds its
+  // thread for good: better a fresh worker (Kubernetes or the operator
+  // restarts it) than one that looks healthy and is not.
+  command_line.config.on_wedged = [](const std::string& why) {
+    std::cerr << "worker: " << why << "; health is NOT_SERVING; exiting (status 3) so that the worker is replaced"
+              << std::endl;
+    std::_Exit(3);
+  };
   std::string error;
   auto server = gene::farm::WorkerServer::start(command_line.config, error);
   if (!server) {

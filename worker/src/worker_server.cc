@@ -45,8 +45,13 @@ std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, st
     if (!w->metrics_) return nullptr;
     w->metrics_address_ = mhost + ":" + std::to_string(w->metrics_->port());
   }
-  w->admission_ = std::make_unique<JobAdmission>(config.max_concurrent, w->metrics_.get());
-  w->service_ = std::make_unique<WorkerService>(std::move(info), config.token, *w->admission_, w->metrics_.get());
+  if (config.max_heap_cap == 0) {
+    error = "--max-heap-cap must be more than 0";
+    return nullptr;
+  }
+  w->admission_ = std::make_unique<JobAdmission>(config.max_concurrent, w->metrics_.get(), config.grace);
+  w->service_ = std::make_unique<WorkerService>(std::move(info), config.token, *w->admission_, w->metrics_.get(),
+                                                config.max_heap_cap);
 
   // The health service stays open to callers without the token: probes
   // (Kubernetes, the coordinator) learn only SERVING / NOT_SERVING.
@@ -69,13 +74,33 @@ std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, st
   // probes that ask for it.
   w->server_->GetHealthCheckService()->SetServingStatus(v1::Worker::service_full_name(), true);
   w->address_ = host + ":" + std::to_string(bound_port);
+  w->watchdog_ = std::thread([p = w.get(), on_wedged = config.on_wedged] { p->watch(on_wedged); });
   return w;
+}
+
+void WorkerServer::watch(std::function<void(const std::string&)> on_wedged) {
+  std::unique_lock lock(watchdog_mu_);
+  while (!watchdog_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return watchdog_stop_; })) {
+    std::string why = admission_->check_overruns();
+    if (why.empty()) continue;
+    // Never wedged and healthy: probes (the coordinator, Kubernetes) see
+    // NOT_SERVING at once, and the binary exits so that it is replaced.
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    if (on_wedged) on_wedged(why);
+    return;
+  }
 }
 
 void WorkerServer::shutdown(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
   if (!server_) return;
+  {
+    std::lock_guard lock(watchdog_mu_);
+    watchdog_stop_ = true;
+  }
+  watchdog_cv_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
   server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING from now on
   admission_->shut_down();                       // first, so running jobs still reach their callers
   server_->Shutdown(std::chrono::system_clock::now() + grace);

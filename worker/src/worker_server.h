@@ -7,13 +7,18 @@
 #include <grpcpp/server.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 
 #include "farm.pb.h"
 #include "gene/farm_security.h"
+#include "job_admission.h"
 
 namespace gene::farm {
 
@@ -35,6 +40,13 @@ struct WorkerConfig {
   uint32_t max_concurrent = 1;
   std::string token;  // "" = no auth
   TlsFiles tls;       // all empty = plaintext
+  // The most heap a request may ask for (vm.max_heap_bytes; 0 asks for
+  // the default, 1 GiB, or the cap when it is lower). More is INVALID_ARGUMENT.
+  uint64_t max_heap_cap = uint64_t(1) << 30;
+  OverrunGrace grace;
+  // Called (from the watchdog thread) once a job cannot be stopped, after
+  // health turned NOT_SERVING. The binary logs and exits; null: only that.
+  std::function<void(const std::string& why)> on_wedged;
 };
 
 class WorkerServer {
@@ -66,6 +78,13 @@ class WorkerServer {
   std::unique_ptr<grpc::Server> server_;
   std::string address_, metrics_address_;
   bool stopped_ = false;
+  // Gives overrunning jobs' slots back, and turns the worker NOT_SERVING
+  // when one cannot be stopped.
+  std::thread watchdog_;
+  std::mutex watchdog_mu_;
+  std::condition_variable watchdog_cv_;
+  bool watchdog_stop_ = false;
+  void watch(std::function<void(const std::string&)> on_wedged);
 };
 
 }  // namespace gene::farm

@@ -19,7 +19,9 @@ class WorkerService final : public v1::Worker::CallbackService {
  public:
   // `token` empty: no auth. `metrics` may be null. `admission` must outlive
   // every job this service starts.
-  WorkerService(v1::WorkerInfo info, std::string token, JobAdmission& admission, WorkerMetrics* metrics);
+  // Requests asking for more heap than `max_heap_cap` are refused.
+  WorkerService(v1::WorkerInfo info, std::string token, JobAdmission& admission, WorkerMetrics* metrics,
+                uint64_t max_heap_cap = uint64_t(1) << 30);
 
   grpc::ServerUnaryReactor* Describe(grpc::CallbackServerContext* context, const v1::DescribeRequest* request,
                                      v1::WorkerInfo* response) override;
@@ -34,6 +36,7 @@ class WorkerService final : public v1::Worker::CallbackService {
   const JobRunner runner_;
   JobAdmission& admission_;
   WorkerMetrics* const metrics_;
+  const uint64_t max_heap_cap_;
 };
 
 }  // namespace gene::farm

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "job_admission.h"
 #include "test_programs.h"
 #include "worker_server.h"
 #include "worker_test_client.h"
@@ -209,6 +210,92 @@ TEST(WorkerService, CancelledCallStopsTheJob) {
   ASSERT_TRUE(next.status.ok()) << next.status.error_message();
   EXPECT_EQ(next.result().status(), v1::JOB_STATUS_OK);
   EXPECT_LT(seconds_since(start), 2.0);
+}
+
+TEST(WorkerService, HeapBeyondTheCapIsRefused) {
+  WorkerConfig config;
+  config.max_heap_cap = 64u << 20;
+  auto server = start_worker(config);
+  ASSERT_TRUE(server);
+  WorkerClient client(server->address());
+  v1::JobRequest request = fib_job(5, 1);
+  request.mutable_vm()->set_max_heap_bytes(uint64_t(1) << 40);  // 1 TiB
+  JobCall refused = client.run_job(request);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.status.error_message().find("at most 67108864 (--max-heap-cap)"), std::string::npos)
+      << refused.status.error_message();
+  request.mutable_vm()->set_max_heap_bytes(32u << 20);
+  EXPECT_EQ(client.run_job(request).result().status(), v1::JOB_STATUS_OK);
+  // The default (1 GiB) is above this cap: a request that leaves it runs under the cap.
+  v1::JobRequest hungry = program_job("(var xs []) (var i 0) (while true (xs = [xs i i i i i i i i]) (i += 1))", 20);
+  JobCall capped = client.run_job(hungry);
+  EXPECT_EQ(capped.result().status(), v1::JOB_STATUS_RESOURCE_LIMIT) << capped.result().error_message();
+}
+
+TEST(WorkerService, ClientThatNeverReadsGetsTheResultWithBoundedProgress) {
+  auto server = start_worker();  // one job at a time
+  ASSERT_TRUE(server);
+  WorkerClient prober(server->address());
+  // A client whose transport takes little before its reader reads: the
+  // worker's writes then wait, as for a client that has stopped reading.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 65536);
+  auto stub = v1::Worker::NewStub(grpc::CreateCustomChannel(server->address(), grpc::InsecureChannelCredentials(), args));
+  v1::JobRequest request = fib_job(1, 10000);
+  request.set_min_time_seconds(0);
+  request.set_warmup(0);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  auto reader = stub->RunJob(&context, request);
+  // Not reading: the job runs to its end all the same, and frees its slot.
+  auto start = Clock::now();
+  JobCall next;
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    next = prober.run_job(fib_job(1, 1));
+  } while (next.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && seconds_since(start) < 60);
+  ASSERT_TRUE(next.status.ok()) << next.status.error_message();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  size_t progress = 0;
+  v1::JobResult result;
+  v1::JobEvent event;
+  while (reader->Read(&event)) {
+    if (event.has_repetition_done()) ++progress;
+    if (event.has_result()) result = event.result();
+  }
+  grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(result.status(), v1::JOB_STATUS_OK);
+  EXPECT_EQ(result.repetitions_size(), 10000);  // the result is never dropped, nor any repetition in it
+  EXPECT_LT(progress, 10000u);  // progress the client was too slow for was dropped (the rest sat in TCP buffers)
+  std::printf("a client that never read: %zu of 10000 progress events kept\n", progress);
+}
+
+TEST(JobAdmission, AJobPastItsDeadlineGivesItsSlotBackThenWedgesTheWorker) {
+  OverrunGrace grace{std::chrono::milliseconds(200), std::chrono::milliseconds(300)};
+  JobAdmission admission(1, nullptr, grace);
+  std::atomic<bool> stuck{false}, next{false};
+  ASSERT_TRUE(admission.admit(&stuck, std::chrono::milliseconds(100)).ok());
+  EXPECT_EQ(admission.admit(&next, std::chrono::seconds(60)).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(admission.check_overruns(), "");
+  EXPECT_FALSE(stuck);
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));  // deadline + overrun grace passed
+  EXPECT_EQ(admission.check_overruns(), "");
+  EXPECT_TRUE(stuck);  // told again to stop
+  ASSERT_TRUE(admission.admit(&next, std::chrono::seconds(60)).ok());  // its slot is back
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // and the stop grace: it ignores its flag
+  EXPECT_NE(admission.check_overruns().find("ignores its interrupt"), std::string::npos);
+  // A job that ends late after all counts once.
+  admission.job_done(&stuck, v1::JOB_STATUS_TIMEOUT, 1);
+  admission.job_done(&next, v1::JOB_STATUS_OK, 1);
+  std::atomic<bool> third{false};
+  EXPECT_TRUE(admission.admit(&third, std::chrono::seconds(60)).ok());
+  admission.job_done(&third, v1::JOB_STATUS_OK, 1);
+  admission.thread_done();
+  admission.thread_done();
+  admission.thread_done();
 }
 
 TEST(WorkerService, SecondJobBeyondMaxConcurrentIsRefused) {
