@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -710,6 +711,8 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
   suite.benchmarks.push_back(std::move(b));
 }
 
+std::optional<YAML::Mark> stray_comma(const std::string& text);
+
 std::optional<Suite> ManifestReader::read(const std::string& text) {
   // Lengths and encoding first: nothing is parsed that would be refused.
   if (text.size() > kMaxManifestBytes) {
@@ -724,6 +727,10 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
     line_start = line_start == std::string::npos || bad == 0 ? 0 : line_start + 1;
     add({path_, int(std::count(text.begin(), text.begin() + long(bad), '\n')) + 1, int(bad - line_start) + 1,
          "the manifest is not valid UTF-8 (byte 0x" + printable(text.substr(bad, 1)).substr(2) + ")"});
+    return std::nullopt;
+  }
+  if (auto comma = stray_comma(text)) {
+    error(*comma, "YAML syntax error: ',' cannot start a value here (write \",\" for a comma)");
     return std::nullopt;
   }
   std::vector<YAML::Node> docs;
@@ -803,6 +810,61 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
   }
   if (errors_.size() != errors_before) return std::nullopt;
   return suite;
+}
+
+// yaml-cpp 0.7 loops forever, allocating, on a ',' that starts a token at
+// the start of a line in block context (`,`, `- a\n,`, `--- ,`, `&x ,`).
+// Such a line is a syntax error in any case: its place, or nullopt. Lines
+// of block scalars (`|`, `>`) are text and are skipped.
+std::optional<YAML::Mark> stray_comma(const std::string& text) {
+  size_t block_indent = std::string::npos;  // inside a block scalar: lines indented more than this
+  int line = 0;
+  for (size_t start = 0; start < text.size(); ++line) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view l(text.data() + start, end - start);
+    const size_t next = end + 1;
+    size_t i = 0;
+    if (line == 0 && l.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // a byte order mark
+    while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
+    if (block_indent != std::string::npos) {
+      if (i == l.size() || i > block_indent) {
+        start = next;
+        continue;
+      }
+      block_indent = std::string::npos;
+    }
+    const size_t indent = i;
+    auto indicator = [&](size_t k) { return k + 1 >= l.size() || l[k + 1] == ' ' || l[k + 1] == '\t'; };
+    for (;;) {
+      if (i < l.size() && (l[i] == '-' || l[i] == '?' || l[i] == ':') && indicator(i)) {
+        ++i;
+      } else if (i + 3 <= l.size() && i == 0 && (l.substr(0, 3) == "---" || l.substr(0, 3) == "...") &&
+                 indicator(2)) {
+        i += 3;
+      } else if (i < l.size() && (l[i] == '&' || l[i] == '!')) {
+        while (i < l.size() && l[i] != ' ' && l[i] != '\t') ++i;
+      } else {
+        break;
+      }
+      while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
+    }
+    if (i < l.size() && l[i] == ',') {
+      YAML::Mark m;
+      m.line = line;
+      m.column = int(i);
+      return m;
+    }
+    // A block scalar's header ends its line: `key: |`, `- >-`, `|2`.
+    size_t last = l.find_last_not_of(" \t\r");
+    if (last != std::string_view::npos) {
+      size_t h = last;
+      while (h > 0 && (std::isdigit(static_cast<unsigned char>(l[h])) || l[h] == '-' || l[h] == '+')) --h;
+      if ((l[h] == '|' || l[h] == '>') && (h == 0 || l[h - 1] == ' ' || l[h - 1] == '\t')) block_indent = indent;
+    }
+    start = next;
+  }
+  return std::nullopt;
 }
 
 // `path` is inside `root` (both absolute and normalized).

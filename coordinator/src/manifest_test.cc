@@ -491,6 +491,20 @@ TEST_F(ManifestTest, SizeEncodingAndNestingBeforeParsing) {
   }
 }
 
+// yaml-cpp 0.7 loops forever on these (found by manifest_fuzz: ",i3te").
+TEST_F(ManifestTest, StrayCommasThatHangYamlCppAreSyntaxErrors) {
+  for (const char* text : {",i3te", "# c\n,", "--- ,", "a: 1\n---\n,", "a: 1\n...\n,", "  ,", "- a\n,", "&x ,",
+                           "!!str ,", "%YAML 1.2\n---\n,", "\t,", "\xef\xbb\xbf,"}) {
+    std::string e = one_error(text);
+    EXPECT_NE(e.find("',' cannot start a value here"), std::string::npos) << text << ": " << e;
+  }
+  // Commas inside values and block scalars are text.
+  auto r = load("suite: s\ndescription: |\n  one\n  , two\nbenchmarks:\n  - {name: a, file: ../vm_internals/tco.gene}\n"
+                "  - name: b\n    file: ../vm_internals/tco.gene\n    params: {x: \"a, b\", y: [1, 2]}\n");
+  ASSERT_TRUE(r.suite) << format_diagnostics(r.errors);
+  EXPECT_EQ(r.suite->description, "one\n, two\n");
+}
+
 TEST_F(ManifestTest, ClientTextIsEscapedInMessages) {
   std::string e = one_error("suite: s\nbenchmarks: [{name: a, file: \"\\e[2J\\u0085x.gene\"}]\n");
   EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;

@@ -15,7 +15,6 @@
 
 namespace gene::farm {
 
-namespace v1 = ::gene::farm::v1;
 
 // Bounds on what a job may ask for; requests beyond them are malformed.
 inline constexpr size_t kMaxProgramBytes = 4u << 20;
