@@ -238,7 +238,8 @@ class JobRuns {
         on_event_(on_event),
         timeout_(request.timeout_seconds() > 0 ? request.timeout_seconds() : kDefaultTimeoutSeconds),
         deadline_(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_))),
-        file_name_(request.file_name().empty() ? "job.gene" : request.file_name()),
+        // Echoed in every program error: its control characters escaped.
+        file_name_(request.file_name().empty() ? "job.gene" : printable(request.file_name(), kMaxFileNameBytes)),
         options_(run_options_for(request, cancel)) {
     for (const auto& [name, text] : request.params()) params_.push_back({name, text});
     options_.output = [this](std::string_view s) {  // kept for diagnosis, never printed

@@ -87,6 +87,15 @@ TEST(JobRunner, ProgramErrorIsAResultWithItsPlace) {
   EXPECT_EQ(r.result.repetitions_size(), 0);
 }
 
+TEST(JobRunner, FileNameIsEscapedInErrors) {
+  v1::JobRequest request = program_job(kTypeError);
+  request.set_file_name("\x1b[2J\x1b[31mred.gene");
+  JobRun r = run(request);
+  EXPECT_EQ(r.result.error_message().find('\x1b'), std::string::npos) << r.result.error_message();
+  EXPECT_NE(r.result.error_message().find("\\x1b[2J\\x1b[31mred.gene:2:"), std::string::npos)
+      << r.result.error_message();
+}
+
 TEST(JobRunner, ReadErrorIsAProgramError) {
   JobRun r = run(program_job("(1 + "));
   EXPECT_EQ(r.result.status(), v1::JOB_STATUS_PROGRAM_ERROR);
