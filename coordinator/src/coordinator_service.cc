@@ -81,8 +81,20 @@ grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::
   ManifestResult manifest =
       load_manifest(path, request->manifest(), map_file_resolver(std::move(files)), manifest_options);
   if (!manifest.suite) {
-    std::string message = format_diagnostics(manifest.errors);
-    if (!message.empty() && message.back() == '\n') message.pop_back();
+    // A status message travels in a header, which clients cap at 8 KiB by
+    // default (beyond it they see only RESOURCE_EXHAUSTED): as many
+    // problems as fit in 4 KiB, then how many more there are.
+    constexpr size_t kMaxStatusMessageBytes = 4096;
+    std::string message;
+    size_t shown = 0;
+    for (const auto& d : manifest.errors) {
+      std::string line = d.str();
+      if (message.size() + line.size() + 1 > kMaxStatusMessageBytes - 64) break;
+      message += (shown ? "\n" : "") + line;
+      ++shown;
+    }
+    if (shown < manifest.errors.size())
+      message += "\n" + path + ": and " + std::to_string(manifest.problems - shown) + " more problems";
     return {grpc::StatusCode::INVALID_ARGUMENT, message};
   }
   const Suite& suite = *manifest.suite;

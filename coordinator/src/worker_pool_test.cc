@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "gene/coordinator/coordinator_service.h"
@@ -337,6 +338,91 @@ TEST(WorkerPoolPairs, CancellingStopsARunningCallAtOnce) {
   cancel.cancel();
   ASSERT_EQ(run.wait_for(20s), std::future_status::ready) << "the call was not cancelled";
   EXPECT_EQ(run.get().status(), v1::JOB_STATUS_CANCELLED);
+}
+
+// What `coordinator submit` would refuse before sending, sent straight to
+// the service by a client of its own: the coordinator answers each quickly
+// and clearly, and still runs a good suite afterwards.
+TEST(CoordinatorService, SurvivesHostileRequests) {
+  auto w = start_worker("w");
+  auto pool = make_pool(w->address());
+  std::vector<std::string> log;
+  std::mutex log_mu;
+  CoordinatorService service(*pool, "", nullptr, [&](const std::string& line) {
+    std::lock_guard lock(log_mu);
+    log.push_back(line);
+  });
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(kMaxSubmitBytes);
+  auto server = builder.BuildAndStart();
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(kMaxSubmitBytes);
+  auto stub = v1::Coordinator::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                                                  grpc::InsecureChannelCredentials(), args));
+  auto submit = [&](const std::string& manifest, const std::string& filter = "",
+                    const std::string& path = "suites/x.yaml") {
+    v1::SubmitRequest req;
+    req.set_manifest_path(path);
+    req.set_manifest(manifest);
+    req.set_filter(filter);
+    (*req.mutable_files())["a.gene"] = "1";
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 60s);
+    auto reader = stub->Submit(&ctx, req);
+    v1::SubmitEvent e;
+    while (reader->Read(&e)) {
+    }
+    return reader->Finish();
+  };
+  const std::string body = "\nbenchmarks: [{name: a, file: a.gene, repetitions: 1, warmup: 0, expect: 1}]\n";
+  auto start = std::chrono::steady_clock::now();
+
+  grpc::Status s = submit("suite: " + std::string(100000, 'a') + body);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("suite name is 100000 bytes; at most 128"), std::string::npos);
+  EXPECT_LT(s.error_message().size(), 300u);
+
+  std::string keys = "suite: x\n";
+  for (int i = 0; i < 200000; ++i) keys += "k" + std::to_string(i) + ": 1\n";
+  s = submit(keys + body.substr(1));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 300);
+  // As many as fit in a status (a header: 8 KiB at most for a client), then the count of the rest.
+  EXPECT_LT(s.error_message().size(), 4096u);
+  EXPECT_NE(s.error_message().find("suites/x.yaml:2:1: unknown key 'k0'"), std::string::npos);
+  EXPECT_NE(s.error_message().find(" more problems"), std::string::npos);
+
+  std::string ab;
+  for (int i = 0; i < 30000; ++i) ab += "ab";
+  s = submit("suite: x\nbenchmarks: [{name: a, file: a.gene, params: {v: '" + ab + "c'}}]\n", "(a|b)+$");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("matches no job"), std::string::npos);
+  s = submit("suite: x\nbenchmarks: [{name: a, file: a.gene, params: {v: '" + std::string(5000, 'a') + "'}}]\n",
+             "(a|a)*b");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  s = submit("suite: x" + body, "(a)\\1");  // not RE2: refused with RE2's reason
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("bad --filter regular expression"), std::string::npos);
+
+  s = submit(",i3te");  // yaml-cpp 0.7 would loop forever on it
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  s = submit("suite: x\nx: " + std::string(100000, '[') + body);
+  EXPECT_NE(s.error_message().find("nested"), std::string::npos) << s.error_message().substr(0, 200);
+
+  s = submit("suite: x\nbenchmarks: [{name: a, file: \"\\e[2Jb.gene\"}]\n", "", "\x1b]0;title\x07x.yaml");
+  EXPECT_EQ(s.error_message().find('\x1b'), std::string::npos);
+  EXPECT_NE(s.error_message().find("\\x1b]0;title\\x07x.yaml:2:"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("file '\\x1b[2Jb.gene'"), std::string::npos) << s.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 60s);
+
+  // Still serving.
+  s = submit("suite: x" + body);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  std::lock_guard lock(log_mu);
+  for (const auto& line : log) EXPECT_EQ(line.find('\x1b'), std::string::npos);
+  server->Shutdown();
 }
 
 TEST(CoordinatorService, RejectsBadManifestsWithPlaces) {
