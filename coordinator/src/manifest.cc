@@ -733,6 +733,21 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
     error(*comma, "YAML syntax error: ',' cannot start a value here (write \",\" for a comma)");
     return std::nullopt;
   }
+  // YAML allows no control characters but tab and line breaks (and NEL);
+  // yaml-cpp 0.7 can loop forever on some of them (a NUL before a ',').
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0 &&
+              static_cast<unsigned char>(text[i + 1]) != 0x85;
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f || c1) {
+      size_t line_start = i == 0 ? std::string::npos : text.rfind('\n', i - 1);
+      line_start = line_start == std::string::npos ? 0 : line_start + 1;
+      add({path_, int(std::count(text.begin(), text.begin() + long(i), '\n')) + 1, int(i - line_start) + 1,
+           "the manifest contains the control character " + printable(text.substr(i, c1 ? 2 : 1)) +
+               ", which YAML does not allow"});
+      return std::nullopt;
+    }
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);

@@ -498,6 +498,10 @@ TEST_F(ManifestTest, StrayCommasThatHangYamlCppAreSyntaxErrors) {
     std::string e = one_error(text);
     EXPECT_NE(e.find("',' cannot start a value here"), std::string::npos) << text << ": " << e;
   }
+  // Control characters, which YAML does not allow (found by manifest_fuzz: "\0,\x05ete").
+  EXPECT_EQ(one_error(std::string("\0,\x05ete", 6)),
+            "suites/s.yaml:1:1: the manifest contains the control character \\x00, which YAML does not allow");
+  EXPECT_NE(one_error("suite: s\ndescription: a\x1b[2Jb\n").find("1b"), std::string::npos);
   // Commas inside values and block scalars are text.
   auto r = load("suite: s\ndescription: |\n  one\n  , two\nbenchmarks:\n  - {name: a, file: ../vm_internals/tco.gene}\n"
                 "  - name: b\n    file: ../vm_internals/tco.gene\n    params: {x: \"a, b\", y: [1, 2]}\n");
