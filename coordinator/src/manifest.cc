@@ -857,8 +857,9 @@ std::optional<YAML::Mark> stray_comma(const std::string& text) {
       } else if (i + 3 <= l.size() && i == 0 && (l.substr(0, 3) == "---" || l.substr(0, 3) == "...") &&
                  indicator(2)) {
         i += 3;
-      } else if (i < l.size() && (l[i] == '&' || l[i] == '!')) {
-        while (i < l.size() && l[i] != ' ' && l[i] != '\t') ++i;
+      } else if (i < l.size() && (l[i] == '&' || l[i] == '!' || l[i] == '*')) {
+        // yaml-cpp ends an anchor, tag or alias at a ',' too, then loops on it.
+        while (i < l.size() && l[i] != ' ' && l[i] != '\t' && l[i] != ',') ++i;
       } else {
         break;
       }

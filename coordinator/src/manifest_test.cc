@@ -494,7 +494,7 @@ TEST_F(ManifestTest, SizeEncodingAndNestingBeforeParsing) {
 // yaml-cpp 0.7 loops forever on these (found by manifest_fuzz: ",i3te").
 TEST_F(ManifestTest, StrayCommasThatHangYamlCppAreSyntaxErrors) {
   for (const char* text : {",i3te", "# c\n,", "--- ,", "a: 1\n---\n,", "a: 1\n...\n,", "  ,", "- a\n,", "&x ,",
-                           "!!str ,", "%YAML 1.2\n---\n,", "\t,", "\xef\xbb\xbf,"}) {
+                           "!!str ,", "%YAML 1.2\n---\n,", "\t,", "\xef\xbb\xbf,", "\t!smal,tr", "&a,b", "- *a,"}) {
     std::string e = one_error(text);
     EXPECT_NE(e.find("',' cannot start a value here"), std::string::npos) << text << ": " << e;
   }
