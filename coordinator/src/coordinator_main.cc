@@ -8,6 +8,7 @@
 #include <new>
 #include <optional>
 
+#include "gene/command_line/cli11_errors.h"
 #include "gene/coordinator/commands.h"
 #include "gene/coordinator/manifest.h"
 #include "gene/machine_info.h"
@@ -242,14 +243,7 @@ int run(int argc, char** argv) {
   workers_cmd->add_option("--coordinator", workers.coordinator, "HOST:PORT of the coordinator")->required();
   add_security_flags(*workers_cmd, workers.token_file, workers.tls);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+  if (auto status = gene::command_line::parse_command_line(app, argc, argv, "coordinator")) return *status;
   if (*submit_cmd) {
     if (repetitions) submit.repetitions = repetitions;
     if (!min_time.empty()) submit.min_time = min_time == "0" ? 0.0 : *gene::coordinator::parse_duration(min_time);

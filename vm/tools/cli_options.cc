@@ -1,5 +1,6 @@
 #include "cli_options.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -7,9 +8,52 @@
 #include <cstring>
 #include <utility>
 
+#include "gene/command_line/suggest.h"
+
 namespace gene::cli {
 
 namespace {
+
+const std::vector<std::string> kCommands = {"run", "eval", "disasm", "bench"};
+// Every option, for `--opt=value` and for suggesting what a mistyped one meant.
+const std::vector<std::string> kValueOptions = {"--param",      "--trace-limit", "--json",        "--timeout",
+                                                "--max-heap",   "--max-depth",   "--max-output",  "--gc-young",
+                                                "--gc-old-ratio", "--repetitions", "--warmup"};
+const std::vector<std::string> kFlagOptions = {"-O0",       "-O1",      "-O2",     "--no-fold", "--no-dce", "--no-inline",
+                                               "--no-superinstructions", "--stats", "--profile", "--trace",  "--help"};
+
+bool is_one_of(const std::string& word, const std::vector<std::string>& words) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+// `--opt=value` becomes `--opt value` for the options that take a value;
+// `--flag=...` is a usage error.
+std::vector<std::string> split_option_values(std::vector<std::string> args) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    size_t eq = a.find('=');
+    if (i == 0 || a.rfind("--", 0) != 0 || eq == std::string::npos) {
+      out.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(0, eq);
+    if (is_one_of(name, kFlagOptions)) usage_error(name + " takes no value");
+    if (!is_one_of(name, kValueOptions)) {
+      out.push_back(a);  // reported as unknown below
+      continue;
+    }
+    out.push_back(name);
+    out.push_back(a.substr(eq + 1));
+  }
+  return out;
+}
+
+std::vector<std::string> all_options() {
+  std::vector<std::string> all = kValueOptions;
+  all.insert(all.end(), kFlagOptions.begin(), kFlagOptions.end());
+  return all;
+}
 
 constexpr const char* kUsage = R"(gene — the Gene VM
 
@@ -21,7 +65,7 @@ usage:
                                  time N fresh runs after warm-up runs
   gene --version | --help
 
-options:
+options (those that take a value accept --opt=value as well as --opt value):
   --param k=v            bind top-level k before the program runs (repeatable);
                          v is read as a Gene literal (int, float, "string",
                          true, false, nil), anything else as a string
@@ -88,13 +132,13 @@ bool env_is_1(const char* name) {
 void usage_error(const std::string& message) {
   std::fflush(stdout);
   std::fprintf(stderr, "error: %s\n(run `gene --help` for usage)\n", message.c_str());
-  std::exit(2);
+  std::exit(gene::command_line::kUsageError);
 }
 
 CliOptions parse_cli(int argc, char** argv) {
   CliOptions cli;
   cli.program_name = argc > 0 ? argv[0] : "gene";
-  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args = split_option_values({argv + 1, argv + argc});
   if (args.empty()) usage_error("missing command");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, stdout);
@@ -106,7 +150,7 @@ CliOptions parse_cli(int argc, char** argv) {
   }
   cli.command = args[0];
   if (cli.command != "run" && cli.command != "eval" && cli.command != "disasm" && cli.command != "bench")
-    usage_error("unknown command '" + cli.command + "'");
+    usage_error("unknown command '" + cli.command + "'" + gene::command_line::did_you_mean(cli.command, kCommands));
   const bool bench = cli.command == "bench";
   int level = 2;
   bool no_fold = false, no_dce = false, no_inline = false, no_super = false, no_tco = false, verify = false;
@@ -120,8 +164,8 @@ CliOptions parse_cli(int argc, char** argv) {
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
-    } else if (a == "--param" || a.rfind("--param=", 0) == 0) {
-      std::string kv = a == "--param" ? value_of(i, a) : a.substr(8);
+    } else if (a == "--param") {
+      std::string kv = value_of(i, a);
       size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) usage_error("--param takes k=v, got '" + kv + "'");
       cli.params.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
@@ -183,7 +227,8 @@ CliOptions parse_cli(int argc, char** argv) {
         usage_error(a + (a == "--repetitions" ? " takes a count of at least 1" : " takes a count"));
       (a == "--repetitions" ? cli.repetitions : cli.warmup) = n;
     } else if (a.size() > 1 && a[0] == '-') {
-      usage_error("unknown option '" + a + "'");
+      usage_error("unknown option '" + a + "'" +
+                  gene::command_line::did_you_mean(a.substr(0, a.find('=')), all_options()));
     } else if (cli.target.empty()) {
       cli.target = a;
     } else {

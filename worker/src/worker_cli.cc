@@ -5,17 +5,16 @@
 #include <fstream>
 #include <iostream>
 
+#include "gene/command_line/cli11_errors.h"
 #include "gene/machine_info.h"
 
 namespace gene::farm {
 
 namespace {
 
-constexpr int kUsageError = 2;
-
 int usage_error(const std::string& message) {
   std::cerr << "worker: " << message << "\nRun with --help for more information.\n";
-  return kUsageError;
+  return command_line::kUsageError;
 }
 
 // "" when every k=v is a new, well-formed, non-implicit label.
@@ -91,15 +90,7 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
   app.add_flag("--describe", out.describe,
                "Print this worker's Describe answer (hardware, build, labels, hardware counters) and exit");
   app.add_flag("--json", out.json, "With --describe: print it as protobuf JSON");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
-  }
+  if (auto status = command_line::parse_command_line(app, argc, argv, "worker")) return *status;
   if (std::string e = parse_labels(labels, c.labels); !e.empty()) return usage_error(e);
   if (out.json && !out.describe) return usage_error("--json goes with --describe");
   if (out.describe) return -1;
