@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""The `gene` command line's contract (DESIGN.md, GENE.md section 6): exit
-statuses, where output goes, --json, --param, eval's value, GENE_TRACE and
+"""The `gene` command line's contract (docs/cli.md): exit statuses, where output goes, --json, --param, eval's value, GENE_TRACE and
 GENE_PROFILE. Each check runs the real binary.
 
 Usage: cli_contract.py --gene PATH_TO_GENE
@@ -52,12 +51,12 @@ def main():
     r = run("eval", '"s"')
     check("eval shows a string value quoted", r.stdout == '"s"\n', repr(r.stdout))
     r = run("run", hello, "--param", "n=7", "--json", "-")
-    lines = r.stdout.split("\n", 1)
     try:
-        doc = json.loads(lines[1])
-    except (ValueError, IndexError) as e:
+        doc = json.loads(r.stdout)
+    except ValueError as e:
         doc = {}
-        check("--json - is JSON after the program's output", False, str(e))
+        check("--json - puts the JSON alone on stdout", False, str(e))
+    check("--json - moves the program's output to stderr", r.stderr == "hi\n", repr(r.stderr))
     check("--param overrides the top-level var default", doc.get("value") == "14", repr(doc.get("value")))
     check("--json has error null and the statistics",
           doc.get("error", 1) is None and doc.get("instructions", 0) > 0 and "tco_success_rate" in doc, repr(doc)[:200])

@@ -2,7 +2,11 @@
 """What every binary's command line promises alike: --help and --version
 exit 0; a usage error exits 2 with one line on stderr naming it, and a
 mistyped command or option gets a suggestion ("did you mean 'submit'?");
-`gene` takes `--opt=value` as well as `--opt value`. Runs the real binaries.
+`gene` takes `--opt=value` as well as `--opt value`. Exports (--json,
+--html): an unwritable path is a usage error found before anything runs, a
+failed command leaves no empty or partial file, and `--json -` puts the
+JSON document alone on stdout (python's json and jq both read it). Runs the
+real binaries.
 
 Usage: cli_usage.py --gene PATH [--worker PATH --coordinator PATH]
 """
@@ -10,12 +14,14 @@ Usage: cli_usage.py --gene PATH [--worker PATH --coordinator PATH]
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
 
 BIN = {}
+SUITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e", "suites", "small.yaml")
 
 
 def run(binary, *args):
@@ -92,6 +98,72 @@ class Common(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, proc.stderr)
             with open(spaced) as f:
                 self.assertEqual(json.load(f)["value"], "42")
+
+
+class Exports(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gene-exports-")
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.unwritable = os.path.join(self.tmp, "no-such-dir", "out.json")
+
+    def program(self, text):
+        path = os.path.join(self.tmp, "p.gene")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def assertFoundBeforeTheRun(self, proc, needle="ran"):
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("cannot write " + self.unwritable, proc.stderr)
+        self.assertNotIn(needle, proc.stdout + proc.stderr)  # the program never ran
+
+    def test_gene_finds_an_unwritable_json_path_before_the_run(self):
+        program = self.program('(println "ran")\n1\n')
+        self.assertFoundBeforeTheRun(run("gene", "run", program, "--json", self.unwritable))
+        self.assertFoundBeforeTheRun(run("gene", "bench", program, "--json", self.unwritable), "repetition")
+        self.assertFalse(os.path.exists(os.path.dirname(self.unwritable)))
+
+    def test_a_failed_bench_leaves_no_file_and_keeps_an_old_one(self):
+        program = self.program("(foo)\n")
+        out = os.path.join(self.tmp, "bench.json")
+        proc = run("gene", "bench", program, "--json", out, "--repetitions", "1", "--warmup", "0")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertFalse(os.path.exists(out), "a failed bench left " + out)
+        with open(out, "w") as f:
+            f.write("old\n")
+        run("gene", "bench", program, "--json", out, "--repetitions", "1", "--warmup", "0")
+        with open(out) as f:
+            self.assertEqual(f.read(), "old\n")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["bench.json", "p.gene"])  # no temporary left beside it
+
+    def test_json_to_stdout_is_the_document_alone(self):
+        program = self.program('(println "hello")\n(print "no newline")\n(var n 2)\n(n * 21)\n')
+        for args in (["run", program], ["eval", '(println "hello") (print "no newline") 42'],
+                     ["bench", program, "--repetitions", "2", "--warmup", "0"]):
+            with self.subTest(args=args[0]):
+                proc = run("gene", *args, "--json", "-")
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                doc = json.loads(proc.stdout)  # nothing else on stdout
+                self.assertIsInstance(doc, dict)
+                if args[0] != "bench":
+                    self.assertEqual(doc["value"], "42")
+                    self.assertIn("hello\nno newline", proc.stderr)  # the program's output, on stderr
+                jq = subprocess.run(["jq", "-e", "type == \"object\""], input=proc.stdout, capture_output=True,
+                                    text=True, timeout=30)
+                self.assertEqual(jq.returncode, 0, jq.stderr)
+
+    def test_coordinator_finds_an_unwritable_export_before_the_run(self):
+        if "coordinator" not in BIN:
+            self.skipTest("coordinator not built (VM-only tree)")
+        proc = run("coordinator", "submit", SUITE, "--store", "none", "--json", self.unwritable)
+        self.assertFoundBeforeTheRun(proc, "count/n:1000")
+        store = os.path.join(self.tmp, "store.sqlite")
+        for flag in ("--json", "--html"):
+            with self.subTest(flag=flag):
+                proc = run("coordinator", "history", "--store", store, flag, self.unwritable)
+                self.assertEqual(proc.returncode, 2, proc.stderr)
+                self.assertIn("cannot write " + self.unwritable, proc.stderr)
+                self.assertFalse(os.path.exists(store))  # found before the store was opened
 
 
 def main():

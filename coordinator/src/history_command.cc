@@ -1,13 +1,11 @@
 // `coordinator history`: reads the results store (never writes it) and
 // prints its runs as a table, and as JSON and an HTML page when asked.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 
 #include "gene/coordinator/commands.h"
 #include "gene/coordinator/history.h"
 #include "gene/coordinator/results.h"
+#include "gene/report/export_file.h"
 
 namespace gene::coordinator {
 
@@ -16,24 +14,19 @@ namespace {
 void print_error(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
 
 bool write_file(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fputs(text.c_str(), stdout);
-    std::fflush(stdout);
-    return true;
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    print_error("cannot write " + path + ": " + std::strerror(errno));
-    return false;
-  }
-  return true;
+  absl::Status written = report::write_export(path, text);
+  if (!written.ok()) print_error(std::string(written.message()));
+  return written.ok();
 }
 
 }  // namespace
 
 int run_history(const HistoryOptions& o) {
+  for (const std::string* out : {&o.json_out, &o.html_out})
+    if (absl::Status writable = report::check_export_path(*out); !out->empty() && !writable.ok()) {
+      print_error(std::string(writable.message()));
+      return kExitUnusable;
+    }
   std::string error;
   std::string path = o.store.empty() ? default_store_path(error) : o.store;
   if (path.empty()) {

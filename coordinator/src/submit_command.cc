@@ -21,6 +21,7 @@
 #include "gene/coordinator/results_store.h"
 #include "gene/coordinator/run_recorder.h"
 #include "gene/farm_text.h"
+#include "gene/report/export_file.h"
 
 namespace gene::coordinator {
 
@@ -144,13 +145,6 @@ bool open_submit_store(const SubmitOptions& o, bool local, const std::string& su
   return true;
 }
 
-bool write_json(const std::string& path, const std::string& json) {
-  std::string error;
-  if (write_output(path, json, error)) return true;
-  print_error(error);
-  return false;
-}
-
 }  // namespace
 
 int run_submit(const SubmitOptions& o) {
@@ -186,6 +180,11 @@ int run_submit(const SubmitOptions& o) {
       print_error(why);
       return kExitUnusable;
     }
+  }
+  // An export that cannot be written is found before anything runs.
+  if (absl::Status writable = report::check_export_path(o.json_out); !o.json_out.empty() && !writable.ok()) {
+    print_error(std::string(writable.message()));
+    return kExitUnusable;
   }
   SubmitStore stored;
   if (!open_submit_store(o, local, suite.name, stored)) return kExitUnusable;
@@ -286,9 +285,14 @@ int run_submit(const SubmitOptions& o) {
     status = kExitUnusable;
   }
 
-  if (!o.json_out.empty() &&
-      !write_json(o.json_out, benchmark_json(*result, o.executable, report::collect_host_context(), record)))
-    return kExitUnusable;
+  if (!o.json_out.empty()) {
+    absl::Status written =
+        report::write_export(o.json_out, benchmark_json(*result, o.executable, report::collect_host_context(), record));
+    if (!written.ok()) {
+      print_error(std::string(written.message()));
+      return kExitUnusable;
+    }
+  }
   if (!o.pushgateway.empty()) {
     metrics.suite_finished(*result,
                            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());

@@ -138,8 +138,7 @@ void print_report(std::FILE* out, const CliOptions& cli, const BenchRun& run, co
 int bench_command(const CliOptions& cli) {
   const std::string source = read_source_file(cli.target);
   // An unwritable --json file is found before the runs, not after them.
-  if (!cli.json_out.empty() && cli.json_out != "-" && !std::ofstream(cli.json_out, std::ios::app))
-    usage_error("cannot write " + cli.json_out + ": " + std::strerror(errno));
+  if (!cli.json_out.empty()) check_output(cli.json_out);
   gene::RunOptions options = cli.run;
   options.output = [](std::string_view) {};  // the program's own printing is not part of the report
 

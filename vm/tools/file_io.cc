@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cli_options.h"
+#include "gene/report/export_file.h"
 
 namespace gene::cli {
 
@@ -28,15 +29,12 @@ std::string read_source_file(const std::string& path) {
   return text;
 }
 
+void check_output(const std::string& path) {
+  if (absl::Status status = report::check_export_path(path); !status.ok()) usage_error(std::string(status.message()));
+}
+
 void write_output(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fflush(stdout);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return;
-  }
-  std::ofstream out(path, std::ios::binary);
-  if (!out || !(out << text) || !out.flush()) usage_error("cannot write " + path + ": " + std::strerror(errno));
+  if (absl::Status status = report::write_export(path, text); !status.ok()) usage_error(std::string(status.message()));
 }
 
 }  // namespace gene::cli

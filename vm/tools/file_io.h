@@ -14,8 +14,13 @@ inline constexpr size_t kMaxSourceBytes = size_t(64) << 20;
 // usage error (exit 2).
 std::string read_source_file(const std::string& path);
 
-// Writes `text` to `path`, or to stdout when path is "-"; a file that
-// cannot be written is a usage error (exit 2).
+// Checks, before a run, that --json OUT can be written; a usage error
+// (exit 2) when it cannot.
+void check_output(const std::string& path);
+
+// Writes `text` to `path`, or to stdout when path is "-", whole or not at
+// all (gene/report/export_file.h); a file that cannot be written is a usage
+// error (exit 2).
 void write_output(const std::string& path, const std::string& text);
 
 }  // namespace gene::cli

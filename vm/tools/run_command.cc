@@ -13,11 +13,18 @@ int run_command(const CliOptions& cli) {
   const bool eval = cli.command == "eval";
   std::string source = eval ? cli.target : read_source_file(cli.target);
   std::string name = eval ? "<eval>" : cli.target;
-  gene::RunResult r = gene::run_program(source, name, cli.params, cli.run);
+  if (!cli.json_out.empty()) check_output(cli.json_out);  // before the run, not after it
+  // With --json -, stdout holds the JSON document alone: what the program
+  // prints, and eval's value, go to stderr instead.
+  const bool json_on_stdout = cli.json_out == "-";
+  std::FILE* out = json_on_stdout ? stderr : stdout;
+  gene::RunOptions options = cli.run;
+  if (json_on_stdout) options.output = [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stderr); };
+  gene::RunResult r = gene::run_program(source, name, cli.params, options);
   std::fflush(stdout);
   if (r.error_kind == gene::ErrorKind::Usage) usage_error(r.error);
-  if (eval && r.ok()) std::printf("%s\n", r.value.c_str());
-  if (std::fflush(stdout) != 0 && r.ok()) {
+  if (eval && r.ok()) std::fprintf(out, "%s\n", r.value.c_str());
+  if (std::fflush(out) != 0 && r.ok()) {
     r.error_kind = gene::ErrorKind::Runtime;
     r.error = name + ": cannot write the output: " + std::strerror(errno);
   }
