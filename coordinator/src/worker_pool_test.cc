@@ -141,8 +141,9 @@ TEST(WorkerPool, JobLostWithItsWorkerRerunsElsewhere) {
   std::atomic<bool> cancel{false};
   auto running =
       std::async(std::launch::async, [&] { return pool->run(count_job("lost", 40000000, 4), {}, started, cancel); });
+  // Accepted: the victim runs the job (four runs of ~0.3 s), which is lost
+  // with it from here on, whichever run it has reached.
   std::string victim = first_worker.get_future().get();
-  std::this_thread::sleep_for(50ms);  // well inside the first of four ~0.3 s runs
   (victim == "a" ? a : b)->shutdown(0ms);
   auto out = running.get();
   EXPECT_EQ(out.result.status(), v1::JOB_STATUS_OK) << out.result.error_message();
@@ -165,22 +166,24 @@ struct SideBySide {
   JobExecutor::Outcome first, second;
   bool second_started_beside_first = false;
 };
-SideBySide run_side_by_side(WorkerPool& pool) {
+// `expected`: whether the second may start beside the first. It is waited
+// for generously when it may; when it may not, for long enough that it
+// would have been sent (a second and a half).
+SideBySide run_side_by_side(WorkerPool& pool, bool expected) {
   SideBySide r;
-  std::atomic<bool> cancel_first{false}, cancel_second{false}, second_started{false};
-  std::promise<void> first_started;
+  std::atomic<bool> cancel_first{false}, cancel_second{false};
+  std::promise<void> first_started, second_started;
   auto first = std::async(std::launch::async, [&] {
     return pool.run(count_job("first", 100000000000), {}, [&](const std::string&, uint32_t) { first_started.set_value(); },
                     cancel_first);
   });
   first_started.get_future().wait();
   auto second = std::async(std::launch::async, [&] {
-    return pool.run(count_job("second", 1000), {}, [&](const std::string&, uint32_t) { second_started = true; },
-                    cancel_second);
+    return pool.run(count_job("second", 1000), {},
+                    [&](const std::string&, uint32_t) { second_started.set_value(); }, cancel_second);
   });
-  // Long enough for the second to be sent if it may go (it then ends at once).
-  for (int i = 0; i < 30 && !second_started; ++i) std::this_thread::sleep_for(50ms);
-  r.second_started_beside_first = second_started;
+  r.second_started_beside_first =
+      second_started.get_future().wait_for(expected ? 30s : 1500ms) == std::future_status::ready;
   cancel_first = true;
   r.first = first.get();
   r.second = second.get();
@@ -190,7 +193,7 @@ SideBySide run_side_by_side(WorkerPool& pool) {
 TEST(WorkerPool, OneJobPerHostByDefault) {
   auto a = start_worker("a"), b = start_worker("b");
   auto pool = make_pool(a->address() + "," + b->address());
-  SideBySide r = run_side_by_side(*pool);
+  SideBySide r = run_side_by_side(*pool, false);
   EXPECT_FALSE(r.second_started_beside_first);  // b was idle, but its host was not
   EXPECT_EQ(r.first.result.status(), v1::JOB_STATUS_CANCELLED);
   EXPECT_EQ(r.second.result.status(), v1::JOB_STATUS_OK) << r.second.result.error_message();
@@ -202,7 +205,7 @@ TEST(WorkerPool, JobsPerHostAllowsMoreAndSaysSo) {
   auto a = start_worker("a"), b = start_worker("b");
   auto pool = make_pool(a->address() + "," + b->address(), "", 3000ms, 2);
   EXPECT_EQ(pool->parallelism(), 2u);
-  SideBySide r = run_side_by_side(*pool);
+  SideBySide r = run_side_by_side(*pool, true);
   EXPECT_TRUE(r.second_started_beside_first);
   EXPECT_EQ(r.second.result.status(), v1::JOB_STATUS_OK) << r.second.result.error_message();
   EXPECT_EQ(r.first.jobs_beside_on_host, 1u);
@@ -213,7 +216,7 @@ TEST(WorkerPool, WorkersOnDifferentHostsRunAtOnce) {
   auto a = start_worker("a", {}, "", "node-1"), b = start_worker("b", {}, "", "node-2");
   auto pool = make_pool(a->address() + "," + b->address());
   EXPECT_EQ(pool->parallelism(), 2u);
-  SideBySide r = run_side_by_side(*pool);
+  SideBySide r = run_side_by_side(*pool, true);
   EXPECT_TRUE(r.second_started_beside_first);
   EXPECT_EQ(r.second.jobs_beside_on_host, 0u);  // beside it, but on another machine
   EXPECT_EQ(r.second.worker.labels().at("host"), r.second.worker.name() == "a" ? "node-1" : "node-2");
