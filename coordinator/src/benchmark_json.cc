@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gene/coordinator/noise.h"
+#include "gene/report/benchmark_entries.h"
 #include "gene/report/json_writer.h"
 
 #ifndef GENE_VERSION
@@ -18,24 +19,6 @@
 namespace gene::coordinator {
 
 namespace {
-
-enum class Aggregate { Mean, Median, Stddev, Cv };
-
-std::optional<double> pick(const std::optional<Summary>& s, Aggregate a) {
-  if (!s) return std::nullopt;
-  switch (a) {
-    case Aggregate::Mean: return s->mean;
-    case Aggregate::Median: return s->median;
-    case Aggregate::Stddev: return s->stddev;
-    case Aggregate::Cv: return s->cv;
-  }
-  return std::nullopt;
-}
-
-std::optional<Summary> scaled(std::vector<double> v, double factor) {
-  for (double& x : v) x *= factor;
-  return summarize(std::move(v));
-}
 
 // The VM build the jobs ran on (the workers', sorted by name): its commit,
 // whether it was dirty and its build id, one value each when every worker
@@ -120,18 +103,6 @@ void write_context(report::JsonWriter& j, const v1::SuiteResult& result, const s
   j.end_object();
 }
 
-// Header fields of an entry, in Google Benchmark's order.
-void begin_entry(report::JsonWriter& j, const std::string& name, const std::string& run_name, const char* run_type, int family,
-                 int instance, int64_t repetitions) {
-  j.begin_object()
-      .member("name", name)
-      .member_integer("family_index", family)
-      .member_integer("per_family_instance_index", instance)
-      .member("run_name", run_name)
-      .member("run_type", run_type)
-      .member_integer("repetitions", repetitions);
-}
-
 }  // namespace
 
 std::string benchmark_json(const v1::SuiteResult& result, const std::string& executable, const report::HostContext& host,
@@ -151,81 +122,41 @@ std::string benchmark_json(const v1::SuiteResult& result, const std::string& exe
   std::map<std::string, int> next_instance;  // benchmark name → next instance index
   for (const auto& job : result.jobs()) {
     const std::string& bench = job.benchmark();
-    int family = family_of.emplace(bench, int(family_of.size())).first->second;
-    int instance = next_instance[bench]++;
     const v1::JobResult& r = job.result();
-    const int64_t n = r.repetitions_size();
-    const std::string& name = job.job_name();
-
-    // Statistic names in first-seen order.
-    std::vector<std::string> stats;
+    report::JobSamples samples;
+    samples.name = job.job_name();
+    samples.family_index = family_of.emplace(bench, int(family_of.size())).first->second;
+    samples.per_family_instance_index = next_instance[bench]++;
+    samples.label = r.value();
+    if (r.status() != v1::JOB_STATUS_OK)
+      samples.error = status_label(r.status()) + (r.error_message().empty() ? "" : ": " + r.error_message());
+    // Statistic names in first-seen order; proto maps have no order, so each
+    // repetition's are sorted to keep files stable.
     for (const auto& rep : r.repetitions()) {
-      std::vector<std::string> keys;
-      for (const auto& [k, v] : rep.statistics()) keys.push_back(k);
-      std::sort(keys.begin(), keys.end());  // proto maps have no order; keep files stable
-      for (const auto& k : keys)
-        if (std::find(stats.begin(), stats.end(), k) == stats.end()) stats.push_back(k);
+      std::map<std::string, double> sorted(rep.statistics().begin(), rep.statistics().end());
+      report::RepetitionSample sample{rep.wall_seconds(), rep.cpu_seconds(), std::max<uint32_t>(1, rep.iterations()), {}};
+      for (const auto& [k, v] : sorted) {
+        sample.statistics.emplace_back(k, v);
+        if (std::find(samples.statistic_names.begin(), samples.statistic_names.end(), k) ==
+            samples.statistic_names.end())
+          samples.statistic_names.push_back(k);
+      }
+      samples.repetitions.push_back(std::move(sample));
     }
 
-    const bool ok = r.status() == v1::JOB_STATUS_OK;
-    std::string error = status_label(r.status()) + (r.error_message().empty() ? "" : ": " + r.error_message());
-    for (int64_t i = 0; i < n; ++i) {
+    const auto utilization = summarize(cpu_utilization(r));
+    const v1::JobConditions& c = r.conditions();
+    report::EntryExtras extras;
+    extras.repetition = [&](report::JsonWriter& j, size_t i) {
       const v1::Repetition& rep = r.repetitions(int(i));
-      begin_entry(j, name, name, "iteration", family, instance, n);
-      // Times are per run, as Google Benchmark's are per iteration.
-      j.member_integer("repetition_index", i)
-          .member_integer("threads", 1)
-          .member_integer("iterations", std::max<uint32_t>(1, rep.iterations()))
-          .member_number("real_time", rep.wall_seconds() * 1e3)
-          .member_number("cpu_time", rep.cpu_seconds() * 1e3)
-          .member("time_unit", "ms");
-      if (!ok) j.member_bool("error_occurred", true).member("error_message", error);
-      for (const auto& s : stats) {
-        auto it = rep.statistics().find(s);
-        j.member_number(s, it == rep.statistics().end() ? std::nullopt : std::optional<double>(it->second));
-      }
-      j.member_number("cpu_utilization", rep.wall_seconds() > 0 ? std::optional<double>(rep.cpu_seconds() /
-                                                                                          rep.wall_seconds())
-                                                                : std::nullopt)
+      j.member_number("cpu_utilization",
+                      rep.wall_seconds() > 0 ? std::optional<double>(rep.cpu_seconds() / rep.wall_seconds())
+                                             : std::nullopt)
           .member_integer("involuntary_context_switches", int64_t(rep.involuntary_context_switches()))
           .member_integer("voluntary_context_switches", int64_t(rep.voluntary_context_switches()));
-      j.member("label", r.value()).end_object();
-    }
-    if (!ok && n == 0) {
-      // Nothing measured: one entry carrying the error, as Google Benchmark
-      // writes a benchmark that skipped with an error.
-      begin_entry(j, name, name, "iteration", family, instance, 1);
-      j.member_integer("repetition_index", 0)
-          .member_integer("threads", 1)
-          .member_integer("iterations", 0)
-          .member_number("real_time", 0.0)
-          .member_number("cpu_time", 0.0)
-          .member("time_unit", "ms")
-          .member_bool("error_occurred", true)
-          .member("error_message", error)
-          .member("label", r.value())
-          .end_object();
-    }
-    if (!ok || n == 0) continue;
-
-    auto wall = scaled(wall_seconds(r), 1e3), cpu = scaled(cpu_seconds(r), 1e3);
-    auto utilization = summarize(cpu_utilization(r));
-    const v1::JobConditions& c = r.conditions();
-    std::map<std::string, std::optional<Summary>> stat_summary;
-    for (const auto& s : stats) stat_summary[s] = summarize(statistic_values(r, s));
-    const std::pair<Aggregate, const char*> kAggregates[] = {
-        {Aggregate::Mean, "mean"}, {Aggregate::Median, "median"}, {Aggregate::Stddev, "stddev"}, {Aggregate::Cv, "cv"}};
-    for (const auto& [agg, agg_name] : kAggregates) {
-      begin_entry(j, name + "_" + agg_name, name, "aggregate", family, instance, n);
-      j.member_integer("threads", 1)
-          .member("aggregate_name", agg_name)
-          .member("aggregate_unit", agg == Aggregate::Cv ? "percentage" : "time")
-          .member_integer("iterations", n)
-          .member_number("real_time", pick(wall, agg))
-          .member_number("cpu_time", pick(cpu, agg))
-          .member("time_unit", "ms");
-      for (const auto& s : stats) j.member_number(s, pick(stat_summary[s], agg));
-      j.member_number("cpu_utilization", pick(utilization, agg));
+    };
+    extras.aggregate = [&](report::JsonWriter& j, report::Aggregate a) {
+      j.member_number("cpu_utilization", report::aggregate_of(utilization, a));
       // What the job's numbers are worth: the same in each aggregate.
       j.member_bool("noisy", job.noisy());
       j.key("noise_reasons").begin_array();
@@ -235,8 +166,8 @@ std::string benchmark_json(const v1::SuiteResult& result, const std::string& exe
       j.member_number("min_time", r.calibration().min_time_seconds())
           .member_number("load_average", c.has_load_average() ? std::optional<double>(c.load_average()) : std::nullopt)
           .member_integer("jobs_beside", std::max(c.jobs_beside(), job.jobs_beside_on_host()));
-      j.member("label", r.value()).end_object();
-    }
+    };
+    report::write_job_entries(j, samples, extras);
   }
   j.end_array();
   j.end_object();

@@ -86,15 +86,6 @@ std::string pad_left(const std::string& s, size_t w) {
   return std::string(w > display_width(s) ? w - display_width(s) : 0, ' ') + s;
 }
 
-std::string format_seconds(double s) {
-  if (!std::isfinite(s)) return "-";
-  double a = std::fabs(s);
-  if (a >= 1 || a == 0) return printf_string("%.2f s", s);
-  if (a >= 1e-3) return printf_string("%.2f ms", s * 1e3);
-  if (a >= 1e-6) return printf_string("%.2f us", s * 1e6);
-  return printf_string("%.0f ns", s * 1e9);
-}
-
 std::string format_number(double v) {
   if (!std::isfinite(v)) return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
   return printf_string("%.3g", v);

@@ -7,25 +7,6 @@
 
 namespace gene::coordinator {
 
-std::optional<Summary> summarize(std::vector<double> values) {
-  if (values.empty()) return std::nullopt;
-  std::sort(values.begin(), values.end());
-  Summary s;
-  s.count = values.size();
-  size_t n = values.size();
-  s.median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / double(n);
-  s.min = values.front();
-  s.max = values.back();
-  if (n > 1) {
-    double sq = 0;
-    for (double v : values) sq += (v - s.mean) * (v - s.mean);
-    s.stddev = std::sqrt(sq / double(n - 1));
-  }
-  if (s.mean != 0) s.cv = s.stddev / std::fabs(s.mean);
-  return s;
-}
-
 std::vector<double> statistic_values(const v1::JobResult& result, const std::string& statistic) {
   std::vector<double> out;
   for (const auto& rep : result.repetitions()) {

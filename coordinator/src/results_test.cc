@@ -128,7 +128,7 @@ TEST(Report, TableShowsTargetsAndVerdict) {
   (*sr.mutable_workers())["local"].set_arch("x86_64");
   judge_suite(sr);
   std::string t = format_summary(sr);
-  EXPECT_NE(t.find("suite s: 1 job on 1 worker [local (x86_64)] in 1.25 s"), std::string::npos) << t;
+  EXPECT_NE(t.find("suite s: 1 job on 1 worker [local (x86_64)] in 1.250 s"), std::string::npos) << t;
   EXPECT_NE(t.find("tco/n:10"), std::string::npos) << t;
   EXPECT_NE(t.find("✗ frames_per_second  > 1e+06  6e+05  -40.0%"), std::string::npos) << t;
   EXPECT_NE(t.find("– tco_success_rate   > 0.95   n/a (absent)"), std::string::npos) << t;
@@ -168,9 +168,12 @@ TEST(Report, TableShowsCalibrationNoiseAndExactCounts) {
 }
 
 TEST(Report, Formats) {
-  EXPECT_EQ(format_seconds(1.5), "1.50 s");
-  EXPECT_EQ(format_seconds(0.0021), "2.10 ms");
-  EXPECT_EQ(format_seconds(3e-7), "300 ns");
+  EXPECT_EQ(format_seconds(1.5), "1.500 s");
+  EXPECT_EQ(format_seconds(0.0021), "2.100 ms");
+  EXPECT_EQ(format_seconds(3e-7), "300.0 ns");
+  EXPECT_EQ(format_seconds(0.99999), "1.000 s");  // rounds up into the next unit
+  EXPECT_EQ(format_seconds(0), "0 s");
+  EXPECT_EQ(format_seconds(4321.6), "4322 s");
   EXPECT_EQ(format_number(12345678), "1.23e+07");
   EXPECT_EQ(format_number(0.8), "0.8");
   EXPECT_EQ(format_clock(75), "1:15");

@@ -15,7 +15,7 @@
 #include "bench_json.h"
 #include "file_io.h"
 #include "gene/report/host_context.h"
-#include "sample_summary.h"
+#include "gene/report/summary.h"
 #include "stats_report.h"
 #include "units.h"
 
@@ -23,7 +23,6 @@ namespace gene::cli {
 
 namespace {
 
-constexpr double kCvWarning = 0.10;  // warn above 10% coefficient of variation
 
 double process_cpu_seconds() {
   timespec ts{};
@@ -86,7 +85,7 @@ std::string options_text(const CliOptions& cli) {
   return s;
 }
 
-void print_time_summary(std::FILE* out, const char* label, const Summary& s) {
+void print_time_summary(std::FILE* out, const char* label, const report::Summary& s) {
   char cv[32] = "n/a";
   if (s.cv) std::snprintf(cv, sizeof cv, "%.2f%%", *s.cv * 100);
   std::fprintf(out, "  %-6s %12s %12s %12s %12s %12s %8s\n", label, format_seconds(s.median).c_str(),
@@ -117,8 +116,8 @@ void print_report(std::FILE* out, const CliOptions& cli, const BenchRun& run, co
                  format_seconds(r.cpu_seconds).c_str(), ips ? format_rate(*ips).c_str() : "n/a");
   }
   std::fprintf(out, "\n  %-6s %12s %12s %12s %12s %12s %8s\n", "", "median", "mean", "stddev", "min", "max", "cv");
-  print_time_summary(out, "wall", summarize(wall));
-  print_time_summary(out, "cpu", summarize(cpu));
+  print_time_summary(out, "wall", *report::summarize(wall));  // repetitions >= 1
+  print_time_summary(out, "cpu", *report::summarize(cpu));
 
   // The statistics: per name, the median over repetitions.
   Scalars medians;
@@ -126,7 +125,7 @@ void print_report(std::FILE* out, const CliOptions& cli, const BenchRun& run, co
     std::vector<std::optional<double>> vs;
     for (auto& r : run.repetitions)
       if (k < r.stats.size()) vs.push_back(r.stats[k].second);
-    medians.emplace_back(run.repetitions.front().stats[k].first, median_of(vs));
+    medians.emplace_back(run.repetitions.front().stats[k].first, report::median_of(vs));
   }
   std::fprintf(out, "\nstatistics (median of %zu repetition%s)\n\n", n, n == 1 ? "" : "s");
   print_stats_table(out, medians);
@@ -188,13 +187,13 @@ int bench_command(const CliOptions& cli) {
 
   std::vector<double> wall;
   for (auto& r : run.repetitions) wall.push_back(r.wall_seconds);
-  Summary ws = summarize(wall);
-  if (ws.cv && *ws.cv > kCvWarning) {
+  auto ws = report::summarize(wall);
+  if (ws && ws->cv && *ws->cv > report::kNoisyCv) {
     std::fflush(stdout);
     std::fprintf(stderr,
                  "warning: wall time varies too much to trust: coefficient of variation %.1f%% > %.0f%% over %zu "
                  "repetitions (a busy machine? try more --repetitions or --warmup)\n",
-                 *ws.cv * 100, kCvWarning * 100, wall.size());
+                 *ws->cv * 100, report::kNoisyCv * 100, wall.size());
   }
   if (!cli.json_out.empty()) write_output(cli.json_out, bench_json(run, host, cli.program_name));
   return 0;

@@ -1,5 +1,7 @@
 #include "units.h"
 
+#include "gene/report/durations.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -9,15 +11,6 @@ namespace {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// Four significant digits, trailing zeros kept (12.00, 100.0); callers
-// scale v into [1, 1000). Larger values are rounded to an integer.
-std::string sig4(double v) {
-  char buf[64];
-  if (std::fabs(v) >= 1000) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else std::snprintf(buf, sizeof buf, "%#.4g", v);
-  return buf;
 }
 
 }  // namespace
@@ -32,9 +25,9 @@ Unit unit_of(std::string_view name) {
 
 std::string format_count(double v) {
   if (!std::isfinite(v)) return "n/a";
-  if (std::fabs(v) >= 1e18) return sig4(v);
+  if (std::fabs(v) >= 1e18) return report::four_digits(v);
   if (v != std::floor(v)) {
-    if (std::fabs(v) < 1000) return sig4(v);  // e.g. the median of 2 and 3 repetitions: 2.500
+    if (std::fabs(v) < 1000) return report::four_digits(v);  // e.g. the median of 2 and 3 repetitions: 2.500
     v = std::round(v);
   }
   std::string digits = std::to_string((long long)std::fabs(v));
@@ -46,24 +39,14 @@ std::string format_count(double v) {
   return v < 0 ? "-" + out : out;
 }
 
-std::string format_seconds(double s) {
-  if (!std::isfinite(s)) return "n/a";
-  double a = std::fabs(s);
-  if (a == 0) return "0 s";
-  if (a < 1e-6) return sig4(s * 1e9) + " ns";
-  if (a < 1e-3) return sig4(s * 1e6) + " us";
-  if (a < 1) return sig4(s * 1e3) + " ms";
-  return sig4(s) + " s";
-}
-
 std::string format_rate(double r) {
   if (!std::isfinite(r)) return "n/a";
   double a = std::fabs(r);
   if (a == 0) return "0 /s";
-  if (a >= 1e9) return sig4(r / 1e9) + " G/s";
-  if (a >= 1e6) return sig4(r / 1e6) + " M/s";
-  if (a >= 1e3) return sig4(r / 1e3) + " k/s";
-  return sig4(r) + " /s";
+  if (a >= 1e9) return report::four_digits(r / 1e9) + " G/s";
+  if (a >= 1e6) return report::four_digits(r / 1e6) + " M/s";
+  if (a >= 1e3) return report::four_digits(r / 1e3) + " k/s";
+  return report::four_digits(r) + " /s";
 }
 
 std::string format_ratio(double r) {

@@ -7,14 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "gene/report/durations.h"
+
 namespace gene::cli {
 
-// How a statistic is shown, decided from its DESIGN.md name.
+// How a statistic is shown, decided from its name (its suffix).
 enum class Unit { Count, Seconds, Rate, Ratio, Bytes };
 Unit unit_of(std::string_view statistic_name);
 
 std::string format_count(double v);     // 10,000,023
-std::string format_seconds(double s);   // 850 ns, 12.3 us, 46.37 ms, 1.234 s
+using report::format_seconds;           // 850.0 ns, 12.30 us, 46.37 ms, 1.234 s
 std::string format_rate(double per_s);  // 215.7 M/s
 std::string format_ratio(double r);     // 99.95% (0.999512)
 std::string format_bytes(double b);     // 64 B, 1.50 MiB (1,572,864 B)

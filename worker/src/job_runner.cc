@@ -23,6 +23,7 @@
 #include "machine_facts.h"
 #include "thread_usage.h"
 #include "gene/farm_text.h"
+#include "gene/report/durations.h"
 
 namespace gene::farm {
 
@@ -58,11 +59,7 @@ std::string check_utf8(std::string_view what, std::string_view text) {
 
 std::string plural(uint64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
-std::string format_seconds(double s) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "%g s", s);
-  return buf;
-}
+using report::format_seconds;
 
 // The request's VM settings, with the worker's defaults for what it left
 // out. The profiler stays off: only the separate profile run turns it on.

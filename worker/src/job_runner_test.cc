@@ -152,7 +152,7 @@ TEST(JobRunner, OneDeadlineCoversWarmupsAndRepetitions) {
   EXPECT_LT(r.result.repetitions_size(), int(kMaxRepetitions));
   EXPECT_GE(elapsed, 0.6);
   EXPECT_LT(elapsed, 2.0);
-  EXPECT_NE(r.result.error_message().find("deadline of 0.6 s (covering 1 warm-up and 10000 repetitions)"),
+  EXPECT_NE(r.result.error_message().find("deadline of 600.0 ms (covering 1 warm-up and 10000 repetitions)"),
             std::string::npos)
       << r.result.error_message();
 }

@@ -10,24 +10,18 @@
 
 #include "farm.pb.h"
 #include "gene/coordinator/manifest.h"
+#include "gene/report/summary.h"
 
 namespace gene::coordinator {
 
 namespace v1 = ::gene::farm::v1;
 
-// Aggregates of a sample. `stddev` is the sample standard deviation (n - 1;
-// 0 for one value); `cv` = stddev / mean, absent when the mean is 0.
-struct Summary {
-  size_t count = 0;
-  double median = 0, mean = 0, stddev = 0, min = 0, max = 0;
-  std::optional<double> cv;
-};
-
-// nullopt for an empty sample.
-std::optional<Summary> summarize(std::vector<double> values);
+// Aggregates of a sample: the one summary every report uses.
+using report::Summary;
+using report::summarize;
 
 // Above this coefficient of variation a measurement is flagged as noisy.
-inline constexpr double kNoisyCv = 0.10;
+using report::kNoisyCv;
 
 // The values of one statistic over a result's repetitions (repetitions
 // where it is absent are skipped).
