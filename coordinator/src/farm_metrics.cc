@@ -11,6 +11,7 @@
 #include "gene/coordinator/noise.h"
 #include "gene/farm_text.h"
 #include "gene/machine_info.h"
+#include "gene/syntax/string_literal.h"
 
 
 namespace gene::coordinator {
@@ -18,20 +19,7 @@ namespace gene::coordinator {
 namespace {
 
 // Gene string literal → its text; other literals as they are.
-std::string unquote(const std::string& literal) {
-  if (literal.size() < 2 || literal.front() != '"' || literal.back() != '"') return literal;
-  std::string out;
-  for (size_t i = 1; i + 1 < literal.size(); ++i) {
-    char c = literal[i];
-    if (c == '\\' && i + 2 < literal.size()) {
-      char e = literal[++i];
-      out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == '0' ? '\0' : e;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string unquote(const std::string& literal) { return syntax::string_literal_text(literal).value_or(literal); }
 
 const std::vector<double> kDurationBuckets = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
 

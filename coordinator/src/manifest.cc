@@ -20,6 +20,7 @@
 #include "gene/coordinator/report.h"
 #include "gene/farm_text.h"
 #include "gene/job_runner.h"  // the request limits (constants only)
+#include "gene/syntax/string_literal.h"
 
 namespace gene::coordinator {
 
@@ -75,22 +76,6 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   std::string s;
   for (size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
   return s;
-}
-
-std::string quote_gene_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      default: out += c;
-    }
-  }
-  return out + "\"";
 }
 
 // A double as a Gene float literal: shortest round-trip digits, always with
@@ -472,7 +457,7 @@ std::optional<JobParam> ManifestReader::read_param_value(const std::string& name
       }
       p.literal = gene_float_literal(s.number);
       break;
-    case ScalarKind::String: p.literal = quote_gene_string(s.text); break;
+    case ScalarKind::String: p.literal = syntax::string_literal(s.text); break;
   }
   if (p.literal.size() > gene::farm::kMaxParamTextBytes) {
     error(mark, "parameter '" + name + "': the value is " + std::to_string(p.literal.size()) + " bytes as Gene text; at most " +

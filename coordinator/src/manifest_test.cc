@@ -155,9 +155,9 @@ benchmarks:
   // A repetition longer than the whole job cannot be: named where min_time was set.
   EXPECT_EQ(one_error("suite: s\ndefaults: {min_time: 2m, timeout: 1m}\n"
                       "benchmarks: [{name: a, file: ../vm_internals/tco.gene}]\n"),
-            "suites/s.yaml:2:22: 'min_time' (120.00 s) must be shorter than 'timeout' (60.00 s) in benchmark 1 ('a')");
+            "suites/s.yaml:2:22: 'min_time' (120.0 s) must be shorter than 'timeout' (60.00 s) in benchmark 1 ('a')");
   EXPECT_NE(one_error("suite: s\nbenchmarks:\n  - {name: a, file: ../vm_internals/tco.gene, min_time: 5s, timeout: 1s}\n")
-                .find("suites/s.yaml:3:57: 'min_time' (5.00 s) must be shorter than 'timeout' (1.00 s)"),
+                .find("suites/s.yaml:3:57: 'min_time' (5.000 s) must be shorter than 'timeout' (1.000 s)"),
             std::string::npos);
 }
 

@@ -9,6 +9,7 @@
 #include "builtins.h"
 #include "bytecode.h"
 #include "gene/reader.h"
+#include "gene/syntax/string_literal.h"
 
 namespace gene {
 
@@ -122,24 +123,7 @@ class Printer {
   }
 
   void put_quoted(std::string_view s) {
-    put('"');
-    size_t run = 0;  // start of the bytes not yet written that need no escape
-    for (size_t i = 0; i < s.size(); ++i) {
-      const char* escape = nullptr;
-      switch (s[i]) {
-        case '\\': escape = "\\\\"; break;
-        case '"': escape = "\\\""; break;
-        case '\n': escape = "\\n"; break;
-        case '\t': escape = "\\t"; break;
-        case '\r': escape = "\\r"; break;
-        default: continue;
-      }
-      put(s.substr(run, i - run));
-      put(escape);
-      run = i + 1;
-    }
-    put(s.substr(run));
-    put('"');
+    syntax::write_quoted(s, [this](std::string_view piece) { put(piece); });
   }
 
   bool enter(const Obj* o) {

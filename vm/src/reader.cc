@@ -3,6 +3,7 @@
 // code stays linear; nesting depth is bounded so hostile input cannot blow
 // the C++ stack.
 #include "gene/reader.h"
+#include "gene/syntax/string_literal.h"
 
 #include <cerrno>
 #include <cmath>
@@ -275,16 +276,9 @@ class Reader {
         advance();
         if (at_end()) fail(start, "read error: unterminated string");
         char e = peek();
-        switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case '\\': out += '\\'; break;
-          case '"': out += '"'; break;
-          case '0': out += '\0'; break;
-          default:
-            fail(esc, std::string("read error: invalid escape '\\") + e + "'");
-        }
+        auto character = syntax::unescaped(e);
+        if (!character) fail(esc, std::string("read error: invalid escape '\\") + e + "'");
+        out += *character;
         advance();
         continue;
       }
