@@ -5,6 +5,7 @@
 #include "gene/coordinator/compare_report.h"
 #include "gene/coordinator/compare_rounds.h"
 #include "gene/coordinator/progress.h"
+#include "gene/coordinator/text_columns.h"
 #include "gene/coordinator/report.h"
 
 namespace gene::coordinator {
@@ -44,7 +45,7 @@ void CompareProgress::print_locked(const std::string& line) {
 }
 
 void CompareProgress::draw_locked(const std::string& line) {
-  std::fputs(("\r\033[K" + fit(line, terminal_columns(out_) - 1)).c_str(), out_);
+  std::fputs(("\r\033[K" + cut_to_columns(line, terminal_columns(out_) - 1)).c_str(), out_);
   drawn_ = true;
   std::fflush(out_);
 }

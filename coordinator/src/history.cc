@@ -7,6 +7,7 @@
 #include "gene/coordinator/name_filter.h"
 #include "gene/coordinator/report.h"
 #include "gene/report/json_writer.h"
+#include "gene/coordinator/text_columns.h"
 
 namespace gene::coordinator {
 
@@ -25,9 +26,6 @@ std::string format_change(std::optional<double> change, bool exact) {
   return buf;
 }
 
-size_t width(const std::string& s) { return display_width(s); }
-std::string pad(const std::string& s, size_t w) { return pad_right(s, w); }
-
 // `older_listed`: the run listed next (older) of the same suite; a change
 // against another run says which.
 std::string notes(const HistoryJob& h, std::optional<int64_t> older_listed) {
@@ -35,7 +33,7 @@ std::string notes(const HistoryJob& h, std::optional<int64_t> older_listed) {
   const StoredJob& j = h.job;
   if (j.status != "ok" && !j.error.empty()) {
     std::string e = j.error.substr(0, j.error.find('\n'));
-    if (width(e) > 60) e = e.substr(0, 57) + "...";
+    if (display_width(e) > 60) e = cut_to_columns(e, 57) + "...";
     parts.push_back(e);
   }
   if (j.noisy) {
@@ -131,14 +129,14 @@ std::string format_history(const std::vector<HistoryRun>& runs) {
     }
   }
   std::vector<size_t> w(header.size());
-  for (size_t i = 0; i < header.size(); ++i) w[i] = width(header[i]);
+  for (size_t i = 0; i < header.size(); ++i) w[i] = display_width(header[i]);
   for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], width(row[i]));
+    for (size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], display_width(row[i]));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string s = "  ";
     for (size_t i = 0; i < cells.size(); ++i) {
       bool numeric = i >= 2 && i <= 5;
-      s += (i ? "  " : "") + (numeric ? pad_left(cells[i], w[i]) : pad(cells[i], w[i]));
+      s += (i ? "  " : "") + (numeric ? pad_left(cells[i], w[i]) : pad_right(cells[i], w[i]));
     }
     while (!s.empty() && s.back() == ' ') s.pop_back();
     return s + "\n";

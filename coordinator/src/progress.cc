@@ -7,6 +7,7 @@
 
 #include "gene/coordinator/report.h"
 #include "gene/coordinator/results.h"
+#include "gene/coordinator/text_columns.h"
 
 namespace gene::coordinator {
 
@@ -16,12 +17,6 @@ size_t terminal_columns(std::FILE* out) {
   return 80;
 }
 
-std::string fit(const std::string& s, size_t columns) {
-  size_t w = 0;
-  for (size_t i = 0; i < s.size(); ++i)
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && ++w > columns) return s.substr(0, i);
-  return s;
-}
 
 bool ProgressDisplay::is_terminal(std::FILE* out) { return isatty(fileno(out)) == 1; }
 
@@ -71,7 +66,7 @@ void ProgressDisplay::draw_locked() {
   std::string line = bar + " " + std::to_string(done_) + "/" + std::to_string(total_) + "  " +
                      (running_.empty() ? std::string("") : running_.back() + "  ") + format_clock(elapsed) +
                      " elapsed, ETA " + eta_locked();
-  std::fputs(("\r\033[K" + fit(line, terminal_columns(out_) - 1)).c_str(), out_);
+  std::fputs(("\r\033[K" + cut_to_columns(line, terminal_columns(out_) - 1)).c_str(), out_);
   std::fflush(out_);
 }
 

@@ -1,6 +1,7 @@
 #include "gene/coordinator/report.h"
 
 #include "gene/coordinator/noise.h"
+#include "gene/coordinator/text_columns.h"
 
 #include <algorithm>
 #include <array>
@@ -23,21 +24,11 @@ std::string printf_string(const char* fmt, double v) {
   return buf;
 }
 
-size_t width(const std::string& s) { return display_width(s); }
-std::string pad(const std::string& s, size_t w) { return pad_right(s, w); }
-
 // The first line of `s`, at most `max` columns ("…" when cut).
 std::string clip(const std::string& s, size_t max) {
-  std::string line = s.substr(0, s.find('\n'));
-  if (width(line) <= max) return line;
-  std::string out;
-  size_t w = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(line[i]);
-    if ((c & 0xC0) != 0x80 && ++w > max - 1) break;
-    out += line[i];
-  }
-  return out + "…";
+  std::string line = displayable(s.substr(0, s.find('\n')));
+  if (display_width(line) <= max) return line;
+  return cut_to_columns(line, max - 1) + "…";
 }
 
 std::string percent(double fraction) { return printf_string("%.1f%%", fraction * 100); }
@@ -71,20 +62,6 @@ struct Row {
 };
 
 }  // namespace
-
-size_t display_width(const std::string& s) {
-  size_t w = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++w;
-  return w;
-}
-
-std::string pad_right(const std::string& s, size_t w) {
-  return s + std::string(w > display_width(s) ? w - display_width(s) : 0, ' ');
-}
-std::string pad_left(const std::string& s, size_t w) {
-  return std::string(w > display_width(s) ? w - display_width(s) : 0, ' ') + s;
-}
 
 std::string format_number(double v) {
   if (!std::isfinite(v)) return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
@@ -163,15 +140,15 @@ std::string format_summary(const v1::SuiteResult& result) {
       std::string expr = t.op() + " " + format_number(t.threshold());
       name_w = std::max(name_w, t.statistic().size());
       expr_w = std::max(expr_w, expr.size());
-      value_w = std::max(value_w, width(value));
+      value_w = std::max(value_w, display_width(value));
       lines.push_back({mark, t.statistic(), expr, value, margin, exact.count(t.statistic()) ? "exact" : ""});
     }
     size_t margin_w = 0;
-    for (const auto& l : lines) margin_w = std::max(margin_w, width(l[4]));
+    for (const auto& l : lines) margin_w = std::max(margin_w, display_width(l[4]));
     for (const auto& l : lines) {
-      std::string text = "  " + l[0] + " " + pad(l[1], name_w) + "  " + pad(l[2], expr_w) + "  " +
+      std::string text = "  " + l[0] + " " + pad_right(l[1], name_w) + "  " + pad_right(l[2], expr_w) + "  " +
                          (l[3] == "n/a" && l[4].rfind("n/a", 0) == 0 ? l[4]
-                                                                      : pad_left(l[3], value_w) + "  " + pad(l[4], margin_w)) +
+                                                                      : pad_left(l[3], value_w) + "  " + pad_right(l[4], margin_w)) +
                          (l[5].empty() ? "" : "  " + l[5]);
       while (!text.empty() && text.back() == ' ') text.pop_back();
       row.notes.push_back(text);
@@ -180,14 +157,14 @@ std::string format_summary(const v1::SuiteResult& result) {
   }
 
   std::vector<size_t> w(header.size());
-  for (size_t i = 0; i < header.size(); ++i) w[i] = width(header[i]);
+  for (size_t i = 0; i < header.size(); ++i) w[i] = display_width(header[i]);
   for (const auto& row : rows)
-    for (size_t i = 0; i < row.cells.size(); ++i) w[i] = std::max(w[i], width(row.cells[i]));
+    for (size_t i = 0; i < row.cells.size(); ++i) w[i] = std::max(w[i], display_width(row.cells[i]));
   auto format_row = [&](const std::vector<std::string>& cells) {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) {
       bool numeric = i >= 2 && i < cells.size() - 1;
-      line += (i ? "  " : "") + (numeric ? pad_left(cells[i], w[i]) : pad(cells[i], w[i]));
+      line += (i ? "  " : "") + (numeric ? pad_left(cells[i], w[i]) : pad_right(cells[i], w[i]));
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     return line + "\n";

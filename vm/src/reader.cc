@@ -3,12 +3,15 @@
 // code stays linear; nesting depth is bounded so hostile input cannot blow
 // the C++ stack.
 #include "gene/reader.h"
-#include "gene/syntax/string_literal.h"
+
+#include <utf8cpp/utf8.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <string>
+
+#include "gene/syntax/string_literal.h"
 
 namespace gene {
 namespace {
@@ -32,28 +35,6 @@ bool is_delimiter(char c) {
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// Returns the byte length of the UTF-8 sequence at s[i], or 0 if invalid.
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  auto b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) return 1;
-  size_t n;
-  uint32_t cp;
-  if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1F; }
-  else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0F; }
-  else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  // Reject overlong forms, surrogates and code points past U+10FFFF.
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
 
 bool is_int_text(std::string_view t) {
   size_t i = (!t.empty() && t[0] == '-') ? 1 : 0;
@@ -128,21 +109,21 @@ class Reader {
     ++i_;
   }
 
-  // Invalid UTF-8 anywhere is an error, reported where it starts.
+  // Invalid UTF-8 anywhere is an error, reported where it starts (utfcpp
+  // finds it: overlong forms, surrogates and code points past U+10FFFF too).
   void check_utf8() {
+    auto bad = utf8::find_invalid(src_.begin(), src_.end());
+    if (bad == src_.end()) return;
+    size_t at = size_t(bad - src_.begin());
     int line = 1;
     size_t line_start = 0;
-    for (size_t i = 0; i < src_.size();) {
-      size_t n = utf8_sequence_length(src_, i);
-      if (n == 0)
-        fail({line, static_cast<int>(i - line_start) + 1}, "read error: invalid UTF-8");
-      if (src_[i] == '\n') {
-        ++line;
-        line_start = i + 1;
-      }
-      i += n;
+    for (size_t i = src_.find('\n'); i != std::string_view::npos && i < at; i = src_.find('\n', i + 1)) {
+      ++line;
+      line_start = i + 1;
     }
+    fail({line, static_cast<int>(at - line_start) + 1}, "read error: invalid UTF-8");
   }
+
 
   void skip_space() {
     while (!at_end()) {

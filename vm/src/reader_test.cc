@@ -447,5 +447,17 @@ TEST(Reader, IsPlainName) {
     EXPECT_FALSE(is_plain_name(s)) << s;
 }
 
+TEST(Reader, InvalidUtf8IsAnErrorWhereItStarts) {
+  // A stray continuation byte, an overlong '/', a surrogate, a code point past
+  // U+10FFFF and a sequence cut short: each on line 2, column 5.
+  for (const char* bad : {"\x80", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x9C"}) {
+    ReadError e = read_fail(std::string("(println \"ok ✓\")\n(a \"") + bad + "\")");
+    EXPECT_EQ(e.message, "read error: invalid UTF-8");
+    EXPECT_EQ(e.pos.line, 2);
+    EXPECT_EQ(e.pos.column, 5);
+  }
+  EXPECT_TRUE(read_program("\"✓ héllo 𝄞\"").ok);
+}
+
 }  // namespace
 }  // namespace gene

@@ -2,47 +2,28 @@
 
 #include <algorithm>
 
+#include <utf8cpp/utf8.h>
+
 namespace gene::farm {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid
-// (overlong forms, surrogates and code points above U+10FFFF included).
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid.
+// The lead byte gives the length; utfcpp (libutfcpp-dev) judges the
+// sequence, refusing overlong forms, surrogates and code points above
+// U+10FFFF, as protobuf does.
 size_t sequence_length(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k)
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  return n;
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0x80 ? 1 : c < 0xC0 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF8 ? 4 : 0;
+  if (n <= 1 || i + n > s.size()) return n == 1 ? 1 : 0;
+  const std::string_view seq = s.substr(i, n);
+  return utf8::is_valid(seq.begin(), seq.end()) ? n : 0;
 }
 
 }  // namespace
 
 size_t first_invalid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = sequence_length(s, i);
-    if (n == 0) return i;
-    i += n;
-  }
-  return s.size();
+  return static_cast<size_t>(utf8::find_invalid(s.begin(), s.end()) - s.begin());
 }
 
 bool is_valid_utf8(std::string_view s) { return first_invalid_utf8(s) == s.size(); }
@@ -51,16 +32,7 @@ std::string sanitize_utf8(std::string_view s) {
   if (is_valid_utf8(s)) return std::string(s);
   std::string out;
   out.reserve(s.size() + 8);
-  for (size_t i = 0; i < s.size();) {
-    size_t n = sequence_length(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
+  utf8::replace_invalid(s.begin(), s.end(), std::back_inserter(out));
   return out;
 }
 

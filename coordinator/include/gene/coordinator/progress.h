@@ -17,8 +17,6 @@ namespace gene::coordinator {
 
 // The width of the terminal `out` is (80 when unknown).
 size_t terminal_columns(std::FILE* out);
-// UTF-8 text cut to `columns` code points (a live line must not wrap).
-std::string fit(const std::string& s, size_t columns);
 
 class ProgressDisplay {
  public:

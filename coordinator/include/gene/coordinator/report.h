@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gene/coordinator/results.h"
+#include "gene/coordinator/text_columns.h"  // display_width, pad_right, pad_left: table columns
 #include "gene/report/durations.h"
 
 namespace gene::coordinator {
@@ -20,11 +21,5 @@ using report::format_seconds;
 std::string format_number(double value);
 // 75 → "1:15", 3725 → "1:02:05".
 std::string format_clock(double seconds);
-
-// Display width of UTF-8 text (one column per code point), and text padded
-// to a width on the right or on the left (for table columns).
-size_t display_width(const std::string& s);
-std::string pad_right(const std::string& s, size_t width);
-std::string pad_left(const std::string& s, size_t width);
 
 }  // namespace gene::coordinator
