@@ -1,6 +1,7 @@
 // Reading a suite manifest. yaml-cpp gives a node tree with marks; this
-// walks it once, checking every key, type and value against DESIGN.md and
-// collecting every problem with its place instead of stopping at the first.
+// walks it once, checking every key, type and value against the schema
+// (docs/coordinator.md "Suite manifests") and collecting every problem with
+// its place instead of stopping at the first.
 #include "gene/coordinator/manifest.h"
 
 #include <re2/re2.h>

@@ -1,4 +1,4 @@
-// Display texts (GENE.md section 5), float formatting and value equality.
+// Display texts (docs/language.md "Display"), float formatting and value equality.
 // Both walk structures that may be shared or cyclic: they count their steps
 // against a WalkLimits (walk_limits.h), and a display's text is bounded.
 #pragma once
@@ -37,7 +37,7 @@ inline std::string display(Value v, const SymbolTable& symbols, bool quoted) {
 std::string display_excerpt(Value v, const SymbolTable& symbols, bool quoted, WalkLimits& walk,
                             size_t max_bytes);
 
-// Structural equality (GENE.md section 3): terminates on cyclic values.
+// Structural equality (docs/language.md "Values and operators"): terminates on cyclic values.
 bool values_equal(Value a, Value b, WalkLimits& walk);
 inline bool values_equal(Value a, Value b) { return values_equal(a, b, unlimited_walk()); }
 

@@ -1,4 +1,4 @@
-// Reader tests: GENE.md section 1, through gene::read_program.
+// Reader tests (docs/language.md "Reading"), through gene::read_program.
 #include <gtest/gtest.h>
 
 #include <string>

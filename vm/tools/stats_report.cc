@@ -39,7 +39,7 @@ const Group kGroups[] = {
      }},
 };
 
-// The upstream Gene VM performance targets (DESIGN.md "VM statistics").
+// The upstream Gene VM performance targets (docs/cli.md "Reading the statistics").
 struct Target {
   const char* statistic;
   const char* text;  // as written in manifests

@@ -26,7 +26,7 @@ void print_stats_table(std::FILE* out, const Scalars& scalars);
 // Prints nothing when the run was not profiled.
 void print_profile(std::FILE* out, const gene::Stats& stats);
 
-// `gene run/eval --json`: value, error, every statistic by its DESIGN.md
+// `gene run/eval --json`: value, error, every statistic by its
 // name, and instruction_mix / hotspots when profiled.
 std::string run_json(const gene::RunResult& result);
 

@@ -110,7 +110,7 @@ struct StatisticInfo {
   bool exact;
 };
 
-// Every statistic of DESIGN.md "VM statistics", by the same names. Ratios
+// Every statistic of docs/cli.md "Reading the statistics", by the same names. Ratios
 // whose denominator is 0 are std::nullopt.
 struct Stats {
   uint64_t instructions = 0;
@@ -132,7 +132,7 @@ struct Stats {
   double memory_management_seconds = 0;  // allocation + freeing + gc_seconds
   double memory_allocation_seconds = 0;
   double memory_freeing_seconds = 0;     // reconciling the stack and freeing what reference counts free
-  // How the memory model got there (beyond DESIGN.md's contract).
+  // How the memory model got there (beyond the documented statistics).
   uint64_t rc_increments = 0;
   uint64_t rc_decrements = 0;
   uint64_t rc_frees = 0;             // objects freed when their count reached zero
@@ -148,7 +148,7 @@ struct Stats {
   std::vector<Hotspot> hotspots;             // profile only
   std::vector<OpClassTime> time_by_opcode_class;  // profile only
 
-  // Every scalar statistic by its DESIGN.md name, ratios included when
+  // Every scalar statistic by its documented name, ratios included when
   // defined; the order is the table's.
   std::vector<std::pair<std::string, std::optional<double>>> scalars() const;
   // The names scalars() can report (also those that may be absent).

@@ -1,5 +1,5 @@
 // `coordinator submit --json OUT`: a suite's result in Google Benchmark's
-// JSON format (DESIGN.md "Coordinator"), so that Google Benchmark's
+// JSON format (docs/coordinator.md "--json OUT"), so that Google Benchmark's
 // tools/compare.py compares two runs. One "iteration" entry per measured
 // repetition and the aggregates _mean, _median, _stddev, _cv per job; VM
 // statistics are top-level numeric keys, as Google Benchmark writes user

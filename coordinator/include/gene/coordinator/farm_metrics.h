@@ -1,4 +1,4 @@
-// The coordinator's Prometheus series (DESIGN.md "Prometheus and Grafana"):
+// The coordinator's Prometheus series (docs/coordinator.md "Prometheus"):
 // per job the median of every statistic as gene_bench_* gauges, targets and
 // their thresholds, farm counters and the build; the workers gauge comes
 // from make_workers_collectable(). Served on

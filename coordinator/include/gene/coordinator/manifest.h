@@ -1,4 +1,4 @@
-// Suite manifests (DESIGN.md "Suite manifest (YAML)"): reading, validating
+// Suite manifests (docs/coordinator.md "Suite manifests"): reading, validating
 // and expanding a suite into jobs. Every problem is found before anything
 // runs and reported with the manifest's file, line and column; all of them
 // at once, not just the first.
@@ -60,7 +60,7 @@ struct RunSettings {
   uint32_t optimize = 2;
   uint64_t max_heap_bytes = 0;
   uint32_t max_depth = 0;
-  bool profile = false;  // instruction mix and hotspots (an extension of DESIGN's keys)
+  bool profile = false;  // instruction mix and hotspots (docs/coordinator.md lists every key)
 };
 
 // One parameter of a job.
