@@ -53,6 +53,7 @@ class Common(unittest.TestCase):
                  ("worker", ["--lisen=127.0.0.1:0"], "did you mean '--listen'?"),
                  ("coordinator", ["sumbit", "suite.yaml"], "unknown command 'sumbit' (did you mean 'submit'?)"),
                  ("coordinator", ["histroy"], "did you mean 'history'?"),
+                 ("coordinator", ["comapre", "suite.yaml"], "did you mean 'compare'?"),
                  ("coordinator", ["submit", "suite.yaml", "--jsno", "out.json"], "did you mean '--json'?"),
                  ("coordinator", ["serve", "--listen", "127.0.0.1:0", "--worker", "w:1"], "did you mean '--workers'?")]
         for binary, args, needle in cases:
@@ -157,6 +158,10 @@ class Exports(unittest.TestCase):
             self.skipTest("coordinator not built (VM-only tree)")
         proc = run("coordinator", "submit", SUITE, "--store", "none", "--json", self.unwritable)
         self.assertFoundBeforeTheRun(proc, "count/n:1000")
+        for flag in ("--json", "--html"):
+            with self.subTest(command="compare", flag=flag):
+                proc = run("coordinator", "compare", SUITE, "--store", "none", flag, self.unwritable)
+                self.assertFoundBeforeTheRun(proc, "count/n:1000")
         store = os.path.join(self.tmp, "store.sqlite")
         for flag in ("--json", "--html"):
             with self.subTest(flag=flag):

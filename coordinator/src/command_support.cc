@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "gene/coordinator/results.h"
+#include "gene/report/export_file.h"
 
 namespace gene::coordinator {
 
@@ -46,20 +47,21 @@ std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, c
   return grpc::CreateCustomChannel(address, credentials, args);
 }
 
-bool write_output(const std::string& path, const std::string& text, std::string& error) {
-  if (path == "-") {
-    std::fputs(text.c_str(), stdout);
-    std::fflush(stdout);
-    return true;
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    error = "cannot write " + path + ": " + std::strerror(errno);
-    return false;
+bool check_outputs(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    if (path.empty()) continue;
+    if (absl::Status writable = report::check_export_path(path); !writable.ok()) {
+      print_error(std::string(writable.message()));
+      return false;
+    }
   }
   return true;
+}
+
+bool write_output(const std::string& path, const std::string& text, std::string& error) {
+  absl::Status written = report::write_export(path, text);
+  if (!written.ok()) error = std::string(written.message());
+  return written.ok();
 }
 
 }  // namespace gene::coordinator

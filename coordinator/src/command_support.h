@@ -30,7 +30,13 @@ int report_manifest_errors(const std::string& path, const ManifestResult& manife
 std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, const gene::farm::TlsFiles& tls,
                                                    std::string& error);
 
-// Writes `text` to `path` ("-": stdout); false with `error` set.
+// Every export a command names (--json OUT, --html OUT; "" for none),
+// checked before anything runs: prints the error and returns false when
+// one cannot be written.
+bool check_outputs(const std::vector<std::string>& paths);
+
+// Writes `text` to `path` ("-": stdout) whole or not at all
+// (gene/report/export_file.h); false with `error` set.
 bool write_output(const std::string& path, const std::string& text, std::string& error);
 
 }  // namespace gene::coordinator

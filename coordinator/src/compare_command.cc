@@ -383,6 +383,7 @@ int run_compare(const CompareOptions& o) {
       plan_comparison(*base.suite, two_suites ? &*cand.suite : nullptr, bs->side, cs->side, settings, error);
   if (!plan) return refuse(error);
 
+  if (!check_outputs({o.json_out, o.html_out})) return kExitUnusable;  // before any round, not after them
   std::unique_ptr<ResultsStore> store;
   if (!open_compare_store(o, distributed, store)) return kExitUnusable;
 

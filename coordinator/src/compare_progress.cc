@@ -5,8 +5,8 @@
 #include "gene/coordinator/compare_report.h"
 #include "gene/coordinator/compare_rounds.h"
 #include "gene/coordinator/progress.h"
-#include "gene/coordinator/text_columns.h"
 #include "gene/coordinator/report.h"
+#include "gene/coordinator/text_columns.h"
 
 namespace gene::coordinator {
 

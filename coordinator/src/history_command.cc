@@ -2,31 +2,15 @@
 // prints its runs as a table, and as JSON and an HTML page when asked.
 #include <cstdio>
 
+#include "command_support.h"
 #include "gene/coordinator/commands.h"
 #include "gene/coordinator/history.h"
 #include "gene/coordinator/results.h"
-#include "gene/report/export_file.h"
 
 namespace gene::coordinator {
 
-namespace {
-
-void print_error(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
-
-bool write_file(const std::string& path, const std::string& text) {
-  absl::Status written = report::write_export(path, text);
-  if (!written.ok()) print_error(std::string(written.message()));
-  return written.ok();
-}
-
-}  // namespace
-
 int run_history(const HistoryOptions& o) {
-  for (const std::string* out : {&o.json_out, &o.html_out})
-    if (absl::Status writable = report::check_export_path(*out); !out->empty() && !writable.ok()) {
-      print_error(std::string(writable.message()));
-      return kExitUnusable;
-    }
+  if (!check_outputs({o.json_out, o.html_out})) return kExitUnusable;  // before the store is read
   std::string error;
   std::string path = o.store.empty() ? default_store_path(error) : o.store;
   if (path.empty()) {
@@ -57,8 +41,11 @@ int run_history(const HistoryOptions& o) {
     std::fputs(format_history(*runs).c_str(), table_out);
   }
   std::fflush(table_out);
-  if (!o.json_out.empty() && !write_file(o.json_out, history_json(*runs, path))) return kExitUnusable;
-  if (!o.html_out.empty() && !write_file(o.html_out, history_html(*runs, path))) return kExitUnusable;
+  if ((!o.json_out.empty() && !write_output(o.json_out, history_json(*runs, path), error)) ||
+      (!o.html_out.empty() && !write_output(o.html_out, history_html(*runs, path), error))) {
+    print_error(error);
+    return kExitUnusable;
+  }
   return 0;
 }
 

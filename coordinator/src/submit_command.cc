@@ -21,7 +21,6 @@
 #include "gene/coordinator/results_store.h"
 #include "gene/coordinator/run_recorder.h"
 #include "gene/farm_text.h"
-#include "gene/report/export_file.h"
 
 namespace gene::coordinator {
 
@@ -181,11 +180,7 @@ int run_submit(const SubmitOptions& o) {
       return kExitUnusable;
     }
   }
-  // An export that cannot be written is found before anything runs.
-  if (absl::Status writable = report::check_export_path(o.json_out); !o.json_out.empty() && !writable.ok()) {
-    print_error(std::string(writable.message()));
-    return kExitUnusable;
-  }
+  if (!check_outputs({o.json_out})) return kExitUnusable;  // before anything runs, not after it
   SubmitStore stored;
   if (!open_submit_store(o, local, suite.name, stored)) return kExitUnusable;
   BaselineOptions baseline_options;
@@ -285,13 +280,10 @@ int run_submit(const SubmitOptions& o) {
     status = kExitUnusable;
   }
 
-  if (!o.json_out.empty()) {
-    absl::Status written =
-        report::write_export(o.json_out, benchmark_json(*result, o.executable, report::collect_host_context(), record));
-    if (!written.ok()) {
-      print_error(std::string(written.message()));
-      return kExitUnusable;
-    }
+  if (!o.json_out.empty() &&
+      !write_output(o.json_out, benchmark_json(*result, o.executable, report::collect_host_context(), record), error)) {
+    print_error(error);
+    return kExitUnusable;
   }
   if (!o.pushgateway.empty()) {
     metrics.suite_finished(*result,
