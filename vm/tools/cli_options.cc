@@ -20,7 +20,8 @@ const std::vector<std::string> kValueOptions = {"--param",      "--trace-limit",
                                                 "--max-heap",   "--max-depth",   "--max-output",  "--gc-young",
                                                 "--gc-old-ratio", "--repetitions", "--warmup"};
 const std::vector<std::string> kFlagOptions = {"-O0",       "-O1",      "-O2",     "--no-fold", "--no-dce", "--no-inline",
-                                               "--no-superinstructions", "--stats", "--profile", "--trace",  "--help"};
+                                               "--no-superinstructions", "--no-tco", "--verify-bytecode", "--stats", "--profile",
+                                               "--trace", "--help"};
 
 bool is_one_of(const std::string& word, const std::vector<std::string>& words) {
   return std::find(words.begin(), words.end(), word) != words.end();
