@@ -9,6 +9,8 @@
 #include "gene/coordinator/compare_rounds.h"
 #include "gene/coordinator/report.h"
 
+#include "html_text.h"
+
 namespace gene::coordinator {
 
 namespace {
@@ -33,20 +35,7 @@ Palette palette(const v1::JobComparison& job) {
 const char* const kBaselineColour = "#546e7a";
 const char* const kCandidateColour = "#8e24aa";
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return html_escape(s); }
 
 std::string num(double v, int digits = 1) {
   char buf[48];

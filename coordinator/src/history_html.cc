@@ -7,24 +7,13 @@
 
 #include "gene/coordinator/history.h"
 
+#include "html_text.h"
+
 namespace gene::coordinator {
 
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return html_escape(s); }
 
 std::string num(double v, const char* fmt = "%.1f") {
   char buf[48];
