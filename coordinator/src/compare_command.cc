@@ -197,10 +197,11 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
   auto b_connection = std::make_unique<WorkerConnection>(baseline_worker->address(), baseline_worker->token());
   auto c_connection = std::make_unique<WorkerConnection>(candidate_worker->address(), candidate_worker->token());
   WorkerConnection &b = *b_connection, &c = *c_connection;
-  if (!b.describe(kDescribeSeconds, error) || !c.describe(kDescribeSeconds, error)) {
-    print_error(error);
-    return kExitUnusable;
-  }
+  for (WorkerConnection* side : {&b, &c})
+    if (absl::Status described = side->describe(kDescribeSeconds); !described.ok()) {
+      print_error(std::string(described.message()));
+      return kExitUnusable;
+    }
   // Targets and the metric against what each side's VM reports.
   for (auto [loaded, info] : {std::pair{&base, &b.info()}, {cand, &c.info()}}) {
     if (!loaded) continue;

@@ -1,9 +1,5 @@
 #include "compare_reactor.h"
 
-#include <algorithm>
-#include <system_error>
-#include <thread>
-
 #include "gene/coordinator/compare_plan.h"
 #include "gene/coordinator/compare_rounds.h"
 #include "gene/coordinator/compare_store.h"
@@ -39,49 +35,19 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-void CompareRegistry::started(Cancellation* cancel) {
-  std::lock_guard lock(mu_);
-  running_.push_back(cancel);
-}
-
-void CompareRegistry::finished(Cancellation* cancel) {
-  std::lock_guard lock(mu_);
-  running_.erase(std::remove(running_.begin(), running_.end(), cancel), running_.end());
-  cv_.notify_all();
-}
-
-void CompareRegistry::cancel_all_and_wait() {
-  std::unique_lock lock(mu_);
-  for (Cancellation* c : running_) c->cancel();
-  cv_.wait(lock, [&] { return running_.empty(); });
-}
-
 CompareReactor::CompareReactor(const v1::CompareRequest& request, std::string peer, WorkerPool& pool,
-                               ResultsStore* store, CompareRegistry& registry, Log log)
-    : request_(request),
+                               ResultsStore* store, RunningCalls& running, Log log)
+    : CoordinatorStream(running),
+      request_(request),
       peer_(std::move(peer)),
       pool_(pool),
       store_(store),
-      registry_(registry),
       log_(std::move(log)) {}
 
 CompareReactor* CompareReactor::start(grpc::CallbackServerContext* context, const v1::CompareRequest& request,
-                                      WorkerPool& pool, ResultsStore* store, CompareRegistry& registry, Log log) {
-  auto* reactor = new CompareReactor(request, context->peer(), pool, store, registry, std::move(log));
-  reactor->refs_.fetch_add(1);  // the comparison thread's
-  registry.started(&reactor->cancel_);
-  try {
-    std::thread([reactor] {
-      CompareRegistry& registry = reactor->registry_;
-      reactor->finish(reactor->run());
-      registry.finished(&reactor->cancel_);  // from here on, nothing uses the pool
-      reactor->unref();                      // may delete it
-    }).detach();
-  } catch (const std::system_error& e) {
-    registry.finished(&reactor->cancel_);
-    reactor->refs_.fetch_sub(1);
-    reactor->finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::string("no thread: ") + e.what()));
-  }
+                                      WorkerPool& pool, ResultsStore* store, RunningCalls& running, Log log) {
+  auto* reactor = new CompareReactor(request, context->peer(), pool, store, running, std::move(log));
+  reactor->start_work("comparison");
   return reactor;
 }
 
@@ -169,59 +135,6 @@ grpc::Status CompareReactor::run() {
   }
   if (cancel_.cancelled()) return {grpc::StatusCode::CANCELLED, "the comparison was cancelled"};
   return grpc::Status::OK;
-}
-
-void CompareReactor::send(const v1::CompareEvent& event) {
-  std::unique_lock lock(mu_);
-  if (finishing_) return;  // the submitter is gone
-  pending_.push_back(event);
-  write_next(lock);
-}
-
-void CompareReactor::finish(const grpc::Status& status) {
-  std::unique_lock lock(mu_);
-  if (finishing_) return;
-  final_status_ = status;
-  if (!status.ok()) pending_.clear();  // an error ends the call without the events still queued
-  write_next(lock);
-}
-
-void CompareReactor::write_next(std::unique_lock<std::mutex>& lock) {
-  if (writing_ || finishing_) return;
-  if (!pending_.empty()) {
-    writing_ = true;
-    writing_event_ = std::move(pending_.front());
-    pending_.pop_front();
-    lock.unlock();
-    StartWrite(&writing_event_);
-  } else if (final_status_) {
-    finishing_ = true;
-    const grpc::Status status = *final_status_;
-    lock.unlock();
-    Finish(status);
-  }
-}
-
-void CompareReactor::OnWriteDone(bool ok) {
-  std::unique_lock lock(mu_);
-  writing_ = false;
-  if (!ok) {  // the stream broke: the submitter is gone
-    cancel_.cancel();
-    finishing_ = true;
-    pending_.clear();
-    lock.unlock();
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
-    return;
-  }
-  write_next(lock);
-}
-
-void CompareReactor::OnCancel() { cancel_.cancel(); }
-
-void CompareReactor::OnDone() { unref(); }
-
-void CompareReactor::unref() {
-  if (refs_.fetch_sub(1) == 1) delete this;
 }
 
 }  // namespace gene::coordinator

@@ -1,199 +1,43 @@
 #include "gene/coordinator/coordinator_service.h"
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
-#include "gene/coordinator/baseline.h"
 #include "compare_reactor.h"
-#include "gene/coordinator/report.h"
-#include "gene/coordinator/run_recorder.h"
 #include "gene/farm_security.h"
-#include "gene/farm_text.h"
-#include "gene/job_runner.h"
+#include "gene/stream_reactor.h"
+#include "submit_reactor.h"
 
 namespace gene::coordinator {
 
-namespace {
-
-// A call refused before anything ran: it only carries a status.
-template <typename Event>
-class RefusedCall final : public grpc::ServerWriteReactor<Event> {
- public:
-  explicit RefusedCall(const grpc::Status& status) { this->Finish(status); }
-  void OnDone() override { delete this; }
-};
-
-}  // namespace
-
 CoordinatorService::CoordinatorService(WorkerPool& pool, std::string token, FarmMetrics* metrics,
                                        std::function<void(const std::string&)> log, ResultsStore* store)
-    : pool_(pool),
-      token_(std::move(token)),
-      metrics_(metrics),
-      log_(std::move(log)),
-      store_(store),
-      compares_(std::make_unique<CompareRegistry>()) {}
+    : pool_(pool), token_(std::move(token)), metrics_(metrics), log_(std::move(log)), store_(store) {}
 
-CoordinatorService::~CoordinatorService() { stop_comparisons(); }
+CoordinatorService::~CoordinatorService() { cancel_running_calls(); }
 
-void CoordinatorService::stop_comparisons() { compares_->cancel_all_and_wait(); }
+void CoordinatorService::cancel_running_calls() { running_.cancel_all_and_wait(); }
+
+grpc::ServerWriteReactor<v1::SubmitEvent>* CoordinatorService::Submit(grpc::CallbackServerContext* context,
+                                                                      const v1::SubmitRequest* request) {
+  grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
+  if (!auth.ok()) return new gene::farm::RefusedStream<v1::SubmitEvent>(auth);
+  return SubmitReactor::start(context, *request, {pool_, metrics_, store_, running_, log_});
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::ListWorkers(grpc::CallbackServerContext* context,
+                                                          const v1::ListWorkersRequest*,
+                                                          v1::ListWorkersResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
+  if (auth.ok())
+    for (auto& s : pool_.statuses()) *response->add_workers() = std::move(s);
+  reactor->Finish(auth);
+  return reactor;
+}
 
 grpc::ServerWriteReactor<v1::CompareEvent>* CoordinatorService::Compare(grpc::CallbackServerContext* context,
                                                                         const v1::CompareRequest* request) {
   grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
-  if (!auth.ok()) return new RefusedCall<v1::CompareEvent>(auth);
-  return CompareReactor::start(context, *request, pool_, store_, *compares_, log_);
-}
-
-grpc::Status CoordinatorService::ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest*,
-                                             v1::ListWorkersResponse* response) {
-  grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
-  if (!auth.ok()) return auth;
-  for (auto& s : pool_.statuses()) *response->add_workers() = std::move(s);
-  return grpc::Status::OK;
-}
-
-grpc::Status CoordinatorService::Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
-                                        grpc::ServerWriter<v1::SubmitEvent>* writer) {
-  grpc::Status auth = gene::farm::check_bearer_token(context->client_metadata(), token_);
-  if (!auth.ok()) return auth;
-  // Echoed in every diagnostic: escaped and cut like any client text.
-  const std::string path =
-      request->manifest_path().empty() ? "manifest.yaml" : gene::farm::printable(request->manifest_path());
-  if (request->has_repetitions() && (request->repetitions() < 1 || request->repetitions() > 10000))
-    return {grpc::StatusCode::INVALID_ARGUMENT, "repetitions must be between 1 and 10000"};
-  if (request->has_min_time_seconds() &&
-      !(request->min_time_seconds() >= 0 && request->min_time_seconds() <= gene::farm::kMaxMinTimeSeconds))
-    return {grpc::StatusCode::INVALID_ARGUMENT, "min_time_seconds must be between 0 and 86400"};
-  if (request->has_min_effect() && !(request->min_effect() >= 0 && request->min_effect() <= 1))
-    return {grpc::StatusCode::INVALID_ARGUMENT, "min_effect must be between 0 and 1"};
-  if (request->baseline().size() > 64) return {grpc::StatusCode::INVALID_ARGUMENT, "baseline is longer than 64 bytes"};
-
-  // Target names are checked against what the workers report; before any
-  // worker has answered there is nothing to check them against.
-  pool_.wait_for_first_round(std::chrono::seconds(5));
-  ManifestOptions manifest_options;
-  if (auto names = pool_.statistic_names(); !names.empty()) manifest_options.statistic_names = std::move(names);
-  std::map<std::string, std::string> files(request->files().begin(), request->files().end());
-  ManifestResult manifest =
-      load_manifest(path, request->manifest(), map_file_resolver(std::move(files)), manifest_options);
-  if (!manifest.suite) {
-    // A status message travels in a header, which clients cap at 8 KiB by
-    // default (beyond it they see only RESOURCE_EXHAUSTED): as many
-    // problems as fit in 4 KiB, then how many more there are.
-    constexpr size_t kMaxStatusMessageBytes = 4096;
-    std::string message;
-    size_t shown = 0;
-    for (const auto& d : manifest.errors) {
-      std::string line = d.str();
-      if (message.size() + line.size() + 1 > kMaxStatusMessageBytes - 64) break;
-      message += (shown ? "\n" : "") + line;
-      ++shown;
-    }
-    if (shown < manifest.errors.size())
-      message += "\n" + path + ": and " + std::to_string(manifest.problems - shown) + " more problems";
-    return {grpc::StatusCode::INVALID_ARGUMENT, message};
-  }
-  const Suite& suite = *manifest.suite;
-  PlanOptions plan_options;
-  if (request->has_repetitions()) plan_options.repetitions = request->repetitions();
-  plan_options.filter = request->filter();
-  if (request->has_min_time_seconds()) plan_options.min_time = request->min_time_seconds();
-  Plan plan = plan_jobs(suite, plan_options);
-  if (!plan.error.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, plan.error};
-  if (std::string why = check_plan_selectors(suite, plan, pool_); !why.empty())
-    return {grpc::StatusCode::FAILED_PRECONDITION, why};
-  std::optional<BaselineSpec> baseline;
-  BaselineOptions baseline_options;
-  if (request->has_min_effect()) baseline_options.min_effect = request->min_effect();
-  if (!request->baseline().empty()) {
-    std::string why;
-    if (!store_)
-      return {grpc::StatusCode::FAILED_PRECONDITION,
-              "--baseline: this coordinator keeps no results store (coordinator serve --store PATH)"};
-    baseline = parse_baseline(request->baseline(), why);
-    if (!baseline || !check_baseline(*store_, *baseline, suite.name, why))
-      return {grpc::StatusCode::FAILED_PRECONDITION, why};
-  }
-  std::unique_ptr<RunRecorder> recorder;
-  std::vector<std::string> store_errors;
-  if (store_) {
-    std::string why;
-    RunStart start{suite.name, manifest_hash(request->manifest(), suite), "remote",
-                   run_options_text(plan_options.filter, plan_options.repetitions, plan_options.min_time),
-                   uint32_t(plan.jobs.size()), ""};
-    recorder = RunRecorder::begin(*store_, start, why);
-    // A store that refuses writes must not stop the farm: the suite runs,
-    // and the submitter hears what was not recorded.
-    if (!recorder) {
-      store_errors.push_back(why);
-      if (log_) log_("error: " + why);
-    }
-  }
-
-  if (log_) log_("suite " + suite.name + ": " + std::to_string(plan.jobs.size()) + " jobs from " + context->peer());
-  // The submitter going away (or the server shutting down) cancels the suite.
-  std::atomic<bool> cancel{false};
-  std::mutex mu;
-  std::condition_variable cv;
-  bool finished = false;
-  std::thread watcher([&] {
-    std::unique_lock lock(mu);
-    while (!finished) {
-      if (context->IsCancelled()) cancel = true;
-      cv.wait_for(lock, std::chrono::milliseconds(100));
-    }
-  });
-  // The result event waits until the run is recorded and judged.
-  auto sink = [&](const v1::SubmitEvent& e) {
-    if (!e.has_result() && !cancel && !writer->Write(e)) cancel = true;
-  };
-  auto on_job = [&](const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
-    if (recorder) recorder->record(job, worker);
-    if (metrics_) metrics_->job_finished(suite.name, job);
-  };
-  v1::SuiteResult result = run_suite(suite, plan, plan_options, pool_, sink, cancel, on_job);
-  {
-    std::lock_guard lock(mu);
-    finished = true;
-  }
-  cv.notify_all();
-  watcher.join();
-  std::vector<Comparison> comparisons;
-  if (recorder) {
-    recorder->finish(cancel);
-    if (baseline && !cancel)
-      if (auto judged = recorder->judge(*baseline, result, baseline_options)) comparisons = std::move(*judged);
-    for (const auto& failure : recorder->failures()) {
-      store_errors.push_back(failure);
-      if (log_) log_("error: " + failure);
-    }
-    result.set_run_id(recorder->run_id());
-    result.set_store(store_->path());
-  }
-  for (const auto& c : comparisons) *result.add_comparisons() = comparison_to_proto(c);
-  for (const auto& e : store_errors) result.add_store_errors(e);
-  if (metrics_ && !cancel) {
-    metrics_->suite_finished(
-        result, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
-    if (baseline) metrics_->comparisons_judged(result, comparisons);
-  }
-  if (!cancel) {
-    v1::SubmitEvent e;
-    *e.mutable_result() = result;
-    if (!writer->Write(e)) cancel = true;
-  }
-  if (log_)
-    log_("suite " + suite.name + ": " +
-         (cancel ? "cancelled"
-                 : std::string(result.all_targets_met() ? "all targets met" : "targets missed or jobs failed")) +
-         " in " + format_seconds(result.suite_seconds()) +
-         (recorder ? " (run " + std::to_string(recorder->run_id()) + ")" : ""));
-  if (cancel) return {grpc::StatusCode::CANCELLED, "the suite was cancelled"};
-  return grpc::Status::OK;
+  if (!auth.ok()) return new gene::farm::RefusedStream<v1::CompareEvent>(auth);
+  return CompareReactor::start(context, *request, pool_, store_, running_, log_);
 }
 
 }  // namespace gene::coordinator

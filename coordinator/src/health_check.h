@@ -1,26 +1,26 @@
-// A grpc.health.v1.Health/Check client without generated code: Debian's
-// gRPC ships no health.proto, and the request and answer are one field each,
-// so they are encoded here by hand and sent through a generic stub.
+// The coordinator's health checks of its workers: grpc.health.v1.Health/Check
+// through the generated stub (proto/grpc/health/v1/health.proto), with a
+// deadline and the farm's token.
 #pragma once
 
-#include <grpcpp/channel.h>
 #include <grpcpp/support/status.h>
 
 #include <chrono>
-#include <memory>
 #include <string>
+
+#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace gene::coordinator {
 
-enum class ServingStatus { Unknown = 0, Serving = 1, NotServing = 2, ServiceUnknown = 3 };
-
 struct HealthAnswer {
   grpc::Status status;  // of the call
-  ServingStatus serving = ServingStatus::Unknown;
+  grpc::health::v1::HealthCheckResponse::ServingStatus serving = grpc::health::v1::HealthCheckResponse::UNKNOWN;
+
+  bool serving_ok() const { return status.ok() && serving == grpc::health::v1::HealthCheckResponse::SERVING; }
 };
 
-// Asks `channel` for the health of `service` ("" = the whole server).
-HealthAnswer check_health(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+// Asks for the health of `service` ("" = the whole server).
+HealthAnswer check_health(grpc::health::v1::Health::StubInterface& stub, const std::string& service,
                           std::chrono::milliseconds deadline, const std::string& token);
 
 }  // namespace gene::coordinator

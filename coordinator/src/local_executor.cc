@@ -7,7 +7,7 @@ namespace gene::coordinator {
 LocalExecutor::LocalExecutor() : runner_("local"), info_(gene::farm::describe_this_machine("local", {}, 1)) {}
 
 JobExecutor::Outcome LocalExecutor::run(const v1::JobRequest& request, const Selectors& selectors,
-                                        const StartedCallback& started, const std::atomic<bool>& cancel) {
+                                        const StartedCallback& started, Cancellation& cancel) {
   Outcome out;
   out.worker = info_;
   std::map<std::string, std::string> labels(info_.labels().begin(), info_.labels().end());
@@ -20,7 +20,7 @@ JobExecutor::Outcome LocalExecutor::run(const v1::JobRequest& request, const Sel
     return out;
   }
   out.attempts = 1;
-  out.result = runner_.run(request, cancel, [&](const v1::JobEvent& e) {
+  out.result = runner_.run(request, cancel.flag(), [&](const v1::JobEvent& e) {
     if (e.has_accepted() && started) started(info_.name(), 1);
   });
   return out;

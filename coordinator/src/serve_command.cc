@@ -103,11 +103,12 @@ int run_serve(const ServeOptions& o) {
       return 2;
     }
   }
-  auto pool = WorkerPool::create(pool_options, error);
-  if (!pool) {
-    print_error(error);
+  absl::StatusOr<std::unique_ptr<WorkerPool>> created = WorkerPool::create(pool_options);
+  if (!created.ok()) {
+    print_error(std::string(created.status().message()));
     return 2;
   }
+  std::unique_ptr<WorkerPool> pool = std::move(*created);
 
   std::unique_ptr<FarmMetrics> metrics;
   std::unique_ptr<prometheus::Exposer> exposer;
@@ -162,9 +163,10 @@ int run_serve(const ServeOptions& o) {
   sigwait(&signals, &sig);
   log_line(std::string("stopping (") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ")");
   server->GetHealthCheckService()->Shutdown();
-  // Running suites are cancelled: their submitters get an error, not a hang.
+  // Running suites and comparisons get two seconds, then are cancelled
+  // (OnCancel): their submitters get an error, not a hang.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  service.stop_comparisons();  // their threads use the pool and end their calls on the server
+  service.cancel_running_calls();  // and wait until none uses the pool
   server.reset();
   exposer.reset();  // before the pool its workers gauge asks
   pool.reset();

@@ -204,7 +204,7 @@ int run_submit(const SubmitOptions& o) {
         return kExitUnusable;
       }
     }
-    std::atomic<bool> cancel{false};
+    Cancellation cancel;
     auto on_job = [&](const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
       metrics.job_finished(suite.name, job);
       if (recorder) recorder->record(job, worker);

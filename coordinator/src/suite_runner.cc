@@ -82,7 +82,7 @@ std::string check_plan_selectors(const Suite& suite, const Plan& plan, JobExecut
 }
 
 v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOptions& options, JobExecutor& executor,
-                          const SubmitEventSink& sink, const std::atomic<bool>& cancel,
+                          const SubmitEventSink& sink, Cancellation& cancel,
                           const JobDoneCallback& on_job_done) {
   const auto start = std::chrono::steady_clock::now();
   const uint32_t total = uint32_t(plan.jobs.size());
@@ -116,7 +116,7 @@ v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOption
       v1::JobRequest request = job_request(suite, job, id + "/" + std::to_string(plan.jobs[k]), options);
 
       JobExecutor::Outcome outcome;
-      if (cancel) {
+      if (cancel.cancelled()) {
         outcome.result.set_job_id(request.job_id());
         outcome.result.set_status(v1::JOB_STATUS_CANCELLED);
         outcome.result.set_error_message("the suite was cancelled");

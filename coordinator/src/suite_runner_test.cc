@@ -14,7 +14,7 @@ class FakeExecutor : public JobExecutor {
  public:
   explicit FakeExecutor(size_t parallel) : parallel_(parallel) {}
   Outcome run(const v1::JobRequest& request, const Selectors&, const StartedCallback& started,
-              const std::atomic<bool>&) override {
+              Cancellation&) override {
     {
       std::lock_guard lock(mu_);
       requests.push_back(request);
@@ -80,7 +80,7 @@ TEST(SuiteRunner, EventsAndResultInManifestOrder) {
   Plan plan = plan_jobs(s, options);
   ASSERT_EQ(plan.error, "");
   std::vector<v1::SubmitEvent> events;
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   v1::SuiteResult r = run_suite(
       s, plan, options, exec, [&](const v1::SubmitEvent& e) { events.push_back(e); }, cancel);
 
@@ -117,7 +117,7 @@ TEST(SuiteRunner, EventsAndResultInManifestOrder) {
 TEST(SuiteRunner, JudgesTrust) {
   Suite s = make_suite();
   FakeExecutor exec(1);
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   v1::SuiteResult quiet = run_suite(s, plan_jobs(s, {}), {}, exec, {}, cancel);
   for (const auto& job : quiet.jobs()) {
     EXPECT_FALSE(job.noisy()) << job.job_name();
@@ -150,7 +150,7 @@ TEST(SuiteRunner, FilterAndRepetitionsOverride) {
   PlanOptions options{7, "n:[24]$"};
   Plan plan = plan_jobs(s, options);
   ASSERT_EQ(plan.jobs, (std::vector<size_t>{1, 3}));
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   v1::SuiteResult r = run_suite(s, plan, options, exec, {}, cancel);
   ASSERT_EQ(r.jobs_size(), 2);
   EXPECT_EQ(r.jobs(0).result().repetitions_size(), 7);
@@ -171,7 +171,8 @@ TEST(SuiteRunner, SelectorsCheckedBeforeRunning) {
 TEST(SuiteRunner, CancelledSuiteRunsNothing) {
   Suite s = make_suite();
   FakeExecutor exec(1);
-  std::atomic<bool> cancel{true};
+  Cancellation cancel;
+  cancel.cancel();
   v1::SuiteResult r = run_suite(s, plan_jobs(s, {}), {}, exec, {}, cancel);
   EXPECT_TRUE(exec.requests.empty());
   ASSERT_EQ(r.jobs_size(), 4);

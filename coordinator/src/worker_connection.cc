@@ -43,15 +43,14 @@ WorkerConnection::WorkerConnection(const std::string& address, std::string token
   stub_ = v1::Worker::NewStub(channel_);
 }
 
-bool WorkerConnection::describe(double deadline_seconds, std::string& error) {
+absl::Status WorkerConnection::describe(double deadline_seconds) {
   grpc::ClientContext context;
   context.set_deadline(after(deadline_seconds));
   context.set_wait_for_ready(true);  // a worker that has just started may still be binding
   gene::farm::add_bearer_token(context, token_);
   grpc::Status status = stub_->Describe(&context, v1::DescribeRequest(), &info_);
-  if (status.ok()) return true;
-  error = "the worker at " + address_ + " did not answer Describe: " + grpc_status_text(status);
-  return false;
+  if (status.ok()) return absl::OkStatus();
+  return absl::UnavailableError("the worker at " + address_ + " did not answer Describe: " + grpc_status_text(status));
 }
 
 v1::JobResult WorkerConnection::run(const v1::JobRequest& request, Cancellation& cancel) {

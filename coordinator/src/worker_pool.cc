@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <set>
 
+#include "gene/coordinator/worker_connection.h"
 #include "gene/farm_security.h"
 #include "health_check.h"
 
@@ -22,17 +23,6 @@ using Clock = std::chrono::steady_clock;
 // Results carry every repetition's statistics: far above a request's size.
 constexpr int kMaxResultBytes = 64 << 20;
 
-std::string status_text(const grpc::Status& s) {
-  static const char* const names[] = {
-      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-      "DATA_LOSS", "UNAUTHENTICATED"};
-  int code = int(s.error_code());
-  std::string name = code >= 0 && code < 17 ? names[code] : std::to_string(code);
-  return s.error_message().empty() ? name : name + ": " + s.error_message();
-}
-
 bool valid_port(const std::string& digits, int& port) {
   if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
   port = std::stoi(digits);
@@ -41,15 +31,17 @@ bool valid_port(const std::string& digits, int& port) {
 
 }  // namespace
 
+// A RunJob call in flight, cancelled when its worker is marked down or the
+// pool stops.
 struct WorkerPool::Call {
   grpc::ClientContext* context;
-  const std::atomic<bool>* cancel;
 };
 
 struct WorkerPool::Worker {
   std::string address;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::Worker::Stub> stub;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health;
   // Guarded by the pool's mutex.
   bool checked = false;    // health asked at least once
   bool healthy = false;    // last checks succeeded
@@ -111,12 +103,9 @@ WorkerPool::WorkerPool(WorkerPoolOptions options) : options_(std::move(options))
   if (!options_.credentials) options_.credentials = grpc::InsecureChannelCredentials();
 }
 
-std::unique_ptr<WorkerPool> WorkerPool::create(WorkerPoolOptions options, std::string& error) {
+absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::create(WorkerPoolOptions options) {
   WorkerTargets targets = parse_worker_targets(options.workers);
-  if (!targets.error.empty()) {
-    error = targets.error;
-    return nullptr;
-  }
+  if (!targets.error.empty()) return absl::InvalidArgumentError(targets.error);
   std::unique_ptr<WorkerPool> pool(new WorkerPool(std::move(options)));
   pool->targets_ = targets;
   if (!targets.dns_name.empty()) {
@@ -160,6 +149,7 @@ WorkerPool::Worker& WorkerPool::add_worker_locked(const std::string& address) {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   w->channel = grpc::CreateCustomChannel(address, options_.credentials, args);
   w->stub = v1::Worker::NewStub(w->channel);
+  w->health = grpc::health::v1::Health::NewStub(w->channel);
   Worker& ref = *w;
   workers_.push_back(std::move(w));
   ref.monitor = std::thread([this, &ref] { monitor(ref); });
@@ -229,10 +219,10 @@ void WorkerPool::monitor(Worker& w) {
   while (!stopping_) {
     bool need_describe = !w.described;
     lock.unlock();
-    HealthAnswer health = check_health(w.channel, "", options_.rpc_deadline, options_.token);
+    HealthAnswer health = check_health(*w.health, "", options_.rpc_deadline, options_.token);
     std::optional<v1::WorkerInfo> info;
     grpc::Status describe_status;
-    bool serving = health.status.ok() && health.serving == ServingStatus::Serving;
+    bool serving = health.serving_ok();
     if (serving && need_describe) {
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + options_.rpc_deadline);
@@ -245,7 +235,7 @@ void WorkerPool::monitor(Worker& w) {
     if (stopping_) break;
     if (!serving) {
       std::string error =
-          health.status.ok() ? "health check says NOT_SERVING" : "health check failed: " + status_text(health.status);
+          health.status.ok() ? "health check says NOT_SERVING" : "health check failed: " + grpc_status_text(health.status);
       ++w.failures;
       w.last_error = error;
       if (!w.checked) log("worker " + w.address + " is down: " + error);
@@ -253,7 +243,7 @@ void WorkerPool::monitor(Worker& w) {
     } else {
       w.failures = 0;
       if (need_describe && !info) {
-        w.last_error = "Describe failed: " + status_text(describe_status);
+        w.last_error = "Describe failed: " + grpc_status_text(describe_status);
         if (w.healthy || !w.checked) log("worker " + w.address + ": " + w.last_error);
         w.healthy = false;
       } else {
@@ -267,9 +257,6 @@ void WorkerPool::monitor(Worker& w) {
       }
     }
     w.checked = true;
-    // Calls whose job was cancelled by its submitter end now.
-    for (Call* c : w.calls)
-      if (c->cancel->load()) c->context->TryCancel();
     cv_.notify_all();
     cv_.wait_for(lock, options_.check_interval, [&] { return stopping_; });
   }
@@ -403,16 +390,18 @@ void WorkerPool::assign_locked() {
   }
 }
 
-WorkerPool::Worker* WorkerPool::acquire(const Selectors& selectors, const std::atomic<bool>& cancel, HostSlot& slot,
-                                        std::string& why_none) {
+absl::StatusOr<WorkerPool::Worker*> WorkerPool::acquire(const Selectors& selectors, Cancellation& cancel,
+                                                        HostSlot& slot) {
+  Cancellation::Guard wake(cancel, [this] { wake_waiters(); });  // before the lock: see Cancellation::Guard
   std::unique_lock lock(mu_);
   Waiter me{&selectors, &slot};
   waiters_.push_back(&me);
   bool unmatched = false;  // since `unmatched_since`, no usable worker matched
   Clock::time_point unmatched_since{};
+  std::string why_none;
   for (;;) {
     assign_locked();
-    if (me.assigned || cancel || stopping_) break;
+    if (me.assigned || cancel.cancelled() || stopping_) break;
     bool any = std::any_of(workers_.begin(), workers_.end(),
                            [&](const auto& w) { return usable_locked(*w) && selectors_match(selectors, w->labels()); });
     if (any) {
@@ -428,13 +417,20 @@ WorkerPool::Worker* WorkerPool::acquire(const Selectors& selectors, const std::a
     cv_.wait_for(lock, std::chrono::milliseconds(100));
   }
   waiters_.remove(&me);
-  if (me.assigned && (cancel || stopping_)) {
+  if (me.assigned && (cancel.cancelled() || stopping_)) {
     --me.assigned->running;
     leave_host_locked(slot);
     me.assigned = nullptr;
   }
   cv_.notify_all();
-  return me.assigned;
+  if (me.assigned) return me.assigned;
+  if (!why_none.empty()) return absl::UnavailableError(why_none);
+  return absl::CancelledError("the suite was cancelled");
+}
+
+void WorkerPool::wake_waiters() {
+  std::lock_guard lock(mu_);  // a waiter is either before its check or inside its wait
+  cv_.notify_all();
 }
 
 void WorkerPool::release(Worker& w, HostSlot& slot) {
@@ -447,17 +443,17 @@ void WorkerPool::release(Worker& w, HostSlot& slot) {
 }
 
 WorkerPool::Attempt WorkerPool::attempt(Worker& w, const v1::JobRequest& request, uint32_t number,
-                                        const StartedCallback& started, const std::atomic<bool>& cancel,
-                                        Cancellation* calls) {
+                                        const StartedCallback& started, Cancellation& cancel) {
   Attempt a;
   grpc::ClientContext context;
   double timeout = request.timeout_seconds() > 0 ? request.timeout_seconds() : 60;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(int64_t((timeout + options_.job_deadline_slack_seconds) * 1000)));
   gene::farm::add_bearer_token(context, options_.token);
-  std::optional<Cancellation::Guard> guard;
-  if (calls) guard.emplace(*calls, context);
-  Call call{&context, &cancel};
+  // Raising `cancel` cancels the call at once: the worker stops the job at
+  // its VM's next safepoint.
+  Cancellation::Guard guard(cancel, context);
+  Call call{&context};
   std::string worker_name;
   {
     std::lock_guard lock(mu_);
@@ -483,7 +479,7 @@ WorkerPool::Attempt WorkerPool::attempt(Worker& w, const v1::JobRequest& request
   }
   if (status.ok() && have_result && a.result.job_id() == request.job_id()) {
     // A worker shutting down cancels its jobs: that is the worker lost, not the job.
-    if (a.result.status() == v1::JOB_STATUS_CANCELLED && !cancel) {
+    if (a.result.status() == v1::JOB_STATUS_CANCELLED && !cancel.cancelled()) {
       a.end = AttemptEnd::Lost;
       a.error = "the worker stopped the job (shutting down?)";
     } else {
@@ -491,7 +487,7 @@ WorkerPool::Attempt WorkerPool::attempt(Worker& w, const v1::JobRequest& request
     }
     return a;
   }
-  if (cancel) {
+  if (cancel.cancelled()) {
     a.end = AttemptEnd::Cancelled;
     return a;
   }
@@ -508,12 +504,12 @@ WorkerPool::Attempt WorkerPool::attempt(Worker& w, const v1::JobRequest& request
   }
   a.error = status.ok() ? (have_result ? "the result names another job (" + a.result.job_id() + ")"
                                        : "the stream ended without a result")
-                        : status_text(status);
+                        : grpc_status_text(status);
   return a;
 }
 
 JobExecutor::Outcome WorkerPool::run(const v1::JobRequest& request, const Selectors& selectors,
-                                     const StartedCallback& started, const std::atomic<bool>& cancel) {
+                                     const StartedCallback& started, Cancellation& cancel) {
   Outcome out;
   out.result.set_job_id(request.job_id());
   std::string lost;  // what happened to lost attempts, for the final message
@@ -524,13 +520,14 @@ JobExecutor::Outcome WorkerPool::run(const v1::JobRequest& request, const Select
     return out;
   };
   for (;;) {
-    std::string why_none;
     HostSlot slot;
-    Worker* w = acquire(selectors, cancel, slot, why_none);
-    if (!w) {
-      if (cancel || why_none.empty()) return finish(v1::JOB_STATUS_CANCELLED, "the suite was cancelled");
-      return finish(v1::JOB_STATUS_NO_WORKER, why_none + (lost.empty() ? "" : "; earlier attempts: " + lost));
+    absl::StatusOr<Worker*> acquired = acquire(selectors, cancel, slot);
+    if (!acquired.ok()) {
+      if (absl::IsCancelled(acquired.status())) return finish(v1::JOB_STATUS_CANCELLED, "the suite was cancelled");
+      return finish(v1::JOB_STATUS_NO_WORKER, std::string(acquired.status().message()) +
+                                                  (lost.empty() ? "" : "; earlier attempts: " + lost));
     }
+    Worker* w = *acquired;
     Attempt a = attempt(*w, request, out.attempts + 1, started, cancel);
     if (a.accepted) ++out.attempts;
     {
@@ -665,6 +662,7 @@ size_t WorkerPool::pair_hosts(const Selectors& baseline, const Selectors& candid
 
 std::unique_ptr<SidePairLease> WorkerPool::acquire_pair(const Selectors& baseline, const Selectors& candidate,
                                                         Cancellation& cancel, std::string& why_none) {
+  Cancellation::Guard wake(cancel, [this] { wake_waiters(); });  // before the lock: see Cancellation::Guard
   std::unique_lock lock(mu_);
   bool unmatched = false;
   Clock::time_point unmatched_since{};
@@ -713,7 +711,7 @@ v1::JobResult WorkerPool::run_on(Worker& w, const v1::JobRequest& request, Cance
   // A worker busy with another coordinator's job is waited for a while.
   const auto give_up = Clock::now() + std::chrono::seconds(30);
   for (;;) {
-    Attempt a = attempt(w, request, 1, nullptr, cancel.flag(), &cancel);
+    Attempt a = attempt(w, request, 1, nullptr, cancel);
     if (a.end == AttemptEnd::Busy && Clock::now() < give_up && !cancel.cancelled()) {
       std::this_thread::sleep_for(options_.busy_backoff);
       continue;

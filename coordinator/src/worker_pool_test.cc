@@ -6,6 +6,8 @@
 #include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -38,19 +40,19 @@ std::unique_ptr<gene::farm::WorkerServer> start_worker(const std::string& name,
 }
 
 std::unique_ptr<WorkerPool> make_pool(const std::string& workers, const std::string& token = "",
-                                      std::chrono::milliseconds grace = 3000ms, uint32_t jobs_per_host = 1) {
+                                      std::chrono::milliseconds grace = 3000ms, uint32_t jobs_per_host = 1,
+                                      std::chrono::milliseconds check_interval = 200ms) {
   WorkerPoolOptions o;
   o.workers = workers;
   o.jobs_per_host = jobs_per_host;
   o.token = token;
-  o.check_interval = 200ms;
+  o.check_interval = check_interval;
   o.rpc_deadline = 1000ms;
   o.no_worker_grace = grace;
-  std::string error;
-  auto pool = WorkerPool::create(o, error);
-  EXPECT_TRUE(pool) << error;
-  pool->wait_for_first_round(5s);
-  return pool;
+  absl::StatusOr<std::unique_ptr<WorkerPool>> pool = WorkerPool::create(o);
+  EXPECT_TRUE(pool.ok()) << pool.status();
+  (*pool)->wait_for_first_round(5s);
+  return std::move(*pool);
 }
 
 v1::JobRequest count_job(const std::string& id, int64_t n, uint32_t repetitions = 1) {
@@ -92,7 +94,7 @@ TEST(WorkerPool, DescribesAndMatchesLabels) {
   EXPECT_FALSE(pool->statistic_names().empty());
   EXPECT_EQ(pool->parallelism(), 1u);  // both on this machine: one job at a time
 
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   auto out = pool->run(count_job("j", 1000), {{"class", "slow"}}, {}, cancel);
   EXPECT_EQ(out.result.status(), v1::JOB_STATUS_OK) << out.result.error_message();
   EXPECT_EQ(out.worker.name(), "slow");
@@ -118,7 +120,7 @@ TEST(WorkerPool, SuiteSpreadsOverTwoWorkers) {
     j.expect = std::to_string(i * 200000);
     s.jobs.push_back(j);
   }
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   v1::SuiteResult r = run_suite(s, plan_jobs(s, {}), {}, *pool, {}, cancel);
   ASSERT_EQ(r.jobs_size(), 6);
   for (const auto& j : r.jobs()) {
@@ -138,7 +140,7 @@ TEST(WorkerPool, JobLostWithItsWorkerRerunsElsewhere) {
     starts.emplace_back(worker, attempt);
     if (attempt == 1) first_worker.set_value(worker);
   };
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   auto running =
       std::async(std::launch::async, [&] { return pool->run(count_job("lost", 40000000, 4), {}, started, cancel); });
   // Accepted: the victim runs the job (four runs of ~0.3 s), which is lost
@@ -171,7 +173,7 @@ struct SideBySide {
 // would have been sent (a second and a half).
 SideBySide run_side_by_side(WorkerPool& pool, bool expected) {
   SideBySide r;
-  std::atomic<bool> cancel_first{false}, cancel_second{false};
+  Cancellation cancel_first, cancel_second;
   std::promise<void> first_started, second_started;
   auto first = std::async(std::launch::async, [&] {
     return pool.run(count_job("first", 100000000000), {}, [&](const std::string&, uint32_t) { first_started.set_value(); },
@@ -184,7 +186,7 @@ SideBySide run_side_by_side(WorkerPool& pool, bool expected) {
   });
   r.second_started_beside_first =
       second_started.get_future().wait_for(expected ? 30s : 1500ms) == std::future_status::ready;
-  cancel_first = true;
+  cancel_first.cancel();
   r.first = first.get();
   r.second = second.get();
   return r;
@@ -229,7 +231,7 @@ TEST(WorkerPool, NoWorkerWhenNoneIsUp) {
   auto pool = make_pool(address, "", 500ms);
   std::string why = pool->check_selectors({});
   EXPECT_NE(why.find("down"), std::string::npos) << why;
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   auto out = pool->run(count_job("j", 10), {}, {}, cancel);
   EXPECT_EQ(out.result.status(), v1::JOB_STATUS_NO_WORKER);
   EXPECT_NE(out.result.error_message().find("no healthy worker matches"), std::string::npos)
@@ -247,7 +249,7 @@ TEST(WorkerPool, BusyWorkerIsWaitedFor) {
   v1::JobEvent e;
   ASSERT_TRUE(reader->Read(&e));
   ASSERT_TRUE(e.has_accepted());
-  std::atomic<bool> cancel{false};
+  Cancellation cancel;
   auto out = pool->run(count_job("mine", 1000), {}, {}, cancel);
   EXPECT_EQ(out.result.status(), v1::JOB_STATUS_OK) << out.result.error_message();
   EXPECT_EQ(out.attempts, 1u);
@@ -320,7 +322,7 @@ TEST(WorkerPoolPairs, APairHoldsItsHostLikeOneJob) {
   std::string why;
   auto lease = pool->acquire_pair({{"side", "a"}}, {{"side", "b"}}, cancel, why);
   ASSERT_TRUE(lease) << why;
-  std::atomic<bool> never{false};
+  Cancellation never;
   auto job = std::async(std::launch::async, [&] { return pool->run(count_job("suite-job", 1000), {}, {}, never); });
   EXPECT_EQ(job.wait_for(500ms), std::future_status::timeout) << "a suite's job waits while the pair holds the host";
   lease.reset();
@@ -341,6 +343,83 @@ TEST(WorkerPoolPairs, CancellingStopsARunningCallAtOnce) {
   cancel.cancel();
   ASSERT_EQ(run.wait_for(20s), std::future_status::ready) << "the call was not cancelled";
   EXPECT_EQ(run.get().status(), v1::JOB_STATUS_CANCELLED);
+}
+
+// Waits until `worker` takes a job again, its one slot free (it refuses
+// with RESOURCE_EXHAUSTED while a job holds the slot); false after `bound`.
+bool wait_until_free(const std::string& worker, std::chrono::seconds bound) {
+  auto stub = v1::Worker::NewStub(grpc::CreateChannel(worker, grpc::InsecureChannelCredentials()));
+  const auto give_up = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < give_up) {
+    grpc::ClientContext context;
+    auto reader = stub->RunJob(&context, count_job("probe", 10));
+    v1::JobEvent e;
+    while (reader->Read(&e)) {
+    }
+    grpc::Status s = reader->Finish();
+    if (s.ok()) return true;
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+// A submitter that cancels its call, or whose deadline passes, cancels the
+// suite at once: the job it has running on a worker stops there within
+// seconds, long before the pool's next health check (once a minute here).
+TEST(CoordinatorService, SubmitterGoneStopsItsRunningJobAtOnce) {
+  auto w = start_worker("w");
+  auto pool = make_pool(w->address(), "", 3000ms, 1, 60s);
+  std::vector<std::string> log;
+  std::mutex log_mu;
+  CoordinatorService service(*pool, "", nullptr, [&](const std::string& line) {
+    std::lock_guard lock(log_mu);
+    log.push_back(line);
+  });
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  auto stub = v1::Coordinator::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  v1::SubmitRequest req;
+  req.set_manifest("suite: endless\ndefaults: {repetitions: 1, warmup: 0, min_time: 0, timeout: 10m}\n"
+                   "benchmarks: [{name: a, file: a.gene, params: {n: 100000000000}}]\n");  // over an hour
+  (*req.mutable_files())["a.gene"] = kCount;
+
+  for (bool by_deadline : {false, true}) {
+    SCOPED_TRACE(by_deadline ? "deadline passed" : "call cancelled");
+    grpc::ClientContext ctx;
+    if (by_deadline) ctx.set_deadline(std::chrono::system_clock::now() + 4s);
+    auto reader = stub->Submit(&ctx, req);
+    v1::SubmitEvent e;
+    bool started = false;
+    while (!started && reader->Read(&e)) started = e.has_job_started();
+    ASSERT_TRUE(started) << "the job never started";
+    std::chrono::steady_clock::time_point gone;
+    if (by_deadline) {
+      while (reader->Read(&e)) {
+      }
+      gone = std::chrono::steady_clock::now();
+    } else {
+      gone = std::chrono::steady_clock::now();
+      ctx.TryCancel();
+    }
+    grpc::Status s = reader->Finish();
+    EXPECT_EQ(s.error_code(), by_deadline ? grpc::StatusCode::DEADLINE_EXCEEDED : grpc::StatusCode::CANCELLED);
+    ASSERT_TRUE(wait_until_free(w->address(), 30s)) << "the worker's job still runs 30 s after its submitter went";
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - gone).count();
+    EXPECT_LT(seconds, 5) << "the worker's job ran on for " << seconds << " s after its submitter went away";
+    std::printf("%s: the worker was free %.2f s later\n", by_deadline ? "deadline passed" : "call cancelled",
+                seconds);
+  }
+  server->Shutdown();
+  std::lock_guard lock(log_mu);
+  EXPECT_EQ(std::count_if(log.begin(), log.end(),
+                          [](const std::string& l) { return l.find("suite endless: cancelled") != std::string::npos; }),
+            2)
+      << ::testing::PrintToString(log);
 }
 
 // What `coordinator submit` would refuse before sending, sent straight to

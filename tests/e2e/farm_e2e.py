@@ -749,6 +749,66 @@ class BadManifests(FarmTest):
                          "suites/bad.yaml:3:11:", "suites/bad.yaml:5:21:", "error: 5 problems in suites/bad.yaml")
 
 
+class Cancellation(FarmTest):
+    """A submitter that goes away cancels its suite at once: the job it has
+    running on a worker stops within seconds, not at the coordinator's next
+    health check of that worker (here once a minute)."""
+
+    SUITE = ("suite: e2e_cancel\ndefaults: {repetitions: 1, warmup: 0, min_time: 0, timeout: 10m}\n"
+             "benchmarks:\n  - {name: count, file: ../programs/count.gene, params: {n: 100000000000}}\n")
+
+    def setUp(self):
+        super().setUp()
+        shutil.copytree(os.path.join(HERE, "programs"), os.path.join(self.tmp, "programs"))
+        os.makedirs(os.path.join(self.tmp, "suites"))
+        self.manifest = os.path.join(self.tmp, "suites", "long.yaml")
+        with open(self.manifest, "w") as f:
+            f.write(self.SUITE)  # counting to 10^11 takes over an hour
+        self.w = Server([WORKER, "--listen", "127.0.0.1:0", "--name", "alpha", "--metrics-port", "0"], "worker alpha")
+        self.servers.append(self.w)
+        self.c = Server([COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", self.w.address,
+                         "--check-interval", "60s"], "coordinator")
+        self.servers.append(self.c)
+
+    def worker_metric(self, pattern):
+        deadline = time.monotonic() + 10
+        while not self.w.lines and time.monotonic() < deadline:
+            time.sleep(0.05)  # `metrics on HOST:PORT`, the worker's second line
+        self.assertTrue(self.w.lines and self.w.lines[0].startswith("metrics on "), self.w.lines)
+        m = re.search(pattern, scrape(self.w.lines[0].split()[2]), re.M)
+        return float(m.group(1)) if m else 0.0
+
+    def test_interrupted_submit_stops_its_running_job(self):
+        proc = subprocess.Popen([COORDINATOR, "submit", self.manifest, "--coordinator", self.c.address],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for line in proc.stderr:
+                if " started count/n:100000000000 on alpha" in line:
+                    break
+            self.assertEqual(self.worker_metric(r"^gene_worker_busy (\S+)$"), 1.0, "the job runs on the worker")
+            proc.send_signal(signal.SIGINT)  # Ctrl-C: the submitter goes away
+            interrupted = time.monotonic()
+            proc.communicate(timeout=30)
+            stopped = None
+            while time.monotonic() - interrupted < 60:
+                if self.worker_metric(r"^gene_worker_busy (\S+)$") == 0:
+                    stopped = time.monotonic() - interrupted
+                    break
+                time.sleep(0.05)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertIsNotNone(stopped, "the job still ran on the worker a minute after its submitter went away")
+        print("\nthe worker's job stopped %.2f s after the submitter was interrupted" % stopped, file=sys.stderr)
+        self.assertLess(stopped, 5, "the job stopped only after %.1f s" % stopped)
+        self.assertEqual(self.worker_metric(r'^gene_worker_jobs_total\{status="cancelled"\} (\S+)$'), 1.0)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any("suite e2e_cancel: cancelled" in l for l in self.c.stderr):
+            time.sleep(0.05)
+        self.assertTrue(any("suite e2e_cancel: cancelled" in l for l in self.c.stderr), "".join(self.c.stderr))
+
+
 def main():
     global COORDINATOR, WORKER
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

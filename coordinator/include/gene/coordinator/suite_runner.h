@@ -3,7 +3,6 @@
 // remote workers), judge the results and stream progress as SubmitEvents.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <map>
 #include <optional>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "farm.pb.h"
+#include "gene/coordinator/cancellation.h"
 #include "gene/coordinator/manifest.h"
 #include "gene/coordinator/results.h"
 
@@ -34,9 +34,11 @@ class JobExecutor {
   using StartedCallback = std::function<void(const std::string& worker, uint32_t attempt)>;
 
   // Runs the job to its end on a worker whose labels match `selectors`,
-  // retrying attempts lost with their worker; never throws.
+  // retrying attempts lost with their worker; never throws. Raising
+  // `cancel` stops it at once, wherever it is (waiting for a worker, or
+  // running on one).
   virtual Outcome run(const v1::JobRequest& request, const Selectors& selectors, const StartedCallback& started,
-                      const std::atomic<bool>& cancel) = 0;
+                      Cancellation& cancel) = 0;
   // "" when some usable worker matches `selectors`; else why none does
   // (listing what the workers offer).
   virtual std::string check_selectors(const Selectors& selectors) = 0;
@@ -76,7 +78,7 @@ using SubmitEventSink = std::function<void(const v1::SubmitEvent&)>;
 // counts as finished: the results store records it there.
 using JobDoneCallback = std::function<void(const v1::JobOutcome&, const v1::WorkerInfo&)>;
 v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOptions& options, JobExecutor& executor,
-                          const SubmitEventSink& sink, const std::atomic<bool>& cancel,
+                          const SubmitEventSink& sink, Cancellation& cancel,
                           const JobDoneCallback& on_job_done = {});
 
 }  // namespace gene::coordinator

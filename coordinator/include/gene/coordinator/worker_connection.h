@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/compare_rounds.h"
 
@@ -21,9 +22,9 @@ class WorkerConnection final : public CompareSideRunner {
   // Plaintext to `address` (HOST:PORT), with `token` ("" = none).
   WorkerConnection(const std::string& address, std::string token);
 
-  // Asks the worker what it is (info()); false with `error` set when it
+  // Asks the worker what it is (info()); UNAVAILABLE, saying why, when it
   // does not answer within `deadline_seconds`.
-  bool describe(double deadline_seconds, std::string& error);
+  absl::Status describe(double deadline_seconds);
 
   // The worker's result; a call that fails ends as WORKER_LOST (CANCELLED
   // once `cancel` rose) with the call's status in the message.

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/cancellation.h"
 #include "gene/coordinator/compare_rounds.h"
@@ -61,8 +62,8 @@ WorkerTargets parse_worker_targets(const std::string& workers);
 
 class WorkerPool final : public JobExecutor {
  public:
-  // nullptr with `error` set when --workers is malformed.
-  static std::unique_ptr<WorkerPool> create(WorkerPoolOptions options, std::string& error);
+  // INVALID_ARGUMENT when --workers is malformed.
+  static absl::StatusOr<std::unique_ptr<WorkerPool>> create(WorkerPoolOptions options);
   ~WorkerPool() override;
 
   // Waits until every known worker has been checked once (or `timeout`).
@@ -75,7 +76,7 @@ class WorkerPool final : public JobExecutor {
   Counts counts();
 
   Outcome run(const v1::JobRequest& request, const Selectors& selectors, const StartedCallback& started,
-              const std::atomic<bool>& cancel) override;
+              Cancellation& cancel) override;
   std::string check_selectors(const Selectors& selectors) override;
   std::vector<std::string> statistic_names() override;
   size_t parallelism() override;
@@ -122,7 +123,12 @@ class WorkerPool final : public JobExecutor {
   void monitor(Worker& w);
   void resolve_dns();
   void dns_loop();
-  Worker* acquire(const Selectors& selectors, const std::atomic<bool>& cancel, HostSlot& slot, std::string& why_none);
+  // A free worker matching `selectors`, its host's slot taken in `slot`;
+  // CANCELLED once `cancel` rises or the pool stops, UNAVAILABLE (saying
+  // why) when none has matched for no_worker_grace.
+  absl::StatusOr<Worker*> acquire(const Selectors& selectors, Cancellation& cancel, HostSlot& slot);
+  // Wakes every wait on cv_ (a Cancellation raised).
+  void wake_waiters();
   void release(Worker& w, HostSlot& slot);
   void assign_locked();
   std::string host_of_locked(const Worker& w) const;
@@ -131,9 +137,9 @@ class WorkerPool final : public JobExecutor {
   v1::WorkerState state_locked(const Worker& w) const;
   void mark_down_locked(Worker& w, const std::string& error);
   std::string describe_workers_locked() const;
-  // `calls`, when given, can cancel the attempt's call at once.
+  // One RunJob call; raising `cancel` cancels it at once.
   Attempt attempt(Worker& w, const v1::JobRequest& request, uint32_t number, const StartedCallback& started,
-                  const std::atomic<bool>& cancel, Cancellation* calls = nullptr);
+                  Cancellation& cancel);
   // A matching pair on one host, free now when `free_now` (else merely usable).
   std::optional<std::pair<Worker*, Worker*>> find_pair_locked(const Selectors& baseline, const Selectors& candidate,
                                                               bool free_now) const;
