@@ -67,6 +67,25 @@ v1::JobRequest count_job(const std::string& id, int64_t n, uint32_t repetitions 
   return r;
 }
 
+// Waits until `worker` takes a job again, its one slot free (it refuses
+// with RESOURCE_EXHAUSTED while a job holds the slot); false after `bound`.
+bool wait_until_free(const std::string& worker, std::chrono::seconds bound) {
+  auto stub = v1::Worker::NewStub(grpc::CreateChannel(worker, grpc::InsecureChannelCredentials()));
+  const auto give_up = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < give_up) {
+    grpc::ClientContext context;
+    auto reader = stub->RunJob(&context, count_job("probe", 10));
+    v1::JobEvent e;
+    while (reader->Read(&e)) {
+    }
+    grpc::Status s = reader->Finish();
+    if (s.ok()) return true;
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
 TEST(WorkerTargets, Parse) {
   auto t = parse_worker_targets("a:1, b:2,a:1");
   EXPECT_EQ(t.error, "");
@@ -190,6 +209,27 @@ SideBySide run_side_by_side(WorkerPool& pool, bool expected) {
   r.first = first.get();
   r.second = second.get();
   return r;
+}
+
+// Cancelling a job reaches its worker at once, not at the pool's next
+// health check of it (once a minute here).
+TEST(WorkerPool, CancellingARunningJobReachesTheWorkerAtOnce) {
+  auto w = start_worker("w");
+  auto pool = make_pool(w->address(), "", 3000ms, 1, 60s);
+  Cancellation cancel;
+  std::promise<void> started;
+  v1::JobRequest forever = count_job("forever", 100000000000);  // over an hour
+  forever.set_timeout_seconds(3600);
+  auto run = std::async(std::launch::async, [&] {
+    return pool->run(forever, {}, [&](const std::string&, uint32_t) { started.set_value(); }, cancel);
+  });
+  started.get_future().wait();
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  cancel.cancel();
+  ASSERT_EQ(run.wait_for(30s), std::future_status::ready) << "the job was not cancelled";
+  EXPECT_EQ(run.get().result.status(), v1::JOB_STATUS_CANCELLED);
+  ASSERT_TRUE(wait_until_free(w->address(), 30s)) << "the worker still runs the job";
+  EXPECT_LT(std::chrono::steady_clock::now() - cancelled_at, 5s);
 }
 
 TEST(WorkerPool, OneJobPerHostByDefault) {
@@ -345,44 +385,47 @@ TEST(WorkerPoolPairs, CancellingStopsARunningCallAtOnce) {
   EXPECT_EQ(run.get().status(), v1::JOB_STATUS_CANCELLED);
 }
 
-// Waits until `worker` takes a job again, its one slot free (it refuses
-// with RESOURCE_EXHAUSTED while a job holds the slot); false after `bound`.
-bool wait_until_free(const std::string& worker, std::chrono::seconds bound) {
-  auto stub = v1::Worker::NewStub(grpc::CreateChannel(worker, grpc::InsecureChannelCredentials()));
-  const auto give_up = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < give_up) {
-    grpc::ClientContext context;
-    auto reader = stub->RunJob(&context, count_job("probe", 10));
-    v1::JobEvent e;
-    while (reader->Read(&e)) {
-    }
-    grpc::Status s = reader->Finish();
-    if (s.ok()) return true;
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
-    std::this_thread::sleep_for(20ms);
+// A CoordinatorService served on 127.0.0.1 in this process over one worker
+// ("w"), with a client stub; it logs into `log`.
+struct ServedCoordinator {
+  explicit ServedCoordinator(std::chrono::milliseconds check_interval = 200ms)
+      : worker(start_worker("w")),
+        pool(make_pool(worker->address(), "", 3000ms, 1, check_interval)),
+        service(*pool, "", nullptr, [this](const std::string& line) {
+          std::lock_guard lock(log_mu);
+          log.push_back(line);
+        }) {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&service);
+    builder.SetMaxReceiveMessageSize(kMaxSubmitBytes);
+    server = builder.BuildAndStart();
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(kMaxSubmitBytes);
+    stub = v1::Coordinator::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                                              grpc::InsecureChannelCredentials(), args));
   }
-  return false;
-}
+  ~ServedCoordinator() { server->Shutdown(); }
+  std::vector<std::string> lines() {
+    std::lock_guard lock(log_mu);
+    return log;
+  }
+
+  std::unique_ptr<gene::farm::WorkerServer> worker;
+  std::unique_ptr<WorkerPool> pool;
+  std::mutex log_mu;
+  std::vector<std::string> log;
+  CoordinatorService service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::Coordinator::Stub> stub;
+};
 
 // A submitter that cancels its call, or whose deadline passes, cancels the
 // suite at once: the job it has running on a worker stops there within
 // seconds, long before the pool's next health check (once a minute here).
 TEST(CoordinatorService, SubmitterGoneStopsItsRunningJobAtOnce) {
-  auto w = start_worker("w");
-  auto pool = make_pool(w->address(), "", 3000ms, 1, 60s);
-  std::vector<std::string> log;
-  std::mutex log_mu;
-  CoordinatorService service(*pool, "", nullptr, [&](const std::string& line) {
-    std::lock_guard lock(log_mu);
-    log.push_back(line);
-  });
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  auto stub = v1::Coordinator::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  ServedCoordinator c(60s);
   v1::SubmitRequest req;
   req.set_manifest("suite: endless\ndefaults: {repetitions: 1, warmup: 0, min_time: 0, timeout: 10m}\n"
                    "benchmarks: [{name: a, file: a.gene, params: {n: 100000000000}}]\n");  // over an hour
@@ -392,7 +435,7 @@ TEST(CoordinatorService, SubmitterGoneStopsItsRunningJobAtOnce) {
     SCOPED_TRACE(by_deadline ? "deadline passed" : "call cancelled");
     grpc::ClientContext ctx;
     if (by_deadline) ctx.set_deadline(std::chrono::system_clock::now() + 4s);
-    auto reader = stub->Submit(&ctx, req);
+    auto reader = c.stub->Submit(&ctx, req);
     v1::SubmitEvent e;
     bool started = false;
     while (!started && reader->Read(&e)) started = e.has_job_started();
@@ -408,14 +451,14 @@ TEST(CoordinatorService, SubmitterGoneStopsItsRunningJobAtOnce) {
     }
     grpc::Status s = reader->Finish();
     EXPECT_EQ(s.error_code(), by_deadline ? grpc::StatusCode::DEADLINE_EXCEEDED : grpc::StatusCode::CANCELLED);
-    ASSERT_TRUE(wait_until_free(w->address(), 30s)) << "the worker's job still runs 30 s after its submitter went";
+    ASSERT_TRUE(wait_until_free(c.worker->address(), 30s)) << "the worker's job still runs 30 s after its submitter went";
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - gone).count();
     EXPECT_LT(seconds, 5) << "the worker's job ran on for " << seconds << " s after its submitter went away";
     std::printf("%s: the worker was free %.2f s later\n", by_deadline ? "deadline passed" : "call cancelled",
                 seconds);
   }
-  server->Shutdown();
-  std::lock_guard lock(log_mu);
+  c.server->Shutdown();
+  const std::vector<std::string> log = c.lines();
   EXPECT_EQ(std::count_if(log.begin(), log.end(),
                           [](const std::string& l) { return l.find("suite endless: cancelled") != std::string::npos; }),
             2)
@@ -426,24 +469,7 @@ TEST(CoordinatorService, SubmitterGoneStopsItsRunningJobAtOnce) {
 // the service by a client of its own: the coordinator answers each quickly
 // and clearly, and still runs a good suite afterwards.
 TEST(CoordinatorService, SurvivesHostileRequests) {
-  auto w = start_worker("w");
-  auto pool = make_pool(w->address());
-  std::vector<std::string> log;
-  std::mutex log_mu;
-  CoordinatorService service(*pool, "", nullptr, [&](const std::string& line) {
-    std::lock_guard lock(log_mu);
-    log.push_back(line);
-  });
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  builder.SetMaxReceiveMessageSize(kMaxSubmitBytes);
-  auto server = builder.BuildAndStart();
-  grpc::ChannelArguments args;
-  args.SetMaxSendMessageSize(kMaxSubmitBytes);
-  auto stub = v1::Coordinator::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
-                                                                  grpc::InsecureChannelCredentials(), args));
+  ServedCoordinator c;
   auto submit = [&](const std::string& manifest, const std::string& filter = "",
                     const std::string& path = "suites/x.yaml") {
     v1::SubmitRequest req;
@@ -453,7 +479,7 @@ TEST(CoordinatorService, SurvivesHostileRequests) {
     (*req.mutable_files())["a.gene"] = "1";
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + 60s);
-    auto reader = stub->Submit(&ctx, req);
+    auto reader = c.stub->Submit(&ctx, req);
     v1::SubmitEvent e;
     while (reader->Read(&e)) {
     }
@@ -502,22 +528,12 @@ TEST(CoordinatorService, SurvivesHostileRequests) {
   // Still serving.
   s = submit("suite: x" + body);
   EXPECT_TRUE(s.ok()) << s.error_message();
-  std::lock_guard lock(log_mu);
-  for (const auto& line : log) EXPECT_EQ(line.find('\x1b'), std::string::npos);
-  server->Shutdown();
+  for (const auto& line : c.lines()) EXPECT_EQ(line.find('\x1b'), std::string::npos);
 }
 
 TEST(CoordinatorService, RejectsBadManifestsWithPlaces) {
-  auto w = start_worker("w");
-  auto pool = make_pool(w->address());
-  CoordinatorService service(*pool, "", nullptr, {});
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  auto stub = v1::Coordinator::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  ServedCoordinator c;
+  auto& stub = c.stub;
   v1::SubmitRequest req;
   req.set_manifest_path("suites/x.yaml");
   req.set_manifest("suite: x\ntargets: {no_such_stat: \"> 1\"}\nbenchmarks: [{name: a, file: a.gene}]\n");
@@ -550,7 +566,6 @@ TEST(CoordinatorService, RejectsBadManifestsWithPlaces) {
   ASSERT_TRUE(stub->ListWorkers(&ctx3, {}, &workers).ok());
   ASSERT_EQ(workers.workers_size(), 1);
   EXPECT_EQ(workers.workers(0).info().name(), "w");
-  server->Shutdown();
 }
 
 }  // namespace
