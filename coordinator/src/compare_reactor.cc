@@ -83,11 +83,12 @@ grpc::Status CompareReactor::run() {
     if (std::string why = check_metric(settings.metric(), {names}); !why.empty())
       return {grpc::StatusCode::INVALID_ARGUMENT, why};
   for (const ComparedJob& job : plan->jobs)
-    if (std::string why = pool_.check_pair(job.baseline_selectors, job.candidate_selectors); !why.empty()) {
+    if (absl::Status paired = pool_.check_pair(job.baseline_selectors, job.candidate_selectors); !paired.ok()) {
       // Name the job only when its benchmark's own hardware selectors took part.
       const bool own = job.baseline_selectors.size() > size_t(r.baseline().selectors_size()) ||
                        job.candidate_selectors.size() > size_t(r.candidate().selectors_size());
-      return {grpc::StatusCode::FAILED_PRECONDITION, (own ? "job " + job.name + ": " : std::string()) + why};
+      return {grpc::StatusCode::FAILED_PRECONDITION,
+              (own ? "job " + job.name + ": " : std::string()) + std::string(paired.message())};
     }
 
   if (log_)

@@ -234,8 +234,8 @@ void WorkerPool::monitor(Worker& w) {
     lock.lock();
     if (stopping_) break;
     if (!serving) {
-      std::string error =
-          health.status.ok() ? "health check says NOT_SERVING" : "health check failed: " + grpc_status_text(health.status);
+      std::string error = health.status.ok() ? "health check says NOT_SERVING"
+                                             : "health check failed: " + grpc_status_text(health.status);
       ++w.failures;
       w.last_error = error;
       if (!w.checked) log("worker " + w.address + " is down: " + error);
@@ -639,13 +639,13 @@ std::optional<std::pair<WorkerPool::Worker*, WorkerPool::Worker*>> WorkerPool::f
   return best ? best : shared;
 }
 
-std::string WorkerPool::check_pair(const Selectors& baseline, const Selectors& candidate) {
+absl::Status WorkerPool::check_pair(const Selectors& baseline, const Selectors& candidate) {
   std::lock_guard lock(mu_);
-  if (find_pair_locked(baseline, candidate, false)) return "";
-  return "no pair of workers on one host matches the baseline (" +
-         (baseline.empty() ? std::string("any worker") : format_labels(baseline)) + ") and the candidate (" +
-         (candidate.empty() ? std::string("any worker") : format_labels(candidate)) + "): " +
-         describe_workers_locked();
+  if (find_pair_locked(baseline, candidate, false)) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "no pair of workers on one host matches the baseline (" +
+      (baseline.empty() ? std::string("any worker") : format_labels(baseline)) + ") and the candidate (" +
+      (candidate.empty() ? std::string("any worker") : format_labels(candidate)) + "): " + describe_workers_locked());
 }
 
 size_t WorkerPool::pair_hosts(const Selectors& baseline, const Selectors& candidate) {
@@ -690,7 +690,7 @@ std::unique_ptr<SidePairLease> WorkerPool::acquire_pair(const Selectors& baselin
       unmatched_since = Clock::now();
     } else if (Clock::now() - unmatched_since >= options_.no_worker_grace) {
       lock.unlock();
-      why_none = check_pair(baseline, candidate);
+      why_none = std::string(check_pair(baseline, candidate).message());
       return nullptr;
     }
     cv_.wait_for(lock, std::chrono::milliseconds(100));
@@ -713,7 +713,9 @@ v1::JobResult WorkerPool::run_on(Worker& w, const v1::JobRequest& request, Cance
   for (;;) {
     Attempt a = attempt(w, request, 1, nullptr, cancel);
     if (a.end == AttemptEnd::Busy && Clock::now() < give_up && !cancel.cancelled()) {
-      std::this_thread::sleep_for(options_.busy_backoff);
+      Cancellation::Guard wake(cancel, [this] { wake_waiters(); });  // before the lock: see Cancellation::Guard
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, options_.busy_backoff, [&] { return cancel.cancelled() || stopping_; });
       continue;
     }
     if (a.end == AttemptEnd::Done) return std::move(a.result);

@@ -314,7 +314,7 @@ TEST(WorkerPoolPairs, PairsTwoWorkersOnOneHostByTheirLabels) {
   auto b_far = start_worker("b-far", {{"side", "b"}}, "", "node-2");
   auto b = start_worker("b", {{"side", "b"}}, "", "node-1");
   auto pool = make_pool(a->address() + "," + b_far->address() + "," + b->address());
-  EXPECT_EQ(pool->check_pair({{"side", "a"}}, {{"side", "b"}}), "");
+  EXPECT_TRUE(pool->check_pair({{"side", "a"}}, {{"side", "b"}}).ok());
   EXPECT_EQ(pool->pair_hosts({{"side", "a"}}, {{"side", "b"}}), 1u);
   Cancellation cancel;
   std::string why;
@@ -331,7 +331,9 @@ TEST(WorkerPoolPairs, NoPairOnOneHostIsExplained) {
   auto a = start_worker("a", {{"side", "a"}}, "", "node-1");
   auto c = start_worker("c", {{"side", "c"}}, "", "node-2");
   auto pool = make_pool(a->address() + "," + c->address(), "", 300ms);
-  std::string why = pool->check_pair({{"side", "a"}}, {{"side", "c"}});
+  absl::Status paired = pool->check_pair({{"side", "a"}}, {{"side", "c"}});
+  EXPECT_EQ(paired.code(), absl::StatusCode::kFailedPrecondition);
+  std::string why(paired.message());
   EXPECT_NE(why.find("no pair of workers on one host matches the baseline (side=a) and the candidate (side=c)"),
             std::string::npos)
       << why;
@@ -451,7 +453,7 @@ TEST(CoordinatorService, SubmitterGoneStopsItsRunningJobAtOnce) {
     }
     grpc::Status s = reader->Finish();
     EXPECT_EQ(s.error_code(), by_deadline ? grpc::StatusCode::DEADLINE_EXCEEDED : grpc::StatusCode::CANCELLED);
-    ASSERT_TRUE(wait_until_free(c.worker->address(), 30s)) << "the worker's job still runs 30 s after its submitter went";
+    ASSERT_TRUE(wait_until_free(c.worker->address(), 30s)) << "the job still runs 30 s after its submitter went";
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - gone).count();
     EXPECT_LT(seconds, 5) << "the worker's job ran on for " << seconds << " s after its submitter went away";
     std::printf("%s: the worker was free %.2f s later\n", by_deadline ? "deadline passed" : "call cancelled",

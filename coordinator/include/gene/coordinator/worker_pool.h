@@ -93,9 +93,9 @@ class WorkerPool final : public JobExecutor {
   // retry: rounds on another host would not pair with the ones run).
   std::unique_ptr<SidePairLease> acquire_pair(const Selectors& baseline, const Selectors& candidate,
                                               Cancellation& cancel, std::string& why_none);
-  // "" when some pair of usable workers on one host matches, else why not,
-  // with what the workers offer.
-  std::string check_pair(const Selectors& baseline, const Selectors& candidate);
+  // OK when some pair of usable workers on one host matches, else
+  // FAILED_PRECONDITION saying why not, with what the workers offer.
+  absl::Status check_pair(const Selectors& baseline, const Selectors& candidate);
   // Hosts with a matching pair: how many jobs' rounds may run at once.
   size_t pair_hosts(const Selectors& baseline, const Selectors& candidate);
 
