@@ -22,6 +22,18 @@ Instr compare_and_branch(const Instr* in) {
   return {fused, 0, 0, in[1].target, in[0].pos};
 }
 
+// A comparison of a local with a constant, or of two locals, that only
+// decides a branch: the operands are read in place, nothing is pushed.
+template <Op fused>
+Instr local_int_branch(const Instr* in) {
+  return {fused, in[0].a, uint32_t(in[1].a), in[2].target, in[2].pos};
+}
+
+template <Op fused>
+Instr locals_branch(const Instr* in) {
+  return {fused, in[0].a, 0, in[1].target, in[1].pos};
+}
+
 template <Op fused>
 Instr inverted_branch(const Instr* in) {
   return {fused, 0, 0, in[1].target, in[1].pos};
@@ -51,6 +63,26 @@ const Fusion kFusions[] = {
     // Two local reads in a row: the operands of most binary operations.
     {{Op::GET_LOCAL, Op::GET_LOCAL}, 2, [](const Instr* in) { return in[0].a < 4096 && in[1].a < 4096; },
      [](const Instr* in) { return Instr{Op::GET_LOCAL2, in[0].a | (in[1].a << 12), 0, -1, in[0].pos}; }},
+    // Operands read in place (Lua's OP_EQI/OP_LTI, CPython's LOAD_FAST_LOAD_FAST): a loop or base-case
+    // test `(n < 2)`, `(i <= n)` and an argument `(n - 1)` each take one dispatch.
+    {{Op::GET_LOCAL, Op::INT, Op::JUMP_UNLESS_LT}, 3, always, local_int_branch<Op::JUMP_UNLESS_LT_LI>},
+    {{Op::GET_LOCAL, Op::INT, Op::JUMP_UNLESS_LE}, 3, always, local_int_branch<Op::JUMP_UNLESS_LE_LI>},
+    {{Op::GET_LOCAL, Op::INT, Op::JUMP_UNLESS_GT}, 3, always, local_int_branch<Op::JUMP_UNLESS_GT_LI>},
+    {{Op::GET_LOCAL, Op::INT, Op::JUMP_UNLESS_GE}, 3, always, local_int_branch<Op::JUMP_UNLESS_GE_LI>},
+    {{Op::GET_LOCAL, Op::INT, Op::JUMP_UNLESS_EQ}, 3, always, local_int_branch<Op::JUMP_UNLESS_EQ_LI>},
+    {{Op::GET_LOCAL, Op::INT, Op::JUMP_UNLESS_NE}, 3, always, local_int_branch<Op::JUMP_UNLESS_NE_LI>},
+    {{Op::GET_LOCAL2, Op::JUMP_UNLESS_LT}, 2, always, locals_branch<Op::JUMP_UNLESS_LT_LL>},
+    {{Op::GET_LOCAL2, Op::JUMP_UNLESS_LE}, 2, always, locals_branch<Op::JUMP_UNLESS_LE_LL>},
+    {{Op::GET_LOCAL2, Op::JUMP_UNLESS_GT}, 2, always, locals_branch<Op::JUMP_UNLESS_GT_LL>},
+    {{Op::GET_LOCAL2, Op::JUMP_UNLESS_GE}, 2, always, locals_branch<Op::JUMP_UNLESS_GE_LL>},
+    {{Op::GET_LOCAL2, Op::JUMP_UNLESS_EQ}, 2, always, locals_branch<Op::JUMP_UNLESS_EQ_LL>},
+    {{Op::GET_LOCAL2, Op::JUMP_UNLESS_NE}, 2, always, locals_branch<Op::JUMP_UNLESS_NE_LL>},
+    {{Op::GET_LOCAL, Op::ADD_INT}, 2, always,
+     [](const Instr* in) { return Instr{Op::LOCAL_ADD_INT, in[0].a, uint32_t(in[1].a), -1, in[1].pos}; }},
+    {{Op::GET_LOCAL, Op::SUB_INT}, 2, always,
+     [](const Instr* in) { return Instr{Op::LOCAL_SUB_INT, in[0].a, uint32_t(in[1].a), -1, in[1].pos}; }},
+    {{Op::GET_LOCAL2, Op::ADD}, 2, always,
+     [](const Instr* in) { return Instr{Op::ADD_LOCALS, in[0].a, 0, -1, in[1].pos}; }},
 };
 
 bool matches(const Fusion& f, const std::vector<Instr>& code, const std::vector<bool>& target, size_t i) {

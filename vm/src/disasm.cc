@@ -43,6 +43,14 @@ std::string operand_text(const Proto& p, const Program& prog, const SymbolTable&
       return std::to_string(u) + " " + std::to_string(int32_t(word(1))) + "  ; " + slot_name(p, u);
     case OperandFormat::SlotJump:
       return std::to_string(u) + " " + target_text(p, pc, int32_t(word(1))) + "  ; " + slot_name(p, u);
+    case OperandFormat::SlotIntJump:
+      return std::to_string(u) + " " + std::to_string(int32_t(word(1))) + " " + target_text(p, pc, int32_t(word(2))) +
+             "  ; " + slot_name(p, u);
+    case OperandFormat::SlotPairJump: {
+      uint32_t x = u & 0xFFF, y = u >> 12;
+      return std::to_string(x) + " " + std::to_string(y) + " " + target_text(p, pc, int32_t(word(1))) + "  ; " +
+             slot_name(p, x) + " " + slot_name(p, y);
+    }
     case OperandFormat::Upval:
       return std::to_string(u) + (u < p.upvalue_names.size() ? "  ; " + p.upvalue_names[u] : std::string());
     case OperandFormat::Global: return std::to_string(u) + "  ; " + symbols.name(prog.global_names[u]);

@@ -549,10 +549,60 @@ hook:
     DISPATCH();
   }
 
+  // GET_LOCAL fused with ADD_INT / SUB_INT, GET_LOCAL2 with ADD: the
+  // operands are read from their slots, the result pushed.
+  CASE(LOCAL_ADD_INT) {
+    Value a = base[ARG()];
+    auto step = int32_t(*ip++);
+    Value r;
+    if (a.is_int()) {
+      int64_t n = a.as_int() + step;
+      if (!Value::int_fits(n)) RAISE("integer overflow");
+      r = Value::integer(n);
+    } else {
+      SAVE();
+      r = arith_add(heap, a, Value::integer(step));
+    }
+    *sp++ = r;
+    DISPATCH();
+  }
+  CASE(LOCAL_SUB_INT) {
+    Value a = base[ARG()];
+    auto step = int32_t(*ip++);
+    Value r;
+    if (a.is_int()) {
+      int64_t n = a.as_int() - step;
+      if (!Value::int_fits(n)) RAISE("integer overflow");
+      r = Value::integer(n);
+    } else {
+      SAVE();
+      r = arith_sub(a, Value::integer(step));
+    }
+    *sp++ = r;
+    DISPATCH();
+  }
+  CASE(ADD_LOCALS) {
+    Value a = base[ARG() & 0xFFF], b = base[ARG() >> 12];
+    Value r;
+    if (a.is_int() && b.is_int()) {
+      int64_t n = a.as_int() + b.as_int();
+      if (!Value::int_fits(n)) RAISE("integer overflow");
+      r = Value::integer(n);
+    } else if (a.is_float() && b.is_float()) {
+      r = Value::number(a.as_float() + b.as_float());
+    } else {
+      SAVE();
+      r = arith_add(heap, a, b);
+    }
+    *sp++ = r;
+    DISPATCH();
+  }
+
 // `r` = the two values on top compared with `op`: ints and floats inline,
 // strings (and type errors) in compare_values.
-#define ORDER(op)                                                \
-    Value a = sp[-2], b = sp[-1];                                \
+#define ORDER(op) ORDER_OF(sp[-2], sp[-1], op)
+#define ORDER_OF(left, right, op)                                \
+    Value a = left, b = right;                                   \
     bool r;                                                      \
     if (a.is_int() && b.is_int()) {                              \
       r = a.as_int() op b.as_int();                              \
@@ -599,7 +649,63 @@ hook:
   JUMP_UNLESS(JUMP_UNLESS_GT, >)
   JUMP_UNLESS(JUMP_UNLESS_GE, >=)
 #undef JUMP_UNLESS
+// The same with the operands read in place: local slot A against the
+// immediate in word 1, or slots A & 0xFFF and A >> 12; the jump follows.
+#define JUMP_UNLESS_LI(name, op)                                 \
+  CASE(name) {                                                   \
+    int32_t imm = int32_t(ip[0]), offset = int32_t(ip[1]);       \
+    ip += 2;                                                     \
+    ORDER_OF(base[ARG()], Value::integer(imm), op)               \
+    if (!r) ip += offset;                                        \
+    DISPATCH();                                                  \
+  }
+  JUMP_UNLESS_LI(JUMP_UNLESS_LT_LI, <)
+  JUMP_UNLESS_LI(JUMP_UNLESS_LE_LI, <=)
+  JUMP_UNLESS_LI(JUMP_UNLESS_GT_LI, >)
+  JUMP_UNLESS_LI(JUMP_UNLESS_GE_LI, >=)
+#undef JUMP_UNLESS_LI
+#define JUMP_UNLESS_LL(name, op)                                 \
+  CASE(name) {                                                   \
+    int32_t offset = int32_t(*ip++);                             \
+    ORDER_OF(base[ARG() & 0xFFF], base[ARG() >> 12], op)         \
+    if (!r) ip += offset;                                        \
+    DISPATCH();                                                  \
+  }
+  JUMP_UNLESS_LL(JUMP_UNLESS_LT_LL, <)
+  JUMP_UNLESS_LL(JUMP_UNLESS_LE_LL, <=)
+  JUMP_UNLESS_LL(JUMP_UNLESS_GT_LL, >)
+  JUMP_UNLESS_LL(JUMP_UNLESS_GE_LL, >=)
+#undef JUMP_UNLESS_LL
 #undef ORDER
+#undef ORDER_OF
+  // An int immediate equals only the same int (fast_equal: no float or
+  // object is equal to an int), so the test is one comparison of bits.
+  CASE(JUMP_UNLESS_EQ_LI) {
+    bool r = base[ARG()] == Value::integer(int32_t(ip[0]));
+    ip += 2;
+    if (!r) ip += int32_t(ip[-1]);
+    DISPATCH();
+  }
+  CASE(JUMP_UNLESS_NE_LI) {
+    bool r = base[ARG()] != Value::integer(int32_t(ip[0]));
+    ip += 2;
+    if (!r) ip += int32_t(ip[-1]);
+    DISPATCH();
+  }
+  CASE(JUMP_UNLESS_EQ_LL) {
+    int32_t offset = int32_t(*ip++);
+    SAVE();
+    bool r = fast_equal(base[ARG() & 0xFFF], base[ARG() >> 12], walk_);
+    if (!r) ip += offset;
+    DISPATCH();
+  }
+  CASE(JUMP_UNLESS_NE_LL) {
+    int32_t offset = int32_t(*ip++);
+    SAVE();
+    bool r = !fast_equal(base[ARG() & 0xFFF], base[ARG() >> 12], walk_);
+    if (!r) ip += offset;
+    DISPATCH();
+  }
   CASE(JUMP_UNLESS_EQ) {
     SAVE();
     bool r = fast_equal(sp[-2], sp[-1], walk_);

@@ -55,6 +55,9 @@
   OP(NEG, None, Arithmetic, 1, 0, 1, 0, 0)                                                            \
   OP(ADD_INT, Int, Arithmetic, 1, 0, 1, 0, 0)   /* top + A (superinstruction of INT, ADD) */          \
   OP(SUB_INT, Int, Arithmetic, 1, 0, 1, 0, 0)   /* top - A (superinstruction of INT, SUB) */          \
+  OP(LOCAL_ADD_INT, SlotStep, Arithmetic, 0, 0, 1, 0, 0) /* push slot A + word 1 (GET_LOCAL, ADD_INT) */ \
+  OP(LOCAL_SUB_INT, SlotStep, Arithmetic, 0, 0, 1, 0, 0) /* push slot A - word 1 (GET_LOCAL, SUB_INT) */ \
+  OP(ADD_LOCALS, SlotPair, Arithmetic, 0, 0, 1, 0, 0)    /* push the two slots' sum (GET_LOCAL2, ADD) */  \
   OP(LT, None, Arithmetic, 2, 0, 1, 0, 0)                                                             \
   OP(LE, None, Arithmetic, 2, 0, 1, 0, 0)                                                             \
   OP(GT, None, Arithmetic, 2, 0, 1, 0, 0)                                                             \
@@ -76,6 +79,20 @@
   OP(JUMP_UNLESS_GE, Jump, Branch, 2, 0, 0, 0, 0)                                                     \
   OP(JUMP_UNLESS_EQ, Jump, Branch, 2, 0, 0, 0, 0)                                                     \
   OP(JUMP_UNLESS_NE, Jump, Branch, 2, 0, 0, 0, 0)                                                     \
+  /* the same, comparing local slot A with the immediate in word 1 (nothing popped) */                \
+  OP(JUMP_UNLESS_LT_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                           \
+  OP(JUMP_UNLESS_LE_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                           \
+  OP(JUMP_UNLESS_GT_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                           \
+  OP(JUMP_UNLESS_GE_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                           \
+  OP(JUMP_UNLESS_EQ_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                           \
+  OP(JUMP_UNLESS_NE_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                           \
+  /* the same, comparing local slots A & 0xFFF and A >> 12 */                                         \
+  OP(JUMP_UNLESS_LT_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
+  OP(JUMP_UNLESS_LE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
+  OP(JUMP_UNLESS_GT_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
+  OP(JUMP_UNLESS_GE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
+  OP(JUMP_UNLESS_EQ_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
+  OP(JUMP_UNLESS_NE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
   /* unless global A holds the inlined fn (word 1): jump to the ordinary call. _TAIL: the call is */ \
   /* in a tail position, and counts as a tail call done without a frame when the guard passes */      \
   OP(INLINE_GUARD, GlobalGuard, Call, 0, 0, 0, 0, 0)                                                  \
@@ -126,6 +143,8 @@ enum class OperandFormat : uint8_t {
   SlotPair,     // A: two slots, 12 bits each
   SlotStep,     // A: slot; word 1: a signed step
   SlotJump,     // A: slot; word 1: a jump
+  SlotIntJump,  // A: slot; word 1: a signed immediate; word 2: a jump
+  SlotPairJump, // A: two slots, 12 bits each; word 1: a jump
   Upval,        // A: upvalue index
   Global,       // A: global index
   GlobalGuard,  // A: global index; word 1: an inlined fn (Program::inline_sources); word 2: a jump
@@ -135,12 +154,26 @@ enum class OperandFormat : uint8_t {
 };
 
 constexpr int extra_words(OperandFormat f) {
-  return f == OperandFormat::GlobalGuard ? 2 : (f == OperandFormat::SlotStep || f == OperandFormat::SlotJump) ? 1 : 0;
+  switch (f) {
+    case OperandFormat::GlobalGuard:
+    case OperandFormat::SlotIntJump: return 2;
+    case OperandFormat::SlotStep:
+    case OperandFormat::SlotJump:
+    case OperandFormat::SlotPairJump: return 1;
+    default: return 0;
+  }
 }
 
 // The word holding the jump offset (0 = in A), or -1 for no jump.
 constexpr int jump_word(OperandFormat f) {
-  return f == OperandFormat::Jump ? 0 : f == OperandFormat::SlotJump ? 1 : f == OperandFormat::GlobalGuard ? 2 : -1;
+  switch (f) {
+    case OperandFormat::Jump: return 0;
+    case OperandFormat::SlotJump:
+    case OperandFormat::SlotPairJump: return 1;
+    case OperandFormat::GlobalGuard:
+    case OperandFormat::SlotIntJump: return 2;
+    default: return -1;
+  }
 }
 
 // Opcode classes for the profile's time breakdown.

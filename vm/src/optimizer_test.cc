@@ -215,10 +215,10 @@ TEST(Superinstructions, FuseHotSequencesAndRunFewerInstructions) {
       "  (while (i <= n) (total = (total + i)) (i = (i + 1))) total)\n"
       "(sum_loop 1000)";
   std::string fused = listing(source, OptimizerOptions::for_level(2));
-  for (const char* op : {"JUMP_UNLESS_LE", "GET_LOCAL2", "INCR_LOCAL_STORE"})
+  for (const char* op : {"JUMP_UNLESS_LE_LL", "ADD_LOCALS", "INCR_LOCAL_STORE"})
     EXPECT_TRUE(std::regex_search(fused, std::regex(op))) << op << "\n" << fused;
   std::string plain = listing(source, without(&OptimizerOptions::superinstructions));
-  for (const char* op : {"JUMP_UNLESS_LE", "GET_LOCAL2", "INCR_LOCAL"})
+  for (const char* op : {"JUMP_UNLESS_LE", "GET_LOCAL2", "INCR_LOCAL", "ADD_LOCALS"})
     EXPECT_FALSE(std::regex_search(plain, std::regex(op))) << op << "\n" << plain;
   Outcome a = run(source), b = run(source, without(&OptimizerOptions::superinstructions));
   EXPECT_EQ(a.result.value, "500500");
@@ -229,7 +229,9 @@ TEST(Superinstructions, FuseHotSequencesAndRunFewerInstructions) {
 TEST(Superinstructions, KeepEachOperationsOwnError) {
   // `(s - 1)` fuses to SUB_INT, `(s + 1)` to ADD_INT: each raises its own type error.
   for (const char* source : {"(fn f s (s - 1))\n(f \"x\")", "(fn f s (s + 1))\n(f \"x\")",
-                             "(fn f s (var t s) (t += 1) t)\n(f \"x\")", "(fn f s (if (s < 1) 1 2))\n(f \"x\")"})
+                             "(fn f s (var t s) (t += 1) t)\n(f \"x\")", "(fn f s (if (s < 1) 1 2))\n(f \"x\")",
+                             "(fn f [a b] (if (a <= b) 1 2))\n(f \"x\" 1)", "(fn f [a b] (a + b))\n(f [] 1)",
+                             "(fn f s (g (s - 1)))\n(fn g x x)\n(f nil)"})
     expect_same_at_every_level(source);
 }
 
