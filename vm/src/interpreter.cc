@@ -376,21 +376,22 @@ hook:
   }
   CASE(SET_LOCAL) { base[ARG()] = sp[-1]; DISPATCH(); }
   CASE(STORE_LOCAL) { base[ARG()] = *--sp; DISPATCH(); }
-  CASE(INCR_LOCAL)
-  CASE(INCR_LOCAL_STORE) {
-    Value* slot = &base[ARG()];
-    auto step = int32_t(*ip++);
-    if (slot->is_int()) {
-      int64_t r = slot->as_int() + step;
-      if (!Value::int_fits(r)) RAISE("integer overflow");
-      *slot = Value::integer(r);
-    } else {
-      SAVE();
-      *slot = arith_add(heap, *slot, Value::integer(step));
-    }
-    if (Op(w & 0xFF) == Op::INCR_LOCAL) *sp++ = *slot;
+#define INCR(then)                                                \
+    Value* slot = &base[ARG()];                                     \
+    auto step = int32_t(*ip++);                                     \
+    Value r;                                                        \
+    if (slot->is_int()) {                                           \
+      if (!Value::add_int_imm(*slot, step, r)) RAISE("integer overflow"); \
+    } else {                                                        \
+      SAVE();                                                       \
+      r = arith_add(heap, *slot, Value::integer(step));             \
+    }                                                               \
+    *slot = r;                                                      \
+    then;                                                           \
     DISPATCH();
-  }
+  CASE(INCR_LOCAL) { INCR(*sp++ = r) }
+  CASE(INCR_LOCAL_STORE) { INCR((void)0) }
+#undef INCR
   CASE(NEW_BOX) {
     SAVE();
     base[ARG()] = Value::object(heap.new_box(sp[-1]));
@@ -463,10 +464,8 @@ hook:
 
   CASE(ADD) {
     Value a = sp[-2], b = sp[-1];
-    if (a.is_int() && b.is_int()) {
-      int64_t r = a.as_int() + b.as_int();
-      if (!Value::int_fits(r)) RAISE("integer overflow");
-      sp[-2] = Value::integer(r);
+    if (Value::both_ints(a, b)) {
+      if (!Value::add_ints(a, b, sp[-2])) RAISE("integer overflow");
     } else if (a.is_float() && b.is_float()) {
       sp[-2] = Value::number(a.as_float() + b.as_float());
     } else {
@@ -478,10 +477,8 @@ hook:
   }
   CASE(SUB) {
     Value a = sp[-2], b = sp[-1];
-    if (a.is_int() && b.is_int()) {
-      int64_t r = a.as_int() - b.as_int();
-      if (!Value::int_fits(r)) RAISE("integer overflow");
-      sp[-2] = Value::integer(r);
+    if (Value::both_ints(a, b)) {
+      if (!Value::sub_ints(a, b, sp[-2])) RAISE("integer overflow");
     } else {
       SAVE();
       sp[-2] = arith_sub(a, b);
@@ -492,7 +489,7 @@ hook:
   CASE(MUL) {
     Value a = sp[-2], b = sp[-1];
     int64_t r;
-    if (a.is_int() && b.is_int() && !__builtin_mul_overflow(a.as_int(), b.as_int(), &r) && Value::int_fits(r)) {
+    if (Value::both_ints(a, b) && !__builtin_mul_overflow(a.as_int(), b.as_int(), &r) && Value::int_fits(r)) {
       sp[-2] = Value::integer(r);
     } else {
       SAVE();
@@ -509,7 +506,7 @@ hook:
   }
   CASE(MOD) {
     Value a = sp[-2], b = sp[-1];
-    if (a.is_int() && b.is_int() && b.as_int() > 0 && a.as_int() >= 0) {
+    if (Value::both_ints(a, b) && b.as_int() > 0 && a.as_int() >= 0) {
       sp[-2] = Value::integer(a.as_int() % b.as_int());
       --sp;
       DISPATCH();
@@ -527,9 +524,7 @@ hook:
   CASE(ADD_INT) {
     Value a = sp[-1];
     if (a.is_int()) {
-      int64_t r = a.as_int() + SARG();
-      if (!Value::int_fits(r)) RAISE("integer overflow");
-      sp[-1] = Value::integer(r);
+      if (!Value::add_int_imm(a, SARG(), sp[-1])) RAISE("integer overflow");
     } else {
       SAVE();
       sp[-1] = arith_add(heap, a, Value::integer(SARG()));
@@ -539,9 +534,7 @@ hook:
   CASE(SUB_INT) {
     Value a = sp[-1];
     if (a.is_int()) {
-      int64_t r = a.as_int() - SARG();
-      if (!Value::int_fits(r)) RAISE("integer overflow");
-      sp[-1] = Value::integer(r);
+      if (!Value::add_int_imm(a, -SARG(), sp[-1])) RAISE("integer overflow");
     } else {
       SAVE();
       sp[-1] = arith_sub(a, Value::integer(SARG()));
@@ -556,9 +549,7 @@ hook:
     auto step = int32_t(*ip++);
     Value r;
     if (a.is_int()) {
-      int64_t n = a.as_int() + step;
-      if (!Value::int_fits(n)) RAISE("integer overflow");
-      r = Value::integer(n);
+      if (!Value::add_int_imm(a, step, r)) RAISE("integer overflow");
     } else {
       SAVE();
       r = arith_add(heap, a, Value::integer(step));
@@ -571,9 +562,7 @@ hook:
     auto step = int32_t(*ip++);
     Value r;
     if (a.is_int()) {
-      int64_t n = a.as_int() - step;
-      if (!Value::int_fits(n)) RAISE("integer overflow");
-      r = Value::integer(n);
+      if (!Value::add_int_imm(a, -step, r)) RAISE("integer overflow");
     } else {
       SAVE();
       r = arith_sub(a, Value::integer(step));
@@ -584,10 +573,8 @@ hook:
   CASE(ADD_LOCALS) {
     Value a = base[ARG() & 0xFFF], b = base[ARG() >> 12];
     Value r;
-    if (a.is_int() && b.is_int()) {
-      int64_t n = a.as_int() + b.as_int();
-      if (!Value::int_fits(n)) RAISE("integer overflow");
-      r = Value::integer(n);
+    if (Value::both_ints(a, b)) {
+      if (!Value::add_ints(a, b, r)) RAISE("integer overflow");
     } else if (a.is_float() && b.is_float()) {
       r = Value::number(a.as_float() + b.as_float());
     } else {
@@ -604,7 +591,7 @@ hook:
 #define ORDER_OF(left, right, op)                                \
     Value a = left, b = right;                                   \
     bool r;                                                      \
-    if (a.is_int() && b.is_int()) {                              \
+    if (Value::both_ints(a, b)) {                                \
       r = a.as_int() op b.as_int();                              \
     } else if (a.is_number() && b.is_number()) {                 \
       r = a.to_double() op b.to_double();                        \

@@ -77,9 +77,40 @@ class Value {
 
   static constexpr bool int_fits(int64_t i) { return i >= kIntMin && i <= kIntMax; }
 
+  // The interpreter's integer fast path. Both tags in one test: only an
+  // int has 0xFFF9 in its top 16 bits, so both are ints exactly when
+  // neither differs from it there.
+  static constexpr bool both_ints(Value a, Value b) {
+    return (((a.bits_ ^ kIntTagBits) | (b.bits_ ^ kIntTagBits)) >> 48) == 0;
+  }
+  // a ± b of two ints, false when the result leaves 48 bits. The payloads
+  // are shifted to the top of 64 bits, where the processor's own overflow
+  // flag is the 48-bit overflow; shifting back (logically) gives the
+  // payload of the boxed result, so there is no range test and no mask.
+  static bool add_ints(Value a, Value b, Value& out) {
+    int64_t r;
+    if (__builtin_add_overflow(int64_t(a.bits_ << 16), int64_t(b.bits_ << 16), &r)) return false;
+    out = Value((uint64_t(r) >> 16) | kIntTagBits);
+    return true;
+  }
+  static bool sub_ints(Value a, Value b, Value& out) {
+    int64_t r;
+    if (__builtin_sub_overflow(int64_t(a.bits_ << 16), int64_t(b.bits_ << 16), &r)) return false;
+    out = Value((uint64_t(r) >> 16) | kIntTagBits);
+    return true;
+  }
+  // The same with a small immediate (the operand of ADD_INT and friends).
+  static bool add_int_imm(Value a, int32_t imm, Value& out) {
+    int64_t r;
+    if (__builtin_add_overflow(int64_t(a.bits_ << 16), int64_t(uint64_t(int64_t(imm)) << 16), &r)) return false;
+    out = Value((uint64_t(r) >> 16) | kIntTagBits);
+    return true;
+  }
+
  private:
   constexpr explicit Value(uint64_t b) : bits_(b) {}
   static constexpr uint64_t kPayloadMask = 0x0000FFFFFFFFFFFFull;
+  static constexpr uint64_t kIntTagBits = uint64_t(Tag::Int) << 48;
   static constexpr uint64_t kSpecial = uint64_t(Tag::Special) << 48;
   static constexpr uint64_t kNilBits = kSpecial | 0;
   static constexpr uint64_t kFalseBits = kSpecial | 1;

@@ -54,6 +54,38 @@ TEST(Value, IntRoundTrip) {
   EXPECT_NE(Value::integer(-1), Value::integer(kIntMax));
 }
 
+// The interpreter's fast path against plain 64-bit arithmetic and
+// int_fits, at and around the edges of the 48-bit range.
+TEST(Value, IntFastPathAgreesWithPlainArithmetic) {
+  const int64_t edges[] = {0, 1, -1, 2, -2, 1000, -1000, kIntMax, kIntMin, kIntMax - 1, kIntMin + 1,
+                           kIntMax / 2, kIntMin / 2, (int64_t{1} << 23) - 1, -(int64_t{1} << 23)};
+  for (int64_t x : edges)
+    for (int64_t y : edges) {
+      Value a = Value::integer(x), b = Value::integer(y), r = Value::nil();
+      EXPECT_TRUE(Value::both_ints(a, b));
+      EXPECT_EQ(Value::add_ints(a, b, r), Value::int_fits(x + y)) << x << " + " << y;
+      if (Value::int_fits(x + y)) {
+        EXPECT_EQ(r, Value::integer(x + y)) << x << " + " << y;
+      }
+      EXPECT_EQ(Value::sub_ints(a, b, r), Value::int_fits(x - y)) << x << " - " << y;
+      if (Value::int_fits(x - y)) {
+        EXPECT_EQ(r, Value::integer(x - y)) << x << " - " << y;
+      }
+      if (y >= -(int64_t{1} << 23) && y < (int64_t{1} << 23)) {
+        EXPECT_EQ(Value::add_int_imm(a, int32_t(y), r), Value::int_fits(x + y)) << x << " + imm " << y;
+        if (Value::int_fits(x + y)) {
+          EXPECT_EQ(r, Value::integer(x + y)) << x << " + imm " << y;
+        }
+      }
+    }
+  for (Value other : {Value::number(1.5), Value::nil(), Value::boolean(true), Value::symbol(3), Value::builtin(1),
+                      Value::number(-0.0), Value::undefined()}) {
+    EXPECT_FALSE(Value::both_ints(Value::integer(1), other));
+    EXPECT_FALSE(Value::both_ints(other, Value::integer(1)));
+    EXPECT_FALSE(Value::both_ints(other, other));
+  }
+}
+
 TEST(Value, FloatRoundTrip) {
   for (double d : {0.0, 1.5, -2.5, 3.14, 1e300, -1e-300, 5e-324, std::numeric_limits<double>::max()}) {
     Value v = Value::number(d);
