@@ -320,7 +320,12 @@ Value VM::execute(const Program& program) {
       GENE_OPCODES(GENE_OP_HOOK)
 #undef GENE_OP_HOOK
   };
-  const void* const* dispatch = hooks ? hooked : labels;
+  // The table the loop jumps through lives in this frame, so a dispatch
+  // addresses it from the stack pointer in the jump itself (a pointer to a
+  // static table was one more load per instruction, spilled under
+  // register pressure).
+  const void* dispatch[kOpCount];
+  std::copy(hooks ? hooked : labels, (hooks ? hooked : labels) + kOpCount, dispatch);
 #define DISPATCH()                                 \
   do {                                             \
     w = *ip++;                                     \
