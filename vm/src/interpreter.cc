@@ -291,6 +291,7 @@ Value VM::execute(const Program& program) {
   const Value* k = main->constants.data();
   Value* globals = globals_.data();
   uint64_t icount = instructions_;
+  frame_fast_limit_ = std::min({size_t(options_.max_depth), frames_.size() - 1, frames_high_water_});
   uint32_t w = 0;
   int argc = 0;
   bool hooks = options_.trace || options_.profile;
@@ -790,9 +791,21 @@ hook:
       if (uint32_t(argc) != p->arity)
         RAISE("wrong number of arguments: " + (p->name.empty() ? std::string("<fn>") : p->name) + " takes " +
               std::to_string(p->arity) + ", got " + std::to_string(argc));
-      if (frame_count_ + 1 > options_.max_depth) {
-        SAVE();
-        throw_error("stack overflow", ErrorKind::ResourceLimit);
+      if (frame_count_ >= frame_fast_limit_) {  // rarely: deeper than ever, or at a bound
+        if (frame_count_ + 1 > options_.max_depth) {
+          SAVE();
+          throw_error("stack overflow", ErrorKind::ResourceLimit);
+        }
+        if (frame_count_ + 1 >= frames_.size()) {
+          frames_.resize(frames_.size() * 2);
+          frame = &frames_[frame_count_];
+        }
+        if (frame_count_ + 1 > frames_high_water_) {
+          frames_high_water_ = frame_count_ + 1;
+          COUNT(++frames_fresh_);
+          COUNT(max_depth_seen_ = std::max<uint64_t>(max_depth_seen_, frames_high_water_));
+        }
+        frame_fast_limit_ = std::min({size_t(options_.max_depth), frames_.size() - 1, frames_high_water_});
       }
       Value* new_base = sp - argc;
       frame->ip = ip;
@@ -804,14 +817,8 @@ hook:
         sp = stack_ + spo;
         base = stack_ + bo;
       }
-      if (++frame_count_ >= frames_.size()) frames_.resize(frames_.size() * 2);
       COUNT(++frames_allocated_);
-      if (frame_count_ > frames_high_water_) {
-        frames_high_water_ = frame_count_;
-        COUNT(++frames_fresh_);
-        COUNT(max_depth_seen_ = std::max<uint64_t>(max_depth_seen_, frame_count_));
-      }
-      frame = &frames_[frame_count_];
+      frame = &frames_[++frame_count_];
       frame->proto = p;
       frame->closure = cl;
       frame->base = new_base;
@@ -848,19 +855,20 @@ hook:
   CASE(TAIL_CALL) {
     argc = int(ARG());
   do_tail_call:
-    COUNT(++tail_calls_);
     Value callee = sp[-argc - 1];
     if (!is_type(callee, ObjType::Closure)) {  // builtins and errors: an ordinary call
+      COUNT(++tail_calls_);
       if (callee.is_builtin()) COUNT(++tail_calls_optimized_);
       goto do_call;
     }
     ClosureObj* cl = as_closure(callee);
     const Proto* p = cl->proto;
-    if (uint32_t(argc) != p->arity)
+    if (uint32_t(argc) != p->arity) {
+      COUNT(++tail_calls_);  // a tail call all the same
       RAISE("wrong number of arguments: " + (p->name.empty() ? std::string("<fn>") : p->name) + " takes " +
             std::to_string(p->arity) + ", got " + std::to_string(argc));
-    COUNT(++tail_calls_optimized_);
-    COUNT(++frames_allocated_);
+    }
+    COUNT(++tail_reuses_);
     // Reuse this frame: slide the callee and its arguments down over it.
     // The destination is below the source, so a forward copy is safe; for
     // the few values of a call it beats a call into the C library.
@@ -1074,14 +1082,14 @@ hook:
 void VM::fill_stats(Stats& s) const {
   s.instructions = instructions_;
   s.execution_seconds = execution_seconds_;
-  s.frames_allocated = frames_allocated_;
+  s.frames_allocated = frames_allocated_ + tail_reuses_;
   s.frames_fresh = frames_fresh_;
   uint64_t widest = 0;
   if (program_)
     for (auto& p : program_->protos) widest = std::max<uint64_t>(widest, p->slot_count + p->max_stack + 1);
   s.frame_bytes = sizeof(Frame) + widest * sizeof(Value);
-  s.tail_calls = tail_calls_;
-  s.tail_calls_optimized = tail_calls_optimized_;
+  s.tail_calls = tail_calls_ + tail_reuses_;
+  s.tail_calls_optimized = tail_calls_optimized_ + tail_reuses_;
   s.max_stack_depth = max_depth_seen_;
   s.allocations = heap.allocations;
   s.bytes_allocated = heap.bytes_allocated;

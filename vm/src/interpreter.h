@@ -108,6 +108,9 @@ class VM {
   std::vector<Frame> frames_;
   size_t frame_count_ = 0;
   size_t frames_high_water_ = 0;
+  // A call from a depth below this needs none of the depth limit, frame
+  // array growth or high-water checks: the least of the three bounds.
+  size_t frame_fast_limit_ = 0;
 
   std::string out_buffer_;
   uint64_t output_bytes_ = 0;
@@ -124,6 +127,10 @@ class VM {
   uint64_t frames_fresh_ = 0;
   uint64_t tail_calls_ = 0;
   uint64_t tail_calls_optimized_ = 0;
+  // Closure tail calls that reused their frame: each one is also a tail
+  // call, an optimized one and a frame taken (added in fill_stats), so the
+  // hot path counts once.
+  uint64_t tail_reuses_ = 0;
   uint64_t max_depth_seen_ = 0;
   double execution_seconds_ = 0;
   // CPU time of the running thread over the run, beside execution_seconds_
