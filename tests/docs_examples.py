@@ -5,7 +5,7 @@ matches, the way Wren's tests carry their expectations beside the code.
 A fenced block in a Markdown file takes part when an HTML comment (which
 renders as nothing) stands on the line before it:
 
-  <!-- doc-test: run [mask=/REGEX/]... [drop=/REGEX/]... [timeout=SECONDS] -->
+  <!-- doc-test: run [mask=/REGEX/]... [drop=/REGEX/]... [strip=/REGEX/]... [timeout=SECONDS] -->
       The block is a terminal session: each `$ COMMAND` line is run, and the
       lines after it, up to the next `$ `, are its output (stdout and stderr
       as a terminal interleaves them). A line `...` (indented or not, and
@@ -14,18 +14,42 @@ renders as nothing) stands on the line before it:
       the block and in the real output alike, stand for anything of the
       kind: the parts that change from run to run (times, dates, hashes,
       host names). A line that matches a `drop` expression is left out of
-      both: a line that only some runs print (a noise warning). `echo $?`
-      shows the status of the command before it.
+      both: a line that only some runs print (a noise warning). A `strip`
+      expression's matches are removed from both before the masks apply:
+      a part of a line that only some runs print (`noisy (preempted), `
+      in a list of notes). `echo $?` shows the status of the command
+      before it.
   <!-- doc-test: file NAME -->
       The block's text is written to NAME before the next blocks run (a
       program that the page shows, then runs).
   <!-- doc-test: setup COMMAND -->
       COMMAND runs, unseen, before the next blocks (it must succeed).
+  <!-- doc-test: serve ADDRESS [metrics=ADDRESS] COMMAND -->
+      COMMAND starts a server (a worker or `coordinator serve` on
+      127.0.0.1 port 0) in the background; its first line says where it
+      listens (`listening on HOST:PORT`, then `metrics on HOST:PORT` with
+      metrics=). From then on the page's ADDRESS stands for the real one:
+      in later commands (and servers' commands) ADDRESS is replaced by the
+      real address, and in their output the real address by ADDRESS
+      (padded to the real one's width before two spaces, so a table's
+      columns stay aligned). The page can thus show the farm's usual ports
+      while the test takes free ones. Servers are stopped (SIGTERM, by
+      pid) when the file is done.
+  <!-- doc-test: defaults [mask=/REGEX/]... [drop=/REGEX/]... [timeout=SECONDS] -->
+      Options that every later run and log block of the page takes as well
+      (the masks of a page whose outputs vary alike), after its own.
+  <!-- doc-test: log ADDRESS [mask=/REGEX/]... [drop=/REGEX/]... -->
+      The block is what the server at ADDRESS printed so far (stdout, then
+      stderr), matched like a command's output; the checker waits up to
+      10 s for a log line that has yet to be written.
 
 Each Markdown file runs in a scratch directory of its own, in which
 `bench`, `tests`, `docs` and `deploy` are the repository's and `build/bin`
 holds the binaries; the binaries are also on PATH, so `gene ...` and
-`build/bin/gene ...` both work. Blocks run in the order of the file.
+`build/bin/gene ...` both work. The scratch directory is also $HOME (so
+the default results store starts empty) and shows as `~` in outputs; the
+binaries' real directory shows as `build/bin`.
+Blocks run in the order of the file.
 
 Usage:
   docs_examples.py --repo DIR --bin-dir DIR [FILE.md ...]   check (exit 1 on a difference)
@@ -40,11 +64,14 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
-MARKER = re.compile(r"^<!--\s*doc-test:\s*(run|file|setup)\b(.*?)-->\s*$")
+MARKER = re.compile(r"^<!--\s*doc-test:\s*(run|file|setup|serve|log|defaults)\b(.*?)-->\s*$")
+ADDRESS = r"[A-Za-z0-9.\-\[\]:]+:\d+"
 FENCE = re.compile(r"^(```+|~~~+)")
 MASKED = "\x00masked\x00"
 
@@ -53,12 +80,14 @@ class DocError(Exception):
     pass
 
 
-def parse_run_options(text, where):
-    options = {"masks": [], "drops": [], "timeout": 120}
+def parse_run_options(text, where, defaults=None):
+    """A block's options; its own masks go before the page's defaults (the
+    more particular first)."""
+    options = {"masks": [], "drops": [], "strips": [], "timeout": defaults["timeout"] if defaults else 120}
     pos = 0
     text = text.strip()
     while pos < len(text):
-        m = re.compile(r"\s*(mask|drop)=/((?:[^/\\]|\\.)*)/|\s*timeout=(\d+)").match(text, pos)
+        m = re.compile(r"\s*(mask|drop|strip)=/((?:[^/\\]|\\.)*)/|\s*timeout=(\d+)").match(text, pos)
         if not m:
             raise DocError(f"{where}: cannot read the doc-test options at: {text[pos:]!r}")
         if m.group(1) is not None:
@@ -69,6 +98,9 @@ def parse_run_options(text, where):
         else:
             options["timeout"] = int(m.group(3))
         pos = m.end()
+    if defaults:
+        for kind in ("masks", "drops", "strips"):
+            options[kind] += defaults[kind]
     return options
 
 
@@ -79,6 +111,7 @@ def parse(path):
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     blocks = []
+    defaults = parse_run_options("", path)
     i = 0
     while i < len(lines):
         m = MARKER.match(lines[i])
@@ -87,8 +120,18 @@ def parse(path):
             continue
         kind, arg = m.group(1), m.group(2).strip()
         where = f"{path}:{i + 1}"
-        if kind == "setup":
-            blocks.append({"kind": kind, "arg": arg, "where": where})
+        if kind == "defaults":
+            defaults = parse_run_options(arg, where)
+            i += 1
+            continue
+        if kind in ("setup", "serve"):
+            block = {"kind": kind, "arg": arg, "where": where}
+            if kind == "serve":
+                m = re.match(r"(%s)(?:\s+metrics=(%s))?\s+(\S.*)$" % (ADDRESS, ADDRESS), arg)
+                if not m:
+                    raise DocError(f"{where}: doc-test serve needs ADDRESS [metrics=ADDRESS] COMMAND")
+                block.update({"address": m.group(1), "metrics": m.group(2), "command": m.group(3)})
+            blocks.append(block)
             i += 1
             continue
         if i + 1 >= len(lines) or not FENCE.match(lines[i + 1]):
@@ -100,8 +143,14 @@ def parse(path):
         if end == len(lines):
             raise DocError(f"{where}: the fenced block never ends")
         block = {"kind": kind, "arg": arg, "where": where, "start": i + 2, "end": end}
-        if kind == "run":
-            block.update(parse_run_options(arg, where))
+        if kind in ("run", "log"):
+            m = re.match(r"(%s)(.*)$" % ADDRESS, arg) if kind == "log" else None
+            if kind == "log" and not m:
+                raise DocError(f"{where}: doc-test log needs the ADDRESS of a server the page started")
+            options = parse_run_options(m.group(2) if m else arg, where, defaults)
+            block.update(options)
+            if m:
+                block["address"] = m.group(1)
         blocks.append(block)
         i = end + 1
     return lines, blocks
@@ -120,7 +169,9 @@ def session(lines):
     return steps
 
 
-def masked(line, masks):
+def masked(line, masks, strips=()):
+    for strip in strips:
+        line = strip.sub("", line)
     for mask in masks:
         line = mask.sub(MASKED, line)
     return line
@@ -131,11 +182,11 @@ def is_elision(line):
     return text == "..." or text.startswith("...  ")
 
 
-def align(expected, actual, masks):
+def align(expected, actual, masks, strips=()):
     """For each expected line, the actual lines it matches (a `...` line
     matches any number), or None when the output does not match."""
-    exp = [None if is_elision(e) else masked(e, masks) for e in expected]
-    act = [masked(a, masks) for a in actual]
+    exp = [None if is_elision(e) else masked(e, masks, strips) for e in expected]
+    act = [masked(a, masks, strips) for a in actual]
     memo = {}
 
     def go(i, j):
@@ -165,18 +216,39 @@ def align(expected, actual, masks):
 class Scratch:
     def __init__(self, repo, bin_dir):
         self.dir = tempfile.mkdtemp(prefix="gene-docs-")
+        self.bin_dir = os.path.realpath(bin_dir)
         for name in ("bench", "tests", "docs", "deploy"):
             os.symlink(os.path.join(repo, name), os.path.join(self.dir, name))
         os.makedirs(os.path.join(self.dir, "build"))
         os.symlink(os.path.abspath(bin_dir), os.path.join(self.dir, "build", "bin"))
-        self.env = {k: v for k, v in os.environ.items() if k not in ("GENE_TRACE", "GENE_PROFILE", "GENE_FARM_TOKEN")}
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in ("GENE_TRACE", "GENE_PROFILE", "GENE_FARM_TOKEN", "XDG_DATA_HOME")}
         self.env.update({"PATH": os.path.abspath(bin_dir) + os.pathsep + os.environ.get("PATH", ""),
-                         "HOME": self.dir, "XDG_DATA_HOME": os.path.join(self.dir, "data"), "COLUMNS": "80",
+                         "HOME": self.dir, "COLUMNS": "80",
                          "LC_ALL": "C.UTF-8", "TERM": "dumb"})
         self.last_status = 0
+        self.servers = []     # background servers, stopped by close()
+        self.addresses = []   # (the page's address, the real one)
+        self.logs = tempfile.mkdtemp(prefix="gene-docs-logs-")
+
+    def to_real(self, text):
+        """The page's addresses in `text` replaced by the real ones."""
+        for page, real in self.addresses:
+            text = re.sub(re.escape(page) + r"(?!\d)", lambda _: real, text)
+        return text
+
+    def to_page(self, line):
+        """The real addresses in an output line replaced by the page's, and
+        the scratch directory (which is $HOME) by `~`."""
+        line = line.replace(self.bin_dir, "build/bin").replace(self.dir, "~")
+        for page, real in self.addresses:
+            padded = page + " " * max(0, len(real) - len(page))
+            line = re.sub(re.escape(real) + r"(?!\d)(  )?",
+                          lambda m: (padded + m.group(1)) if m.group(1) else page, line)
+        return line
 
     def run(self, command, timeout):
-        script = f"(exit {self.last_status}); {command}"
+        script = f"(exit {self.last_status}); {self.to_real(command)}"
         try:
             proc = subprocess.run(["bash", "-c", script], cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
@@ -186,10 +258,92 @@ class Scratch:
         text = proc.stdout.decode("utf-8", errors="replace")
         if text.endswith("\n"):
             text = text[:-1]
-        return text.split("\n") if text else []
+        return [self.to_page(line) for line in text.split("\n")] if text else []
+
+    def serve(self, block):
+        """Starts a server in the background and learns its addresses from
+        its first lines."""
+        n = len(self.servers)
+        out, err = (os.path.join(self.logs, f"server{n}.{kind}") for kind in ("out", "err"))
+        with open(out, "wb") as o, open(err, "wb") as e:
+            proc = subprocess.Popen(["bash", "-c", "exec " + self.to_real(block["command"])], cwd=self.dir,
+                                    env=self.env, stdin=subprocess.DEVNULL, stdout=o, stderr=e)
+        self.servers.append({"proc": proc, "out": out, "err": err, "address": block["address"]})
+        wanted = ["listening on"] + (["metrics on"] if block["metrics"] else [])
+        deadline = time.monotonic() + 30
+        while True:
+            with open(out, encoding="utf-8", errors="replace") as f:
+                first = f.read().split("\n")
+            if len(first) > len(wanted):
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                with open(err, encoding="utf-8", errors="replace") as f:
+                    raise DocError(f"{block['where']}: `{block['command']}` did not start: {f.read()[-2000:]}")
+            time.sleep(0.05)
+        for prefix, page in zip(wanted, [block["address"], block["metrics"]]):
+            line = first[wanted.index(prefix)]
+            if not line.startswith(prefix + " "):
+                raise DocError(f"{block['where']}: `{block['command']}` printed {line!r}, not `{prefix} HOST:PORT`")
+            self.addresses.append((page, line.split()[2]))
+
+    def server_log(self, address):
+        for server in self.servers:
+            if server["address"] == address:
+                text = ""
+                for path in (server["out"], server["err"]):
+                    with open(path, encoding="utf-8", errors="replace") as f:
+                        text += f.read()
+                return [self.to_page(line) for line in text.split("\n")[:-1]]
+        raise DocError(f"no server started at {address} on this page")
 
     def close(self):
+        for server in reversed(self.servers):
+            proc = server["proc"]
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        shutil.rmtree(self.logs, ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def compare(expected, actual, block, update):
+    """The block's new lines for `expected` (what the page shows) against
+    `actual` (what ran), or the diff when they differ and this is no update."""
+    if not update:
+        expected = [e for e in expected if not any(d.search(e) for d in block["drops"])]
+        actual = [a for a in actual if not any(d.search(a) for d in block["drops"])]
+    matched = align(expected, actual, block["masks"], block["strips"])
+    if matched is None:
+        if update:
+            return actual
+        # The diff shows the lines as compared: masked parts as ‹…›.
+        shown = [[masked(x, block["masks"], block["strips"]).replace(MASKED, "‹…›") for x in side]
+                 for side in (expected, actual)]
+        return "\n".join(difflib.unified_diff(shown[0], shown[1], "docs", "real run", lineterm=""))
+    new_lines = []
+    for exp_line, (j, k) in zip(expected, matched):
+        new_lines.extend([exp_line] if is_elision(exp_line) else actual[j:k])
+    return new_lines
+
+
+def compare_log(scratch, block, expected, update):
+    """A log block against its server's output, waiting for lines that are
+    yet to come (a server logs a finished suite just after answering)."""
+    if update:
+        time.sleep(1)  # the log's last lines, written as the last command ended
+    deadline = time.monotonic() + 10
+    while True:
+        outcome = compare(expected, scratch.server_log(block["address"]), block, update)
+        if not isinstance(outcome, str) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    if isinstance(outcome, str):
+        return f"{block['where']}: the log of {block['address']} says something else:\n{outcome}"
+    return outcome
 
 
 def check_file(path, repo, bin_dir, update):
@@ -205,6 +359,9 @@ def check_file(path, repo, bin_dir, update):
                     raise DocError(f"{block['where']}: setup `{block['arg']}` failed")
                 scratch.last_status = 0
                 continue
+            if block["kind"] == "serve":
+                scratch.serve(block)
+                continue
             content = lines[block["start"]:block["end"]]
             if block["kind"] == "file":
                 if not block["arg"]:
@@ -212,23 +369,22 @@ def check_file(path, repo, bin_dir, update):
                 with open(os.path.join(scratch.dir, block["arg"]), "w", encoding="utf-8") as f:
                     f.write("\n".join(content) + "\n")
                 continue
+            if block["kind"] == "log":
+                outcome = compare_log(scratch, block, content, update)
+                if isinstance(outcome, str):
+                    failures.append(outcome)
+                    continue
+                replacements.append((block["start"], block["end"], outcome))
+                continue
             new_lines = []
             for command, expected in session(content):
                 actual = scratch.run(command, block["timeout"])
-                if not update:
-                    expected = [e for e in expected if not any(d.search(e) for d in block["drops"])]
-                    actual = [a for a in actual if not any(d.search(a) for d in block["drops"])]
-                matched = align(expected, actual, block["masks"])
+                outcome = compare(expected, actual, block, update)
                 new_lines.append("$ " + command)
-                if matched is None:
-                    if update:
-                        new_lines.extend(actual)
-                        continue
-                    diff = "\n".join(difflib.unified_diff(expected, actual, "docs", "real run", lineterm=""))
-                    failures.append(f"{block['where']}: `{command}` printed something else:\n{diff}")
+                if isinstance(outcome, str):
+                    failures.append(f"{block['where']}: `{command}` printed something else:\n{outcome}")
                     continue
-                for exp_line, (j, k) in zip(expected, matched):
-                    new_lines.extend([exp_line] if is_elision(exp_line) else actual[j:k])
+                new_lines.extend(outcome)
             replacements.append((block["start"], block["end"], new_lines))
     finally:
         scratch.close()
@@ -237,7 +393,7 @@ def check_file(path, repo, bin_dir, update):
             lines[start:end] = new_lines
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
-    return failures, sum(1 for b in blocks if b["kind"] == "run")
+    return failures, sum(1 for b in blocks if b["kind"] in ("run", "log"))
 
 
 SELF_TEST = """\
@@ -257,6 +413,20 @@ $ false; echo $?
 1
 ```
 
+<!-- doc-test: serve 127.0.0.1:7070 python3 -c "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); print('listening on 127.0.0.1:%d' % s.getsockname()[1], flush=True); print('ready', file=sys.stderr, flush=True); time.sleep(60)" -->
+<!-- doc-test: run -->
+```
+$ echo "at 127.0.0.1:7070  end"; echo 127.0.0.1:7070 end
+at 127.0.0.1:7070   end
+127.0.0.1:7070 end
+```
+
+<!-- doc-test: log 127.0.0.1:7070 -->
+```
+listening on 127.0.0.1:7070
+ready
+```
+
 <!-- doc-test: run -->
 ```
 $ echo real
@@ -266,14 +436,15 @@ expected
 
 
 def self_test(repo, bin_dir):
-    """The checker on a page whose first example holds (a mask, a dropped
-    line, an elision, a status) and whose second does not."""
+    """The checker on a page whose first examples hold (a mask, a dropped
+    line, an elision, a status; a server's address and log) and whose last
+    does not."""
     with tempfile.TemporaryDirectory() as tmp:
         page = os.path.join(tmp, "page.md")
         with open(page, "w") as f:
             f.write(SELF_TEST)
         failures, blocks = check_file(page, repo, bin_dir, update=False)
-        ok = blocks == 2 and len(failures) == 1 and "`echo real` printed something else" in failures[0]
+        ok = blocks == 4 and len(failures) == 1 and "`echo real` printed something else" in failures[0]
         print("self-test:", "ok" if ok else f"FAILED: {blocks} blocks, failures {failures}")
         return 0 if ok else 1
 
