@@ -41,7 +41,8 @@ renders as nothing) stands on the line before it:
   <!-- doc-test: log ADDRESS [mask=/REGEX/]... [drop=/REGEX/]... -->
       The block is what the server at ADDRESS printed so far (stdout, then
       stderr), matched like a command's output; the checker waits up to
-      10 s for a log line that has yet to be written.
+      10 s for a log line that has yet to be written. Leading `$ COMMAND`
+      lines are shown, not run (the command the serve marker ran).
 
 Each Markdown file runs in a scratch directory of its own, in which
 `bench`, `tests`, `docs` and `deploy` are the repository's and `build/bin`
@@ -333,6 +334,9 @@ def compare(expected, actual, block, update):
 def compare_log(scratch, block, expected, update):
     """A log block against its server's output, waiting for lines that are
     yet to come (a server logs a finished suite just after answering)."""
+    shown = []  # leading `$ COMMAND` lines: what started the server, not compared
+    while expected and expected[0].startswith("$ "):
+        shown.append(expected.pop(0))
     if update:
         time.sleep(1)  # the log's last lines, written as the last command ended
     deadline = time.monotonic() + 10
@@ -343,7 +347,7 @@ def compare_log(scratch, block, expected, update):
         time.sleep(0.1)
     if isinstance(outcome, str):
         return f"{block['where']}: the log of {block['address']} says something else:\n{outcome}"
-    return outcome
+    return shown + outcome
 
 
 def check_file(path, repo, bin_dir, update):
