@@ -64,6 +64,7 @@ import difflib
 import glob
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -157,11 +158,26 @@ def parse(path):
     return lines, blocks
 
 
+def unfinished(command):
+    """Whether a shell command goes on to the next line: an open quote or a
+    trailing backslash."""
+    if command.endswith("\\"):
+        return True
+    try:
+        shlex.split(command)
+        return False
+    except ValueError:
+        return True
+
+
 def session(lines):
-    """[(command, [expected lines])] of a terminal-session block."""
+    """[(command, [expected lines])] of a terminal-session block; a command
+    with an open quote or a trailing backslash goes on over the next lines."""
     steps = []
     for line in lines:
-        if line.startswith("$ "):
+        if steps and not steps[-1][1] and unfinished(steps[-1][0]):
+            steps[-1] = (steps[-1][0] + "\n" + line, [])
+        elif line.startswith("$ "):
             steps.append((line[2:], []))
         elif not steps:
             raise DocError("a doc-test run block must start with a `$ COMMAND` line")
