@@ -60,6 +60,7 @@ Usage:
 """
 
 import argparse
+import concurrent.futures
 import difflib
 import glob
 import os
@@ -283,7 +284,8 @@ class Scratch:
         n = len(self.servers)
         out, err = (os.path.join(self.logs, f"server{n}.{kind}") for kind in ("out", "err"))
         with open(out, "wb") as o, open(err, "wb") as e:
-            proc = subprocess.Popen(["bash", "-c", "exec " + self.to_real(block["command"])], cwd=self.dir,
+            # `exec env` so that COMMAND may start with VAR=value assignments.
+            proc = subprocess.Popen(["bash", "-c", "exec env " + self.to_real(block["command"])], cwd=self.dir,
                                     env=self.env, stdin=subprocess.DEVNULL, stdout=o, stderr=e)
         self.servers.append({"proc": proc, "out": out, "err": err, "address": block["address"]})
         wanted = ["listening on"] + (["metrics on"] if block["metrics"] else [])
@@ -474,6 +476,7 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("--bin-dir", required=True)
     ap.add_argument("--update", action="store_true")
+    ap.add_argument("--jobs", type=int, default=2, help="pages checked at once (default 2)")
     ap.add_argument("--self-test", action="store_true", help="check the checker itself, then the files")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
@@ -481,13 +484,18 @@ def main():
         return 1
     files = args.files or [os.path.join(args.repo, "README.md")] + sorted(
         glob.glob(os.path.join(args.repo, "docs", "*.md")))
+    def check(path):
+        try:
+            return check_file(path, os.path.abspath(args.repo), args.bin_dir, args.update)
+        except DocError as e:
+            return [str(e)], 0
+
+    # Two pages at a time: much of a page's time is spent waiting on servers.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        outcomes = list(pool.map(check, files))
     total_blocks = 0
     all_failures = []
-    for path in files:
-        try:
-            failures, blocks = check_file(path, os.path.abspath(args.repo), args.bin_dir, args.update)
-        except DocError as e:
-            failures, blocks = [str(e)], 0
+    for path, (failures, blocks) in zip(files, outcomes):
         total_blocks += blocks
         all_failures += failures
         print(f"{os.path.relpath(path, args.repo)}: {blocks} example block(s), "
