@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <random>
 
+#include "store_test_fixture.h"
+
 namespace gene::coordinator {
 namespace {
 
@@ -256,18 +258,11 @@ TEST(Baseline, VerdictTableCountsAndNamesTheSlower) {
 
 
 // A store holding runs of suite "demo", one job each, for the lookups.
-class BaselineStoreTest : public ::testing::Test {
+class BaselineStoreTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/gene-baseline-test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    std::string error;
-    store_ = ResultsStore::open(dir_ + "/results.sqlite", ResultsStore::Access::ReadWrite, error);
-    ASSERT_TRUE(store_) << error;
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreFixture::SetUp();
+    open_store();
   }
 
   static v1::JobOutcome job(double instructions, double cpu, bool noisy = false) {
@@ -310,8 +305,6 @@ class BaselineStoreTest : public ::testing::Test {
     return {*id, result};
   }
 
-  std::string dir_;
-  std::unique_ptr<ResultsStore> store_;
 };
 
 TEST_F(BaselineStoreTest, UnknownRunsAndCommitsAreFoundBeforeAnythingRuns) {

@@ -1,10 +1,8 @@
 #include "gene/coordinator/compare_store.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <stdlib.h>
 
-#include <filesystem>
+#include "store_test_fixture.h"
 
 namespace gene::coordinator {
 namespace {
@@ -55,31 +53,9 @@ v1::JobComparison compared(const std::string& name, v1::ComparisonVerdict verdic
   return c;
 }
 
-class CompareStoreTest : public ::testing::Test {
+class CompareStoreTest : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/gene-compare-store-test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string path() const { return (fs::path(dir_) / "results.sqlite").string(); }
-
-  int64_t integer(const std::string& sql) const {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    int64_t v = -1;
-    if (sqlite3_step(stmt) == SQLITE_ROW) v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return v;
-  }
-
-  std::string dir_;
+  int64_t integer(const std::string& sql) const { return raw_integer(path(), sql); }
 };
 
 TEST_F(CompareStoreTest, ARunPerSideAndTheVerdictsOnTheCandidates) {

@@ -7,21 +7,16 @@
 
 #include <filesystem>
 
+#include "store_test_fixture.h"
+
 namespace gene::coordinator {
 namespace {
 
-class HistoryTest : public ::testing::Test {
+class HistoryTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/gene-history-test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    std::string error;
-    store_ = ResultsStore::open(dir_ + "/results.sqlite", ResultsStore::Access::ReadWrite, error);
-    ASSERT_TRUE(store_) << error;
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreFixture::SetUp();
+    open_store();
   }
 
   static v1::JobOutcome job(const std::string& name, double instructions, double cpu, bool noisy = false,
@@ -60,8 +55,6 @@ class HistoryTest : public ::testing::Test {
     return *id;
   }
 
-  std::string dir_;
-  std::unique_ptr<ResultsStore> store_;
 };
 
 TEST_F(HistoryTest, NewestFirstWithTheChangeFromTheRunBefore) {

@@ -11,56 +11,14 @@
 #include <thread>
 
 #include "store_schema.h"
+#include "store_test_fixture.h"
 
 namespace gene::coordinator {
 namespace {
 
 namespace fs = std::filesystem;
 
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/gene-store-test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::permissions(dir_, fs::perms::owner_all, ec);
-    fs::remove_all(dir_, ec);
-  }
-  std::string path(const std::string& name = "results.sqlite") const { return (fs::path(dir_) / name).string(); }
-
-  std::unique_ptr<ResultsStore> open_rw(const std::string& p) {
-    std::string error;
-    auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite, error);
-    EXPECT_TRUE(store) << error;
-    return store;
-  }
-
-  // Runs SQL on the file with SQLite directly (as the sqlite3 shell would).
-  static void raw_exec(const std::string& p, const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
-    char* message = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    EXPECT_EQ(rc, SQLITE_OK) << (message ? message : "");
-    sqlite3_free(message);
-    sqlite3_close(db);
-  }
-  static int64_t raw_integer(const std::string& p, const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    int64_t v = -1;
-    if (sqlite3_step(stmt) == SQLITE_ROW) v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return v;
-  }
-
-  std::string dir_;
-};
+using StoreTest = testing::StoreFixture;
 
 v1::WorkerInfo worker(const std::string& commit, bool dirty, const std::string& cls = "") {
   v1::WorkerInfo w;

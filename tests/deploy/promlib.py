@@ -1,6 +1,7 @@
 """Helpers for the deployment tests: a real Prometheus on 127.0.0.1 (the
-Debian package's binary), its HTTP API, and child processes that print
-`listening on HOST:PORT` lines. Python standard library only."""
+Debian package's binary), its HTTP API, child processes that print
+`listening on HOST:PORT` lines, and the count of a script's checks.
+Python standard library only."""
 import json
 import os
 import queue
@@ -16,6 +17,28 @@ import urllib.request
 
 class TestFailure(Exception):
     pass
+
+
+class Checks:
+    """A script's checks: `check(ok, message)` counts each, prints a failure
+    and returns ok; `summary(name)` prints the counts and gives the exit
+    status (1 when any failed)."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def __call__(self, ok, message):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL: " + message, flush=True)
+        return ok
+
+    def summary(self, name):
+        print(f"{name}: {self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
 
 
 def free_port():

@@ -29,18 +29,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-passed = 0
-failed = 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import promlib  # noqa: E402
 
-
-def check(ok, message):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + message)
-    return ok
+check = promlib.Checks()
 
 
 def dockerfile_stages(text):
@@ -230,8 +223,7 @@ def main():
     bad = subprocess.run([str(script), "/nonexistent"], capture_output=True, text=True)
     check(bad.returncode != 0, "runtime-packages accepts a missing binary")
 
-    print(f"test_deploy_static: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary("test_deploy_static")
 
 
 if __name__ == "__main__":

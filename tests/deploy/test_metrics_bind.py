@@ -29,19 +29,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
-passed = 0
-failed = 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import promlib  # noqa: E402
 
-
-def check(ok, message):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + message)
-    return ok
+check = promlib.Checks()
 
 
 def proc_addr(hex_addr):
@@ -228,8 +222,7 @@ def main():
             check(r.returncode == 2 and "metrics" in r.stderr,
                   f"{name} {' '.join(bad)}: exit {r.returncode} (2 expected), stderr {r.stderr.strip()!r}")
 
-    print(f"test_metrics_bind: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary("test_metrics_bind")
 
 
 if __name__ == "__main__":

@@ -32,18 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import promlib  # noqa: E402
 from promlib import TestFailure  # noqa: E402
 
-passed = 0
-failed = 0
-
-
-def check(ok, message):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + message, flush=True)
-    return ok
+check = promlib.Checks()
 
 
 def sanitize(name):
@@ -218,12 +207,11 @@ def main():
     finally:
         if prom:
             prom.stop()
-        if failed == 0:
+        if check.failed == 0:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print(f"(files kept in {tmp})")
-    print(f"test_prometheus_sd: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary("test_prometheus_sd")
 
 
 if __name__ == "__main__":

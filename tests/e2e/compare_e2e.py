@@ -12,126 +12,38 @@ baseline) and suites/compare_plus20.yaml (the same fib jobs doing 20% more
 work, checked by the exact instruction counts).
 """
 
-import argparse
-import json
 import os
 import re
 import shutil
 import signal
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import unittest
-import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import farm_e2e  # noqa: E402  (servers and helpers shared with the farm's tests)
+import farmtest  # noqa: E402  (servers and helpers shared by the farm's tests)
+from farmtest import alive, children_of, chromium, wait_until  # noqa: E402
 
 SUITES = os.path.join(HERE, "suites")
 BASE = os.path.join(SUITES, "compare_base.yaml")
 PLUS20 = os.path.join(SUITES, "compare_plus20.yaml")
 VERDICTS = {"slower", "faster", "same", "inconclusive"}
-CHROMIUM = shutil.which("chromium-headless-shell")
 
 
 def compare(*args, timeout=180):
-    return subprocess.run([farm_e2e.COORDINATOR, "compare"] + list(args), capture_output=True, text=True,
+    return subprocess.run([farmtest.COORDINATOR, "compare"] + list(args), capture_output=True, text=True,
                           timeout=timeout)
 
 
 def start_compare(*args):
-    return subprocess.Popen([farm_e2e.COORDINATOR, "compare"] + list(args), stdout=subprocess.PIPE,
+    return subprocess.Popen([farmtest.COORDINATOR, "compare"] + list(args), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
-def children_of(pid):
-    """Pids whose parent is `pid` (from /proc)."""
-    kids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[1]) == pid:
-            kids.append(int(entry))
-    return kids
-
-
-def alive(pid):
-    """True while `pid` exists and is not a zombie."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2:].split()[0] != "Z"
-
-
-def wait_until(predicate, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
-def read_png(path):
-    """(width, height, rows of RGB tuples) of a PNG, decoded with zlib."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, width = 8, b"", 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
-            assert depth == 8 and colour in (2, 6), "unexpected PNG format %d/%d" % (depth, colour)
-            channels = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    rows, prev, i = [], bytearray(stride), 0
-    for _ in range(height):
-        kind, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
-        i += 1 + stride
-        for x in range(stride):
-            a = line[x - channels] if x >= channels else 0
-            b = prev[x]
-            c = prev[x - channels] if x >= channels else 0
-            if kind == 1:
-                line[x] = (line[x] + a) & 255
-            elif kind == 2:
-                line[x] = (line[x] + b) & 255
-            elif kind == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, channels)])
-        prev = line
-    return width, height, rows
-
-
-def chromium(*args, profile):
-    return subprocess.run([CHROMIUM, "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                           "--disable-component-update", "--disable-sync", "--no-first-run",
-                           "--user-data-dir=" + profile] + list(args), capture_output=True, text=True, timeout=120)
-
-
-class CompareTest(farm_e2e.FarmTest):
+class CompareTest(farmtest.FarmTest):
     def out(self, name):
         return os.path.join(self.tmp, name)
 
@@ -144,7 +56,7 @@ class CompareLocal(CompareTest):
         proc = compare(BASE, "--filter", "fib", "--max-time", "8s", "--confidence", "99.9%", "--json",
                        self.out("aa.json"))
         self.assertExit(proc, 0)
-        doc = farm_e2e.load_json(self.out("aa.json"))
+        doc = farmtest.load_json(self.out("aa.json"))
         self.assertEqual([c["name"] for c in doc["comparisons"]], ["fib/n:10", "fib/n:12"])
         for c in doc["comparisons"]:
             self.assertIn(c["verdict"], {"same", "inconclusive"}, c["reason"])
@@ -164,7 +76,7 @@ class CompareLocal(CompareTest):
         proc = compare(BASE, "--candidate-suite", PLUS20, "--max-time", "40s", "--json", self.out("c.json"),
                        "--html", self.out("c.html"))
         self.assertExit(proc, 1)
-        doc = farm_e2e.load_json(self.out("c.json"))
+        doc = farmtest.load_json(self.out("c.json"))
         self.assertEqual(list(doc)[:3], ["baseline", "candidate", "comparisons"])
         for side in ("baseline", "candidate"):
             for key in ("version", "commit", "dirty", "build_id"):
@@ -195,8 +107,6 @@ class CompareLocal(CompareTest):
         self.check_html(self.out("c.html"), doc)
 
     def check_html(self, page, doc):
-        if not CHROMIUM:
-            self.fail("chromium-headless-shell is not installed (scripts/install-deps installs it)")
         with open(page) as f:
             html = f.read()
         self.assertNotRegex(html, r"<script|<link|src=\"http|href=\"http")  # self-contained
@@ -204,7 +114,7 @@ class CompareLocal(CompareTest):
         png = self.out("page.png")
         shot = chromium("--screenshot=" + png, "--window-size=1200,2000", "file://" + page, profile=profile)
         self.assertTrue(os.path.exists(png), shot.stderr[-2000:])
-        width, height, rows = read_png(png)
+        width, height, rows = farmtest.png_pixels(png)
         self.assertEqual((width, height), (1200, 2000))
         colours = {}
         for row in rows[::4]:
@@ -228,7 +138,7 @@ class CompareLocal(CompareTest):
         proc = compare(BASE, "--candidate-suite", PLUS20, "--metric", "instructions", "--filter", "n:12",
                        "--json", self.out("i.json"))
         self.assertExit(proc, 1)
-        (c,) = farm_e2e.load_json(self.out("i.json"))["comparisons"]
+        (c,) = farmtest.load_json(self.out("i.json"))["comparisons"]
         self.assertEqual(c["verdict"], "slower")
         self.assertEqual(c["rounds"], 2)
         self.assertEqual(c["ci_low"], c["ci_high"])
@@ -239,7 +149,7 @@ class CompareLocal(CompareTest):
         proc = compare(BASE, "--candidate-suite", PLUS20, "--metric", "instructions", "--store", store, "--json",
                        self.out("s.json"))
         self.assertExit(proc, 1)
-        doc = farm_e2e.load_json(self.out("s.json"))
+        doc = farmtest.load_json(self.out("s.json"))
         self.assertEqual((doc["store"], doc["baseline_run"], doc["candidate_run"]), (store, 1, 2))
         self.assertIn("stored: runs 1 (baseline) and 2 (candidate) in %s" % store, proc.stdout)
         rounds = {c["name"]: c["rounds"] for c in doc["comparisons"]}
@@ -262,17 +172,17 @@ class CompareLocal(CompareTest):
         finally:
             db.close()
         # history lists both sides, the candidate's jobs marked slower.
-        hist = subprocess.run([farm_e2e.COORDINATOR, "history", "--store", store, "--json", self.out("h.json")],
+        hist = subprocess.run([farmtest.COORDINATOR, "history", "--store", store, "--json", self.out("h.json")],
                               capture_output=True, text=True, timeout=60)
         self.assertExit(hist, 0)
-        listed = farm_e2e.load_json(self.out("h.json"))["runs"]
+        listed = farmtest.load_json(self.out("h.json"))["runs"]
         self.assertEqual([r["suite"] for r in listed], ["e2e_compare_plus20", "e2e_compare"])
         self.assertEqual(listed[0]["jobs"][0]["verdicts"], [{"metric": "instructions", "verdict": "slower"}])
         # --store none records nothing, and says nothing about a store.
         proc = compare(BASE, "--metric", "instructions", "--filter", "n:10", "--store", "none", "--json",
                        self.out("n.json"))
         self.assertExit(proc, 0)
-        self.assertNotIn("store", farm_e2e.load_json(self.out("n.json")))
+        self.assertNotIn("store", farmtest.load_json(self.out("n.json")))
         self.assertNotIn("stored:", proc.stdout)
 
     def test_a_failing_job_ends_with_its_error_and_exit_1(self):
@@ -285,7 +195,7 @@ class CompareLocal(CompareTest):
         proc = compare(BASE, "--candidate-suite", self.out("suites/wrong.yaml"), "--filter", "fib",
                        "--max-time", "3s", "--json", self.out("w.json"))
         self.assertExit(proc, 1)
-        by_name = {c["name"]: c for c in farm_e2e.load_json(self.out("w.json"))["comparisons"]}
+        by_name = {c["name"]: c for c in farmtest.load_json(self.out("w.json"))["comparisons"]}
         self.assertNotIn("error", by_name["fib/n:10"])  # the other job went on
         self.assertTrue(by_name["fib/n:12"]["error"].startswith("candidate: wrong_value: value 1440, expected 999"),
                         by_name["fib/n:12"])
@@ -302,12 +212,12 @@ class CompareBadInput(CompareTest):
         return proc.stderr
 
     def test_unknown_side_option(self):
-        err = self.refused(BASE, "--candidate", farm_e2e.WORKER + ",optimise=1")
+        err = self.refused(BASE, "--candidate", farmtest.WORKER + ",optimise=1")
         self.assertIn("error: --candidate: side '%s,optimise=1': unknown option 'optimise' (did you mean "
-                      "'optimize'?)" % farm_e2e.WORKER, err)
+                      "'optimize'?)" % farmtest.WORKER, err)
 
     def test_bad_side_value(self):
-        err = self.refused(BASE, "--baseline", farm_e2e.WORKER + ",optimize=7")
+        err = self.refused(BASE, "--baseline", farmtest.WORKER + ",optimize=7")
         self.assertIn("optimize must be 0, 1 or 2, not '7'", err)
 
     def test_missing_worker_binary(self):
@@ -436,12 +346,12 @@ class CompareCleanup(CompareTest):
 
 class CompareDistributed(CompareTest):
     def test_pairs_two_labelled_workers_on_one_host(self):
-        a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
+        a = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
                              "--host-name", "node-1"], "worker a")
-        b = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
+        b = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
                              "--host-name", "node-1"], "worker b")
         # Another candidate, alone on its host: never paired with a.
-        far = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
+        far = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
                                "--host-name", "node-2"], "worker far")
         self.servers += [a, b, far]
         c = self.coordinator([a, b, far])
@@ -454,7 +364,7 @@ class CompareDistributed(CompareTest):
                        "label:build=a", "--candidate", "label:build=b", "--metric", "instructions", "--json",
                        self.out("d.json"))
         self.assertExit(proc, 1)
-        doc = farm_e2e.load_json(self.out("d.json"))
+        doc = farmtest.load_json(self.out("d.json"))
         self.assertEqual((doc["baseline"]["worker"], doc["candidate"]["worker"]), ("a", "b"))
         self.assertEqual((doc["baseline"]["host"], doc["candidate"]["host"]), ("node-1", "node-1"))
         self.assertEqual(doc["baseline"]["side"], "label:build=a")
@@ -465,9 +375,9 @@ class CompareDistributed(CompareTest):
         self.assertTrue(any("compare e2e_compare: 2 jobs from" in line for line in c.stderr), "".join(c.stderr))
 
     def test_the_coordinator_records_and_a_submitter_keeps_a_copy(self):
-        a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
+        a = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
                              "--host-name", "node-1"], "worker a")
-        b = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
+        b = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
                              "--host-name", "node-1"], "worker b")
         self.servers += [a, b]
         served, copy = self.out("coordinator.sqlite"), self.out("copy.sqlite")
@@ -476,7 +386,7 @@ class CompareDistributed(CompareTest):
                        "label:build=a", "--candidate", "label:build=b", "--metric", "instructions", "--store", copy,
                        "--json", self.out("d.json"))
         self.assertExit(proc, 1)
-        doc = farm_e2e.load_json(self.out("d.json"))
+        doc = farmtest.load_json(self.out("d.json"))
         self.assertEqual(doc["store"], served)  # the coordinator's record is the comparison's
         self.assertIn("copy: runs 1 (baseline) and 2 (candidate) in %s" % copy, proc.stderr)
         for path in (served, copy):
@@ -501,15 +411,15 @@ class CompareDistributed(CompareTest):
                        "label:build=b", "--metric", "instructions", "--filter", "n:10", "--store", only, "--json",
                        self.out("o.json"))
         self.assertExit(proc, 0)
-        doc = farm_e2e.load_json(self.out("o.json"))
+        doc = farmtest.load_json(self.out("o.json"))
         self.assertEqual((doc["store"], doc["baseline_run"], doc["candidate_run"]), (only, 1, 2))
         self.assertIn("stored: runs 1 (baseline) and 2 (candidate) in %s" % only, proc.stdout)
         self.assertNotIn("copy:", proc.stderr)
 
     def test_refuses_when_no_pair_matches(self):
-        a = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
+        a = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
                              "--host-name", "node-1"], "worker a")
-        far = farm_e2e.Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
+        far = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
                                "--host-name", "node-2"], "worker far")
         self.servers += [a, far]
         c = self.coordinator([a, far])
@@ -521,7 +431,7 @@ class CompareDistributed(CompareTest):
         self.assertIn("host=node-2", proc.stderr)  # what the workers offer
         self.assertEqual(proc.stdout, "")
         # A worker side without label: in distributed mode is bad input too.
-        proc = compare(BASE, "--coordinator", c.address, "--baseline", farm_e2e.WORKER, timeout=60)
+        proc = compare(BASE, "--coordinator", c.address, "--baseline", farmtest.WORKER, timeout=60)
         self.assertExit(proc, 2)
         self.assertIn("with --coordinator a side is label:K=V", proc.stderr)
 
@@ -541,28 +451,12 @@ class CompareDistributed(CompareTest):
                         "".join(c.stderr))
 
         def idle():
-            listing = subprocess.run([farm_e2e.COORDINATOR, "workers", "--coordinator", c.address],
+            listing = subprocess.run([farmtest.COORDINATOR, "workers", "--coordinator", c.address],
                                      capture_output=True, text=True, timeout=30)
             return re.search(r"ready +0 +solo", listing.stdout) is not None
         self.assertTrue(wait_until(idle, 10), "the worker is still busy with the cancelled round")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--coordinator", required=True)
-    parser.add_argument("--worker", required=True)
-    args, rest = parser.parse_known_args()
-    farm_e2e.COORDINATOR, farm_e2e.WORKER = os.path.abspath(args.coordinator), os.path.abspath(args.worker)
-    # Compares and coordinators record in the default results store: keep
-    # it out of the user's home.
-    data_home = tempfile.mkdtemp(prefix="gene-e2e-data-")
-    os.environ["XDG_DATA_HOME"] = data_home
-    try:
-        program = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
-    finally:
-        shutil.rmtree(data_home, ignore_errors=True)
-    sys.exit(0 if program.result.wasSuccessful() else 1)
-
 
 if __name__ == "__main__":
-    main()
+    farmtest.run_tests(__doc__)

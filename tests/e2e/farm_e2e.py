@@ -11,8 +11,6 @@ Suites and programs live beside this file (suites/, programs/); manifests
 with errors are written to a temporary suite tree per test.
 """
 
-import argparse
-import json
 import os
 import re
 import shutil
@@ -21,138 +19,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import unittest
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SUITES = os.path.join(HERE, "suites")
-COORDINATOR = None
-WORKER = None
+import farmtest
+from farmtest import FarmTest, HERE, SUITES, Server, entries_by_name, load_json, pinned_to, scrape, submit
+
 COMPARE_PY = "/usr/share/benchmark/compare.py"
-
-
-def pinned_to(cpus, realtime=False):
-    """A preexec_fn that pins the child to `cpus` (None: no pinning) and,
-    with `realtime`, gives it a real-time priority when allowed (SCHED_FIFO:
-    ordinary tasks can no longer take its CPU from it)."""
-    if cpus is None and not realtime:
-        return None
-
-    def setup():
-        if cpus is not None:
-            os.sched_setaffinity(0, cpus)
-        if realtime:
-            try:
-                os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
-            except PermissionError:
-                pass  # not root: the test waits for a quiet moment instead
-    return setup
-
-
-class Server:
-    """A server process; `address` is what its first line says it listens on."""
-
-    def __init__(self, argv, name, env=None, cpus=None, realtime=False):
-        self.name = name
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                                     preexec_fn=pinned_to(cpus, realtime))
-        self.lines = []
-        self.stderr = []
-        line = self.proc.stdout.readline()
-        if not line.startswith("listening on "):
-            self.proc.kill()
-            raise RuntimeError("%s did not start: %r %s" % (name, line, self.proc.stderr.read()))
-        self.address = line.split()[2]
-        # Keep draining both pipes so the server never blocks on a full one.
-        self.drains = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.lines), daemon=True),
-                       threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True)]
-        for t in self.drains:
-            t.start()
-
-    @staticmethod
-    def _drain(pipe, sink):
-        for line in pipe:
-            sink.append(line)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for t in self.drains:
-            t.join(timeout=5)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
-
-def start_worker(name, *labels):
-    argv = [WORKER, "--listen", "127.0.0.1:0", "--name", name]
-    for label in labels:
-        argv += ["--label", label]
-    return Server(argv, "worker " + name)
-
-
-def start_coordinator(workers, *extra):
-    argv = [COORDINATOR, "serve", "--listen", "127.0.0.1:0",
-            "--workers", ",".join(w.address for w in workers),
-            "--check-interval", "200ms", "--no-worker-grace", "3s"] + list(extra)
-    return Server(argv, "coordinator")
-
-
-def submit(manifest, *args, cwd=None, timeout=120, cpus=None):
-    """Runs `coordinator submit`; returns the CompletedProcess."""
-    return subprocess.run([COORDINATOR, "submit", manifest] + list(args), cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=pinned_to(cpus))
-
-
-def scrape(address):
-    return urllib.request.urlopen("http://%s/metrics" % address, timeout=5).read().decode()
-
-
-def load_json(path):
-    with open(path) as f:
-        return json.load(f)
-
-
-def entries_by_name(doc):
-    names = {}
-    for b in doc["benchmarks"]:
-        names.setdefault(b["name"], []).append(b)
-    return names
-
-
-class FarmTest(unittest.TestCase):
-    def setUp(self):
-        self.servers = []
-        self.tmp = tempfile.mkdtemp(prefix="gene-e2e-")
-
-    def tearDown(self):
-        for s in reversed(self.servers):
-            s.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def worker(self, name, *labels):
-        w = start_worker(name, *labels)
-        self.servers.append(w)
-        return w
-
-    def coordinator(self, workers, *extra):
-        c = start_coordinator(workers, *extra)
-        self.servers.append(c)
-        return c
-
-    def out(self, name):
-        return os.path.join(self.tmp, name)
-
-    def assertExit(self, proc, status):
-        self.assertEqual(proc.returncode, status,
-                         "exit %d, wanted %d\nstdout:\n%s\nstderr:\n%s" % (proc.returncode, status, proc.stdout,
-                                                                         proc.stderr))
 
 
 class Distributed(FarmTest):
@@ -191,7 +64,7 @@ class Distributed(FarmTest):
         a, b = self.worker("alpha"), self.worker("beta")
         c = self.coordinator([a, b])
         by_name = {"alpha": a, "beta": b}
-        proc = subprocess.Popen([COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
+        proc = subprocess.Popen([farmtest.COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
                                  c.address, "--json", self.out("r.json")],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stderr_lines = []
@@ -228,7 +101,7 @@ class Distributed(FarmTest):
         a, b = self.worker("alpha"), self.worker("beta")
         c = self.coordinator([a, b])
         by_name = {"alpha": a, "beta": b}
-        proc = subprocess.Popen([COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
+        proc = subprocess.Popen([farmtest.COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
                                  c.address, "--filter", "0000[01]$"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         victim = None
@@ -255,7 +128,7 @@ class Distributed(FarmTest):
         token = os.path.join(self.tmp, "token")
         with open(token, "w") as f:
             f.write("e2e-s3cret\n")
-        a = Server([WORKER, "--listen", "127.0.0.1:0", "--name", "alpha", "--token-file", token], "worker alpha")
+        a = Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "alpha", "--token-file", token], "worker alpha")
         self.servers.append(a)
         c = self.coordinator([a], "--token-file", token)
         proc = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", c.address)
@@ -263,7 +136,7 @@ class Distributed(FarmTest):
         self.assertIn("refused our credentials", proc.stderr)
         proc = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", c.address, "--token-file", token)
         self.assertExit(proc, 0)
-        listing = subprocess.run([COORDINATOR, "workers", "--coordinator", c.address, "--token-file", token],
+        listing = subprocess.run([farmtest.COORDINATOR, "workers", "--coordinator", c.address, "--token-file", token],
                                  capture_output=True, text=True, timeout=30)
         self.assertExit(listing, 0)
         self.assertRegex(listing.stdout, r"%s +ready +0 +alpha +arch=" % re.escape(a.address))
@@ -306,7 +179,7 @@ class Distributed(FarmTest):
     def test_coordinator_dying_mid_suite(self):
         a = self.worker("alpha")
         c = self.coordinator([a])
-        proc = subprocess.Popen([COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
+        proc = subprocess.Popen([farmtest.COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
                                  c.address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for line in proc.stderr:
             if "started" in line:
@@ -384,13 +257,13 @@ class Tls(FarmTest):
         return ["--tls-ca", self.pem("ca.pem")]
 
     def tls_worker(self, name, *extra):
-        w = Server([WORKER, "--listen", "127.0.0.1:0", "--name", name] + self.server_cert() + list(extra),
+        w = Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", name] + self.server_cert() + list(extra),
                    "worker " + name)
         self.servers.append(w)
         return w
 
     def tls_coordinator(self, workers, *extra, env=None):
-        argv = [COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", ",".join(w.address for w in workers),
+        argv = [farmtest.COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", ",".join(w.address for w in workers),
                 "--check-interval", "200ms", "--no-worker-grace", "3s"] + self.server_cert() + list(extra)
         c = Server(argv, "coordinator", env=env)
         self.servers.append(c)
@@ -451,7 +324,7 @@ class Tls(FarmTest):
         start = time.time()
         self.assertRefused(submit(suite, "--coordinator", c.address, timeout=30), c.address, start)
         self.assertSuiteRan(submit(suite, "--coordinator", c.address, *self.client_cert(), *self.ca()))
-        listing = subprocess.run([COORDINATOR, "workers", "--coordinator", c.address] + self.client_cert()
+        listing = subprocess.run([farmtest.COORDINATOR, "workers", "--coordinator", c.address] + self.client_cert()
                                  + self.ca(), capture_output=True, text=True, timeout=30)
         self.assertExit(listing, 0)
         self.assertRegex(listing.stdout, r"%s +ready +0 +alpha +arch=" % re.escape(a.address))
@@ -544,10 +417,10 @@ class Local(FarmTest):
 
     def test_help(self):
         for argv in (["--help"], ["submit", "--help"], ["serve", "--help"], ["history", "--help"]):
-            proc = subprocess.run([COORDINATOR] + argv, capture_output=True, text=True, timeout=10)
+            proc = subprocess.run([farmtest.COORDINATOR] + argv, capture_output=True, text=True, timeout=10)
             self.assertExit(proc, 0)
             self.assertIn("Usage:", proc.stdout)
-        proc = subprocess.run([COORDINATOR, "submit"], capture_output=True, text=True, timeout=10)
+        proc = subprocess.run([farmtest.COORDINATOR, "submit"], capture_output=True, text=True, timeout=10)
         self.assertExit(proc, 2)
 
 
@@ -566,10 +439,10 @@ class Measurement(FarmTest):
         self.other_cpus = set(cpus[:-1]) or None
 
     def farm(self, realtime=False):
-        w = Server([WORKER, "--listen", "127.0.0.1:0", "--name", "pinned"], "worker pinned", cpus=self.job_cpu,
+        w = Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "pinned"], "worker pinned", cpus=self.job_cpu,
                    realtime=realtime)
         self.servers.append(w)
-        c = Server([COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", w.address, "--check-interval",
+        c = Server([farmtest.COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", w.address, "--check-interval",
                     "200ms", "--metrics-port", "0"], "coordinator", cpus=self.other_cpus)
         self.servers.append(c)
         return w, c
@@ -662,21 +535,21 @@ class Measurement(FarmTest):
         self.assertEqual(entries_by_name(load_json(self.out("z.json")))["count/n:20000_median"][0]["min_time"], 0)
 
     def test_cores_follow_the_affinity_mask(self):
-        proc = subprocess.run([WORKER, "--describe"], capture_output=True, text=True, timeout=30,
+        proc = subprocess.run([farmtest.WORKER, "--describe"], capture_output=True, text=True, timeout=30,
                               preexec_fn=pinned_to(self.job_cpu))
         self.assertExit(proc, 0)
         self.assertRegex(proc.stdout, r"(?m)^cores: +1 \(affinity %d," % next(iter(self.job_cpu)))
         self.assertRegex(proc.stdout, r"(?m)^hardware counters: +(available|unavailable): ")
         w, c = self.farm()
-        listing = subprocess.run([COORDINATOR, "workers", "--coordinator", c.address], capture_output=True,
+        listing = subprocess.run([farmtest.COORDINATOR, "workers", "--coordinator", c.address], capture_output=True,
                                  text=True, timeout=30)
         self.assertExit(listing, 0)
         self.assertRegex(listing.stdout, r"cores=1,")
         self.assertRegex(listing.stdout, r"host=[^,]+, vm_build_id=[0-9a-f]{16}, vm_commit=")
 
     def test_host_name_and_jobs_per_host(self):
-        a = Server([WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--host-name", "node-a"], "worker a")
-        b = Server([WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--host-name", "node-a"], "worker b")
+        a = Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--host-name", "node-a"], "worker a")
+        b = Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--host-name", "node-a"], "worker b")
         self.servers += [a, b]
         c = self.coordinator([a, b])
         proc = submit(os.path.join(SUITES, "small.yaml"), "--coordinator", c.address, "--json", self.out("h.json"),
@@ -764,9 +637,9 @@ class Cancellation(FarmTest):
         self.manifest = os.path.join(self.tmp, "suites", "long.yaml")
         with open(self.manifest, "w") as f:
             f.write(self.SUITE)  # counting to 10^11 takes over an hour
-        self.w = Server([WORKER, "--listen", "127.0.0.1:0", "--name", "alpha", "--metrics-port", "0"], "worker alpha")
+        self.w = Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "alpha", "--metrics-port", "0"], "worker alpha")
         self.servers.append(self.w)
-        self.c = Server([COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", self.w.address,
+        self.c = Server([farmtest.COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", self.w.address,
                          "--check-interval", "60s"], "coordinator")
         self.servers.append(self.c)
 
@@ -779,7 +652,7 @@ class Cancellation(FarmTest):
         return float(m.group(1)) if m else 0.0
 
     def test_interrupted_submit_stops_its_running_job(self):
-        proc = subprocess.Popen([COORDINATOR, "submit", self.manifest, "--coordinator", self.c.address],
+        proc = subprocess.Popen([farmtest.COORDINATOR, "submit", self.manifest, "--coordinator", self.c.address],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             for line in proc.stderr:
@@ -809,23 +682,5 @@ class Cancellation(FarmTest):
         self.assertTrue(any("suite e2e_cancel: cancelled" in l for l in self.c.stderr), "".join(self.c.stderr))
 
 
-def main():
-    global COORDINATOR, WORKER
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--coordinator", required=True)
-    parser.add_argument("--worker", required=True)
-    args, rest = parser.parse_known_args()
-    COORDINATOR, WORKER = os.path.abspath(args.coordinator), os.path.abspath(args.worker)
-    # Submits and coordinators record runs in the default results store:
-    # keep it out of the user's home.
-    data_home = tempfile.mkdtemp(prefix="gene-e2e-data-")
-    os.environ["XDG_DATA_HOME"] = data_home
-    try:
-        program = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
-    finally:
-        shutil.rmtree(data_home, ignore_errors=True)
-    sys.exit(0 if program.result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    farmtest.run_tests(__doc__)

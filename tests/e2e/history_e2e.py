@@ -11,30 +11,21 @@ Usage: history_e2e.py --coordinator PATH --worker PATH [unittest arguments]
 Groups: Store, Baseline, BadStores, Migration, Coordinator, Html.
 """
 
-import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
-import struct
 import subprocess
 import sys
-import tempfile
-import time
-import unittest
 import urllib.request
-import zlib
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import farm_e2e  # noqa: E402
-from farm_e2e import FarmTest, SUITES, load_json  # noqa: E402
+import farmtest  # noqa: E402
+from farmtest import FarmTest, SUITES, load_json  # noqa: E402
 
-COORDINATOR = None
-CHROMIUM = shutil.which("chromium-headless-shell")
 
 # A suite whose one job is named count/n:20000 whichever program the tree holds.
 COUNT_SUITE = """\
@@ -120,53 +111,13 @@ def query(path, sql, *args):
         db.close()
 
 
-def png_pixels(path):
-    """(width, height, rows of RGBA tuples) of a non-interlaced 8-bit PNG."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, width = 8, b"", 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and interlace == 0 and color in (2, 6), (depth, color, interlace)
-            channels = 4 if color == 6 else 3
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    rows, prev = [], bytearray(stride)
-    for y in range(height):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for x in range(stride):
-            a = line[x - channels] if x >= channels else 0
-            b, c = prev[x], prev[x - channels] if x >= channels else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return width, height, rows, channels
-
-
 class StoreTest(FarmTest):
     def setUp(self):
         super().setUp()
         self.store = self.out("results.sqlite")
 
     def submit(self, manifest, *args, **kw):
-        return farm_e2e.submit(manifest, "--store", self.store, *args, **kw)
+        return farmtest.submit(manifest, "--store", self.store, *args, **kw)
 
     def suite_tree(self, name, program):
         """A suite tree (suites/, programs/) with the count suite and `program`."""
@@ -181,7 +132,7 @@ class StoreTest(FarmTest):
         return path
 
     def history(self, *args):
-        return subprocess.run([COORDINATOR, "history", "--store", self.store] + list(args), capture_output=True,
+        return subprocess.run([farmtest.COORDINATOR, "history", "--store", self.store] + list(args), capture_output=True,
                               text=True, timeout=60)
 
 
@@ -234,7 +185,7 @@ class Store(StoreTest):
 
     def test_two_local_submits_write_one_store_at_once(self):
         small = os.path.join(SUITES, "small.yaml")
-        argv = [COORDINATOR, "submit", small, "--store", self.store, "--repetitions", "2", "--min-time", "0"]
+        argv = [farmtest.COORDINATOR, "submit", small, "--store", self.store, "--repetitions", "2", "--min-time", "0"]
         procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outs = [p.communicate(timeout=120) for p in procs]
         for p, (out, err) in zip(procs, outs):
@@ -247,13 +198,13 @@ class Store(StoreTest):
     def test_store_none_records_nothing_and_the_default_follows_xdg(self):
         small = os.path.join(SUITES, "small.yaml")
         env = dict(os.environ, XDG_DATA_HOME=self.out("xdg"))
-        proc = subprocess.run([COORDINATOR, "submit", small, "--repetitions", "1", "--min-time", "0"],
+        proc = subprocess.run([farmtest.COORDINATOR, "submit", small, "--repetitions", "1", "--min-time", "0"],
                               capture_output=True, text=True, timeout=120, env=env)
         self.assertExit(proc, 0)
         default = os.path.join(self.out("xdg"), "gene-farm", "results.sqlite")
         self.assertIn("stored: run 1 in " + default, proc.stdout)
         self.assertEqual(query(default, "SELECT count(*) FROM runs"), [(1,)])
-        proc = subprocess.run([COORDINATOR, "submit", small, "--repetitions", "1", "--min-time", "0",
+        proc = subprocess.run([farmtest.COORDINATOR, "submit", small, "--repetitions", "1", "--min-time", "0",
                                "--store", "none"], capture_output=True, text=True, timeout=120, env=env)
         self.assertExit(proc, 0)
         self.assertNotIn("stored:", proc.stdout)
@@ -314,7 +265,7 @@ class Baseline(StoreTest):
             self.assertIn(message, proc.stderr)
             self.assertNotIn("suite e2e_history:", proc.stdout)  # nothing ran
         self.assertEqual(query(self.store, "SELECT count(*) FROM runs"), [(1,)])
-        proc = farm_e2e.submit(suite, "--store", "none", "--baseline", "latest")
+        proc = farmtest.submit(suite, "--store", "none", "--baseline", "latest")
         self.assertExit(proc, 2)
         self.assertIn("drop --store none", proc.stderr)
         # A commit that made run 1 is a baseline.
@@ -324,7 +275,7 @@ class Baseline(StoreTest):
 
 class BadStores(StoreTest):
     def check_refused(self, store, message, *extra):
-        proc = farm_e2e.submit(os.path.join(SUITES, "small.yaml"), "--store", store, *extra)
+        proc = farmtest.submit(os.path.join(SUITES, "small.yaml"), "--store", store, *extra)
         self.assertExit(proc, 2)
         self.assertIn("error: results store " + store, proc.stderr)
         self.assertIn(message, proc.stderr)
@@ -357,12 +308,12 @@ class BadStores(StoreTest):
             self.check_refused(self.out("ro/results.sqlite"), "is not writable")
 
     def test_store_from_a_newer_farm(self):
-        self.assertExit(farm_e2e.submit(os.path.join(SUITES, "small.yaml"), "--store", self.store,
+        self.assertExit(farmtest.submit(os.path.join(SUITES, "small.yaml"), "--store", self.store,
                                         "--repetitions", "1", "--min-time", "0"), 0)
         subprocess.run(["sqlite3", self.store, "PRAGMA user_version = 7"], check=True)
         self.check_refused(self.store, "schema version is 7, newer than this coordinator knows")
         self.assertEqual(query(self.store, "PRAGMA user_version"), [(7,)])  # left as it was
-        proc = subprocess.run([COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", "127.0.0.1:1",
+        proc = subprocess.run([farmtest.COORDINATOR, "serve", "--listen", "127.0.0.1:0", "--workers", "127.0.0.1:1",
                                "--store", self.store], capture_output=True, text=True, timeout=30)
         self.assertExit(proc, 2)
         self.assertIn("newer than this coordinator knows", proc.stderr)
@@ -386,7 +337,7 @@ class Migration(StoreTest):
         # scratch store: exact counts then compare as "same" whatever the
         # compiler makes of fib.
         scratch = self.out("count.sqlite")
-        self.assertExit(farm_e2e.submit(os.path.join(SUITES, "small.yaml"), "--store", scratch, "--filter",
+        self.assertExit(farmtest.submit(os.path.join(SUITES, "small.yaml"), "--store", scratch, "--filter",
                                         "^fib/n:12$", "--repetitions", "1", "--min-time", "0"), 0)
         [(instructions,)] = query(scratch, "SELECT s.value FROM statistics s JOIN jobs j ON j.id = s.job_id "
                                            "WHERE j.name = 'fib/n:12' AND s.repetition = 0 "
@@ -418,7 +369,7 @@ class Coordinator(StoreTest):
     def test_killed_coordinator_keeps_every_finished_job(self):
         a = self.worker("alpha")
         c = self.coordinator([a], "--store", self.store)
-        proc = subprocess.Popen([COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
+        proc = subprocess.Popen([farmtest.COORDINATOR, "submit", os.path.join(SUITES, "slow.yaml"), "--coordinator",
                                  c.address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         finished = []
         for line in proc.stderr:
@@ -447,7 +398,7 @@ class Coordinator(StoreTest):
         before, after = self.suite_tree("a", COUNT), self.suite_tree("b", COUNT_MORE)
         a = self.worker("alpha", "class=e2e")
         c = self.coordinator([a], "--store", self.store, "--metrics-port", "0")
-        run = lambda suite, *extra: farm_e2e.submit(suite, "--coordinator", c.address, *extra)  # noqa: E731
+        run = lambda suite, *extra: farmtest.submit(suite, "--coordinator", c.address, *extra)  # noqa: E731
         self.assertExit(run(before), 0)
         proc = run(before, "--baseline", "latest")
         self.assertExit(proc, 0)
@@ -494,12 +445,11 @@ class Coordinator(StoreTest):
     def test_coordinator_without_a_store_refuses_a_baseline(self):
         a = self.worker("alpha")
         c = self.coordinator([a], "--store", "none")
-        proc = farm_e2e.submit(self.suite_tree("a", COUNT), "--coordinator", c.address, "--baseline", "latest")
+        proc = farmtest.submit(self.suite_tree("a", COUNT), "--coordinator", c.address, "--baseline", "latest")
         self.assertExit(proc, 2)
         self.assertIn("this coordinator keeps no results store", proc.stderr)
 
 
-@unittest.skipIf(CHROMIUM is None, "chromium-headless-shell is not installed (scripts/install-deps)")
 class Html(StoreTest):
     def test_history_page_renders_in_chromium(self):
         before, after = self.suite_tree("a", COUNT), self.suite_tree("b", COUNT_MORE)
@@ -513,24 +463,20 @@ class Html(StoreTest):
         self.assertNotIn("<script", html)
         self.assertNotRegex(html, r"(src|href)=")  # nothing fetched
         profile = self.out("chromium")
-        base = [CHROMIUM, "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + profile]
         png = self.out("history.png")
-        shot = subprocess.run(base + ["--screenshot=" + png, "--window-size=1200,2000", "file://" + page],
-                              capture_output=True, text=True, timeout=180)
+        shot = farmtest.chromium("--screenshot=" + png, "--window-size=1200,2000", "file://" + page, profile=profile)
         self.assertEqual(shot.returncode, 0, shot.stderr[-2000:])
-        width, height, rows, channels = png_pixels(png)
+        width, height, rows = farmtest.png_pixels(png)
         self.assertEqual((width, height), (1200, 2000))
         # Not blank: many pixels that are not the background, in several colours.
         colours, inked = set(), 0
         for row in rows[::4]:
-            for x in range(0, width * channels, channels * 4):
-                px = row[x:x + 3]
+            for px in row[::4]:
                 colours.add(px)
-                inked += px != b"\xff\xff\xff"
+                inked += px != (255, 255, 255)
         self.assertGreater(inked, 2000)
         self.assertGreater(len(colours), 20)
-        dom = subprocess.run(base + ["--dump-dom", "file://" + page], capture_output=True, text=True, timeout=180)
+        dom = farmtest.chromium("--dump-dom", "file://" + page, profile=profile)
         self.assertEqual(dom.returncode, 0, dom.stderr[-2000:])
         self.assertIn("<svg", dom.stdout)
         self.assertIn("CPU time per run", dom.stdout)
@@ -539,22 +485,6 @@ class Html(StoreTest):
         self.assertIn('class="point slower"', dom.stdout)  # run 3 did 10% more work
 
 
-def main():
-    global COORDINATOR
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--coordinator", required=True)
-    parser.add_argument("--worker", required=True)
-    args, rest = parser.parse_known_args()
-    COORDINATOR = os.path.abspath(args.coordinator)
-    farm_e2e.COORDINATOR, farm_e2e.WORKER = COORDINATOR, os.path.abspath(args.worker)
-    data_home = tempfile.mkdtemp(prefix="gene-e2e-data-")
-    os.environ["XDG_DATA_HOME"] = data_home  # default stores stay out of the user's home
-    try:
-        program = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
-    finally:
-        shutil.rmtree(data_home, ignore_errors=True)
-    sys.exit(0 if program.result.wasSuccessful() else 1)
-
 
 if __name__ == "__main__":
-    main()
+    farmtest.run_tests(__doc__)

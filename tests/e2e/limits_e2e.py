@@ -10,17 +10,12 @@ Every test checks that the servers are still alive (and still serve a
 good suite) after the hostile input, and that the answer came quickly.
 """
 
-import argparse
 import os
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
-import unittest
 
-import farm_e2e
-from farm_e2e import FarmTest, Server
+import farmtest
+from farmtest import FarmTest, Server
 
 # The review's poison program: 2^60 paths through shared arrays.
 POISON = "(var a 1) (var b 1) (var i 0) (while (i < 60) (a = [a a]) (b = [b b]) (i += 1)) (a == b)\n"
@@ -43,7 +38,7 @@ class LimitsTest(FarmTest):
 
     def submit(self, manifest, *args, timeout=60):
         start = time.monotonic()
-        proc = subprocess.run([farm_e2e.COORDINATOR, "submit", manifest] + list(args), capture_output=True,
+        proc = subprocess.run([farmtest.COORDINATOR, "submit", manifest] + list(args), capture_output=True,
                               timeout=timeout)
         proc.seconds = time.monotonic() - start
         proc.stdout, proc.stderr = (proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
@@ -145,7 +140,7 @@ class Manifests(LimitsTest):
 class Ports(LimitsTest):
     def test_second_worker_on_a_taken_port_exits_1(self):
         w = self.worker("first")
-        proc = subprocess.run([farm_e2e.WORKER, "--listen", w.address, "--name", "second"], capture_output=True,
+        proc = subprocess.run([farmtest.WORKER, "--listen", w.address, "--name", "second"], capture_output=True,
                               text=True, timeout=30)
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
         self.assertNotIn("listening", proc.stdout)
@@ -153,7 +148,7 @@ class Ports(LimitsTest):
 
     def test_second_coordinator_on_a_taken_port_exits_1(self):
         c = self.farm()
-        proc = subprocess.run([farm_e2e.COORDINATOR, "serve", "--listen", c.address, "--workers", "127.0.0.1:1",
+        proc = subprocess.run([farmtest.COORDINATOR, "serve", "--listen", c.address, "--workers", "127.0.0.1:1",
                                "--store", "none"], capture_output=True, text=True, timeout=30)
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
         self.assertNotIn("listening", proc.stdout)
@@ -164,7 +159,7 @@ class Ports(LimitsTest):
 class Worker(LimitsTest):
     def test_poison_program_times_out_and_the_worker_takes_the_next_job(self):
         self.write("suites/poison.gene", POISON)
-        w = Server([farm_e2e.WORKER, "--listen", "127.0.0.1:0", "--name", "only", "--max-concurrent", "1"], "worker")
+        w = Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "only", "--max-concurrent", "1"], "worker")
         self.servers.append(w)
         c = self.coordinator([w], "--max-attempts", "3")
         m = self.manifest("suite: poison\ndefaults: {timeout: 2s, warmup: 0, min_time: 0, repetitions: 1}\n"
@@ -181,20 +176,6 @@ class Worker(LimitsTest):
         self.assertAlive(c)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--coordinator", required=True)
-    parser.add_argument("--worker", required=True)
-    args, rest = parser.parse_known_args()
-    farm_e2e.COORDINATOR, farm_e2e.WORKER = os.path.abspath(args.coordinator), os.path.abspath(args.worker)
-    data_home = tempfile.mkdtemp(prefix="gene-e2e-data-")
-    os.environ["XDG_DATA_HOME"] = data_home
-    try:
-        program = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
-    finally:
-        shutil.rmtree(data_home, ignore_errors=True)
-    sys.exit(0 if program.result.wasSuccessful() else 1)
-
 
 if __name__ == "__main__":
-    main()
+    farmtest.run_tests(__doc__)
