@@ -355,6 +355,7 @@ class CompareDistributed(CompareTest):
                                "--host-name", "node-2"], "worker far")
         self.servers += [a, b, far]
         c = self.coordinator([a, b, far])
+        self.wait_ready(c, 3)
         # The exact metric: this test is about pairing. Two workers started
         # here share no CPU pinning and have their own address layouts, so
         # CPU time may differ between them by more than a few percent on a
@@ -382,6 +383,7 @@ class CompareDistributed(CompareTest):
         self.servers += [a, b]
         served, copy = self.out("coordinator.sqlite"), self.out("copy.sqlite")
         c = self.coordinator([a, b], "--store", served)
+        self.wait_ready(c, 2)
         proc = compare(BASE, "--candidate-suite", PLUS20, "--coordinator", c.address, "--baseline",
                        "label:build=a", "--candidate", "label:build=b", "--metric", "instructions", "--store", copy,
                        "--json", self.out("d.json"))
@@ -406,6 +408,7 @@ class CompareDistributed(CompareTest):
                 db.close()
         # A coordinator that keeps no store: the submitter's copy is the record.
         bare = self.coordinator([a, b], "--store", "none")
+        self.wait_ready(bare, 2)
         only = self.out("only.sqlite")
         proc = compare(BASE, "--coordinator", bare.address, "--baseline", "label:build=a", "--candidate",
                        "label:build=b", "--metric", "instructions", "--filter", "n:10", "--store", only, "--json",
@@ -423,6 +426,7 @@ class CompareDistributed(CompareTest):
                                "--host-name", "node-2"], "worker far")
         self.servers += [a, far]
         c = self.coordinator([a, far])
+        self.wait_ready(c, 2)
         proc = compare(BASE, "--coordinator", c.address, "--baseline", "label:build=a", "--candidate",
                        "label:build=b", timeout=60)
         self.assertExit(proc, 2)
@@ -438,6 +442,7 @@ class CompareDistributed(CompareTest):
     def test_a_submitter_that_goes_away_cancels_the_rounds(self):
         w = self.worker("solo")
         c = self.coordinator([w])
+        self.wait_ready(c, 1)
         # Each side's repetition lasts 20 s: a round would keep the worker
         # busy long after the submitter left, unless its call is cancelled.
         proc = start_compare(BASE, "--coordinator", c.address, "--filter", "n:10", "--min-time", "20s")

@@ -13,6 +13,7 @@ Used by farm_e2e.py, compare_e2e.py, history_e2e.py and limits_e2e.py:
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -147,6 +148,16 @@ class FarmTest(unittest.TestCase):
 
     def out(self, name):
         return os.path.join(self.tmp, name)
+
+    def wait_ready(self, coordinator, count, timeout=30):
+        """Waits until `count` workers are ready on the coordinator: a first
+        health check may time out on a loaded machine, leaving a worker down
+        for a moment."""
+        def ready():
+            listing = subprocess.run([COORDINATOR, "workers", "--coordinator", coordinator.address],
+                                     capture_output=True, text=True, timeout=30)
+            return len(re.findall(r"^\S+ +ready ", listing.stdout, re.M)) >= count
+        self.assertTrue(wait_until(ready, timeout), "fewer than %d workers ready" % count)
 
     def assertExit(self, proc, status):
         self.assertEqual(proc.returncode, status,
