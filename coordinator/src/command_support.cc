@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "gene/coordinator/results.h"
+#include "gene/coordinator/worker_connection.h"  // grpc_status_text
 #include "gene/report/export_file.h"
 
 namespace gene::coordinator {
@@ -45,6 +46,32 @@ std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, c
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   return grpc::CreateCustomChannel(address, credentials, args);
+}
+
+void print_coordinator_failure(const grpc::Status& status, const CoordinatorCall& call) {
+  const std::string at = "the coordinator at " + call.address;
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      // The coordinator's own validation (statistic names of its workers).
+      std::fprintf(stderr, "%s\n", status.error_message().c_str());
+      print_error("the coordinator refused " + call.request + "; nothing ran");
+      break;
+    case grpc::StatusCode::FAILED_PRECONDITION: print_error(status.error_message()); break;
+    case grpc::StatusCode::UNAVAILABLE:
+      print_error("coordinator at " + call.address + " is unreachable or went away: " + status.error_message());
+      break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      print_error(at + " refused our credentials: " + status.error_message() + " (set --token-file or GENE_FARM_TOKEN)");
+      break;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      print_error(at + " cannot " + call.ability + " (an older version?): " + status.error_message());
+      break;
+    case grpc::StatusCode::CANCELLED:
+      print_error(at + " stopped " + call.work + " (shutting down?): " + status.error_message());
+      break;
+    case grpc::StatusCode::OK: print_error("the coordinator ended " + call.work + " without a result"); break;
+    default: print_error(at + " failed " + call.work + ": " + grpc_status_text(status));
+  }
 }
 
 bool check_outputs(const std::vector<std::string>& paths) {

@@ -1,9 +1,10 @@
 // Pieces the `submit` and `compare` commands share: error lines, reading
-// a manifest and its problems, the channel to a coordinator, and output
-// files.
+// a manifest and its problems, the channel to a coordinator and what its
+// failed calls mean, and output files.
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/support/status.h>
 
 #include <memory>
 #include <string>
@@ -29,6 +30,20 @@ int report_manifest_errors(const std::string& path, const ManifestResult& manife
 // nullptr with `error` set when the TLS files are bad.
 std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, const gene::farm::TlsFiles& tls,
                                                    std::string& error);
+
+// The words of one call to a coordinator, for the lines that say why it
+// ended without a result.
+struct CoordinatorCall {
+  std::string address;  // --coordinator
+  std::string work;     // what it was asked to do: "the suite", "the comparison"
+  std::string request;  // what it refuses when the request is bad: the manifest's path, "the comparison"
+  std::string ability;  // what an older coordinator may not do: "compare", "run suites"
+};
+
+// Prints what a call to the coordinator that ended with `status` and no
+// result means to the user (the coordinator's own diagnostics first when
+// it refused the request).
+void print_coordinator_failure(const grpc::Status& status, const CoordinatorCall& call);
 
 // Every export a command names (--json OUT, --html OUT; "" for none),
 // checked before anything runs: prints the error and returns false when

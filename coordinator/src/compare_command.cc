@@ -308,27 +308,7 @@ int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& 
     print_error("interrupted: the coordinator stops the rounds");
     return 128 + watch.signal();
   }
-  switch (status.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      std::fprintf(stderr, "%s\n", status.error_message().c_str());
-      print_error("the coordinator refused the comparison; nothing ran");
-      break;
-    case grpc::StatusCode::FAILED_PRECONDITION: print_error(status.error_message()); break;
-    case grpc::StatusCode::UNAVAILABLE:
-      print_error("coordinator at " + o.coordinator + " is unreachable or went away: " + status.error_message());
-      break;
-    case grpc::StatusCode::UNAUTHENTICATED:
-      print_error("the coordinator at " + o.coordinator + " refused our credentials: " + status.error_message() +
-                  " (set --token-file or GENE_FARM_TOKEN)");
-      break;
-    case grpc::StatusCode::UNIMPLEMENTED:
-      print_error("the coordinator at " + o.coordinator + " cannot compare (an older version?): " +
-                  status.error_message());
-      break;
-    case grpc::StatusCode::OK: print_error("the coordinator ended the comparison without a result"); break;
-    default:
-      print_error("the coordinator at " + o.coordinator + " failed the comparison: " + grpc_status_text(status));
-  }
+  print_coordinator_failure(status, {o.coordinator, "the comparison", "the comparison", "compare"});
   return kExitUnusable;
 }
 

@@ -76,29 +76,7 @@ RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::s
   if (status.ok() && run.result) return run;
   run.result.reset();
   run.exit_status = kExitUnusable;
-  switch (status.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      // The coordinator's own validation (statistic names of its workers).
-      std::fprintf(stderr, "%s\n", status.error_message().c_str());
-      print_error("the coordinator refused " + o.manifest + "; nothing ran");
-      break;
-    case grpc::StatusCode::FAILED_PRECONDITION: print_error(status.error_message()); break;
-    case grpc::StatusCode::UNAVAILABLE:
-      print_error("coordinator at " + o.coordinator + " is unreachable or went away: " + status.error_message());
-      break;
-    case grpc::StatusCode::UNAUTHENTICATED:
-      print_error("the coordinator at " + o.coordinator + " refused our credentials: " + status.error_message() +
-                  " (set --token-file or GENE_FARM_TOKEN)");
-      break;
-    case grpc::StatusCode::CANCELLED:
-      print_error("the coordinator at " + o.coordinator +
-                  " stopped the suite (shutting down?): " + status.error_message());
-      break;
-    case grpc::StatusCode::OK: print_error("the coordinator ended the suite without a result"); break;
-    default:
-      print_error("the coordinator at " + o.coordinator + " failed the suite: " + status.error_message() + " (status " +
-                  std::to_string(int(status.error_code())) + ")");
-  }
+  print_coordinator_failure(status, {o.coordinator, "the suite", o.manifest, "run suites"});
   return run;
 }
 
