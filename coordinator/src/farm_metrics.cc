@@ -11,15 +11,12 @@
 #include "gene/coordinator/noise.h"
 #include "gene/farm_text.h"
 #include "gene/machine_info.h"
-#include "gene/syntax/string_literal.h"
+#include "gene/param_values.h"
 
 
 namespace gene::coordinator {
 
 namespace {
-
-// Gene string literal → its text; other literals as they are.
-std::string unquote(const std::string& literal) { return syntax::string_literal_text(literal).value_or(literal); }
 
 const std::vector<double> kDurationBuckets = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
 
@@ -39,7 +36,9 @@ BenchSeries bench_series(const std::string& statistic) {
 
 std::string params_label(const v1::JobOutcome& job) {
   std::string s;
-  for (const auto& p : job.params()) s += (s.empty() ? "" : ",") + p.name() + "=" + unquote(p.value());
+  // A coordinator from before typed parameters sent only the literal text.
+  for (const auto& p : job.params())
+    s += (s.empty() ? "" : ",") + p.name() + "=" + (p.has_typed() ? gene::farm::param_text(p.typed()) : p.value());
   return s;
 }
 

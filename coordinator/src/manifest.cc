@@ -21,7 +21,6 @@
 #include "gene/coordinator/report.h"
 #include "gene/farm_text.h"
 #include "gene/job_runner.h"  // the request limits (constants only)
-#include "gene/syntax/string_literal.h"
 
 namespace gene::coordinator {
 
@@ -76,17 +75,6 @@ const std::vector<std::string> kBenchmarkOnlyKeys = {"name", "file", "params", "
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string s;
   for (size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
-  return s;
-}
-
-// A double as a Gene float literal: shortest round-trip digits, always with
-// a fraction or an exponent, exponent without '+'.
-std::string gene_float_literal(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  std::string s(buf, ec == std::errc() ? end : buf);
-  if (auto plus = s.find("e+"); plus != std::string::npos) s.erase(plus + 1, 1);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
   return s;
 }
 
@@ -437,33 +425,35 @@ std::optional<JobParam> ManifestReader::read_param_value(const std::string& name
     error(mark, "parameter '" + name + "': " + printable(s.error));
     return std::nullopt;
   }
-  JobParam p{name, s.text, ""};
+  JobParam p{name, s.text, {}};
   switch (s.kind) {
     case ScalarKind::Null:
-      p.literal = "nil";
+      p.value.mutable_nil_value();
       if (p.text.empty()) p.text = "nil";
       break;
-    case ScalarKind::Bool: p.literal = s.boolean ? "true" : "false"; break;
+    case ScalarKind::Bool: p.value.set_bool_value(s.boolean); break;
     case ScalarKind::Int:
       if (s.integer < kGeneIntMin || s.integer > kGeneIntMax) {
         error(mark, "parameter '" + name + "': " + printable(s.text) + " is outside Gene's 48-bit integer range");
         return std::nullopt;
       }
-      p.literal = std::to_string(s.integer);
+      p.value.set_int_value(s.integer);
       break;
     case ScalarKind::Float:
       if (!std::isfinite(s.number)) {
         error(mark, "parameter '" + name + "': " + printable(s.text) + " has no Gene literal (only finite numbers do)");
         return std::nullopt;
       }
-      p.literal = gene_float_literal(s.number);
+      p.value.set_float_value(s.number);
       break;
-    case ScalarKind::String: p.literal = syntax::string_literal(s.text); break;
-  }
-  if (p.literal.size() > gene::farm::kMaxParamTextBytes) {
-    error(mark, "parameter '" + name + "': the value is " + std::to_string(p.literal.size()) + " bytes as Gene text; at most " +
-                    std::to_string(gene::farm::kMaxParamTextBytes));
-    return std::nullopt;
+    case ScalarKind::String:
+      if (s.text.size() > gene::farm::kMaxParamTextBytes) {
+        error(mark, "parameter '" + name + "': the value is " + std::to_string(s.text.size()) + " bytes; at most " +
+                        std::to_string(gene::farm::kMaxParamTextBytes));
+        return std::nullopt;
+      }
+      p.value.set_string_value(s.text);
+      break;
   }
   return p;
 }

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <random>
 
+#include "gene/coordinator/farm_metrics.h"
+#include "gene/coordinator/results.h"
+
 namespace gene::coordinator {
 namespace {
 
@@ -83,7 +86,7 @@ TEST_F(ManifestTest, DesignExampleLoads) {
   EXPECT_EQ(s.jobs[0].expect, "0");
   EXPECT_EQ(s.jobs[3].expect, "6765");
   EXPECT_EQ(s.jobs[4].expect, "75025");
-  EXPECT_EQ(s.jobs[4].params[0].literal, "25");
+  EXPECT_EQ(s.jobs[4].params[0].value.int_value(), 25);
 
   const Benchmark& tco = s.benchmarks[0];
   EXPECT_EQ(tco.display_path, "vm_internals/tco.gene");
@@ -169,18 +172,41 @@ benchmarks:
     params: {s: "30", i: 30, f: 1.5, e: 1e3, b: true, z: ~, w: hello, q: 'say "hi"', h: 0x10}
 )");
   ASSERT_TRUE(r.suite) << format_diagnostics(r.errors);
-  std::map<std::string, std::string> lit;
-  for (const auto& p : r.suite->jobs[0].params) lit[p.name] = p.literal;
-  EXPECT_EQ(lit["s"], "\"30\"");
-  EXPECT_EQ(lit["i"], "30");
-  EXPECT_EQ(lit["f"], "1.5");
-  EXPECT_EQ(lit["e"], "1000.0");
-  EXPECT_EQ(lit["b"], "true");
-  EXPECT_EQ(lit["z"], "nil");
-  EXPECT_EQ(lit["w"], "\"hello\"");
-  EXPECT_EQ(lit["q"], "\"say \\\"hi\\\"\"");
-  EXPECT_EQ(lit["h"], "16");
+  std::map<std::string, v1::ParamValue> v;
+  for (const auto& p : r.suite->jobs[0].params) v[p.name] = p.value;
+  EXPECT_EQ(v["s"].string_value(), "30");
+  EXPECT_EQ(v["i"].int_value(), 30);
+  EXPECT_EQ(v["f"].float_value(), 1.5);
+  EXPECT_EQ(v["e"].float_value(), 1000.0);
+  EXPECT_TRUE(v["b"].has_bool_value() && v["b"].bool_value());
+  EXPECT_TRUE(v["z"].has_nil_value());
+  EXPECT_EQ(v["w"].string_value(), "hello");
+  EXPECT_EQ(v["q"].string_value(), "say \"hi\"");
+  EXPECT_EQ(v["h"].int_value(), 16);
   EXPECT_EQ(r.suite->jobs[0].name, "a/s:30/i:30/f:1.5/e:1e3/b:true/z:nil/w:hello/q:say \"hi\"/h:0x10");
+}
+
+// Job names, the params stored with each job and the Prometheus label are
+// the users' handles on a job: typed parameters did not change them. The
+// expectations were taken from the coordinator before typed parameters
+// (when values travelled as Gene literal text).
+TEST_F(ManifestTest, ParamsKeepTheirNamesAndStoredLabels) {
+  auto r = load(R"(suite: s
+benchmarks:
+  - name: a
+    file: ../vm_internals/tco.gene
+    params: {s: "30", i: 30, f: 1.5, e: 1e3, g: 2.50, x: 1e20, m: -0.001, b: true, z: ~, w: hello, q: 'say "hi"', h: 0x10, t: "a\tb"}
+)");
+  ASSERT_TRUE(r.suite) << format_diagnostics(r.errors);
+  const Job& job = r.suite->jobs[0];
+  EXPECT_EQ(job.name,
+            "a/s:30/i:30/f:1.5/e:1e3/g:2.50/x:1e20/m:-0.001/b:true/z:nil/w:hello/q:say \"hi\"/h:0x10/t:a\\tb");
+  v1::JobResult result;
+  result.set_status(v1::JOB_STATUS_OK);
+  v1::JobOutcome outcome = judge_job(*r.suite, job, result, "x86_64", 1);
+  EXPECT_EQ(outcome.job_name(), job.name);
+  EXPECT_EQ(params_label(outcome),
+            "s=30,i=30,f=1.5,e=1000.0,g=2.5,x=1e20,m=-0.001,b=true,z=nil,w=hello,q=say \"hi\",h=16,t=a\tb");
 }
 
 TEST_F(ManifestTest, CartesianProductInManifestOrder) {

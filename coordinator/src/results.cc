@@ -43,7 +43,7 @@ v1::JobOutcome judge_job(const Suite& suite, const Job& job, v1::JobResult resul
   for (const auto& p : job.params) {
     v1::JobParam* jp = out.add_params();
     jp->set_name(p.name);
-    jp->set_value(p.literal);
+    *jp->mutable_typed() = p.value;
   }
   out.set_hardware(hardware);
   out.set_attempts(attempts);

@@ -30,7 +30,9 @@ Suite suite_with_targets(std::vector<Target> targets) {
   s.benchmarks.push_back(b);
   Job j;
   j.name = "tco/n:10";
-  j.params.push_back({"n", "10", "10"});
+  v1::ParamValue ten;
+  ten.set_int_value(10);
+  j.params.push_back({"n", "10", ten});
   s.jobs.push_back(j);
   return s;
 }
@@ -60,7 +62,7 @@ TEST(Judge, MedianAgainstTargets) {
   EXPECT_EQ(o.benchmark(), "tco");
   EXPECT_EQ(o.hardware(), "x86_64");
   ASSERT_EQ(o.params_size(), 1);
-  EXPECT_EQ(o.params(0).value(), "10");
+  EXPECT_EQ(o.params(0).typed().int_value(), 10);
   EXPECT_DOUBLE_EQ(o.median_statistics().at("frames_per_second"), 2e6);
   ASSERT_EQ(o.targets_size(), 3);
   EXPECT_EQ(o.targets(0).outcome(), v1::TARGET_OUTCOME_MET);

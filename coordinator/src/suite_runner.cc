@@ -52,7 +52,7 @@ v1::JobRequest job_request(const Suite& suite, const Job& job, const std::string
   r.set_job_id(job_id);
   r.set_program(b.program);
   r.set_file_name(b.display_path.empty() ? b.file : b.display_path);
-  for (const auto& p : job.params) (*r.mutable_params())[p.name] = p.literal;
+  for (const auto& p : job.params) (*r.mutable_typed_params())[p.name] = p.value;
   v1::VmOptions* vm = r.mutable_vm();
   vm->set_optimize_level(b.settings.optimize);
   vm->set_max_heap_bytes(b.settings.max_heap_bytes);

@@ -20,7 +20,7 @@ class FakeExecutor : public JobExecutor {
       requests.push_back(request);
     }
     started("fake", 1);
-    int n = std::stoi(request.params().at("n"));
+    int n = int(request.typed_params().at("n").int_value());
     std::this_thread::sleep_for(std::chrono::milliseconds(n > 2 ? 1 : 20));
     Outcome out;
     out.worker.set_name("fake");
@@ -66,7 +66,9 @@ Suite make_suite() {
   for (int n = 1; n <= 4; ++n) {
     Job j;
     j.name = "count/n:" + std::to_string(n);
-    j.params.push_back({"n", std::to_string(n), std::to_string(n)});
+    v1::ParamValue value;
+    value.set_int_value(n);
+    j.params.push_back({"n", std::to_string(n), value});
     j.expect = std::to_string(n);
     s.jobs.push_back(j);
   }

@@ -135,7 +135,9 @@ TEST(WorkerPool, SuiteSpreadsOverTwoWorkers) {
   for (int i = 1; i <= 6; ++i) {
     Job j;
     j.name = "count/n:" + std::to_string(i * 200000);
-    j.params.push_back({"n", std::to_string(i * 200000), std::to_string(i * 200000)});
+    v1::ParamValue value;
+    value.set_int_value(i * 200000);
+    j.params.push_back({"n", std::to_string(i * 200000), value});
     j.expect = std::to_string(i * 200000);
     s.jobs.push_back(j);
   }

@@ -23,7 +23,9 @@
 #include "machine_facts.h"
 #include "thread_usage.h"
 #include "gene/farm_text.h"
+#include "gene/param_values.h"
 #include "gene/report/durations.h"
+#include "gene/syntax/string_literal.h"
 
 namespace gene::farm {
 
@@ -148,7 +150,10 @@ std::string validate_job_request(const v1::JobRequest& request) {
            std::to_string(kMaxProgramBytes) + " (4 MiB)";
   if (request.file_name().size() > kMaxFileNameBytes)
     return "file_name is longer than " + std::to_string(kMaxFileNameBytes) + " bytes";
-  if (request.params_size() > int(kMaxParams)) return "more than " + std::to_string(kMaxParams) + " params";
+  size_t param_names = size_t(request.typed_params_size());
+  for (const auto& [name, text] : request.params())
+    if (!request.typed_params().count(name)) ++param_names;
+  if (param_names > kMaxParams) return "more than " + std::to_string(kMaxParams) + " params";
   // Over gRPC protobuf has already refused non-UTF-8 strings; local mode
   // hands us whatever it read, so check again.
   for (auto [what, text] : {std::pair<const char*, const std::string*>{"job_id", &request.job_id()},
@@ -162,6 +167,22 @@ std::string validate_job_request(const v1::JobRequest& request) {
     if (!is_valid_utf8(text)) return "parameter " + name + ": value is not valid UTF-8";
     if (text.size() > kMaxParamTextBytes)
       return "parameter " + name + ": value is longer than " + std::to_string(kMaxParamTextBytes) + " bytes";
+  }
+  for (const auto& [name, value] : request.typed_params()) {
+    if (name.empty()) return "a parameter has an empty name";
+    if (!is_valid_utf8(name)) return "a parameter name is not valid UTF-8";
+    switch (value.kind_case()) {
+      case v1::ParamValue::KIND_NOT_SET: return "parameter " + name + ": value has no type";
+      case v1::ParamValue::kFloatValue:
+        if (!std::isfinite(value.float_value())) return "parameter " + name + ": a float value must be finite";
+        break;
+      case v1::ParamValue::kStringValue:
+        if (!is_valid_utf8(value.string_value())) return "parameter " + name + ": value is not valid UTF-8";
+        if (value.string_value().size() > kMaxParamTextBytes)
+          return "parameter " + name + ": value is longer than " + std::to_string(kMaxParamTextBytes) + " bytes";
+        break;
+      default: break;  // ints beyond Gene's 48 bits: the VM says so
+    }
   }
   if (request.repetitions() < 1) return "repetitions must be at least 1";
   if (request.repetitions() > kMaxRepetitions) return "repetitions must be at most " + std::to_string(kMaxRepetitions);
@@ -183,6 +204,13 @@ std::string validate_job_request(const v1::JobRequest& request) {
 }
 
 namespace {
+
+// A typed parameter as the one Gene literal the VM reads back as that
+// value: a string quoted (never read as a number), the rest as shown.
+std::string vm_literal(const v1::ParamValue& value) {
+  if (value.kind_case() == v1::ParamValue::kStringValue) return syntax::string_literal(value.string_value());
+  return param_text(value);
+}
 
 // How a job (or one run of it) ended.
 struct Ending {
@@ -238,7 +266,10 @@ class JobRuns {
         // Echoed in every program error: its control characters escaped.
         file_name_(request.file_name().empty() ? "job.gene" : printable(request.file_name(), kMaxFileNameBytes)),
         options_(run_options_for(request, cancel)) {
-    for (const auto& [name, text] : request.params()) params_.push_back({name, text});
+    // A typed value wins over the same name's text (farm.proto).
+    for (const auto& [name, text] : request.params())
+      if (!request.typed_params().count(name)) params_.push_back({name, text});
+    for (const auto& [name, value] : request.typed_params()) params_.push_back({name, vm_literal(value)});
     options_.output = [this](std::string_view s) {  // kept for diagnosis, never printed
       if (output_.size() < kKeptOutputBytes) output_.append(s.substr(0, kKeptOutputBytes - output_.size()));
     };

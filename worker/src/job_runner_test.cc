@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <thread>
 
@@ -214,6 +215,49 @@ TEST(JobRunner, BadParameterIsAProgramError) {
   JobRun r = run(request);
   EXPECT_EQ(r.result.status(), v1::JOB_STATUS_PROGRAM_ERROR);
   EXPECT_NE(r.result.error_message().find("out of range"), std::string::npos) << r.result.error_message();
+}
+
+// Typed parameters reach the VM as exactly their values: a string that
+// looks like a number stays a string, quotes and control characters need
+// no escaping by the caller, and a float keeps every digit.
+TEST(JobRunner, TypedParametersAreBoundAsTheirValues) {
+  v1::JobRequest request = program_job(
+      "(var s 0) (var i 0) (var f 0) (var b 0) (var z 0) (var q 0) (var n 0)\n"
+      "[s i f b z q n (s == \"30\") (f == 0.1) (q == \"say \\\"hi\\\"\\t\\0!\")]");
+  auto& p = *request.mutable_typed_params();
+  p["s"].set_string_value("30");
+  p["i"].set_int_value(-(int64_t(1) << 47));
+  p["f"].set_float_value(0.1);
+  p["b"].set_bool_value(false);
+  p["z"].mutable_nil_value();
+  p["q"].set_string_value(std::string("say \"hi\"\t\0!", 11));
+  // A name in both maps: the typed value wins over the text.
+  (*request.mutable_params())["n"] = "1";
+  p["n"].set_int_value(2);
+  JobRun r = run(request);
+  ASSERT_EQ(r.result.status(), v1::JOB_STATUS_OK) << r.result.error_message();
+  EXPECT_EQ(r.result.value(), "[\"30\" -140737488355328 0.1 false nil \"say \\\"hi\\\"\\t\\0!\" 2 true true true]");
+}
+
+TEST(JobRunner, BadTypedParametersAreProgramErrors) {
+  auto with = [](const std::string& name, v1::ParamValue value) {
+    v1::JobRequest request = fib_job(5, 1);
+    (*request.mutable_typed_params())[name] = std::move(value);
+    return run(request).result;
+  };
+  v1::ParamValue inf, none, big, long_text;
+  inf.set_float_value(INFINITY);
+  big.set_int_value(int64_t(1) << 47);
+  long_text.set_string_value(std::string(kMaxParamTextBytes + 1, 'x'));
+  for (const auto& [result, reason] :
+       std::vector<std::pair<v1::JobResult, std::string>>{{with("f", inf), "parameter f: a float value must be finite"},
+                                                          {with("v", none), "parameter v: value has no type"},
+                                                          {with("n", big), "out of range"},
+                                                          {with("t", long_text), "value is longer than 65536 bytes"},
+                                                          {with("", big), "a parameter has an empty name"}}) {
+    EXPECT_EQ(result.status(), v1::JOB_STATUS_PROGRAM_ERROR) << reason;
+    EXPECT_NE(result.error_message().find(reason), std::string::npos) << result.error_message();
+  }
 }
 
 TEST(JobRunner, StatusLabelsAndStatisticNames) {

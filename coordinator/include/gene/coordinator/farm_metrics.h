@@ -34,7 +34,8 @@ struct BenchSeries {
 };
 BenchSeries bench_series(const std::string& statistic);
 
-// `n=30` (several joined with `,` in manifest order); string values unquoted.
+// `n=30` (several joined with `,` in manifest order), each value as
+// param_text shows it (strings as they are).
 std::string params_label(const v1::JobOutcome& job);
 
 class FarmMetrics {

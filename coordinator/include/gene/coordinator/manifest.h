@@ -12,7 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "farm.pb.h"
+
 namespace gene::coordinator {
+
+namespace v1 = ::gene::farm::v1;
 
 // Limits on a manifest, checked before anything else is done with it (one
 // place for each; docs/coordinator.md lists them).
@@ -66,8 +70,8 @@ struct RunSettings {
 // One parameter of a job.
 struct JobParam {
   std::string name;
-  std::string text;     // the YAML scalar as written: used in job names (`n:30`)
-  std::string literal;  // the value as Gene literal text: `30`, `"30"`, `1.5`, `true`, `nil`
+  std::string text;        // the YAML scalar as written: used in job names (`n:30`)
+  v1::ParamValue value;    // its value with the type YAML gives it: `30` an int, `"30"` a string
 };
 
 // One benchmark with one parameter combination.
