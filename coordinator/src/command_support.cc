@@ -16,16 +16,14 @@ namespace gene::coordinator {
 
 void print_error(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
 
-bool read_manifest_text(const std::string& path, std::string& text, std::string& error) {
+void print_error(const absl::Status& status) { print_error(std::string(status.message())); }
+
+absl::StatusOr<std::string> read_manifest_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read manifest " + path + ": " + std::strerror(errno);
-    return false;
-  }
+  if (!in) return absl::NotFoundError("cannot read manifest " + path + ": " + std::strerror(errno));
   std::ostringstream s;
   s << in.rdbuf();
-  text = s.str();
-  return true;
+  return s.str();
 }
 
 int report_manifest_errors(const std::string& path, const ManifestResult& manifest) {
@@ -35,10 +33,11 @@ int report_manifest_errors(const std::string& path, const ManifestResult& manife
   return kExitUnusable;
 }
 
-std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, const gene::farm::TlsFiles& tls,
-                                                   std::string& error) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> coordinator_channel(const std::string& address,
+                                                                   const gene::farm::TlsFiles& tls) {
+  std::string error;
   auto credentials = gene::farm::make_channel_credentials(tls, error);
-  if (!credentials) return nullptr;
+  if (!credentials) return absl::InvalidArgumentError(error);
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(256 << 20);  // a result holds every repetition or round
   // Notice a coordinator that vanished without closing the connection.
@@ -78,17 +77,11 @@ bool check_outputs(const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
     if (path.empty()) continue;
     if (absl::Status writable = report::check_export_path(path); !writable.ok()) {
-      print_error(std::string(writable.message()));
+      print_error(writable);
       return false;
     }
   }
   return true;
-}
-
-bool write_output(const std::string& path, const std::string& text, std::string& error) {
-  absl::Status written = report::write_export(path, text);
-  if (!written.ok()) error = std::string(written.message());
-  return written.ok();
 }
 
 }  // namespace gene::coordinator

@@ -6,6 +6,9 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/support/status.h>
 
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,9 +20,10 @@ namespace gene::coordinator {
 
 // "error: MESSAGE" on stderr.
 void print_error(const std::string& message);
+void print_error(const absl::Status& status);
 
-// The file's text; false with `error` set ("cannot read manifest PATH: ...").
-bool read_manifest_text(const std::string& path, std::string& text, std::string& error);
+// The file's text, or why not ("cannot read manifest PATH: ...").
+absl::StatusOr<std::string> read_manifest_text(const std::string& path);
 
 // Prints every problem of the manifest at `path` and the closing error
 // line; returns the exit status for a bad manifest (2).
@@ -27,9 +31,9 @@ int report_manifest_errors(const std::string& path, const ManifestResult& manife
 
 // A channel to the coordinator at `address` for a long streaming call:
 // large results, keepalive pings that notice a coordinator gone silent.
-// nullptr with `error` set when the TLS files are bad.
-std::shared_ptr<grpc::Channel> coordinator_channel(const std::string& address, const gene::farm::TlsFiles& tls,
-                                                   std::string& error);
+// An error when the TLS files are bad.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> coordinator_channel(const std::string& address,
+                                                                   const gene::farm::TlsFiles& tls);
 
 // The words of one call to a coordinator, for the lines that say why it
 // ended without a result.
@@ -49,9 +53,5 @@ void print_coordinator_failure(const grpc::Status& status, const CoordinatorCall
 // checked before anything runs: prints the error and returns false when
 // one cannot be written.
 bool check_outputs(const std::vector<std::string>& paths);
-
-// Writes `text` to `path` ("-": stdout) whole or not at all
-// (gene/report/export_file.h); false with `error` set.
-bool write_output(const std::string& path, const std::string& text, std::string& error);
 
 }  // namespace gene::coordinator

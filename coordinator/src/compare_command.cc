@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "command_support.h"
+#include "gene/report/export_file.h"
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/child_worker.h"
 #include "gene/coordinator/commands.h"
@@ -50,13 +51,14 @@ struct LoadedSuite {
 
 // Reads and validates a manifest; on failure prints why and sets `status`.
 bool load_suite(const std::string& path, const ManifestOptions& options, LoadedSuite& out, int& status) {
-  std::string error;
   out.path = path;
-  if (!read_manifest_text(path, out.text, error)) {
-    print_error(error);
+  absl::StatusOr<std::string> text = read_manifest_text(path);
+  if (!text.ok()) {
+    print_error(text.status());
     status = kExitUnusable;
     return false;
   }
+  out.text = std::move(*text);
   ManifestResult m = load_manifest(path, out.text, disk_file_resolver(path), options);
   if (!m.suite) {
     status = report_manifest_errors(path, m);
@@ -103,19 +105,18 @@ int report(const CompareOptions& o, const v1::CompareResult& result, int interru
   std::fputs(format_comparison_table(result).c_str(), table_out);
   std::fflush(table_out);
   const std::string date = now_rfc3339();
-  std::string error;
   bool stored = true;
   for (const auto& failure : result.store_errors()) {
     print_error(failure);
     stored = false;
   }
-  if (!o.json_out.empty() && !write_output(o.json_out, comparison_json(result, date), error)) {
-    print_error(error);
-    return kExitUnusable;
-  }
-  if (!o.html_out.empty() && !write_output(o.html_out, comparison_html(result, date), error)) {
-    print_error(error);
-    return kExitUnusable;
+  for (const auto& [path, text] : {std::pair{o.json_out, o.json_out.empty() ? "" : comparison_json(result, date)},
+                                    std::pair{o.html_out, o.html_out.empty() ? "" : comparison_html(result, date)}}) {
+    if (path.empty()) continue;
+    if (absl::Status written = report::write_export(path, text); !written.ok()) {
+      print_error(written);
+      return kExitUnusable;
+    }
   }
   if (interrupted_by) return 128 + interrupted_by;
   if (!stored) return kExitUnusable;
@@ -247,12 +248,12 @@ int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& 
     print_error(error);
     return kExitUnusable;
   }
-  auto channel = coordinator_channel(o.coordinator, o.tls, error);
-  if (!channel) {
-    print_error(error);
+  auto channel = coordinator_channel(o.coordinator, o.tls);
+  if (!channel.ok()) {
+    print_error(channel.status());
     return kExitUnusable;
   }
-  auto stub = v1::Coordinator::NewStub(channel);
+  auto stub = v1::Coordinator::NewStub(*channel);
   v1::CompareRequest request;
   request.set_manifest(base.text);
   request.set_manifest_path(base.path);

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "command_support.h"
+#include "gene/report/export_file.h"
 #include "gene/coordinator/commands.h"
 #include "gene/coordinator/history.h"
 #include "gene/coordinator/results.h"
@@ -41,10 +42,13 @@ int run_history(const HistoryOptions& o) {
     std::fputs(format_history(*runs).c_str(), table_out);
   }
   std::fflush(table_out);
-  if ((!o.json_out.empty() && !write_output(o.json_out, history_json(*runs, path), error)) ||
-      (!o.html_out.empty() && !write_output(o.html_out, history_html(*runs, path), error))) {
-    print_error(error);
-    return kExitUnusable;
+  for (const auto& [out, text] : {std::pair{o.json_out, o.json_out.empty() ? "" : history_json(*runs, path)},
+                                   std::pair{o.html_out, o.html_out.empty() ? "" : history_html(*runs, path)}}) {
+    if (out.empty()) continue;
+    if (absl::Status written = report::write_export(out, text); !written.ok()) {
+      print_error(written);
+      return kExitUnusable;
+    }
   }
   return 0;
 }

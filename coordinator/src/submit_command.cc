@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "command_support.h"
+#include "gene/report/export_file.h"
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/baseline.h"
 #include "gene/coordinator/benchmark_json.h"
@@ -36,14 +37,13 @@ RemoteRun submit_remote(const SubmitOptions& o, const Suite& suite, const std::s
                         const std::string& token, ProgressDisplay& progress, const std::optional<BaselineSpec>& baseline,
                         const BaselineOptions& baseline_options) {
   RemoteRun run;
-  std::string error;
-  auto channel = coordinator_channel(o.coordinator, o.tls, error);
-  if (!channel) {
-    print_error(error);
+  auto channel = coordinator_channel(o.coordinator, o.tls);
+  if (!channel.ok()) {
+    print_error(channel.status());
     run.exit_status = kExitUnusable;
     return run;
   }
-  auto stub = v1::Coordinator::NewStub(channel);
+  auto stub = v1::Coordinator::NewStub(*channel);
 
   v1::SubmitRequest request;
   request.set_manifest(manifest_text);
@@ -125,11 +125,13 @@ bool open_submit_store(const SubmitOptions& o, bool local, const std::string& su
 }  // namespace
 
 int run_submit(const SubmitOptions& o) {
-  std::string manifest_text, error;
-  if (!read_manifest_text(o.manifest, manifest_text, error)) {
-    print_error(error);
+  absl::StatusOr<std::string> read = read_manifest_text(o.manifest);
+  if (!read.ok()) {
+    print_error(read.status());
     return kExitUnusable;
   }
+  const std::string& manifest_text = *read;
+  std::string error;
   std::string token;
   if (!gene::farm::load_token(o.token_file, token, error)) {
     print_error(error);
@@ -258,10 +260,13 @@ int run_submit(const SubmitOptions& o) {
     status = kExitUnusable;
   }
 
-  if (!o.json_out.empty() &&
-      !write_output(o.json_out, benchmark_json(*result, o.executable, report::collect_host_context(), record), error)) {
-    print_error(error);
-    return kExitUnusable;
+  if (!o.json_out.empty()) {
+    absl::Status written =
+        report::write_export(o.json_out, benchmark_json(*result, o.executable, report::collect_host_context(), record));
+    if (!written.ok()) {
+      print_error(written);
+      return kExitUnusable;
+    }
   }
   if (!o.pushgateway.empty()) {
     metrics.suite_finished(*result,
