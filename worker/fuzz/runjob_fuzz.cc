@@ -38,14 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vm->set_max_output_bytes(shrink(vm->max_output_bytes(), uint64_t(64) << 10, gene::farm::kMaxOutputBytesLimit));
   if (vm->max_depth() == 0 || vm->max_depth() > 2000) vm->set_max_depth(2000);
 
-  const std::string invalid = gene::farm::validate_job_request(request);
+  const bool invalid = !gene::farm::validate_job_request(request).ok();
   static const gene::farm::JobRunner runner("fuzz");
   std::atomic<bool> cancel{false};
   size_t events = 0;
   v1::JobResult result = runner.run(request, cancel, [&](const v1::JobEvent&) { ++events; });
   check(result.status() != v1::JOB_STATUS_UNSPECIFIED);
   check(events >= 1);
-  if (!invalid.empty()) check(result.status() == v1::JOB_STATUS_PROGRAM_ERROR && events == 1);
+  if (invalid) check(result.status() == v1::JOB_STATUS_PROGRAM_ERROR && events == 1);
   if (result.status() != v1::JOB_STATUS_OK) check(!result.error_message().empty());
   // What the worker would send must be sendable: protobuf refuses strings
   // that are not UTF-8 when the client parses them.

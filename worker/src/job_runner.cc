@@ -55,8 +55,9 @@ v1::JobStatus status_for(ErrorKind kind) {
   return v1::JOB_STATUS_PROGRAM_ERROR;
 }
 
-std::string check_utf8(std::string_view what, std::string_view text) {
-  return is_valid_utf8(text) ? "" : std::string(what) + " is not valid UTF-8";
+absl::Status check_utf8(std::string_view what, std::string_view text) {
+  if (is_valid_utf8(text)) return absl::OkStatus();
+  return absl::InvalidArgumentError(std::string(what) + " is not valid UTF-8");
 }
 
 std::string plural(uint64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
@@ -140,67 +141,80 @@ void fill_profile(const Stats& stats, double wall, v1::JobProfile& profile) {
 
 }  // namespace
 
-std::string validate_job_request(const v1::JobRequest& request) {
-  if (request.job_id().empty()) return "job_id is missing";
+absl::Status validate_job_request(const v1::JobRequest& request) {
+  if (request.job_id().empty()) return absl::InvalidArgumentError("job_id is missing");
   if (request.job_id().size() > kMaxJobIdBytes)
-    return "job_id is longer than " + std::to_string(kMaxJobIdBytes) + " bytes";
-  if (request.program().empty()) return "program is missing";
+    return absl::InvalidArgumentError("job_id is longer than " + std::to_string(kMaxJobIdBytes) + " bytes");
+  if (request.program().empty()) return absl::InvalidArgumentError("program is missing");
   if (request.program().size() > kMaxProgramBytes)
-    return "program is " + std::to_string(request.program().size()) + " bytes; the limit is " +
-           std::to_string(kMaxProgramBytes) + " (4 MiB)";
+    return absl::InvalidArgumentError("program is " + std::to_string(request.program().size()) +
+                                      " bytes; the limit is " + std::to_string(kMaxProgramBytes) + " (4 MiB)");
   if (request.file_name().size() > kMaxFileNameBytes)
-    return "file_name is longer than " + std::to_string(kMaxFileNameBytes) + " bytes";
+    return absl::InvalidArgumentError("file_name is longer than " + std::to_string(kMaxFileNameBytes) + " bytes");
   size_t param_names = size_t(request.typed_params_size());
   for (const auto& [name, text] : request.params())
     if (!request.typed_params().count(name)) ++param_names;
-  if (param_names > kMaxParams) return "more than " + std::to_string(kMaxParams) + " params";
+  if (param_names > kMaxParams)
+    return absl::InvalidArgumentError("more than " + std::to_string(kMaxParams) + " params");
   // Over gRPC protobuf has already refused non-UTF-8 strings; local mode
   // hands us whatever it read, so check again.
   for (auto [what, text] : {std::pair<const char*, const std::string*>{"job_id", &request.job_id()},
                             {"program", &request.program()},
                             {"file_name", &request.file_name()},
                             {"expect", &request.expect()}})
-    if (auto e = check_utf8(what, *text); !e.empty()) return e;
+    if (absl::Status e = check_utf8(what, *text); !e.ok()) return e;
   for (const auto& [name, text] : request.params()) {
-    if (name.empty()) return "a parameter has an empty name";
-    if (!is_valid_utf8(name)) return "a parameter name is not valid UTF-8";
-    if (!is_valid_utf8(text)) return "parameter " + name + ": value is not valid UTF-8";
+    if (name.empty()) return absl::InvalidArgumentError("a parameter has an empty name");
+    if (!is_valid_utf8(name)) return absl::InvalidArgumentError("a parameter name is not valid UTF-8");
+    if (!is_valid_utf8(text)) return absl::InvalidArgumentError("parameter " + name + ": value is not valid UTF-8");
     if (text.size() > kMaxParamTextBytes)
-      return "parameter " + name + ": value is longer than " + std::to_string(kMaxParamTextBytes) + " bytes";
+      return absl::InvalidArgumentError("parameter " + name + ": value is longer than " +
+                                        std::to_string(kMaxParamTextBytes) + " bytes");
   }
   for (const auto& [name, value] : request.typed_params()) {
-    if (name.empty()) return "a parameter has an empty name";
-    if (!is_valid_utf8(name)) return "a parameter name is not valid UTF-8";
+    if (name.empty()) return absl::InvalidArgumentError("a parameter has an empty name");
+    if (!is_valid_utf8(name)) return absl::InvalidArgumentError("a parameter name is not valid UTF-8");
     switch (value.kind_case()) {
-      case v1::ParamValue::KIND_NOT_SET: return "parameter " + name + ": value has no type";
+      case v1::ParamValue::KIND_NOT_SET: return absl::InvalidArgumentError("parameter " + name + ": value has no type");
       case v1::ParamValue::kFloatValue:
-        if (!std::isfinite(value.float_value())) return "parameter " + name + ": a float value must be finite";
+        if (!std::isfinite(value.float_value()))
+          return absl::InvalidArgumentError("parameter " + name + ": a float value must be finite");
         break;
       case v1::ParamValue::kStringValue:
-        if (!is_valid_utf8(value.string_value())) return "parameter " + name + ": value is not valid UTF-8";
+        if (!is_valid_utf8(value.string_value()))
+          return absl::InvalidArgumentError("parameter " + name + ": value is not valid UTF-8");
         if (value.string_value().size() > kMaxParamTextBytes)
-          return "parameter " + name + ": value is longer than " + std::to_string(kMaxParamTextBytes) + " bytes";
+          return absl::InvalidArgumentError("parameter " + name + ": value is longer than " +
+                                            std::to_string(kMaxParamTextBytes) + " bytes");
         break;
       default: break;  // ints beyond Gene's 48 bits: the VM says so
     }
   }
-  if (request.repetitions() < 1) return "repetitions must be at least 1";
-  if (request.repetitions() > kMaxRepetitions) return "repetitions must be at most " + std::to_string(kMaxRepetitions);
-  if (request.warmup() > kMaxWarmup) return "warmup must be at most " + std::to_string(kMaxWarmup);
+  if (request.repetitions() < 1) return absl::InvalidArgumentError("repetitions must be at least 1");
+  if (request.repetitions() > kMaxRepetitions)
+    return absl::InvalidArgumentError("repetitions must be at most " + std::to_string(kMaxRepetitions));
+  if (request.warmup() > kMaxWarmup)
+    return absl::InvalidArgumentError("warmup must be at most " + std::to_string(kMaxWarmup));
   double t = request.timeout_seconds();
   if (!std::isfinite(t) || t < 0 || t > kMaxTimeoutSeconds)
-    return "timeout_seconds must be between 0 (default) and " + std::to_string(int(kMaxTimeoutSeconds));
+    return absl::InvalidArgumentError("timeout_seconds must be between 0 (default) and " +
+                                      std::to_string(int(kMaxTimeoutSeconds)));
   double m = request.min_time_seconds();
   if (!std::isfinite(m) || m < 0 || m > kMaxMinTimeSeconds)
-    return "min_time_seconds must be between 0 (no calibration) and " + std::to_string(int(kMaxMinTimeSeconds));
+    return absl::InvalidArgumentError("min_time_seconds must be between 0 (no calibration) and " +
+                                      std::to_string(int(kMaxMinTimeSeconds)));
   if (request.iterations() > kMaxIterations)
-    return "iterations must be at most " + std::to_string(kMaxIterations);
+    return absl::InvalidArgumentError("iterations must be at most " + std::to_string(kMaxIterations));
   const v1::VmOptions& vm = request.vm();
-  if (vm.has_optimize_level() && vm.optimize_level() > 2) return "vm.optimize_level must be 0, 1 or 2";
-  if (vm.max_heap_bytes() > kMaxHeapBytesLimit) return "vm.max_heap_bytes must be at most 1 TiB";
-  if (vm.max_depth() > kMaxDepthLimit) return "vm.max_depth must be at most " + std::to_string(kMaxDepthLimit);
-  if (vm.max_output_bytes() > kMaxOutputBytesLimit) return "vm.max_output_bytes must be at most 64 MiB";
-  return "";
+  if (vm.has_optimize_level() && vm.optimize_level() > 2)
+    return absl::InvalidArgumentError("vm.optimize_level must be 0, 1 or 2");
+  if (vm.max_heap_bytes() > kMaxHeapBytesLimit)
+    return absl::InvalidArgumentError("vm.max_heap_bytes must be at most 1 TiB");
+  if (vm.max_depth() > kMaxDepthLimit)
+    return absl::InvalidArgumentError("vm.max_depth must be at most " + std::to_string(kMaxDepthLimit));
+  if (vm.max_output_bytes() > kMaxOutputBytesLimit)
+    return absl::InvalidArgumentError("vm.max_output_bytes must be at most 64 MiB");
+  return absl::OkStatus();
 }
 
 namespace {
@@ -470,8 +484,8 @@ v1::JobResult JobRunner::run(const v1::JobRequest& request, const std::atomic<bo
   result.set_worker(worker_name_);
 
   Ending ending;
-  if (std::string invalid = validate_job_request(request); !invalid.empty()) {
-    ending = {v1::JOB_STATUS_PROGRAM_ERROR, "invalid job: " + invalid};  // no `accepted`: it never started
+  if (absl::Status invalid = validate_job_request(request); !invalid.ok()) {
+    ending = {v1::JOB_STATUS_PROGRAM_ERROR, "invalid job: " + std::string(invalid.message())};  // no `accepted`: it never started
   } else {
     try {
       if (on_event) {

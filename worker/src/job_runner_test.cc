@@ -205,7 +205,9 @@ TEST(JobRunner, MalformedRequestsAreErrorResultsWithoutAcceptance) {
     EXPECT_NE(r.result.error_message().find(reason), std::string::npos) << r.result.error_message();
     ASSERT_EQ(r.events.size(), 1u);
     EXPECT_TRUE(r.events[0].has_result());
-    EXPECT_EQ(validate_job_request(request), r.result.error_message().substr(std::string("invalid job: ").size()));
+    absl::Status invalid = validate_job_request(request);
+    EXPECT_EQ(invalid.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(invalid.message(), r.result.error_message().substr(std::string("invalid job: ").size()));
   }
 }
 

@@ -111,13 +111,13 @@ TEST(Calibration, GivenIterationsSkipIt) {
   for (const auto& rep : r.repetitions()) EXPECT_EQ(rep.iterations(), 7u);
   EXPECT_LT(r.job_seconds(), 0.5) << "a calibration to 0.5 s would have taken longer";
   request.set_iterations(kMaxIterations + 1);
-  EXPECT_NE(validate_job_request(request).find("iterations must be at most"), std::string::npos);
+  EXPECT_NE(validate_job_request(request).message().find("iterations must be at most"), std::string::npos);
 }
 
 TEST(Calibration, BadMinTimeIsRefused) {
   for (double bad : {-1.0, std::nan(""), 1e9}) {
     v1::JobRequest request = tiny_job(bad);
-    EXPECT_NE(validate_job_request(request).find("min_time_seconds"), std::string::npos) << bad;
+    EXPECT_NE(validate_job_request(request).message().find("min_time_seconds"), std::string::npos) << bad;
   }
 }
 

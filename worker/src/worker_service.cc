@@ -44,9 +44,10 @@ grpc::ServerWriteReactor<v1::JobEvent>* WorkerService::RunJob(grpc::CallbackServ
   }
   // A malformed request is the caller's bug, not a job outcome: it ends the
   // call with INVALID_ARGUMENT and is not counted as a job.
-  if (std::string invalid = validate_job_request(*request); !invalid.empty()) {
+  if (absl::Status invalid = validate_job_request(*request); !invalid.ok()) {
     if (metrics_) metrics_->job_refused("invalid");
-    return new RefusedJob(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "invalid job: " + invalid));
+    return new RefusedJob(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "invalid job: " + std::string(invalid.message())));
   }
   // The worker caps what a client may ask for: refused with the cap named,
   // not clamped, so a result never silently ran under other limits.

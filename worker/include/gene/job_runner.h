@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/status/status.h>
+
 #include "farm.pb.h"
 
 namespace gene::farm {
@@ -65,9 +67,9 @@ class JobRunner {
   std::string worker_name_;
 };
 
-// Why `request` is malformed, or "" when it is well formed. The worker
-// answers INVALID_ARGUMENT with this message.
-std::string validate_job_request(const v1::JobRequest& request);
+// OK when `request` is well formed, else INVALID_ARGUMENT saying why; the
+// worker answers the call with this message.
+absl::Status validate_job_request(const v1::JobRequest& request);
 
 // Every statistic name a repetition may report: the embedded VM's
 // statistics, then the hardware counts (cpu_instructions, ...), which are
