@@ -195,10 +195,9 @@ std::optional<ComparePlan> plan_comparison(const Suite& baseline, const Suite* c
                                            const v1::CompareSide& baseline_side, const v1::CompareSide& candidate_side,
                                            const v1::CompareSettings& settings, std::string& error) {
   const Suite& other = candidate ? *candidate : baseline;
-  std::string why;
-  const std::optional<NameFilter> filter = NameFilter::compile(settings.filter(), why);
-  if (!filter) {
-    error = "bad --filter regular expression '" + settings.filter() + "': " + why;
+  const absl::StatusOr<NameFilter> filter = NameFilter::compile(settings.filter());
+  if (!filter.ok()) {
+    error = "bad --filter regular expression '" + settings.filter() + "': " + std::string(filter.status().message());
     return std::nullopt;
   }
   auto wanted = [&](const Job& j) { return filter->matches(j.name); };

@@ -59,20 +59,18 @@ std::string notes(const HistoryJob& h, std::optional<int64_t> older_listed) {
 
 }  // namespace
 
-std::optional<std::vector<HistoryRun>> load_history(ResultsStore& store, const HistoryQuery& query,
-                                                    std::string& error) {
-  std::string why;
-  auto filter = NameFilter::compile(query.job_pattern, why);
-  if (!filter) {
-    error = "bad --job regular expression '" + query.job_pattern + "': " + why;
-    return std::nullopt;
-  }
+absl::StatusOr<std::vector<HistoryRun>> load_history(ResultsStore& store, const HistoryQuery& query) {
+  auto filter = NameFilter::compile(query.job_pattern);
+  if (!filter.ok())
+    return absl::InvalidArgumentError("bad --job regular expression '" + query.job_pattern +
+                                      "': " + std::string(filter.status().message()));
   ResultsStore::RunFilter f;
   f.suite = query.suite;
   // With a job pattern, runs without a matching job do not count towards --last.
   f.last = query.job_pattern.empty() ? query.last : 0;
+  std::string error;
   auto runs = store.runs(f, error);
-  if (!runs) return std::nullopt;
+  if (!runs) return absl::FailedPreconditionError(error);
   std::vector<HistoryRun> out;
   for (StoredRun& r : *runs) {
     if (query.last && out.size() >= query.last) break;
@@ -88,10 +86,7 @@ std::optional<std::vector<HistoryRun>> load_history(ResultsStore& store, const H
         lookup.before_run = r.id;
         std::string lookup_error;
         auto previous = store.find_job(lookup, lookup_error);
-        if (!lookup_error.empty()) {
-          error = lookup_error;
-          return std::nullopt;
-        }
+        if (!lookup_error.empty()) return absl::FailedPreconditionError(lookup_error);
         if (previous && j.status == "ok") {
           hj.previous_run = previous->run_id;
           hj.change = relative_change(j.cpu_seconds, previous->cpu_seconds);

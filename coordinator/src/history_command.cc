@@ -28,9 +28,9 @@ int run_history(const HistoryOptions& o) {
     return kExitUnusable;
   }
   HistoryQuery query{o.suite, o.job, o.last};
-  auto runs = load_history(*store, query, error);
-  if (!runs) {
-    print_error(error);
+  auto runs = load_history(*store, query);
+  if (!runs.ok()) {
+    print_error(runs.status());
     return kExitUnusable;
   }
   std::FILE* table_out = o.json_out == "-" || o.html_out == "-" ? stderr : stdout;

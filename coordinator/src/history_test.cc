@@ -61,9 +61,8 @@ TEST_F(HistoryTest, NewestFirstWithTheChangeFromTheRunBefore) {
   run("demo", "aaaa11112222", false, {job("fib/n:30", 1000, 0.010), job("count/n:5", 50, 0.001)});
   run("other", "aaaa11112222", false, {job("fib/n:30", 9999, 0.5)});
   run("demo", "bbbb11112222", true, {job("fib/n:30", 1100, 0.011, true), job("count/n:5", 50, 0.001)});
-  std::string error;
-  auto runs = load_history(*store_, {"demo", "", 0}, error);
-  ASSERT_TRUE(runs) << error;
+  auto runs = load_history(*store_, {"demo", "", 0});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].run.id, 3);
   EXPECT_EQ((*runs)[1].run.id, 1);
@@ -86,13 +85,13 @@ TEST_F(HistoryTest, JobPatternAndLastCountOnlyRunsWithAMatchingJob) {
   run("demo", "aaaa11112222", false, {job("fib/n:30", 1000, 0.010)});
   run("demo", "aaaa11112222", false, {job("count/n:5", 50, 0.001)});
   run("demo", "aaaa11112222", false, {job("count/n:5", 50, 0.001)});
-  std::string error;
-  auto runs = load_history(*store_, {"", "^fib", 1}, error);
-  ASSERT_TRUE(runs) << error;
+  auto runs = load_history(*store_, {"", "^fib", 1});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ((*runs)[0].run.id, 1);
-  EXPECT_FALSE(load_history(*store_, {"", "(", 0}, error));
-  EXPECT_NE(error.find("bad --job regular expression"), std::string::npos) << error;
+  auto bad = load_history(*store_, {"", "(", 0});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("bad --job regular expression"), std::string::npos) << bad.status();
 }
 
 google::protobuf::Struct parse(const std::string& json) {
@@ -106,8 +105,8 @@ TEST_F(HistoryTest, JsonHasTheDocumentedShape) {
   run("demo", "aaaa11112222", false, {job("fib/n:30", 1000, 0.010)});
   run("demo", "bbbb11112222", true,
       {job("fib/n:30", 1100, 0.011, true), job("bad/n:1", 0, 0, false, v1::JOB_STATUS_PROGRAM_ERROR)});
-  std::string error;
-  auto runs = load_history(*store_, {}, error);
+  auto runs = load_history(*store_, {});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   auto doc = parse(history_json(*runs, "/x/results.sqlite"));
   const auto& list = doc.fields().at("runs").list_value();
   ASSERT_EQ(list.values_size(), 2);
@@ -141,8 +140,8 @@ TEST_F(HistoryTest, HtmlIsSelfContainedWithAPlotPerJob) {
   run("demo", "aaaa11112222", false, {job("fib/n:30", 1000, 0.012, true)});
   run("demo", "bbbb11112222", true,
       {job("fib/n:30", 1000, 0.011), job("bad/n:1", 0, 0, false, v1::JOB_STATUS_PROGRAM_ERROR)});
-  std::string error;
-  auto runs = load_history(*store_, {}, error);
+  auto runs = load_history(*store_, {});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   std::string html = history_html(*runs, "/x/<results>.sqlite");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(html.find("<script"), std::string::npos);

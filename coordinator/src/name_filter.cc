@@ -4,22 +4,18 @@
 
 namespace gene::coordinator {
 
-std::optional<NameFilter> NameFilter::compile(const std::string& pattern, std::string& error) {
+absl::StatusOr<NameFilter> NameFilter::compile(const std::string& pattern) {
   NameFilter f;
   f.pattern_ = pattern;
   if (pattern.empty()) return f;
-  if (pattern.size() > kMaxFilterLength) {
-    error = "regular expression longer than " + std::to_string(kMaxFilterLength) + " characters";
-    return std::nullopt;
-  }
+  if (pattern.size() > kMaxFilterLength)
+    return absl::InvalidArgumentError("regular expression longer than " + std::to_string(kMaxFilterLength) +
+                                      " characters");
   RE2::Options options;
   options.set_log_errors(false);
   options.set_max_mem(8 << 20);  // bounds the compiled program and its DFA cache
   auto re = std::make_shared<const re2::RE2>(pattern, options);
-  if (!re->ok()) {
-    error = re->error();
-    return std::nullopt;
-  }
+  if (!re->ok()) return absl::InvalidArgumentError(re->error());
   f.re_ = std::move(re);
   return f;
 }

@@ -29,10 +29,10 @@ std::string run_id() {
 
 Plan plan_jobs(const Suite& suite, const PlanOptions& options) {
   Plan plan;
-  std::string why;
-  auto filter = NameFilter::compile(options.filter, why);
-  if (!filter) {
-    plan.error = "bad --filter regular expression '" + farm::printable(options.filter) + "': " + why;
+  auto filter = NameFilter::compile(options.filter);
+  if (!filter.ok()) {
+    plan.error = "bad --filter regular expression '" + farm::printable(options.filter) +
+                 "': " + std::string(filter.status().message());
     return plan;
   }
   for (size_t i = 0; i < suite.jobs.size(); ++i)

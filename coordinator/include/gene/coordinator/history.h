@@ -4,6 +4,8 @@
 // as a table, as JSON, or as an HTML page with one plot per job.
 #pragma once
 
+#include <absl/status/statusor.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,10 +34,9 @@ struct HistoryQuery {
   size_t last = 0;          // the newest N runs with a matching job (0 = all)
 };
 
-// Runs newest first. nullopt and `error` for a bad pattern or an
-// unreadable store.
-std::optional<std::vector<HistoryRun>> load_history(ResultsStore& store, const HistoryQuery& query,
-                                                    std::string& error);
+// Runs newest first; INVALID_ARGUMENT for a bad pattern,
+// FAILED_PRECONDITION for an unreadable store.
+absl::StatusOr<std::vector<HistoryRun>> load_history(ResultsStore& store, const HistoryQuery& query);
 
 // The table: a line per run, then a line per job.
 std::string format_history(const std::vector<HistoryRun>& runs);

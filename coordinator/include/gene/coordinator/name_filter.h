@@ -3,6 +3,8 @@
 // whatever the pattern, since a pattern may come from any submitter.
 #pragma once
 
+#include <absl/status/statusor.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,9 +20,9 @@ inline constexpr size_t kMaxFilterLength = 1024;
 
 class NameFilter {
  public:
-  // nullopt and `error` when the pattern is too long or not a valid RE2
-  // expression. An empty pattern matches every name.
-  static std::optional<NameFilter> compile(const std::string& pattern, std::string& error);
+  // INVALID_ARGUMENT when the pattern is too long or not a valid RE2
+  // expression (RE2's words). An empty pattern matches every name.
+  static absl::StatusOr<NameFilter> compile(const std::string& pattern);
 
   bool matches(const std::string& name) const;
   const std::string& pattern() const { return pattern_; }
