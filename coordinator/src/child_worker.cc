@@ -30,6 +30,9 @@ constexpr size_t kLogTailBytes = 4096;
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
+// An errno failure as a Status: "WHAT: strerror".
+absl::Status errno_status(const std::string& what) { return absl::UnavailableError(errno_text(what.c_str())); }
+
 // 32 random bytes as hex, from the kernel's generator.
 bool random_token(std::string& token) {
   unsigned char bytes[32];
@@ -48,16 +51,14 @@ bool random_token(std::string& token) {
   return true;
 }
 
-bool write_private_file(const std::string& path, const std::string& text, std::string& error) {
+absl::Status write_private_file(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    error = errno_text(("cannot create " + path).c_str());
-    return false;
-  }
-  bool ok = write(fd, text.data(), text.size()) == ssize_t(text.size());
-  if (!ok) error = errno_text(("cannot write " + path).c_str());
+  if (fd < 0) return errno_status("cannot create " + path);
+  absl::Status written = write(fd, text.data(), text.size()) == ssize_t(text.size())
+                             ? absl::OkStatus()
+                             : errno_status("cannot write " + path);
   close(fd);
-  return ok;
+  return written;
 }
 
 // Reads one line from `fd` within `timeout_ms`; false on EOF, error or timeout.
@@ -82,15 +83,12 @@ bool read_line(int fd, int timeout_ms, std::string& line) {
 
 }  // namespace
 
-std::unique_ptr<PrivateDir> PrivateDir::make(const std::string& prefix, std::string& error) {
+absl::StatusOr<std::unique_ptr<PrivateDir>> PrivateDir::make(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + ".XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  if (!mkdtemp(buf.data())) {  // mode 0700
-    error = errno_text(("cannot make a private directory " + pattern).c_str());
-    return nullptr;
-  }
+  if (!mkdtemp(buf.data())) return errno_status("cannot make a private directory " + pattern);  // mode 0700
   return std::unique_ptr<PrivateDir>(new PrivateDir(buf.data()));
 }
 
@@ -108,29 +106,23 @@ int comparison_cpu() {
   return -1;
 }
 
-std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const std::string& name,
-                                                const PrivateDir& dir, int cpu, std::string& error) {
+absl::StatusOr<std::unique_ptr<ChildWorker>> ChildWorker::start(const std::string& binary, const std::string& name,
+                                                                const PrivateDir& dir, int cpu) {
   std::unique_ptr<ChildWorker> w(new ChildWorker);
   w->name_ = name;
-  if (!random_token(w->token_)) {
-    error = errno_text("no random token");
-    return nullptr;
-  }
+  if (!random_token(w->token_)) return errno_status("no random token");
   const std::string token_path = dir.path() + "/" + name + ".token";
   w->log_path_ = dir.path() + "/" + name + ".log";
-  if (!write_private_file(token_path, w->token_ + "\n", error)) return nullptr;
+  if (absl::Status written = write_private_file(token_path, w->token_ + "\n"); !written.ok()) return written;
   int log_fd = open(w->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (log_fd < 0) {
-    error = errno_text(("cannot create " + w->log_path_).c_str());
-    return nullptr;
-  }
+  if (log_fd < 0) return errno_status("cannot create " + w->log_path_);
   // Read through our own descriptor, so that the file may go at once.
   w->log_fd_ = open(w->log_path_.c_str(), O_RDONLY | O_CLOEXEC);
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
-    error = errno_text("pipe");
+    absl::Status failed = errno_status("pipe");
     close(log_fd);
-    return nullptr;
+    return failed;
   }
   // Everything the child needs is ready before fork: between fork and exec
   // only async-signal-safe calls are allowed.
@@ -163,9 +155,9 @@ std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
-    error = errno_text("fork");
+    absl::Status failed = errno_status("fork");
     close(out[0]), close(out[1]), close(log_fd);
-    return nullptr;
+    return failed;
   }
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -203,10 +195,9 @@ std::unique_ptr<ChildWorker> ChildWorker::start(const std::string& binary, const
     w->stop(2);
     std::string tail = w->log_tail();
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
-    error = "the worker " + binary + " did not start" +
-            (line.empty() ? std::string() : " (it printed '" + line + "')") +
-            (tail.empty() ? std::string() : ": " + tail);
-    return nullptr;
+    return absl::UnavailableError("the worker " + binary + " did not start" +
+                                  (line.empty() ? std::string() : " (it printed '" + line + "')") +
+                                  (tail.empty() ? std::string() : ": " + tail));
   }
   w->address_ = line.substr(prefix.size());
   // The worker has read its token and holds its log open: neither file

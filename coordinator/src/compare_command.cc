@@ -171,26 +171,28 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
                   const LoadedSuite* cand, const ComparePlan& plan, ResultsStore* store, Cancellation& cancel,
                   InterruptWatch& watch) {
   std::string error;
-  auto dir = PrivateDir::make("gene-compare", error);
-  if (!dir) {
-    print_error(error);
+  absl::StatusOr<std::unique_ptr<PrivateDir>> dir = PrivateDir::make("gene-compare");
+  if (!dir.ok()) {
+    print_error(dir.status());
     return kExitUnusable;
   }
   // Started from this (the main) thread: see ChildWorker::start. Both on
   // one CPU: a CPU busier than another (interrupts, other tasks) then
   // slows both sides alike instead of the one the scheduler keeps there.
   const int cpu = comparison_cpu();
-  auto baseline_worker = ChildWorker::start(bs.worker_path, "baseline", *dir, cpu, error);
-  if (!baseline_worker) {
-    print_error("baseline: " + error);
+  auto baseline_started = ChildWorker::start(bs.worker_path, "baseline", **dir, cpu);
+  if (!baseline_started.ok()) {
+    print_error("baseline: " + std::string(baseline_started.status().message()));
     return kExitUnusable;
   }
-  auto candidate_worker = ChildWorker::start(cs.worker_path, "candidate", *dir, cpu, error);
-  if (!candidate_worker) {
-    print_error("candidate: " + error);
+  auto candidate_started = ChildWorker::start(cs.worker_path, "candidate", **dir, cpu);
+  if (!candidate_started.ok()) {
+    print_error("candidate: " + std::string(candidate_started.status().message()));
     return kExitUnusable;
   }
-  dir.reset();  // the workers have read their tokens: nothing needs the files
+  std::unique_ptr<ChildWorker> baseline_worker = *std::move(baseline_started);
+  std::unique_ptr<ChildWorker> candidate_worker = *std::move(candidate_started);
+  dir->reset();  // the workers have read their tokens: nothing needs the files
   std::fprintf(stderr, "local mode: workers %s (baseline, pid %d) and %s (candidate, pid %d)%s\n",
                baseline_worker->address().c_str(), int(baseline_worker->pid()), candidate_worker->address().c_str(),
                int(candidate_worker->pid()), cpu >= 0 ? (", both on CPU " + std::to_string(cpu)).c_str() : "");

@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <absl/status/statusor.h>
+
 #include <memory>
 #include <string>
 
@@ -20,8 +22,8 @@ namespace gene::coordinator {
 // destruction.
 class PrivateDir {
  public:
-  // nullptr with `error` set when it cannot be made.
-  static std::unique_ptr<PrivateDir> make(const std::string& prefix, std::string& error);
+  // An error when it cannot be made.
+  static absl::StatusOr<std::unique_ptr<PrivateDir>> make(const std::string& prefix);
   ~PrivateDir();
   const std::string& path() const { return path_; }
 
@@ -35,11 +37,11 @@ class ChildWorker {
   // Starts `binary` named `name`, its token and log in `dir`, and waits for
   // its `listening on HOST:PORT` line. Must be called from the thread that
   // lives as long as the process (the main thread): the kernel sends the
-  // death signal when the thread that forked a child ends. nullptr with
-  // `error` set (with the worker's own words when it said why) on failure.
-  // `cpu` >= 0 pins the worker to that CPU.
-  static std::unique_ptr<ChildWorker> start(const std::string& binary, const std::string& name,
-                                            const PrivateDir& dir, int cpu, std::string& error);
+  // death signal when the thread that forked a child ends. An error (with
+  // the worker's own words when it said why) on failure. `cpu` >= 0 pins
+  // the worker to that CPU.
+  static absl::StatusOr<std::unique_ptr<ChildWorker>> start(const std::string& binary, const std::string& name,
+                                                            const PrivateDir& dir, int cpu);
   ~ChildWorker();
   ChildWorker(const ChildWorker&) = delete;
   ChildWorker& operator=(const ChildWorker&) = delete;
