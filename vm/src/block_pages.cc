@@ -1,8 +1,10 @@
 #include "block_pages.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <chrono>
 #include <new>
+
+#include "buffer_allocator.h"
 
 namespace gene {
 
@@ -13,8 +15,9 @@ void* PageSource::take() {
   }
   if (carve_ == carve_end_) {
     chunks_.reserve(chunks_.size() + 1);  // first: a failure then loses no chunk
-    void* mem = std::aligned_alloc(kPageBytes, kChunkBytes);
-    if (!mem) throw std::bad_alloc();
+    auto t0 = std::chrono::steady_clock::now();
+    void* mem = map_pages(kChunkBytes, kChunkBytes);
+    mapping_ns_ += uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now() - t0).count());
     chunks_.push_back(mem);
     carve_ = static_cast<char*>(mem);
     carve_end_ = carve_ + kChunkBytes;
@@ -30,7 +33,7 @@ void PageSource::give(void* page) {
 }
 
 void PageSource::release_all() {
-  for (void* chunk : chunks_) std::free(chunk);
+  for (void* chunk : chunks_) unmap_pages(chunk, kChunkBytes);
   chunks_.clear();
   free_ = nullptr;
   carve_ = carve_end_ = nullptr;

@@ -49,10 +49,13 @@ inline constexpr size_t kPageBytes = size_t(64) << 10;
 
 // Pages for every pool of a heap, carved from kChunkBytes chunks that go
 // back to the system when the source is destroyed. Free pages are reused
-// by any pool; their memory is not returned before the end.
+// by any pool; their memory is not returned before the end. A chunk is one
+// huge page where the system has them, mapped and faulted in at once
+// (map_pages): carving its pages then takes no page faults, which cost
+// the allocation programs a tenth of their time.
 class PageSource {
  public:
-  static constexpr size_t kChunkBytes = size_t(1) << 20;
+  static constexpr size_t kChunkBytes = size_t(2) << 20;
 
   PageSource() = default;
   PageSource(const PageSource&) = delete;
@@ -62,8 +65,11 @@ class PageSource {
   void* take();
   void give(void* page);
   void release_all();
+  // Time spent mapping chunks (the heap counts it as allocation time).
+  uint64_t mapping_ns() const { return mapping_ns_; }
 
  private:
+  uint64_t mapping_ns_ = 0;
   void* free_ = nullptr;      // free pages, linked through their first word
   char* carve_ = nullptr;     // the next page never handed out, in the newest chunk
   char* carve_end_ = nullptr;

@@ -241,7 +241,7 @@ class EqualityChecker {
   WalkLimits& walk_;
   std::unordered_set<std::pair<const Obj*, const Obj*>, PairHash> in_progress_;
 
-  bool equal_lists(const std::vector<Value>& a, const std::vector<Value>& b, int depth) {
+  bool equal_lists(const Values& a, const Values& b, int depth) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
       if (!equal(a[i], b[i], depth + 1)) return false;

@@ -132,7 +132,7 @@ static_assert(sizeof(LargeLink) == 16);  // keeps the object after it 16-byte al
 constexpr size_t page_block(size_t n) { return (n + 7) & ~size_t(7); }  // as BlockPages rounds
 constexpr size_t malloc_bytes(size_t n) { return n == 0 ? 0 : std::max<size_t>(32, (n + 8 + 15) & ~size_t(15)); }
 template <typename T>
-size_t buffer_bytes(const std::vector<T>& v) { return malloc_bytes(v.capacity() * sizeof(T)); }
+size_t buffer_bytes(const Buffer<T>& v) { return buffer_block_bytes(v.capacity() * sizeof(T)); }
 
 // Strings past the small size but within kMediumStringBlocks' largest
 // block live in pages too, one size class per entry, so churning medium
@@ -339,7 +339,7 @@ void Heap::charge_outside(int64_t delta) {
 // (bad_alloc, or the heap limit after the growth) and a count taken for a
 // value never stored would keep it forever. Bytes are recounted only when
 // a buffer's capacity changed.
-void Heap::push(std::vector<Value>& items, Value v) {
+void Heap::push(Values& items, Value v) {
   size_t cap = items.capacity();
   if (items.size() == cap) {
     GrowthTimer timer(*this, 2 * (cap + 1) * sizeof(Value));
@@ -349,10 +349,10 @@ void Heap::push(std::vector<Value>& items, Value v) {
   }
   retain(v);
   if (items.capacity() != cap)
-    grew(int64_t(malloc_bytes(items.capacity() * sizeof(Value))) - int64_t(malloc_bytes(cap * sizeof(Value))));
+    grew(int64_t(buffer_block_bytes(items.capacity() * sizeof(Value))) - int64_t(buffer_block_bytes(cap * sizeof(Value))));
 }
 
-void Heap::append(std::vector<Value>& items, const Value* first, const Value* last) {
+void Heap::append(Values& items, const Value* first, const Value* last) {
   size_t cap = items.capacity(), from = items.size();
   if (from + size_t(last - first) > cap) {
     GrowthTimer timer(*this, (from + size_t(last - first)) * sizeof(Value));
@@ -362,7 +362,7 @@ void Heap::append(std::vector<Value>& items, const Value* first, const Value* la
   }
   for (const Value* v = items.data() + from; v != items.data() + items.size(); ++v) retain(*v);
   if (items.capacity() != cap)
-    grew(int64_t(malloc_bytes(items.capacity() * sizeof(Value))) - int64_t(malloc_bytes(cap * sizeof(Value))));
+    grew(int64_t(buffer_block_bytes(items.capacity() * sizeof(Value))) - int64_t(buffer_block_bytes(cap * sizeof(Value))));
 }
 
 void Heap::map_put(MapObj* m, uint32_t key, Value v) {
@@ -379,8 +379,8 @@ void Heap::map_put(MapObj* m, uint32_t key, Value v) {
   }
   retain(v);
   if (m->entries.capacity() != entries || m->index.capacity() != index)
-    grew(int64_t(map_buffer_bytes(m)) - int64_t(malloc_bytes(entries * sizeof(MapObj::Entry)) +
-                                                 malloc_bytes(index * sizeof(uint32_t))));
+    grew(int64_t(map_buffer_bytes(m)) - int64_t(buffer_block_bytes(entries * sizeof(MapObj::Entry)) +
+                                                 buffer_block_bytes(index * sizeof(uint32_t))));
 }
 
 void Heap::pin(Value v) {
@@ -553,7 +553,7 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
 
 ArrayObj* Heap::new_array(size_t reserve) {
   AllocationTimer timer(*this);
-  if (max_bytes_) check_limit(page_block(sizeof(ArrayObj)) + malloc_bytes(reserve * sizeof(Value)));
+  if (max_bytes_) check_limit(page_block(sizeof(ArrayObj)) + buffer_block_bytes(reserve * sizeof(Value)));
   auto* a = recycled<ArrayObj>(kPoolArray);
   if (reserve * sizeof(Value) >= kWholeGrowthBytes) {
     GrowthTimer growth(*this, reserve * sizeof(Value));
@@ -661,7 +661,7 @@ void Heap::free_object(Obj* o, bool release_children) {
       if (release_children)
         for (Value v : items) release(v);
       bytes = bytes_of(a);
-      if (items.capacity() > kKeep) std::vector<Value>().swap(items);
+      if (items.capacity() > kKeep) Values().swap(items);
       else items.clear();
       pages = &pools_[kPoolArray].pages;
       break;
@@ -674,7 +674,7 @@ void Heap::free_object(Obj* o, bool release_children) {
       }
       bytes = bytes_of(g);
       g->head = Value::nil();
-      if (g->children.capacity() > kKeep) std::vector<Value>().swap(g->children);
+      if (g->children.capacity() > kKeep) Values().swap(g->children);
       else g->children.clear();
       pages = &pools_[kPoolGene].pages;
       break;
@@ -684,9 +684,9 @@ void Heap::free_object(Obj* o, bool release_children) {
       if (release_children)
         for (auto& e : m->entries) release(e.value);
       bytes = bytes_of(m);
-      if (m->entries.capacity() > kKeep / 2) std::vector<MapObj::Entry>().swap(m->entries);
+      if (m->entries.capacity() > kKeep / 2) Buffer<MapObj::Entry>().swap(m->entries);
       else m->entries.clear();
-      if (!m->index.empty()) std::vector<uint32_t>().swap(m->index);
+      if (!m->index.empty()) Buffer<uint32_t>().swap(m->index);
       pages = &pools_[kPoolMap].pages;
       break;
     }

@@ -139,8 +139,8 @@ class Heap {
   }
   // Construction: filling in an object the program cannot reach yet (a
   // literal, quoted data, a builtin's result).
-  void push(std::vector<Value>& items, Value v);  // counts, and reports growth
-  void append(std::vector<Value>& items, const Value* first, const Value* last);
+  void push(Values& items, Value v);  // counts, and reports growth
+  void append(Values& items, const Value* first, const Value* last);
   void map_put(MapObj* m, uint32_t key, Value v);
   // Mutation: a store into an object the program can reach.
   [[gnu::always_inline]] void store_into(Obj* holder, Value& slot, Value v) {
@@ -222,6 +222,8 @@ class Heap {
   // whole (smaller growths are sampled with the allocations).
   static constexpr size_t kWholeGrowthBytes = 16384;
   double growth_seconds() const { return double(growth_ns_) * 1e-9; }
+  // Time mapping (and faulting in) the pools' chunks, timed whole.
+  double mapping_seconds() const { return double(page_source_.mapping_ns()) * 1e-9; }
   // Time in reconciliations outside the cycle collector (freeing).
   double free_seconds = 0;
   // Time in the cycle collector; one pause per collection.

@@ -56,6 +56,20 @@ TEST(Heap, LargeBufferGrowthIsTimedAsAllocation) {
   for (uint32_t k = 0; k < 100000; k += 997) ASSERT_EQ(m->find(k)->as_int(), int64_t(k));
 }
 
+// The pools' memory is mapped and faulted in a chunk at a time, and that
+// time counts as allocation; a large buffer is mapped for itself, and its
+// bytes are counted as the whole pages it holds.
+TEST(Heap, MappedMemoryIsTimedAndCounted) {
+  Heap heap;
+  EXPECT_EQ(heap.mapping_seconds(), 0);
+  heap.new_box(Value::nil());
+  EXPECT_GT(heap.mapping_seconds(), 0);
+  ArrayObj* big = heap.new_array(kLargeBufferBytes / sizeof(Value) + 1);
+  EXPECT_EQ((heap.live_bytes - sizeof(BoxObj) - sizeof(ArrayObj)) % 4096, 0u);
+  for (size_t i = 0; i < big->items.capacity(); ++i) heap.push(big->items, Value::integer(int64_t(i)));
+  EXPECT_EQ(big->items.back().as_int(), int64_t(big->items.size() - 1));
+}
+
 TEST(Heap, StackReferencesKeepObjectsUntilTheyGo) {
   Heap heap;
   MapObj* m = heap.new_map();

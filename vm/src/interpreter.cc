@@ -1109,7 +1109,7 @@ void VM::fill_stats(Stats& s) const {
   // is stated in wall time: scaled by the run's wall / CPU time (1 on an
   // idle core).
   double waits = cpu_seconds_ > 0 && execution_seconds_ > cpu_seconds_ ? execution_seconds_ / cpu_seconds_ : 1;
-  double allocation_seconds = heap.allocation_seconds() * waits + heap.growth_seconds();
+  double allocation_seconds = heap.allocation_seconds() * waits + heap.growth_seconds() + heap.mapping_seconds();
   s.memory_management_seconds = allocation_seconds + heap.free_seconds + heap.gc_seconds;
   s.memory_allocation_seconds = allocation_seconds;
   s.memory_freeing_seconds = heap.free_seconds;

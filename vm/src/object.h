@@ -7,11 +7,17 @@
 #include <string_view>
 #include <vector>
 
+#include "buffer_allocator.h"
 #include "value.h"
 
 namespace gene {
 
 struct Proto;
+
+// Containers' buffers (buffer_allocator.h).
+template <typename T>
+using Buffer = std::vector<T, BufferAllocator<T>>;
+using Values = Buffer<Value>;
 
 enum class ObjType : uint8_t { String, Array, Map, Gene, Closure, Box };
 
@@ -41,7 +47,7 @@ struct StringObj : Obj {
 };
 
 struct ArrayObj : Obj {
-  std::vector<Value> items;
+  Values items;
   ArrayObj() : Obj(ObjType::Array) {}
 };
 
@@ -53,8 +59,8 @@ struct MapObj : Obj {
     uint32_t key;
     Value value;
   };
-  std::vector<Entry> entries;
-  std::vector<uint32_t> index;  // entry position + 1; 0 = empty slot
+  Buffer<Entry> entries;
+  Buffer<uint32_t> index;  // entry position + 1; 0 = empty slot
 
   MapObj() : Obj(ObjType::Map) {}
   Value* find(uint32_t key);
@@ -76,7 +82,7 @@ struct MapObj : Obj {
 
 struct GeneObj : Obj {
   Value head;  // a symbol, or the `_` symbol for "no type"
-  std::vector<Value> children;
+  Values children;
   GeneObj() : Obj(ObjType::Gene) {}
 };
 

@@ -19,7 +19,7 @@ namespace {
 
 // Replaces a container's contents through the write barrier, as the VM
 // does, so the heap's counts stay exact and its destructor frees it all.
-void set_items(Heap& heap, std::vector<Value>& items, std::initializer_list<Value> values) {
+void set_items(Heap& heap, Values& items, std::initializer_list<Value> values) {
   for (Value v : items) heap.release(v);
   items.clear();
   for (Value v : values) heap.push(items, v);
