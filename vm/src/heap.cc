@@ -112,15 +112,9 @@ struct GrowthTimer {
   }
 };
 
-// What memory costs. The heap limit is meant to bound the process's
-// memory, so objects are counted as they are really held: pooled objects
-// as their block in a page (block_pages.h), larger strings and closures
-// and container buffers as glibc's malloc holds them — an 8-byte header,
-// rounded to 16 bytes, 32 at least. (Counting requested sizes let a heap of
-// small closures take 3.5 times its limit.)
+// What memory costs (heap.h): larger strings and closures as glibc's
+// malloc holds them — an 8-byte header, rounded to 16 bytes, 32 at least.
 namespace {
-constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
-constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
 // A larger string or closure is allocated alone, after a link that lets the
 // heap free it at the end without walking objects.
 struct LargeLink {
@@ -129,25 +123,8 @@ struct LargeLink {
 };
 static_assert(sizeof(LargeLink) == 16);  // keeps the object after it 16-byte aligned
 
-constexpr size_t page_block(size_t n) { return (n + 7) & ~size_t(7); }  // as BlockPages rounds
 constexpr size_t malloc_bytes(size_t n) { return n == 0 ? 0 : std::max<size_t>(32, (n + 8 + 15) & ~size_t(15)); }
-template <typename T>
-size_t buffer_bytes(const Buffer<T>& v) { return buffer_block_bytes(v.capacity() * sizeof(T)); }
 
-// Strings past the small size but within kMediumStringBlocks' largest
-// block live in pages too, one size class per entry, so churning medium
-// strings neither walks malloc's bins nor makes it trim and regrow the
-// process's heap.
-constexpr size_t kMediumStringBlocks[Heap::kMediumStringClasses] = {64,  96,  128,  192,  256,  384, 512,
-                                                                   768, 1024, 1536, 2048, 3072, 4096};
-// The classes go two to a power of two (1.5 * 2^(p-1) and 2^p), so the
-// class follows from the block's bit width, with no search.
-constexpr int medium_string_class(size_t length) {
-  size_t block = sizeof(StringObj) + length + 1;
-  int p = std::bit_width(block - 1);  // 2^(p-1) < block <= 2^p
-  if (p <= 6) return 0;
-  return block <= (size_t(3) << (p - 2)) ? 2 * (p - 6) - 1 : 2 * (p - 6);
-}
 // The smallest class that holds the block, for every medium length.
 constexpr bool medium_classes_fit() {
   for (size_t length = Heap::kSmallString + 1;
@@ -160,11 +137,6 @@ constexpr bool medium_classes_fit() {
 }
 static_assert(medium_classes_fit());
 
-bool is_medium_string(size_t length) {
-  return length > Heap::kSmallString &&
-         sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1];
-}
-
 size_t string_bytes(size_t length) {
   if (length <= Heap::kSmallString) return page_block(kSmallStringBlock);
   if (is_medium_string(length)) return kMediumStringBlocks[medium_string_class(length)];
@@ -175,14 +147,9 @@ size_t closure_bytes(size_t upvalues) {
              ? page_block(kSmallClosureBlock)
              : malloc_bytes(sizeof(LargeLink) + sizeof(ClosureObj) + upvalues * sizeof(BoxObj*));
 }
-size_t map_buffer_bytes(const MapObj* m) { return buffer_bytes(m->entries) + buffer_bytes(m->index); }
 
 size_t bytes_of(const StringObj* s) { return string_bytes(s->length); }
-size_t bytes_of(const ArrayObj* a) { return page_block(sizeof(ArrayObj)) + buffer_bytes(a->items); }
-size_t bytes_of(const MapObj* m) { return page_block(sizeof(MapObj)) + map_buffer_bytes(m); }
-size_t bytes_of(const GeneObj* g) { return page_block(sizeof(GeneObj)) + buffer_bytes(g->children); }
 size_t bytes_of(const ClosureObj* c) { return closure_bytes(c->upvalue_count); }
-size_t bytes_of(const BoxObj*) { return page_block(sizeof(BoxObj)); }
 
 // What a container page destroys in each block: pooled containers keep
 // their buffers while free.
@@ -303,31 +270,35 @@ void Heap::check_limit(size_t incoming) {
   // Garbage waits for the next safepoint, so allow slack of one limit's
   // worth; the safepoint reconciliation enforces the limit on live data,
   // and past the limit it comes at the very next safepoint.
-  uint64_t after = live_bytes + outside_bytes_ + incoming;
+  uint64_t after = live_bytes() + outside_bytes_ + incoming;
   if (incoming > max_bytes_ || after > 2 * max_bytes_) throw OutOfMemory{};
   if (after > max_bytes_) poll_countdown = 1;
 }
 
-template <typename T>
-T* Heap::link(T* o, size_t bytes) {
-  ++allocations;
-  ++live_objects;
-  bytes_allocated += bytes;
-  live_bytes += bytes;
-  bytes_since_reconcile_ += bytes;
-  if (live_bytes > peak_bytes) peak_bytes = live_bytes;
-  if (bytes_since_reconcile_ >= reconcile_bytes_) poll_countdown = 1;
-  zct_push(o);  // nothing references it yet but the stack
-  return o;
+uint64_t Heap::allocations() const {
+  uint64_t n = 0;
+  for (auto& p : pools_) n += p.stats.allocations;
+  return n;
+}
+
+// Live bytes only fall when something is freed (at reconciliations) or a
+// buffer shrinks: the peak is taken just before, so it is exact.
+void Heap::settle() {
+  uint64_t live = live_bytes();
+  if (live > peak_settled_) peak_settled_ = live;
+  live_settled_ = live;
+  allocated_settled_ += bytes_since_reconcile_;
+  bytes_since_reconcile_ = 0;
 }
 
 void Heap::grew(int64_t delta) {
   if (delta > 0) {
     check_limit(size_t(delta));
-    bytes_allocated += uint64_t(delta);
+    allocated_settled_ += uint64_t(delta);
+  } else if (live_bytes() > peak_settled_) {
+    peak_settled_ = live_bytes();
   }
-  live_bytes += uint64_t(delta);
-  if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+  live_settled_ += uint64_t(delta);
 }
 
 void Heap::charge_outside(int64_t delta) {
@@ -471,13 +442,7 @@ T* Heap::recycled(PoolId id) {
   void* b = pool.pages.take(reused);
   if (!reused) return new (b) T();
   ++pool.stats.hits;
-  T* o = static_cast<T*>(b);
-  o->rc = 0;  // the free-list link overwrote the header
-  o->type = kPoolType[id];
-  o->color = 0;
-  o->flags = 0;
-  o->pooled = 0;
-  return o;
+  return reused_container<T>(b, kPoolType[id]);
 }
 
 void* Heap::take(PoolId id) {
@@ -519,7 +484,7 @@ StringObj* Heap::new_string(std::string_view bytes) {
   return s;
 }
 
-StringObj* Heap::new_string_uninitialized(size_t length) {
+StringObj* Heap::new_string_slow(size_t length) {
   AllocationTimer timer(*this);
   if (length > UINT32_MAX - 64) throw OutOfMemory{};
   size_t size = sizeof(StringObj) + length + 1;
@@ -551,20 +516,20 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
   return link(s, bytes);
 }
 
-ArrayObj* Heap::new_array(size_t reserve) {
+ArrayObj* Heap::new_array_slow(size_t reserve) {
   AllocationTimer timer(*this);
   if (max_bytes_) check_limit(page_block(sizeof(ArrayObj)) + buffer_block_bytes(reserve * sizeof(Value)));
   auto* a = recycled<ArrayObj>(kPoolArray);
-  if (reserve * sizeof(Value) >= kWholeGrowthBytes) {
-    GrowthTimer growth(*this, reserve * sizeof(Value));
-    a->items.reserve(reserve);
-  } else if (reserve) {
-    a->items.reserve(reserve);
-  }
+  if (reserve > a->items.capacity()) reserve_items(a, reserve);
   return link(a, bytes_of(a));
 }
 
-MapObj* Heap::new_map() {
+void Heap::reserve_items(ArrayObj* a, size_t reserve) {
+  GrowthTimer growth(*this, reserve * sizeof(Value));
+  a->items.reserve(reserve);
+}
+
+MapObj* Heap::new_map_slow() {
   AllocationTimer timer(*this);
   check_limit(page_block(sizeof(MapObj)));
   MapObj* m = recycled<MapObj>(kPoolMap);
@@ -580,7 +545,7 @@ GeneObj* Heap::new_gene(Value head) {
   return link(g, bytes_of(g));
 }
 
-BoxObj* Heap::new_box(Value v) {
+BoxObj* Heap::new_box_slow(Value v) {
   AllocationTimer timer(*this);
   check_limit(page_block(sizeof(BoxObj)));
   auto* b = new (take(kPoolBox)) BoxObj();
@@ -589,7 +554,7 @@ BoxObj* Heap::new_box(Value v) {
   return link(b, bytes_of(b));
 }
 
-ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
+ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
   AllocationTimer timer(*this);
   size_t size = sizeof(ClosureObj) + upvalue_count * sizeof(BoxObj*);
   check_limit(closure_bytes(upvalue_count));
@@ -694,8 +659,7 @@ void Heap::free_object(Obj* o, bool release_children) {
       return;
   }
   o->pooled = pages != nullptr;
-  live_bytes -= bytes;
-  --live_objects;
+  live_settled_ -= bytes;  // after settle(): nothing is freed before it
   if (o->flags & kBuffered) {
     o->flags |= kDead;  // its buffer still points here
     if (pages && !recyclable(o->type)) poison(o + 1, pages->block_bytes() - sizeof(Obj));
@@ -728,13 +692,14 @@ void Heap::drain_zct() {
 bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
   auto t0 = timer_now();
   ++reconciliations;
+  settle();
   for (Value* v = roots; v < roots_end; ++v)
     if (v->is_object()) ++v->as_object()->rc;
   drain_zct();
   double cycle_time = 0;
   bool full = force_full || (old_.size() > 0 && promoted_since_full_ >= young_threshold_ &&
                              double(promoted_since_full_) >= old_ratio_ * double(examined_by_full_));
-  bool over_limit = max_bytes_ && live_bytes + outside_bytes_ > max_bytes_;
+  bool over_limit = max_bytes_ && live_bytes() + outside_bytes_ > max_bytes_;
   if (full || over_limit || young_.size() >= young_threshold_) {
     auto c0 = timer_now();
     collect_cycles(full || over_limit);
@@ -752,9 +717,8 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
       if (--o->rc == 0) add_to_zct(o);
       else possible_cycle_root(o);
     }
-  bytes_since_reconcile_ = 0;
   free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
-  return max_bytes_ == 0 || live_bytes + outside_bytes_ <= max_bytes_;
+  return max_bytes_ == 0 || live_bytes() + outside_bytes_ <= max_bytes_;
 }
 
 // Trial deletion over the candidate roots (Bacon & Rajan's MarkRoots, Scan
@@ -906,15 +870,16 @@ void Heap::collect_white() {
 // could never free — and stops the process.
 Heap::~Heap() {
 #ifdef GENE_ASAN
+  settle();
   for (Value v : pinned_) release(v);
-  for (int round = 0; round < 64 && live_objects > 0; ++round) {
+  for (int round = 0; round < 64 && live_objects() > 0; ++round) {
     drain_zct();
     if (young_.empty() && old_.empty()) break;
     collect_cycles(true);
   }
-  if (live_objects != 0) {
+  if (live_objects() != 0) {
     std::fprintf(stderr, "gene: heap invariant broken: %llu objects not freed by counts or collections\n",
-                 static_cast<unsigned long long>(live_objects));
+                 static_cast<unsigned long long>(live_objects()));
     std::abort();
   }
 #endif

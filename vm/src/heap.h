@@ -37,13 +37,26 @@
 // full collections).
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "block_pages.h"
 #include "object.h"
+
+// The inlined allocation paths. bench/memory-share measures a build
+// configured with -DGENE_OUTLINE_ALLOCATION=ON, where they are the same
+// code but functions of their own, so that callgrind can attribute their
+// instructions to allocation.
+#ifdef GENE_OUTLINE_ALLOCATION
+#define GENE_ALLOCATION_PATH [[gnu::noinline]]
+#else
+#define GENE_ALLOCATION_PATH [[gnu::always_inline]]
+#endif
 
 namespace gene {
 
@@ -96,13 +109,17 @@ class Heap {
   void set_young_threshold(uint32_t candidates) { young_threshold_ = candidates ? candidates : 1; }
   void set_old_ratio(double ratio) { old_ratio_ = ratio > 0 ? ratio : 0; }
 
+  // Allocation. The common case — a free block on the current page of its
+  // pool, no sample due, no limit set — is inlined where objects are made
+  // (below the class); the rest takes the out-of-line path, which does the
+  // same and more.
   StringObj* new_string(std::string_view bytes);
   StringObj* concat(std::string_view a, std::string_view b);
-  ArrayObj* new_array(size_t reserve = 0);
-  MapObj* new_map();
+  GENE_ALLOCATION_PATH inline ArrayObj* new_array(size_t reserve = 0);
+  GENE_ALLOCATION_PATH inline MapObj* new_map();
   GeneObj* new_gene(Value head);
-  BoxObj* new_box(Value v);
-  ClosureObj* new_closure(const Proto* proto, uint32_t upvalue_count);
+  GENE_ALLOCATION_PATH inline BoxObj* new_box(Value v);
+  GENE_ALLOCATION_PATH inline ClosureObj* new_closure(const Proto* proto, uint32_t upvalue_count);
 
   // ---- the write barrier: every store of a value into a heap object or a
   // global goes through these, so counts stay exact.
@@ -173,14 +190,14 @@ class Heap {
   // build (it counts as heap while it exists). Unlimited without a limit.
   uint64_t room() const {
     if (max_bytes_ == 0) return UINT64_MAX;
-    uint64_t used = live_bytes + outside_bytes_;
+    uint64_t used = live_bytes() + outside_bytes_;
     return used < max_bytes_ ? max_bytes_ - used : 0;
   }
 
   // ---- reconciliation (safepoints only).
   bool wants_reconcile() const {
     return zct_.size() >= kZctThreshold || bytes_since_reconcile_ >= reconcile_bytes_ ||
-           young_.size() >= young_threshold_ || (max_bytes_ && live_bytes + outside_bytes_ > max_bytes_);
+           young_.size() >= young_threshold_ || (max_bytes_ && live_bytes() + outside_bytes_ > max_bytes_);
   }
   // The uncounted references are the values in [roots, roots_end). Frees
   // what is dead, collects cycles when due (always with force_full), and
@@ -230,12 +247,15 @@ class Heap {
   double gc_seconds = 0;
   std::vector<double> gc_pauses;
 
-  // Counters for the statistics.
-  uint64_t allocations = 0;
-  uint64_t bytes_allocated = 0;
-  uint64_t live_bytes = 0;
-  uint64_t live_objects = 0;
-  uint64_t peak_bytes = 0;
+  // Counters for the statistics. Allocation counts only its pool's
+  // allocations and the bytes since the last reconciliation; the totals
+  // are folded in there (settle()), and the accessors add what is pending,
+  // so every figure is exact at any moment.
+  uint64_t allocations() const;  // the pools' sum
+  uint64_t live_objects() const { return allocations() - rc_frees - cycle_frees; }
+  uint64_t live_bytes() const { return live_settled_ + bytes_since_reconcile_; }
+  uint64_t bytes_allocated() const { return allocated_settled_ + bytes_since_reconcile_; }
+  uint64_t peak_bytes() const { return std::max(peak_settled_, live_bytes()); }
   uint64_t rc_increments = 0;
   uint64_t rc_decrements = 0;
   uint64_t rc_frees = 0;            // objects freed because their count reached zero
@@ -272,9 +292,46 @@ class Heap {
     if (young_.size() >= young_threshold_) poll_countdown = 1;
   }
 
+  // A fresh object joins the zero count table (nothing references it yet
+  // but the stack) and its bytes the reconciliation's budget.
   template <typename T>
-  T* link(T* o, size_t bytes);
-  StringObj* new_string_uninitialized(size_t length);
+  [[gnu::always_inline]] T* link(T* o, size_t bytes) {
+    bytes_since_reconcile_ += bytes;
+    if (bytes_since_reconcile_ >= reconcile_bytes_) poll_countdown = 1;
+    o->flags = kInZct;  // a fresh object is in no table yet
+    zct_.push_back(o);
+    if (zct_.size() >= kZctThreshold) poll_countdown = 1;
+    return o;
+  }
+  // A free block for the inlined path, or null: then the out-of-line path
+  // allocates (a fresh block, a sample due, a limit to check).
+  [[gnu::always_inline]] void* take_fast(BlockPages& pages, PoolStats& stats) {
+    if (max_bytes_ != 0 || alloc_sample_countdown_ <= 1) return nullptr;
+    void* b = pages.take_free();
+    if (!b) return nullptr;
+    --alloc_sample_countdown_;
+    ++stats.allocations;
+    ++stats.hits;
+    return b;
+  }
+  template <typename T>
+  static T* reused_container(void* b, ObjType type) {
+    T* o = static_cast<T*>(b);
+    o->rc = 0;  // the free-list link overwrote the header
+    o->type = type;
+    o->color = 0;
+    o->flags = 0;
+    o->pooled = 0;
+    return o;
+  }
+  GENE_ALLOCATION_PATH inline StringObj* new_string_uninitialized(size_t length);
+  StringObj* new_string_slow(size_t length);
+  ArrayObj* new_array_slow(size_t reserve);
+  void reserve_items(ArrayObj* a, size_t reserve);
+  MapObj* new_map_slow();
+  BoxObj* new_box_slow(Value v);
+  ClosureObj* new_closure_slow(const Proto* proto, uint32_t upvalue_count);
+  void settle();  // folds the bytes since the last reconciliation into the totals
   void check_limit(size_t incoming);
 
   // Frees every ZCT entry whose count is zero, and what that frees in turn.
@@ -326,7 +383,10 @@ class Heap {
   std::vector<Obj*> reached_;  // what it examined
   std::vector<Obj*> roots_;    // the candidates it started from
   std::vector<Obj*> black_;    // scan-black's explicit stack
-  uint64_t bytes_since_reconcile_ = 0;
+  uint64_t bytes_since_reconcile_ = 0;  // what objects made since then hold
+  uint64_t live_settled_ = 0;           // live bytes as of then, with buffers' growth since
+  uint64_t allocated_settled_ = 0;
+  uint64_t peak_settled_ = 0;
   uint64_t reconcile_bytes_ = 1u << 20;
   uint32_t young_threshold_ = 10000;
   double old_ratio_ = 0.25;
@@ -335,5 +395,95 @@ class Heap {
   uint64_t max_bytes_ = 0;
   uint64_t outside_bytes_ = 0;
 };
+
+// ---- What memory costs, and the inlined allocation paths.
+//
+// The heap limit is meant to bound the process's memory, so objects are
+// counted as they are really held: pooled objects as their block in a page
+// (block_pages.h), container buffers as buffer_block_bytes, larger strings
+// and closures as malloc holds them (heap.cc). (Counting requested sizes
+// let a heap of small closures take 3.5 times its limit.)
+constexpr size_t page_block(size_t n) { return (n + 7) & ~size_t(7); }  // as BlockPages rounds
+constexpr size_t kSmallStringBlock = sizeof(StringObj) + Heap::kSmallString + 1;
+constexpr size_t kSmallClosureBlock = sizeof(ClosureObj) + Heap::kSmallClosure * sizeof(BoxObj*);
+template <typename T>
+size_t buffer_bytes(const Buffer<T>& v) { return buffer_block_bytes(v.capacity() * sizeof(T)); }
+inline size_t map_buffer_bytes(const MapObj* m) { return buffer_bytes(m->entries) + buffer_bytes(m->index); }
+inline size_t bytes_of(const ArrayObj* a) { return page_block(sizeof(ArrayObj)) + buffer_bytes(a->items); }
+inline size_t bytes_of(const MapObj* m) { return page_block(sizeof(MapObj)) + map_buffer_bytes(m); }
+inline size_t bytes_of(const GeneObj* g) { return page_block(sizeof(GeneObj)) + buffer_bytes(g->children); }
+inline size_t bytes_of(const BoxObj*) { return page_block(sizeof(BoxObj)); }
+
+// Strings past the small size but within kMediumStringBlocks' largest
+// block live in pages too, one size class per entry, so churning medium
+// strings neither walks malloc's bins nor makes it trim and regrow the
+// process's heap.
+constexpr size_t kMediumStringBlocks[Heap::kMediumStringClasses] = {64,  96,  128,  192,  256,  384, 512,
+                                                                   768, 1024, 1536, 2048, 3072, 4096};
+// The classes go two to a power of two (1.5 * 2^(p-1) and 2^p), so the
+// class follows from the block's bit width, with no search.
+constexpr int medium_string_class(size_t length) {
+  size_t block = sizeof(StringObj) + length + 1;
+  int p = std::bit_width(block - 1);  // 2^(p-1) < block <= 2^p
+  if (p <= 6) return 0;
+  return block <= (size_t(3) << (p - 2)) ? 2 * (p - 6) - 1 : 2 * (p - 6);
+}
+constexpr bool is_medium_string(size_t length) {
+  return length > Heap::kSmallString &&
+         sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1];
+}
+
+inline StringObj* Heap::new_string_uninitialized(size_t length) {
+  void* mem = nullptr;
+  size_t bytes = 0;
+  if (length <= kSmallString) {
+    bytes = page_block(kSmallStringBlock);
+    mem = take_fast(pools_[kPoolString].pages, pools_[kPoolString].stats);
+  } else if (is_medium_string(length)) {
+    int c = medium_string_class(length);
+    bytes = kMediumStringBlocks[c];
+    mem = take_fast(medium_strings_[c], pools_[kPoolString].stats);
+  }
+  if (!mem) return new_string_slow(length);
+  auto* s = new (mem) StringObj();
+  s->length = static_cast<uint32_t>(length);
+  s->data()[length] = '\0';
+  return link(s, bytes);
+}
+
+inline ArrayObj* Heap::new_array(size_t reserve) {
+  void* b = take_fast(pools_[kPoolArray].pages, pools_[kPoolArray].stats);
+  if (!b) return new_array_slow(reserve);
+  auto* a = reused_container<ArrayObj>(b, ObjType::Array);
+  if (reserve > a->items.capacity()) reserve_items(a, reserve);
+  return link(a, bytes_of(a));
+}
+
+inline MapObj* Heap::new_map() {
+  void* b = take_fast(pools_[kPoolMap].pages, pools_[kPoolMap].stats);
+  if (!b) return new_map_slow();
+  auto* m = reused_container<MapObj>(b, ObjType::Map);
+  return link(m, bytes_of(m));
+}
+
+inline BoxObj* Heap::new_box(Value v) {
+  void* mem = take_fast(pools_[kPoolBox].pages, pools_[kPoolBox].stats);
+  if (!mem) return new_box_slow(v);
+  auto* b = new (mem) BoxObj();
+  retain(v);
+  b->value = v;
+  return link(b, bytes_of(b));
+}
+
+inline ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
+  void* mem = upvalue_count <= kSmallClosure ? take_fast(pools_[kPoolClosure].pages, pools_[kPoolClosure].stats) : nullptr;
+  if (!mem) return new_closure_slow(proto, upvalue_count);
+  auto* c = new (mem) ClosureObj();
+  c->proto = proto;
+  c->upvalue_count = upvalue_count;
+  // The whole pooled block's slots: a fixed count compiles to four stores.
+  for (uint32_t i = 0; i < kSmallClosure; ++i) c->upvalues()[i] = nullptr;
+  return link(c, page_block(kSmallClosureBlock));
+}
 
 }  // namespace gene

@@ -1091,14 +1091,14 @@ void VM::fill_stats(Stats& s) const {
   s.tail_calls = tail_calls_ + tail_reuses_;
   s.tail_calls_optimized = tail_calls_optimized_ + tail_reuses_;
   s.max_stack_depth = max_depth_seen_;
-  s.allocations = heap.allocations;
-  s.bytes_allocated = heap.bytes_allocated;
+  s.allocations = heap.allocations();
+  s.bytes_allocated = heap.bytes_allocated();
   s.pool_hits = heap.pool_hits();
   for (int id = 0; id < Heap::kPoolCount; ++id) {
     auto& ps = heap.pool_stats(id);
     if (ps.allocations) s.pool_by_type[Heap::pool_name(id)] = {ps.hits, ps.allocations};
   }
-  s.heap_peak_bytes = heap.peak_bytes;
+  s.heap_peak_bytes = heap.peak_bytes();
   s.gc_collections = heap.young_collections + heap.old_collections;
   s.gc_seconds = heap.gc_seconds;
   s.gc_pauses = heap.gc_pauses;

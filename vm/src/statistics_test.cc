@@ -188,6 +188,22 @@ const std::multimap<std::string, Case>& cases() {
   return c;
 }
 
+// The memory counters are exact counts, folded in at reconciliations: the
+// same program gives the same figures run after run, whatever the timing.
+TEST(Statistics, MemoryCountsAreIdenticalRunToRun) {
+  for (const char* program : {kChurn, kCycles}) {
+    Values first = run(program, {.gc_young = 50});
+    for (int i = 0; i < 3; ++i) {
+      Values again = run(program, {.gc_young = 50});
+      for (const char* name : {"allocations", "bytes_allocated", "heap_peak_bytes", "object_pool_hit_rate",
+                               "rc_increments", "rc_decrements", "rc_frees", "rc_reconciliations",
+                               "gc_cycle_candidates", "gc_cycle_frees", "gc_collections"})
+        EXPECT_EQ(again[name], first[name]) << name << " in\n" << program;
+    }
+    EXPECT_GE(*first["allocations"], 5000);
+  }
+}
+
 TEST(Statistics, EveryStatisticCanLeaveItsTrivialValue) {
   std::set<std::string> covered;
   for (auto& [name, c] : cases()) {

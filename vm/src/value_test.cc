@@ -234,7 +234,7 @@ TEST(Value, HeapObjects) {
   Value av = Value::object(arr);
   EXPECT_TRUE(is_type(av, ObjType::Array));
   EXPECT_EQ(as_array(av), arr);
-  EXPECT_GE(heap.allocations, 3u);
+  EXPECT_GE(heap.allocations(), 3u);
 }
 
 TEST(Display, FormatFloatMatchesPythonRepr) {
