@@ -433,7 +433,7 @@ constexpr bool is_medium_string(size_t length) {
          sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1];
 }
 
-inline StringObj* Heap::new_string_uninitialized(size_t length) {
+StringObj* Heap::new_string_uninitialized(size_t length) {
   void* mem = nullptr;
   size_t bytes = 0;
   if (length <= kSmallString) {
@@ -451,7 +451,7 @@ inline StringObj* Heap::new_string_uninitialized(size_t length) {
   return link(s, bytes);
 }
 
-inline ArrayObj* Heap::new_array(size_t reserve) {
+ArrayObj* Heap::new_array(size_t reserve) {
   void* b = take_fast(pools_[kPoolArray].pages, pools_[kPoolArray].stats);
   if (!b) return new_array_slow(reserve);
   auto* a = reused_container<ArrayObj>(b, ObjType::Array);
@@ -459,14 +459,14 @@ inline ArrayObj* Heap::new_array(size_t reserve) {
   return link(a, bytes_of(a));
 }
 
-inline MapObj* Heap::new_map() {
+MapObj* Heap::new_map() {
   void* b = take_fast(pools_[kPoolMap].pages, pools_[kPoolMap].stats);
   if (!b) return new_map_slow();
   auto* m = reused_container<MapObj>(b, ObjType::Map);
   return link(m, bytes_of(m));
 }
 
-inline BoxObj* Heap::new_box(Value v) {
+BoxObj* Heap::new_box(Value v) {
   void* mem = take_fast(pools_[kPoolBox].pages, pools_[kPoolBox].stats);
   if (!mem) return new_box_slow(v);
   auto* b = new (mem) BoxObj();
@@ -475,7 +475,7 @@ inline BoxObj* Heap::new_box(Value v) {
   return link(b, bytes_of(b));
 }
 
-inline ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
+ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   void* mem = upvalue_count <= kSmallClosure ? take_fast(pools_[kPoolClosure].pages, pools_[kPoolClosure].stats) : nullptr;
   if (!mem) return new_closure_slow(proto, upvalue_count);
   auto* c = new (mem) ClosureObj();
