@@ -49,10 +49,11 @@ inline constexpr size_t kPageBytes = size_t(64) << 10;
 
 // Pages for every pool of a heap, carved from kChunkBytes chunks that go
 // back to the system when the source is destroyed. Free pages are reused
-// by any pool; their memory is not returned before the end. A chunk is one
-// huge page where the system has them, mapped and faulted in at once
-// (map_pages): carving its pages then takes no page faults, which cost
-// the allocation programs a tenth of their time.
+// by any pool; their memory is not returned before the end. Every chunk
+// after the first is faulted in whole when it is mapped, on a huge page
+// where the system has them (map_pages): faults taken by stores cost the
+// allocation programs a tenth of their time. The first is faulted in as
+// used, which suits short runs.
 class PageSource {
  public:
   static constexpr size_t kChunkBytes = size_t(2) << 20;

@@ -6,7 +6,7 @@
 
 namespace gene {
 
-void* map_pages(size_t bytes, size_t align) {
+void* map_pages(size_t bytes, size_t align, bool ahead) {
   size_t extra = align > 4096 ? align : 0;  // room to cut an aligned start from
   void* p = mmap(nullptr, bytes + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
@@ -21,10 +21,12 @@ void* map_pages(size_t bytes, size_t align) {
   }
   // Both are hints: without transparent huge pages, or on an older kernel,
   // the memory is faulted in page by page as it is used.
-  madvise(start, bytes, MADV_HUGEPAGE);
+  if (ahead) {
+    madvise(start, bytes, MADV_HUGEPAGE);
 #ifdef MADV_POPULATE_WRITE
-  madvise(start, bytes, MADV_POPULATE_WRITE);
+    madvise(start, bytes, MADV_POPULATE_WRITE);
 #endif
+  }
   return start;
 }
 

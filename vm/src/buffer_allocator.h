@@ -28,7 +28,8 @@ constexpr size_t buffer_block_bytes(size_t bytes) {
 // in before it is returned: on this project's virtual machines a page
 // fault taken by a store cost about 45 us, a page populated in advance 2 us
 // (and a huge page far less per byte). Throws std::bad_alloc.
-void* map_pages(size_t bytes, size_t align);
+// With `ahead` false the memory is only mapped, faulted in as it is used.
+void* map_pages(size_t bytes, size_t align, bool ahead = true);
 void unmap_pages(void* p, size_t bytes);
 
 inline void* map_large_buffer(size_t bytes) { return map_pages(buffer_block_bytes(bytes), 4096); }
