@@ -85,6 +85,9 @@ class FunctionVerifier {
         case OperandFormat::SlotJump: ok = slot_ok(a, op == Op::RANGE_NEXT ? 3 : 2); break;
         case OperandFormat::SlotPair:
         case OperandFormat::SlotPairJump: ok = slot_ok(a & 0xFFF, 1) && slot_ok(a >> 12, 1); break;
+        case OperandFormat::SlotPairSlot:
+          ok = slot_ok(a & 0xFFF, 1) && slot_ok(a >> 12, 1) && slot_ok(word(pc, 1), 1);
+          break;
         case OperandFormat::Upval: ok = a < p_.upvalues.size(); break;
         case OperandFormat::Global: ok = a < prog_.global_names.size(); break;
         case OperandFormat::GlobalGuard:

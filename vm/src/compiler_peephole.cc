@@ -83,6 +83,9 @@ const Fusion kFusions[] = {
      [](const Instr* in) { return Instr{Op::LOCAL_SUB_INT, in[0].a, uint32_t(in[1].a), -1, in[1].pos}; }},
     {{Op::GET_LOCAL2, Op::ADD}, 2, always,
      [](const Instr* in) { return Instr{Op::ADD_LOCALS, in[0].a, 0, -1, in[1].pos}; }},
+    // `(x = (a + b))` as a statement: the sum goes to its slot, never to the stack.
+    {{Op::ADD_LOCALS, Op::STORE_LOCAL}, 2, always,
+     [](const Instr* in) { return Instr{Op::ADD_LOCALS_STORE, in[0].a, uint32_t(in[1].a), -1, in[0].pos}; }},
 };
 
 bool matches(const Fusion& f, const std::vector<Instr>& code, const std::vector<bool>& target, size_t i) {

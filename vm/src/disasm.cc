@@ -51,6 +51,11 @@ std::string operand_text(const Proto& p, const Program& prog, const SymbolTable&
       return std::to_string(x) + " " + std::to_string(y) + " " + target_text(p, pc, int32_t(word(1))) + "  ; " +
              slot_name(p, x) + " " + slot_name(p, y);
     }
+    case OperandFormat::SlotPairSlot: {
+      uint32_t x = u & 0xFFF, y = u >> 12, z = word(1);
+      return std::to_string(x) + " " + std::to_string(y) + " " + std::to_string(z) + "  ; " + slot_name(p, x) + " " +
+             slot_name(p, y) + " -> " + slot_name(p, z);
+    }
     case OperandFormat::Upval:
       return std::to_string(u) + (u < p.upvalue_names.size() ? "  ; " + p.upvalue_names[u] : std::string());
     case OperandFormat::Global: return std::to_string(u) + "  ; " + symbols.name(prog.global_names[u]);

@@ -576,20 +576,23 @@ hook:
     *sp++ = r;
     DISPATCH();
   }
-  CASE(ADD_LOCALS) {
-    Value a = base[ARG() & 0xFFF], b = base[ARG() >> 12];
-    Value r;
-    if (Value::both_ints(a, b)) {
-      if (!Value::add_ints(a, b, r)) RAISE("integer overflow");
-    } else if (a.is_float() && b.is_float()) {
-      r = Value::number(a.as_float() + b.as_float());
-    } else {
-      SAVE();
-      r = arith_add(heap, a, b);
-    }
-    *sp++ = r;
+// ADD_LOCALS pushes the sum; ADD_LOCALS_STORE writes it to slot word 1.
+#define ADD_LOCALS(then)                                          \
+    Value a = base[ARG() & 0xFFF], b = base[ARG() >> 12];         \
+    Value r;                                                      \
+    if (Value::both_ints(a, b)) {                                 \
+      if (!Value::add_ints(a, b, r)) RAISE("integer overflow");   \
+    } else if (a.is_float() && b.is_float()) {                    \
+      r = Value::number(a.as_float() + b.as_float());             \
+    } else {                                                      \
+      SAVE();                                                     \
+      r = arith_add(heap, a, b);                                  \
+    }                                                             \
+    then;                                                         \
     DISPATCH();
-  }
+  CASE(ADD_LOCALS) { ADD_LOCALS(*sp++ = r) }
+  CASE(ADD_LOCALS_STORE) { ADD_LOCALS(base[*ip++] = r) }
+#undef ADD_LOCALS
 
 // `r` = the two values on top compared with `op`: ints and floats inline,
 // strings (and type errors) in compare_values.

@@ -58,6 +58,7 @@
   OP(LOCAL_ADD_INT, SlotStep, Arithmetic, 0, 0, 1, 0, 0) /* push slot A + word 1 (GET_LOCAL, ADD_INT) */ \
   OP(LOCAL_SUB_INT, SlotStep, Arithmetic, 0, 0, 1, 0, 0) /* push slot A - word 1 (GET_LOCAL, SUB_INT) */ \
   OP(ADD_LOCALS, SlotPair, Arithmetic, 0, 0, 1, 0, 0)    /* push the two slots' sum (GET_LOCAL2, ADD) */  \
+  OP(ADD_LOCALS_STORE, SlotPairSlot, Arithmetic, 0, 0, 0, 0, 0) /* slot word 1 = the two slots' sum */ \
   OP(LT, None, Arithmetic, 2, 0, 1, 0, 0)                                                             \
   OP(LE, None, Arithmetic, 2, 0, 1, 0, 0)                                                             \
   OP(GT, None, Arithmetic, 2, 0, 1, 0, 0)                                                             \
@@ -145,6 +146,7 @@ enum class OperandFormat : uint8_t {
   SlotJump,     // A: slot; word 1: a jump
   SlotIntJump,  // A: slot; word 1: a signed immediate; word 2: a jump
   SlotPairJump, // A: two slots, 12 bits each; word 1: a jump
+  SlotPairSlot, // A: two slots, 12 bits each; word 1: a third slot
   Upval,        // A: upvalue index
   Global,       // A: global index
   GlobalGuard,  // A: global index; word 1: an inlined fn (Program::inline_sources); word 2: a jump
@@ -159,7 +161,8 @@ constexpr int extra_words(OperandFormat f) {
     case OperandFormat::SlotIntJump: return 2;
     case OperandFormat::SlotStep:
     case OperandFormat::SlotJump:
-    case OperandFormat::SlotPairJump: return 1;
+    case OperandFormat::SlotPairJump:
+    case OperandFormat::SlotPairSlot: return 1;
     default: return 0;
   }
 }
