@@ -1,0 +1,54 @@
+# A short-lived `gene run` pays the dynamic loader for every shared library
+# it links: Abseil (for absl::Status, through gene_report_format) alone is
+# 25 of them, about 1.5 M cycles of relocation and symbol lookup before
+# main. gene_link_statically(target) links the target's Abseil from
+# Debian's static archives (libabsl_*.a beside each .so) and, outside the
+# sanitizer build, libstdc++ and libgcc too. The shared copies stay on the
+# link line (they come with the imported targets) but --as-needed drops
+# them once the archives resolve every symbol.
+#
+# Only for binaries that load no other copy of Abseil: the worker and the
+# coordinator link gRPC, whose shared libraries bring Abseil's, and two
+# copies of its globals in one process would not be safe.
+
+find_package(absl CONFIG REQUIRED)  # its imported targets are seen only where it is found
+
+# The static archives behind `lib` and everything it links, in link order.
+function(_gene_absl_archives out lib)
+  set(found ${${out}})
+  if(NOT TARGET ${lib} OR NOT lib MATCHES "^absl::" OR lib IN_LIST _gene_absl_seen)
+    set(${out} ${found} PARENT_SCOPE)
+    return()
+  endif()
+  list(APPEND _gene_absl_seen ${lib})
+  set(_gene_absl_seen ${_gene_absl_seen} PARENT_SCOPE)
+  get_target_property(type ${lib} TYPE)
+  if(type STREQUAL "SHARED_LIBRARY")
+    get_target_property(so ${lib} IMPORTED_LOCATION_NONE)
+    string(REGEX REPLACE "\\.so(\\.[0-9]+)*$" ".a" archive "${so}")
+    if(NOT EXISTS "${archive}")
+      message(FATAL_ERROR "${lib}: no static archive ${archive} beside ${so}")
+    endif()
+    list(APPEND found "${archive}")
+  endif()
+  get_target_property(deps ${lib} INTERFACE_LINK_LIBRARIES)
+  if(deps)
+    foreach(dep IN LISTS deps)
+      _gene_absl_archives(found ${dep})
+    endforeach()
+  endif()
+  set(_gene_absl_seen ${_gene_absl_seen} PARENT_SCOPE)
+  set(${out} ${found} PARENT_SCOPE)
+endfunction()
+
+function(gene_link_statically target)
+  set(_gene_absl_seen "")
+  set(archives "")
+  _gene_absl_archives(archives absl::status)
+  # A group: the archives need each other in no single order.
+  target_link_libraries(${target} PRIVATE -Wl,--start-group ${archives} -Wl,--end-group)
+  target_link_options(${target} PRIVATE -Wl,--as-needed)
+  if(NOT GENE_SANITIZE)
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+  endif()
+endfunction()
