@@ -199,7 +199,7 @@ void FunctionEmitter::emit(const Expr* e, bool want) {
       LoopLabels loop = loop_of(e);  // a copy: the value may hold loops that grow loops_
       int extra = b_.depth() - loop.depth;
       if (extra > 0) op(Op::POPN, extra);
-      jump(Op::LOOP, loop.next);
+      jump(loop.next_ahead ? Op::JUMP : Op::LOOP, loop.next);
       break;
     }
     case Kind::Return:

@@ -34,6 +34,7 @@ class FunctionEmitter {
     Label done;   // break: the loop's value is on the stack when it is wanted
     int depth;    // stack depth when the loop started
     bool want;    // the loop's value is used
+    bool next_ahead = false;  // `continue` jumps forward, to a test at the bottom
   };
 
   ProgramEmitter& pe_;
@@ -69,6 +70,7 @@ class FunctionEmitter {
   void call(const Expr* e);
   void if_form(const Expr* e, bool want);
   void loop_form(const Expr* e, bool want);
+  void while_test_at_bottom(const Expr* e, bool want);
   void for_form(const Expr* e, bool want);
   bool range_call(const Expr* coll) const;
   void inline_call(const Expr* e);

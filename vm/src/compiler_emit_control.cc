@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "compiler_emit.h"
+#include "compiler_passes.h"
 
 namespace gene::emitter {
 
@@ -61,7 +62,57 @@ void FunctionEmitter::if_form(const Expr* e, bool want) {
   b_.bind(end);
 }
 
+namespace {
+
+// A condition small enough to emit twice that declares nothing (no `var`,
+// fn, block or loop in it): reads, constants, operators and calls.
+constexpr uint64_t kMaxCopiedTest = 8;
+
+bool copyable_test(const Expr* e) {
+  switch (e->kind) {
+    case Kind::Const:
+    case Kind::String:
+    case Kind::Local:
+    case Kind::Global:
+    case Kind::Binary:
+    case Kind::Neg:
+    case Kind::Not:
+    case Kind::Call:
+    case Kind::Path:
+      return std::all_of(e->kids.begin(), e->kids.end(), copyable_test);
+    default: return false;
+  }
+}
+
+}  // namespace
+
+// `(while c body)` with its test at the bottom (loop inversion): the test
+// runs once ahead as a guard, then after each pass as one backward
+// conditional jump, so an iteration takes no forward exit jump and no
+// LOOP. The test is emitted twice, so only a small one that declares
+// nothing; it runs as many times as before, in the same order.
+void FunctionEmitter::while_test_at_bottom(const Expr* e, bool want) {
+  Label body = b_.new_label(), test = b_.new_label(), exit = b_.new_label(), done = b_.new_label();
+  value(e->kids[0]);
+  pos_ = e->pos;
+  jump(Op::JUMP_IF_FALSE, exit);
+  b_.bind(body);
+  loops_.push_back({e, test, done, b_.depth(), want, true});
+  effect(e->kids[1]);
+  b_.bind(test);
+  value(e->kids[0]);
+  pos_ = e->pos;
+  jump(Op::LOOP_IF_TRUE, body);
+  b_.bind(exit);
+  if (want) op(Op::NIL);
+  b_.bind(done);
+  loops_.pop_back();
+}
+
 void FunctionEmitter::loop_form(const Expr* e, bool want) {
+  if (e->kind == Kind::While && pe_.options.superinstructions && copyable_test(e->kids[0]) &&
+      instruction_cost(e->kids[0]) <= kMaxCopiedTest)
+    return while_test_at_bottom(e, want);
   Label start = b_.new_label(), exit = b_.new_label(), done = b_.new_label();
   b_.bind(start);
   loops_.push_back({e, start, done, b_.depth(), want});

@@ -672,8 +672,94 @@ hook:
   JUMP_UNLESS_LL(JUMP_UNLESS_GT_LL, >)
   JUMP_UNLESS_LL(JUMP_UNLESS_GE_LL, >=)
 #undef JUMP_UNLESS_LL
+// A while loop's test at its bottom: back to the body while `r` holds,
+// with LOOP's safepoint (an error there is placed at this instruction).
+#define LOOP_BACK_IF(r, offset)              \
+    if (r) {                                 \
+      ip += offset;                          \
+      if (--heap.poll_countdown == 0) {      \
+        ip -= offset;                        \
+        SAVE();                              \
+        poll();                              \
+        ip += offset;                        \
+      }                                      \
+    }                                        \
+    DISPATCH();
+#define LOOP_IF(name, op)                                        \
+  CASE(name) {                                                   \
+    ORDER(op)                                                    \
+    sp -= 2;                                                     \
+    LOOP_BACK_IF(r, SARG())                                      \
+  }
+  LOOP_IF(LOOP_IF_LT, <)
+  LOOP_IF(LOOP_IF_LE, <=)
+  LOOP_IF(LOOP_IF_GT, >)
+  LOOP_IF(LOOP_IF_GE, >=)
+#undef LOOP_IF
+#define LOOP_IF_LI(name, op)                                     \
+  CASE(name) {                                                   \
+    int32_t imm = int32_t(ip[0]), offset = int32_t(ip[1]);       \
+    ip += 2;                                                     \
+    ORDER_OF(base[ARG()], Value::integer(imm), op)               \
+    LOOP_BACK_IF(r, offset)                                      \
+  }
+  LOOP_IF_LI(LOOP_IF_LT_LI, <)
+  LOOP_IF_LI(LOOP_IF_LE_LI, <=)
+  LOOP_IF_LI(LOOP_IF_GT_LI, >)
+  LOOP_IF_LI(LOOP_IF_GE_LI, >=)
+#undef LOOP_IF_LI
+#define LOOP_IF_LL(name, op)                                     \
+  CASE(name) {                                                   \
+    int32_t offset = int32_t(*ip++);                             \
+    ORDER_OF(base[ARG() & 0xFFF], base[ARG() >> 12], op)         \
+    LOOP_BACK_IF(r, offset)                                      \
+  }
+  LOOP_IF_LL(LOOP_IF_LT_LL, <)
+  LOOP_IF_LL(LOOP_IF_LE_LL, <=)
+  LOOP_IF_LL(LOOP_IF_GT_LL, >)
+  LOOP_IF_LL(LOOP_IF_GE_LL, >=)
+#undef LOOP_IF_LL
 #undef ORDER
 #undef ORDER_OF
+  CASE(LOOP_IF_TRUE) { LOOP_BACK_IF((*--sp).truthy(), SARG()) }
+  CASE(LOOP_IF_FALSE) { LOOP_BACK_IF(!(*--sp).truthy(), SARG()) }
+  CASE(LOOP_IF_EQ) {
+    SAVE();
+    bool r = fast_equal(sp[-2], sp[-1], walk_);
+    sp -= 2;
+    LOOP_BACK_IF(r, SARG())
+  }
+  CASE(LOOP_IF_NE) {
+    SAVE();
+    bool r = !fast_equal(sp[-2], sp[-1], walk_);
+    sp -= 2;
+    LOOP_BACK_IF(r, SARG())
+  }
+  CASE(LOOP_IF_EQ_LI) {
+    bool r = base[ARG()] == Value::integer(int32_t(ip[0]));
+    int32_t offset = int32_t(ip[1]);
+    ip += 2;
+    LOOP_BACK_IF(r, offset)
+  }
+  CASE(LOOP_IF_NE_LI) {
+    bool r = base[ARG()] != Value::integer(int32_t(ip[0]));
+    int32_t offset = int32_t(ip[1]);
+    ip += 2;
+    LOOP_BACK_IF(r, offset)
+  }
+  CASE(LOOP_IF_EQ_LL) {
+    int32_t offset = int32_t(*ip++);
+    SAVE();
+    bool r = fast_equal(base[ARG() & 0xFFF], base[ARG() >> 12], walk_);
+    LOOP_BACK_IF(r, offset)
+  }
+  CASE(LOOP_IF_NE_LL) {
+    int32_t offset = int32_t(*ip++);
+    SAVE();
+    bool r = !fast_equal(base[ARG() & 0xFFF], base[ARG() >> 12], walk_);
+    LOOP_BACK_IF(r, offset)
+  }
+#undef LOOP_BACK_IF
   // An int immediate equals only the same int (fast_equal: no float or
   // object is equal to an int), so the test is one comparison of bits.
   CASE(JUMP_UNLESS_EQ_LI) {

@@ -94,6 +94,28 @@
   OP(JUMP_UNLESS_GE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
   OP(JUMP_UNLESS_EQ_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
   OP(JUMP_UNLESS_NE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                          \
+  /* a while loop's test at its bottom: jump back while the condition holds (LOOP_IF_FALSE: */      \
+  /* while it fails), a safepoint as LOOP is; operands as the JUMP_UNLESS_ forms above */            \
+  OP(LOOP_IF_TRUE, Jump, Branch, 1, 0, 0, 0, 0)                                                       \
+  OP(LOOP_IF_FALSE, Jump, Branch, 1, 0, 0, 0, 0)                                                      \
+  OP(LOOP_IF_LT, Jump, Branch, 2, 0, 0, 0, 0)                                                         \
+  OP(LOOP_IF_LE, Jump, Branch, 2, 0, 0, 0, 0)                                                         \
+  OP(LOOP_IF_GT, Jump, Branch, 2, 0, 0, 0, 0)                                                         \
+  OP(LOOP_IF_GE, Jump, Branch, 2, 0, 0, 0, 0)                                                         \
+  OP(LOOP_IF_EQ, Jump, Branch, 2, 0, 0, 0, 0)                                                         \
+  OP(LOOP_IF_NE, Jump, Branch, 2, 0, 0, 0, 0)                                                         \
+  OP(LOOP_IF_LT_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                               \
+  OP(LOOP_IF_LE_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                               \
+  OP(LOOP_IF_GT_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                               \
+  OP(LOOP_IF_GE_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                               \
+  OP(LOOP_IF_EQ_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                               \
+  OP(LOOP_IF_NE_LI, SlotIntJump, Branch, 0, 0, 0, 0, 0)                                               \
+  OP(LOOP_IF_LT_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                              \
+  OP(LOOP_IF_LE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                              \
+  OP(LOOP_IF_GT_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                              \
+  OP(LOOP_IF_GE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                              \
+  OP(LOOP_IF_EQ_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                              \
+  OP(LOOP_IF_NE_LL, SlotPairJump, Branch, 0, 0, 0, 0, 0)                                              \
   /* unless global A holds the inlined fn (word 1): jump to the ordinary call. _TAIL: the call is */ \
   /* in a tail position, and counts as a tail call done without a frame when the guard passes */      \
   OP(INLINE_GUARD, GlobalGuard, Call, 0, 0, 0, 0, 0)                                                  \
