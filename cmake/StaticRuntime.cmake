@@ -1,11 +1,11 @@
 # A short-lived `gene run` pays the dynamic loader for every shared library
-# it links: Abseil (for absl::Status, through gene_report_format) alone is
-# 25 of them, about 1.5 M cycles of relocation and symbol lookup before
-# main. gene_link_statically(target) links the target's Abseil from
-# Debian's static archives (libabsl_*.a beside each .so) and, outside the
-# sanitizer build, libstdc++ and libgcc too. The shared copies stay on the
-# link line (they come with the imported targets) but --as-needed drops
-# them once the archives resolve every symbol.
+# it loads: Abseil (for absl::Status, through gene_report_format) alone was
+# 25 of them, more instructions before main than a small program's whole
+# run. gene_link_statically(target) links the target's Abseil from
+# Debian's static archives (libabsl_*.a beside each .so) instead of the
+# shared ones, and the whole binary statically (-static: libc, libm and
+# libstdc++ too, nothing left for the loader to do) outside the sanitizer
+# and fuzz builds, whose runtimes need the dynamic libc.
 #
 # Only for binaries that load no other copy of Abseil: the worker and the
 # coordinator link gRPC, whose shared libraries bring Abseil's, and two
@@ -13,7 +13,7 @@
 
 find_package(absl CONFIG REQUIRED)  # its imported targets are seen only where it is found
 
-# The static archives behind `lib` and everything it links, in link order.
+# The static archives behind `lib` and everything it links.
 function(_gene_absl_archives out lib)
   set(found ${${out}})
   if(NOT TARGET ${lib} OR NOT lib MATCHES "^absl::" OR lib IN_LIST _gene_absl_seen)
@@ -45,10 +45,11 @@ function(gene_link_statically target)
   set(_gene_absl_seen "")
   set(archives "")
   _gene_absl_archives(archives absl::status)
+  # gene_report_format leaves absl::status out of this target's link.
+  set_target_properties(${target} PROPERTIES GENE_STATIC_ABSL ON)
   # A group: the archives need each other in no single order.
   target_link_libraries(${target} PRIVATE -Wl,--start-group ${archives} -Wl,--end-group)
-  target_link_options(${target} PRIVATE -Wl,--as-needed)
-  if(NOT GENE_SANITIZE)
-    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+  if(NOT GENE_SANITIZE AND NOT GENE_FUZZ)
+    target_link_options(${target} PRIVATE -static)
   endif()
 endfunction()
