@@ -48,6 +48,10 @@ const Fusion kFusions[] = {
     // `(n + 1)`, `(n - 1)`: the constant in the instruction.
     {{Op::INT, Op::ADD}, 2, always, [](const Instr* in) { return Instr{Op::ADD_INT, in[0].a, 0, -1, in[1].pos}; }},
     {{Op::INT, Op::SUB}, 2, always, [](const Instr* in) { return Instr{Op::SUB_INT, in[0].a, 0, -1, in[1].pos}; }},
+    {{Op::INT, Op::MOD}, 2, always, [](const Instr* in) { return Instr{Op::MOD_INT, in[0].a, 0, -1, in[1].pos}; }},
+    // `(x = (a + b))` as a statement: the sum goes to its slot, never to the stack.
+    {{Op::ADD, Op::STORE_LOCAL}, 2, always,
+     [](const Instr* in) { return Instr{Op::ADD_STORE, in[1].a, 0, -1, in[0].pos}; }},
     // A comparison that only decides a branch.
     {{Op::LT, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_LT>},
     {{Op::LE, Op::JUMP_IF_FALSE}, 2, always, compare_and_branch<Op::JUMP_UNLESS_LE>},
@@ -106,9 +110,11 @@ const Fusion kFusions[] = {
      [](const Instr* in) { return Instr{Op::LOCAL_SUB_INT, in[0].a, uint32_t(in[1].a), -1, in[1].pos}; }},
     {{Op::GET_LOCAL2, Op::ADD}, 2, always,
      [](const Instr* in) { return Instr{Op::ADD_LOCALS, in[0].a, 0, -1, in[1].pos}; }},
-    // `(x = (a + b))` as a statement: the sum goes to its slot, never to the stack.
+    // The same with both operands locals, read in place.
     {{Op::ADD_LOCALS, Op::STORE_LOCAL}, 2, always,
      [](const Instr* in) { return Instr{Op::ADD_LOCALS_STORE, in[0].a, uint32_t(in[1].a), -1, in[0].pos}; }},
+    {{Op::GET_LOCAL2, Op::ADD_STORE}, 2, always,
+     [](const Instr* in) { return Instr{Op::ADD_LOCALS_STORE, in[0].a, uint32_t(in[1].a), -1, in[1].pos}; }},
 };
 
 bool matches(const Fusion& f, const std::vector<Instr>& code, const std::vector<bool>& target, size_t i) {

@@ -468,19 +468,28 @@ hook:
     DISPATCH();
   }
 
-  CASE(ADD) {
-    Value a = sp[-2], b = sp[-1];
-    if (Value::both_ints(a, b)) {
-      if (!Value::add_ints(a, b, sp[-2])) RAISE("integer overflow");
-    } else if (a.is_float() && b.is_float()) {
-      sp[-2] = Value::number(a.as_float() + b.as_float());
-    } else {
-      SAVE();
-      sp[-2] = arith_add(heap, a, b);
+// ADD leaves the sum in place of its operands; ADD_STORE writes it to slot A.
+#define ADD_TO(dest)                                              \
+    Value a = sp[-2], b = sp[-1];                                 \
+    if (Value::both_ints(a, b)) {                                 \
+      if (!Value::add_ints(a, b, dest)) RAISE("integer overflow"); \
+    } else if (a.is_float() && b.is_float()) {                    \
+      dest = Value::number(a.as_float() + b.as_float());          \
+    } else {                                                      \
+      SAVE();                                                     \
+      dest = arith_add(heap, a, b);                               \
     }
+  CASE(ADD) {
+    ADD_TO(sp[-2])
     --sp;
     DISPATCH();
   }
+  CASE(ADD_STORE) {
+    ADD_TO(base[ARG()])
+    sp -= 2;
+    DISPATCH();
+  }
+#undef ADD_TO
   CASE(SUB) {
     Value a = sp[-2], b = sp[-1];
     if (Value::both_ints(a, b)) {
@@ -520,6 +529,17 @@ hook:
     SAVE();
     sp[-2] = arith_mod(sp[-2], sp[-1]);
     --sp;
+    DISPATCH();
+  }
+  CASE(MOD_INT) {
+    Value a = sp[-1];
+    int32_t m = SARG();
+    if (a.is_int() && m > 0 && a.as_int() >= 0) {
+      sp[-1] = Value::integer(a.as_int() % m);
+    } else {
+      SAVE();
+      sp[-1] = arith_mod(a, Value::integer(m));
+    }
     DISPATCH();
   }
   CASE(NEG) {

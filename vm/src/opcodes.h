@@ -55,6 +55,8 @@
   OP(NEG, None, Arithmetic, 1, 0, 1, 0, 0)                                                            \
   OP(ADD_INT, Int, Arithmetic, 1, 0, 1, 0, 0)   /* top + A (superinstruction of INT, ADD) */          \
   OP(SUB_INT, Int, Arithmetic, 1, 0, 1, 0, 0)   /* top - A (superinstruction of INT, SUB) */          \
+  OP(MOD_INT, Int, Arithmetic, 1, 0, 1, 0, 0)   /* top % A (superinstruction of INT, MOD) */          \
+  OP(ADD_STORE, Slot, Arithmetic, 2, 0, 0, 0, 0) /* slot A = the sum of the two on top (ADD, STORE_LOCAL) */ \
   OP(LOCAL_ADD_INT, SlotStep, Arithmetic, 0, 0, 1, 0, 0) /* push slot A + word 1 (GET_LOCAL, ADD_INT) */ \
   OP(LOCAL_SUB_INT, SlotStep, Arithmetic, 0, 0, 1, 0, 0) /* push slot A - word 1 (GET_LOCAL, SUB_INT) */ \
   OP(ADD_LOCALS, SlotPair, Arithmetic, 0, 0, 1, 0, 0)    /* push the two slots' sum (GET_LOCAL2, ADD) */  \
