@@ -1,12 +1,26 @@
 #include "block_pages.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <new>
 
 #include "buffer_allocator.h"
 
 namespace gene {
+
+namespace {
+std::atomic<void*> kept_chunk{nullptr};
+}  // namespace
+
+void* take_kept_chunk() { return kept_chunk.exchange(nullptr, std::memory_order_acquire); }
+
+void keep_chunk(void* chunk) {
+  unpoison(chunk, PageSource::kChunkBytes);  // the next heap lays it out afresh
+  void* none = nullptr;
+  if (!kept_chunk.compare_exchange_strong(none, chunk, std::memory_order_release))
+    unmap_pages(chunk, PageSource::kChunkBytes);
+}
 
 void* PageSource::take() {
   if (void* p = free_) {
@@ -21,9 +35,11 @@ void* PageSource::take() {
     // a second chunk gets it, and every later one, whole.
     // Only a chunk populated ahead is timed: mapping alone is one system
     // call, as malloc's was for the first chunk before.
+    // The first chunk is the one a previous heap kept, when there is one.
     bool ahead = !chunks_.empty();
     auto t0 = ahead ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    void* mem = map_pages(kChunkBytes, kChunkBytes, ahead);
+    void* mem = ahead ? nullptr : take_kept_chunk();
+    if (!mem) mem = map_pages(kChunkBytes, kChunkBytes, ahead);
     if (ahead) mapping_ns_ += uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now() - t0).count());
     chunks_.push_back(mem);
     carve_ = static_cast<char*>(mem);
@@ -40,7 +56,10 @@ void PageSource::give(void* page) {
 }
 
 void PageSource::release_all() {
-  for (void* chunk : chunks_) unmap_pages(chunk, kChunkBytes);
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    if (i == 0) keep_chunk(chunks_[0]);  // the one faulted in as used, never populated whole
+    else unmap_pages(chunks_[i], kChunkBytes);
+  }
   chunks_.clear();
   free_ = nullptr;
   carve_ = carve_end_ = nullptr;

@@ -71,6 +71,40 @@ TEST(Heap, MappedMemoryIsTimedAndCounted) {
   EXPECT_EQ(big->items.back().as_int(), int64_t(big->items.size() - 1));
 }
 
+// A heap that ends keeps its first chunk for the next one in the process,
+// which lays it out afresh: the same blocks, none of the old contents, and
+// the same figures.
+TEST(Heap, AFreshHeapReusesTheChunkTheLastOneKept) {
+  auto chunk_of = [](const void* p) { return reinterpret_cast<uintptr_t>(p) & ~uintptr_t(PageSource::kChunkBytes - 1); };
+  uintptr_t first;
+  uint64_t live, allocated;
+  {
+    Heap heap;
+    ArrayObj* a = heap.new_array();
+    for (int i = 0; i < 40; ++i) heap.push(a->items, obj(heap.new_string("left behind by the first heap")));
+    MapObj* m = heap.new_map();
+    heap.map_put(m, 7, obj(a));
+    first = chunk_of(a);
+    live = heap.live_bytes();
+    allocated = heap.allocations();
+  }
+  void* kept = take_kept_chunk();
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(kept), first);
+  keep_chunk(kept);
+  Heap heap;
+  ArrayObj* a = heap.new_array();
+  EXPECT_EQ(chunk_of(a), first);
+  EXPECT_TRUE(a->items.empty());
+  for (int i = 0; i < 40; ++i) heap.push(a->items, obj(heap.new_string("left behind by the first heap")));
+  MapObj* m = heap.new_map();
+  EXPECT_TRUE(m->entries.empty());
+  EXPECT_EQ(m->find(7), nullptr);
+  heap.map_put(m, 7, obj(a));
+  EXPECT_EQ(heap.live_bytes(), live);
+  EXPECT_EQ(heap.allocations(), allocated);
+  EXPECT_EQ(heap.pool_hits(), 0u);  // nothing is taken for a free block of the old heap's
+}
+
 // Allocation counts only its pool's allocations and the bytes since the
 // last reconciliation, on the inlined path as on the out-of-line one; the
 // totals, the live figures and the peak are folded in at reconciliation and

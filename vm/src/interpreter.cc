@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <new>
+#include <type_traits>
 
 #include "builtins.h"
 #include "display.h"
@@ -78,6 +80,16 @@ inline bool fast_equal(Value a, Value b, WalkLimits& walk) {
   return false;
 }
 
+// The value stack, left uninitialized: a slot above sp is written before
+// it is read (a call clears its locals, an operation pushes its operands),
+// and only [stack_, sp) is ever scanned. Clearing its 128 KiB cost a
+// fresh VM 33,000 instructions, more than a small program's whole run.
+Value* new_stack(size_t cap) {
+  static_assert(std::is_trivially_copyable_v<Value> && std::is_trivially_destructible_v<Value>);
+  return static_cast<Value*>(::operator new(cap * sizeof(Value)));
+}
+void delete_stack(Value* stack) { ::operator delete(stack); }
+
 }  // namespace
 
 VM::VM(const RunOptions& options) : options_(options) {
@@ -85,7 +97,7 @@ VM::VM(const RunOptions& options) : options_(options) {
   heap.set_young_threshold(options.gc_young_threshold);
   heap.set_old_ratio(options.gc_old_ratio);
   size_t cap = 1 << 14;
-  stack_ = new Value[cap];
+  stack_ = new_stack(cap);
   stack_end_ = stack_ + cap;
   sp_ = stack_;
   frames_.resize(64);
@@ -99,7 +111,7 @@ VM::~VM() {
   for (Value v : symbol_strings_) heap.release(v);
   globals_.clear();
   symbol_strings_.clear();
-  delete[] stack_;
+  delete_stack(stack_);
 }
 
 // Frames and sp_ are moved by their offsets; frame 0 must be set before
@@ -109,12 +121,12 @@ void VM::grow_stack(size_t needed) {
   size_t old_cap = size_t(stack_end_ - stack_), cap = old_cap;
   while (cap < needed) cap *= 2;
   heap.charge_outside(int64_t(cap - old_cap) * int64_t(sizeof(Value)));
-  auto* fresh = new Value[cap];
+  Value* fresh = new_stack(cap);
   size_t used = size_t(sp_ - stack_);
   std::copy(stack_, stack_ + used, fresh);
   for (size_t i = 0; i <= frame_count_; ++i) frames_[i].base = fresh + (frames_[i].base - stack_);
   sp_ = fresh + used;
-  delete[] stack_;
+  delete_stack(stack_);
   stack_ = fresh;
   stack_end_ = fresh + cap;
 }
