@@ -188,6 +188,15 @@ double Heap::allocation_seconds() const {
   return double(allocation_ns_) * 1e-9;
 }
 
+void ObjStack::grow() {
+  size_t capacity = capacity_ ? 2 * capacity_ : 1024;
+  auto* data = static_cast<Obj**>(::operator new(capacity * sizeof(Obj*)));
+  if (size_) std::memcpy(data, data_, size_ * sizeof(Obj*));
+  ::operator delete(data_);
+  data_ = data;
+  capacity_ = capacity;
+}
+
 // Eight bytes at a time, then a final mix so that the low bits (the slot)
 // depend on every byte: names like k1, k2, ... differ in one byte only.
 uint32_t SymbolTable::hash(std::string_view s) {
@@ -585,9 +594,17 @@ ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
 // Strings, boxes and closures are trivially destructible: their blocks are
 // reused as they are. Arrays, maps and genes are emptied, not destroyed;
 // buffers past a small size are let go.
-void Heap::free_object(Obj* o, bool release_children) {
+template <bool kReleaseChildren>
+void Heap::free_one(Obj* o) {
   constexpr size_t kKeep = 16;
   size_t bytes;
+  uint64_t decrements = 0;
+  auto drop = [&](Value v) {
+    if (v.is_object()) {
+      ++decrements;
+      drop_child(v.as_object());
+    }
+  };
   BlockPages* pages = nullptr;  // where the block goes back; none for a larger object
   switch (o->type) {
     case ObjType::String: {
@@ -606,16 +623,19 @@ void Heap::free_object(Obj* o, bool release_children) {
     }
     case ObjType::Box: {
       auto* b = static_cast<BoxObj*>(o);
-      if (release_children) release(b->value);
+      if (kReleaseChildren) drop(b->value);
       bytes = bytes_of(b);
       pages = &pools_[kPoolBox].pages;
       break;
     }
     case ObjType::Closure: {
       auto* c = static_cast<ClosureObj*>(o);
-      if (release_children)
+      if (kReleaseChildren)
         for (uint32_t i = 0; i < c->upvalue_count; ++i)
-          if (BoxObj* b = c->upvalues()[i]) release_object(b);
+          if (BoxObj* b = c->upvalues()[i]) {
+            ++decrements;
+            drop_child(b);
+          }
       bytes = bytes_of(c);
       if (c->upvalue_count <= kSmallClosure) pages = &pools_[kPoolClosure].pages;
       break;
@@ -623,8 +643,8 @@ void Heap::free_object(Obj* o, bool release_children) {
     case ObjType::Array: {
       auto* a = static_cast<ArrayObj*>(o);
       auto& items = a->items;
-      if (release_children)
-        for (Value v : items) release(v);
+      if (kReleaseChildren)
+        for (Value v : items) drop(v);
       bytes = bytes_of(a);
       if (items.capacity() > kKeep) Values().swap(items);
       else items.clear();
@@ -633,9 +653,9 @@ void Heap::free_object(Obj* o, bool release_children) {
     }
     case ObjType::Gene: {
       auto* g = static_cast<GeneObj*>(o);
-      if (release_children) {
-        release(g->head);
-        for (Value v : g->children) release(v);
+      if (kReleaseChildren) {
+        drop(g->head);
+        for (Value v : g->children) drop(v);
       }
       bytes = bytes_of(g);
       g->head = Value::nil();
@@ -646,8 +666,8 @@ void Heap::free_object(Obj* o, bool release_children) {
     }
     case ObjType::Map: {
       auto* m = static_cast<MapObj*>(o);
-      if (release_children)
-        for (auto& e : m->entries) release(e.value);
+      if (kReleaseChildren)
+        for (auto& e : m->entries) drop(e.value);
       bytes = bytes_of(m);
       if (m->entries.capacity() > kKeep / 2) Buffer<MapObj::Entry>().swap(m->entries);
       else m->entries.clear();
@@ -658,9 +678,10 @@ void Heap::free_object(Obj* o, bool release_children) {
     default:
       return;
   }
+  rc_decrements += decrements;
   o->pooled = pages != nullptr;
   live_settled_ -= bytes;  // after settle(): nothing is freed before it
-  if (o->flags & kBuffered) {
+  if (o->flags & kBuffered) [[unlikely]] {
     o->flags |= kDead;  // its buffer still points here
     if (pages && !recyclable(o->type)) poison(o + 1, pages->block_bytes() - sizeof(Obj));
     return;
@@ -669,24 +690,33 @@ void Heap::free_object(Obj* o, bool release_children) {
   else free_large(o);  // never a container: those are always pooled
 }
 
+void Heap::free_object(Obj* o, bool release_children) {
+  if (release_children) free_one<true>(o);
+  else free_one<false>(o);
+}
+
 void Heap::reclaim(Obj* o) {
   if (o->pooled) pages_of(o).give_back(o);
   else free_large(o);
 }
 
 void Heap::drain_zct() {
+  // The freeing is inlined here, its children's counts given back in
+  // place: what reaches zero joins this same stack, so deep structures
+  // are freed without recursion.
+  uint64_t frees = 0;
   while (!zct_.empty()) {
-    Obj* o = zct_.back();
-    zct_.pop_back();
+    Obj* o = zct_.pop();
     o->flags &= uint8_t(~kInZct);
     // A survivor (a counted reference arrived) needs no buffering: if it
     // is in a cycle, the mutation that closed the cycle since the last
     // reconciliation buffered its holder (note_mutation).
     if (o->rc == 0) {
-      ++rc_frees;
-      free_object(o, true);
+      ++frees;
+      free_one<true>(o);
     }
   }
+  rc_frees += frees;
 }
 
 bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {

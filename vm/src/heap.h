@@ -62,6 +62,31 @@ namespace gene {
 
 struct OutOfMemory {};
 
+// A stack of object pointers whose push is a compare and a store where it
+// is inlined (allocation sites, the freeing loop); growth is out of line.
+// (std::vector's push_back inlined its reallocation at each site, and the
+// registers it needed made every call that reached it save six.)
+class ObjStack {
+ public:
+  ObjStack() = default;
+  ObjStack(const ObjStack&) = delete;
+  ObjStack& operator=(const ObjStack&) = delete;
+  ~ObjStack() { ::operator delete(data_); }
+  [[gnu::always_inline]] void push(Obj* o) {
+    if (size_ == capacity_) [[unlikely]] grow();
+    data_[size_++] = o;
+  }
+  Obj* pop() { return data_[--size_]; }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+
+ private:
+  [[gnu::noinline]] void grow();
+  Obj** data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
 // Names by id and ids by name. The index is one flat open-addressing
 // array of (hash, id) slots: an intern hashes the name once and walks one
 // probe sequence, which either finds the name or ends at the empty slot
@@ -280,7 +305,7 @@ class Heap {
   [[gnu::always_inline]] void zct_push(Obj* o) {
     if (o->flags & kInZct) return;
     o->flags |= kInZct;
-    zct_.push_back(o);
+    zct_.push(o);
     if (zct_.size() >= kZctThreshold) poll_countdown = 1;
   }
   [[gnu::noinline]] void add_to_zct(Obj* o) { zct_push(o); }
@@ -299,7 +324,7 @@ class Heap {
     bytes_since_reconcile_ += bytes;
     if (bytes_since_reconcile_ >= reconcile_bytes_) poll_countdown = 1;
     o->flags = kInZct;  // a fresh object is in no table yet
-    zct_.push_back(o);
+    zct_.push(o);
     if (zct_.size() >= kZctThreshold) poll_countdown = 1;
     return o;
   }
@@ -340,6 +365,14 @@ class Heap {
   // (unless the cycle collector already accounted for them) and its block
   // returned, or kept until its buffer is scanned when it is buffered.
   void free_object(Obj* o, bool release_children);
+  template <bool kReleaseChildren>
+  [[gnu::always_inline]] inline void free_one(Obj* o);
+  // A child's count given back while freeing: decrements are counted by
+  // the caller, once per object.
+  [[gnu::always_inline]] void drop_child(Obj* c) {
+    if (--c->rc == 0) zct_push(c);
+    else if (!(c->flags & kBuffered)) possible_cycle_root(c);
+  }
   void reclaim(Obj* o);  // the block of a freed object
   void collect_cycles(bool full);
   // The passes of trial deletion, and whether a collection follows an edge
@@ -374,7 +407,7 @@ class Heap {
   BlockPages& pages_of(const Obj* o);                // the pages of a pooled object's block
   void* large_ = nullptr;     // the larger objects, linked for the end of the heap
 
-  std::vector<Obj*> zct_;
+  ObjStack zct_;
   std::vector<Obj*> young_;
   std::vector<Obj*> old_;
   std::vector<Value> pinned_;
