@@ -782,7 +782,7 @@ void Heap::collect_cycles(bool full) {
 
   mark_gray(roots, full);
   scan(full);
-  collect_white();
+  collect_white(full);
 
   // Survivors of a young collection move to the old buffer; a full
   // collection lets them go (a later decrement buffers them again).
@@ -799,48 +799,41 @@ void Heap::collect_cycles(bool full) {
     promoted_since_full_ = 0;
     examined_by_full_ = reached_.size();
   }
-
-  // Free the garbage. Edges between garbage objects, and from garbage into
-  // live objects the collection entered, were subtracted already; edges
-  // into old objects a young collection did not enter are released now.
-  if (!full)
-    for (Obj* g : garbage_)
-      for_each_child(g, [&](Obj* c) {
-        if (!enters(c, full)) release_object(c);
-      });
-  // What survived a young collection is old from now on.
-  if (!full)
-    for (Obj* o : reached_)
-      if (o->color != kGarbage) o->flags |= kOld;
   reached_.clear();
+
+  // Free the garbage, inline (as the zero count table's drain does).
+  cycle_frees += garbage_.size();
   for (Obj* g : garbage_) {
     g->color = kBlack;
     g->flags &= uint8_t(~kBuffered);
-    ++cycle_frees;
-    free_object(g, false);
+    free_one<false>(g);
   }
   garbage_.clear();
 }
 
 // Subtracts the references internal to what the roots reach; everything
-// reached turns gray and is listed in reached_.
+// reached turns gray and is listed in reached_, which is also the walk's
+// queue: each object is listed once, when it turns gray, and visited in
+// that order (the subtraction and the gray set do not depend on it).
+// No stack beside the list, so a million-deep structure needs no recursion.
 void Heap::mark_gray(const std::vector<Obj*>& roots, bool full) {
   reached_.clear();
   for (Obj* r : roots)
     if (r->color != kGray) {
       r->color = kGray;
-      work_.push_back(r);
+      reached_.push_back(r);
     }
-  while (!work_.empty()) {
-    Obj* o = work_.back();
-    work_.pop_back();
-    reached_.push_back(o);
+  for (size_t i = 0; i < reached_.size(); ++i) {
+    Obj* o = reached_[i];
     for_each_child(o, [&](Obj* c) {
-      if (!enters(c, full)) return;
+      if (!enters(c, full)) {
+        old_edges_.push_back({o, c});
+        return;
+      }
       --c->rc;
       if (c->color != kGray) {
         c->color = kGray;
-        work_.push_back(c);
+        reached_.push_back(c);
       }
     });
   }
@@ -880,12 +873,22 @@ void Heap::scan_black(Obj* o, bool full) {
 // Lists the garbage in garbage_: every white object. A white object is
 // reached from a white root through white objects only (anything a black
 // one reaches is black), so this is CollectWhite's set, without its walk.
-void Heap::collect_white() {
-  for (Obj* o : reached_)
+// In a young collection, what it examined and kept becomes old, and the
+// garbage gives back its references into old objects, which it did not
+// enter and so never subtracted: mark gray listed those edges, so the
+// garbage's children are not walked again.
+void Heap::collect_white(bool full) {
+  for (Obj* o : reached_) {
     if (o->color == kWhite) {
       o->color = kGarbage;
       garbage_.push_back(o);
+    } else if (!full) {
+      o->flags |= kOld;
     }
+  }
+  for (auto [holder, child] : old_edges_)
+    if (holder->color == kGarbage) release_object(child);
+  old_edges_.clear();
 }
 
 // The end of a run: nothing observable depends on counts any more, so the

@@ -43,6 +43,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "block_pages.h"
@@ -380,7 +381,7 @@ class Heap {
   void mark_gray(const std::vector<Obj*>& roots, bool full);
   void scan(bool full);
   void scan_black(Obj* o, bool full);
-  void collect_white();
+  void collect_white(bool full);
   static bool enters(const Obj* c, bool full) { return full || !(c->flags & kOld); }
 
   friend struct AllocationTimer;
@@ -411,9 +412,9 @@ class Heap {
   std::vector<Obj*> young_;
   std::vector<Obj*> old_;
   std::vector<Value> pinned_;
-  std::vector<Obj*> work_;     // the collector's explicit stack (no recursion on deep data)
   std::vector<Obj*> garbage_;  // what a cycle collection found
-  std::vector<Obj*> reached_;  // what it examined
+  std::vector<Obj*> reached_;  // what it examined (mark gray's queue)
+  std::vector<std::pair<Obj*, Obj*>> old_edges_;  // edges a young collection met into old objects
   std::vector<Obj*> roots_;    // the candidates it started from
   std::vector<Obj*> black_;    // scan-black's explicit stack
   uint64_t bytes_since_reconcile_ = 0;  // what objects made since then hold
