@@ -251,7 +251,7 @@ uint32_t SymbolTable::intern(std::string_view name) {
 }
 
 void SymbolTable::grow() {
-  std::vector<Slot> old(slots_.size() * 2);
+  Buffer<Slot> old(slots_.size() * 2);
   old.swap(slots_);
   size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {

@@ -119,8 +119,10 @@ class SymbolTable {
   size_t probe(std::string_view name, uint32_t h) const;
   void grow();
 
-  std::vector<Slot> slots_;  // a power of two, at most half full
-  std::vector<std::string> names_;
+  // Both on the heap's buffers (buffer_allocator.h): at 400k names they
+  // pass 256 KiB and are mapped and faulted in whole as they grow.
+  Buffer<Slot> slots_;  // a power of two, at most half full
+  Buffer<std::string> names_;
 };
 
 class Heap {
