@@ -44,8 +44,8 @@ endfunction()
 function(gene_link_statically target)
   set(_gene_absl_seen "")
   set(archives "")
-  _gene_absl_archives(archives absl::status)
-  # gene_report_format leaves absl::status out of this target's link.
+  _gene_absl_archives(archives absl::statusor)  # and absl::status, which it links
+  # gene_report_format and gene_vm leave Abseil out of this target's link.
   set_target_properties(${target} PROPERTIES GENE_STATIC_ABSL ON)
   # A group: the archives need each other in no single order.
   target_link_libraries(${target} PRIVATE -Wl,--start-group ${archives} -Wl,--end-group)

@@ -4,8 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gene/vm.h"
@@ -304,6 +307,52 @@ TEST(Run, Params) {
   EXPECT_EQ(bad.result.error_kind, ErrorKind::Usage);
 }
 
+// A typed value is bound as exactly that value, never read as Gene text:
+// a string that looks like a number stays a string, and no character needs
+// escaping by the host.
+TEST(Run, TypedParams) {
+  const std::string tricky("q\"uote\\back\0nul\nline \xC3\xA9\xE2\x82\xAC", 26);
+  struct Case {
+    ParamValue value;
+    const char* literal;  // the same value written in Gene
+    const char* type;
+  } cases[] = {
+      {0.1, "0.1", "float"},
+      {1e300, "1e300", "float"},
+      {-0.0, "-0.0", "float"},
+      {int64_t(-140737488355328), "-140737488355328", "int"},
+      {int64_t(140737488355327), "140737488355327", "int"},
+      {true, "true", "bool"},
+      {false, "false", "bool"},
+      {NilParam{}, "nil", "nil"},
+      {std::string("30"), "\"30\"", "string"},
+      {std::string("nil"), "\"nil\"", "string"},
+      {std::string(), "\"\"", "string"},
+      {tricky, "\"q\\\"uote\\\\back\\0nul\\nline \xC3\xA9\xE2\x82\xAC\"", "string"},
+  };
+  for (const auto& c : cases) {
+    std::string literal = c.literal;
+    Outcome v = run("(println (type p))\n[(p == " + literal + ") p]", {}, {{"p", "ignored: the value wins", c.value}});
+    ASSERT_TRUE(v.result.ok()) << literal << ": " << v.result.error;
+    EXPECT_EQ(v.output, std::string(c.type) + "\n") << literal;
+    EXPECT_EQ(v.result.value, "[true " + run(literal).result.value + "]") << literal;
+  }
+  // The string's bytes arrive whole (the NUL and the multi-byte characters).
+  EXPECT_EQ(run("(len p)", {}, {{"p", "", tricky}}).result.value, std::to_string(tricky.size()));
+
+  // Outside Gene's 48 bits, or not finite: a usage error naming the parameter.
+  for (auto [value, message] : std::vector<std::pair<ParamValue, std::string>>{
+           {int64_t(140737488355328), "parameter p: integer out of range: 140737488355328"},
+           {std::numeric_limits<int64_t>::min(), "parameter p: integer out of range: -9223372036854775808"},
+           {std::numeric_limits<int64_t>::max(), "parameter p: integer out of range: 9223372036854775807"},
+           {std::numeric_limits<double>::infinity(), "parameter p: a float value must be finite"},
+           {std::nan(""), "parameter p: a float value must be finite"}}) {
+    Outcome bad = run("p", {}, {{"p", "", value}});
+    EXPECT_EQ(bad.result.error_kind, ErrorKind::Usage) << message;
+    EXPECT_EQ(bad.result.message, message);
+  }
+}
+
 TEST(Run, OptimizationLevelsAgree) {
   const char* programs[] = {
       kFib,
@@ -353,21 +402,21 @@ TEST(Run, ForLevelSetsPasses) {
 }
 
 TEST(Disassemble, ListsCallInstruction) {
-  std::string listing, error;
-  ASSERT_TRUE(disassemble("(fn f [x] (x + 1))\n(println (f 1))", "t.gene", OptimizerOptions::for_level(0),
-                          listing, error))
-      << error;
-  EXPECT_TRUE(std::regex_search(listing, std::regex("\\bCALL\\b"))) << listing;
+  absl::StatusOr<std::string> listing =
+      disassemble("(fn f [x] (x + 1))\n(println (f 1))", "t.gene", OptimizerOptions::for_level(0));
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_TRUE(std::regex_search(*listing, std::regex("\\bCALL\\b"))) << *listing;
   // A program with no call has no CALL instruction.
-  std::string plain;
-  ASSERT_TRUE(disassemble("(var x 1)\n(x + 2)", "t.gene", OptimizerOptions::for_level(0), plain, error)) << error;
-  EXPECT_FALSE(std::regex_search(plain, std::regex("\\bCALL\\b"))) << plain;
-  EXPECT_FALSE(plain.empty());
+  absl::StatusOr<std::string> plain = disassemble("(var x 1)\n(x + 2)", "t.gene", OptimizerOptions::for_level(0));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(std::regex_search(*plain, std::regex("\\bCALL\\b"))) << *plain;
+  EXPECT_FALSE(plain->empty());
   // A reading error is reported, not listed.
-  std::string none;
-  error.clear();
-  EXPECT_FALSE(disassemble("(a", "t.gene", OptimizerOptions::for_level(0), none, error));
-  EXPECT_NE(error.find("read error"), std::string::npos) << error;
+  absl::StatusOr<std::string> none = disassemble("(a", "t.gene", OptimizerOptions::for_level(0));
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(none.status().message().find("t.gene:1:"), std::string::npos) << none.status();
+  EXPECT_NE(none.status().message().find("read error"), std::string::npos) << none.status();
 }
 
 }  // namespace

@@ -74,24 +74,22 @@ std::string operand_text(const Proto& p, const Program& prog, const SymbolTable&
 
 }  // namespace
 
-bool disassemble(std::string_view source, std::string_view file_name, const OptimizerOptions& optimizer,
-                 std::string& listing, std::string& error) {
+absl::StatusOr<std::string> disassemble(std::string_view source, std::string_view file_name,
+                                        const OptimizerOptions& optimizer) {
   ReadResult read = read_program(source);
-  if (!read.ok) {
-    error = std::string(file_name) + ":" + std::to_string(read.error.pos.line) + ":" +
-            std::to_string(read.error.pos.column) + ": " + read.error.message;
-    return false;
-  }
+  if (!read.ok)
+    return absl::InvalidArgumentError(std::string(file_name) + ":" + std::to_string(read.error.pos.line) + ":" +
+                                      std::to_string(read.error.pos.column) + ": " + read.error.message);
   Heap heap;
   SymbolTable symbols;
   std::unique_ptr<Program> prog;
   try {
     prog = compile_program(std::move(read.forms), std::string(file_name), heap, symbols, optimizer);
   } catch (CompileError& e) {
-    error = std::string(file_name) + ":" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) +
-            ": " + e.message;
-    return false;
+    return absl::InvalidArgumentError(std::string(file_name) + ":" + std::to_string(e.pos.line) + ":" +
+                                      std::to_string(e.pos.column) + ": " + e.message);
   }
+  std::string listing;
   for (auto& p : prog->protos) {
     char head[256];
     std::snprintf(head, sizeof head, "function %s #%u (arity %u, slots %u, stack %u, upvalues %zu)\n",
@@ -108,7 +106,7 @@ bool disassemble(std::string_view source, std::string_view file_name, const Opti
     }
     listing += "\n";
   }
-  return true;
+  return listing;
 }
 
 }  // namespace gene

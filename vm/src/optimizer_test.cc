@@ -35,10 +35,10 @@ OptimizerOptions without(bool OptimizerOptions::*pass) {
 }
 
 std::string listing(const std::string& source, OptimizerOptions o) {
-  std::string text, error;
   o.verify = true;
-  EXPECT_TRUE(disassemble(source, "opt.gene", o, text, error)) << error;
-  return text;
+  absl::StatusOr<std::string> text = disassemble(source, "opt.gene", o);
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : "";
 }
 
 // The same output, value and error at -O0, -O1, -O2.

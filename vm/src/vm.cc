@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <new>
+#include <variant>
+
+#include "absl/status/statusor.h"
 
 #include "compile_error.h"
 #include "compiler.h"
@@ -48,27 +51,50 @@ bool looks_like_int(std::string_view t) {
   return std::all_of(t.begin() + long(i), t.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// A parameter's text as a Gene literal when it is one, else as a string.
-bool param_value(VM& vm, const Param& p, Value& out, std::string& error) {
+std::string out_of_range(const Param& p, const std::string& text) {
+  return "parameter " + p.name + ": integer out of range: " + text;
+}
+
+// A typed value as it is (only an int beyond 48 bits or a float that is
+// not finite is refused).
+absl::StatusOr<Value> typed_value(VM& vm, const Param& p, const ParamValue& value) {
+  struct Bind {
+    VM& vm;
+    const Param& p;
+    absl::StatusOr<Value> operator()(NilParam) const { return Value::nil(); }
+    absl::StatusOr<Value> operator()(bool b) const { return Value::boolean(b); }
+    absl::StatusOr<Value> operator()(int64_t i) const {
+      if (!Value::int_fits(i)) return absl::InvalidArgumentError(out_of_range(p, std::to_string(i)));
+      return Value::integer(i);
+    }
+    absl::StatusOr<Value> operator()(double d) const {
+      if (!std::isfinite(d)) return absl::InvalidArgumentError("parameter " + p.name + ": a float value must be finite");
+      return Value::number(d);
+    }
+    absl::StatusOr<Value> operator()(const std::string& s) const { return Value::object(vm.heap.new_string(s)); }
+  };
+  return std::visit(Bind{vm, p}, value);
+}
+
+// A parameter's value: its typed value, else its text as a Gene literal
+// when it is one, else the text as a string.
+absl::StatusOr<Value> param_value(VM& vm, const Param& p) {
+  if (p.value) return typed_value(vm, p, *p.value);
   ReadResult r = read_program(p.text);
-  if (!r.ok && looks_like_int(p.text)) {
-    error = "parameter " + p.name + ": integer out of range: " + p.text;
-    return false;
-  }
+  if (!r.ok && looks_like_int(p.text)) return absl::InvalidArgumentError(out_of_range(p, p.text));
   if (r.ok && r.forms.size() == 1) {
     const Node& n = *r.forms[0];
     switch (n.kind) {
-      case Node::Kind::Int: out = Value::integer(n.int_value); return true;
-      case Node::Kind::Float: out = Value::number(n.float_value); return true;
-      case Node::Kind::String: out = Value::object(vm.heap.new_string(n.text)); return true;
-      case Node::Kind::True: out = Value::boolean(true); return true;
-      case Node::Kind::False: out = Value::boolean(false); return true;
-      case Node::Kind::Nil: out = Value::nil(); return true;
+      case Node::Kind::Int: return Value::integer(n.int_value);
+      case Node::Kind::Float: return Value::number(n.float_value);
+      case Node::Kind::String: return Value::object(vm.heap.new_string(n.text));
+      case Node::Kind::True: return Value::boolean(true);
+      case Node::Kind::False: return Value::boolean(false);
+      case Node::Kind::Nil: return Value::nil();
       default: break;
     }
   }
-  out = Value::object(vm.heap.new_string(p.text));
-  return true;
+  return Value::object(vm.heap.new_string(p.text));
 }
 
 // run_program() without its guard against running out of memory where the
@@ -92,20 +118,19 @@ RunResult run_in_fresh_vm(std::string_view source, std::string_view file_name, c
   std::vector<std::string> names;
   std::vector<Value> values;
   for (auto& p : params) {
-    Value v;
-    std::string error;
     if (p.name.empty()) {
       result.error_kind = ErrorKind::Usage;
       result.error = result.message = "parameter without a name";
       return result;
     }
-    if (!param_value(vm, p, v, error)) {
+    absl::StatusOr<Value> v = param_value(vm, p);
+    if (!v.ok()) {
       result.error_kind = ErrorKind::Usage;
-      result.error = result.message = error;
+      result.error = result.message = std::string(v.status().message());
       return result;
     }
     names.push_back(p.name);
-    values.push_back(v);
+    values.push_back(*v);
   }
   std::unique_ptr<Program> program;
   try {

@@ -39,12 +39,12 @@ int run_command(const CliOptions& cli) {
 }
 
 int disasm_command(const CliOptions& cli) {
-  std::string listing, error;
-  if (!gene::disassemble(read_source_file(cli.target), cli.target, cli.run.optimizer, listing, error)) {
-    std::fprintf(stderr, "error: %s\n", error.c_str());
+  absl::StatusOr<std::string> listing = gene::disassemble(read_source_file(cli.target), cli.target, cli.run.optimizer);
+  if (!listing.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(listing.status().message()).c_str());
     return 1;
   }
-  std::fputs(listing.c_str(), stdout);
+  std::fputs(listing->c_str(), stdout);
   return 0;
 }
 

@@ -10,7 +10,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 namespace gene {
 
@@ -65,11 +68,23 @@ struct RunOptions {
   std::function<void(std::string_view)> trace_output;
 };
 
-// A parameter bound before the program runs (`--param k=v`); the text is
-// read as a Gene literal when it is one, else taken as a string.
+// Gene's nil as a parameter value.
+struct NilParam {
+  bool operator==(const NilParam&) const { return true; }
+};
+
+// A parameter's value as a host holds it (the farm's typed values): bound
+// as exactly that value, never read as Gene text. An int must fit Gene's
+// 48 bits and a float must be finite, else the run is a usage error.
+using ParamValue = std::variant<NilParam, bool, int64_t, double, std::string>;
+
+// A parameter bound before the program runs. `--param k=v` gives text,
+// read as a Gene literal when it is one, else taken as a string; a host
+// with typed values gives `value`, which then wins over `text`.
 struct Param {
   std::string name;
   std::string text;
+  std::optional<ParamValue> value = std::nullopt;
 };
 
 enum class ErrorKind {
@@ -171,10 +186,10 @@ struct RunResult {
 RunResult run_program(std::string_view source, std::string_view file_name,
                       const std::vector<Param>& params, const RunOptions& options);
 
-// Reads and compiles a program and returns its bytecode listing; on a
-// reading error returns false and sets `error`.
-bool disassemble(std::string_view source, std::string_view file_name,
-                 const OptimizerOptions& optimizer, std::string& listing, std::string& error);
+// Reads and compiles a program and returns its bytecode listing; a program
+// that cannot be read or compiled is INVALID_ARGUMENT ("FILE:LINE:COL: MESSAGE").
+absl::StatusOr<std::string> disassemble(std::string_view source, std::string_view file_name,
+                                        const OptimizerOptions& optimizer);
 
 // What this binary is, computed when it was built (cmake/build_identity.cmake).
 struct BuildInfo {
