@@ -11,6 +11,7 @@ Suites and programs live beside this file (suites/, programs/); manifests
 with errors are written to a temporary suite tree per test.
 """
 
+import json
 import os
 import re
 import shutil
@@ -414,6 +415,43 @@ class Local(FarmTest):
                     if "! noisy" not in line and not line.startswith("note: the machine's load average")
                     and not line.startswith("stored: run ")]
         self.assertEqual(mask(local.stdout), mask(remote.stdout))
+
+    def test_typed_params_reach_the_program_exactly(self):
+        # Each value goes from the manifest through a worker to the program,
+        # which compares it with the same value written in Gene and returns
+        # both: nothing is lost or re-read on the way (floats keep every
+        # digit, a string needs no escaping, nil stays nil).
+        tricky = 'q"uote\\back\0nul\nline \u00e9\u20ac'
+        cases = [
+            ("f1", "0.1", "0.1"),
+            ("f2", "1e300", "1e300", "1e+300"),
+            ("i1", "-140737488355328", "-140737488355328"),
+            ("i2", "140737488355327", "140737488355327"),
+            ("b", "true", "true"),
+            ("z", "null", "nil"),
+            ("s1", '"30"', '"30"'),
+            ("s2", json.dumps(tricky), '"q\\"uote\\\\back\\0nul\\nline \u00e9\u20ac"'),
+        ]
+        lines = ["suite: typed_params", "defaults: {repetitions: 1, warmup: 0, min_time: 0s}", "benchmarks:"]
+        for name, yaml_value, gene_literal, *_ in cases:
+            with open(self.out(name + ".gene"), "w", encoding="utf-8") as f:
+                f.write("(var p 0)\n[(p == %s) (type p) p]\n" % gene_literal)
+            lines.append("  - {name: %s, file: %s.gene, params: {p: %s}}" % (name, name, yaml_value))
+        manifest = self.out("typed.yaml")
+        with open(manifest, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        local = submit(manifest, "--json", self.out("local.json"))
+        self.assertExit(local, 0)
+        a = self.worker("alpha")
+        c = self.coordinator([a])
+        self.wait_ready(c, 1)
+        remote = submit(manifest, "--coordinator", c.address, "--json", self.out("remote.json"))
+        self.assertExit(remote, 0)
+        types = {"f": "float", "i": "int", "b": "bool", "z": "nil", "s": "string"}
+        for doc in (load_json(self.out("local.json")), load_json(self.out("remote.json"))):
+            labels = {b["name"].split("/")[0]: b["label"] for b in doc["benchmarks"] if b["run_type"] == "iteration"}
+            for name, _, gene_literal, *shown in cases:
+                self.assertEqual(labels[name], "[true %s %s]" % (types[name[0]], (shown or [gene_literal])[0]), name)
 
     def test_help(self):
         for argv in (["--help"], ["submit", "--help"], ["serve", "--help"], ["history", "--help"]):

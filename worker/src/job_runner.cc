@@ -23,9 +23,7 @@
 #include "machine_facts.h"
 #include "thread_usage.h"
 #include "gene/farm_text.h"
-#include "gene/param_values.h"
 #include "gene/report/durations.h"
-#include "gene/syntax/string_literal.h"
 
 namespace gene::farm {
 
@@ -219,11 +217,18 @@ absl::Status validate_job_request(const v1::JobRequest& request) {
 
 namespace {
 
-// A typed parameter as the one Gene literal the VM reads back as that
-// value: a string quoted (never read as a number), the rest as shown.
-std::string vm_literal(const v1::ParamValue& value) {
-  if (value.kind_case() == v1::ParamValue::kStringValue) return syntax::string_literal(value.string_value());
-  return param_text(value);
+// A typed parameter as the VM's typed value, bound as it is (no Gene text
+// between them). validate_job_request has refused a value without a kind.
+ParamValue vm_value(const v1::ParamValue& value) {
+  switch (value.kind_case()) {
+    case v1::ParamValue::kIntValue: return int64_t(value.int_value());
+    case v1::ParamValue::kFloatValue: return value.float_value();
+    case v1::ParamValue::kStringValue: return value.string_value();
+    case v1::ParamValue::kBoolValue: return value.bool_value();
+    case v1::ParamValue::kNilValue:
+    case v1::ParamValue::KIND_NOT_SET: break;
+  }
+  return NilParam{};
 }
 
 // How a job (or one run of it) ended.
@@ -283,7 +288,7 @@ class JobRuns {
     // A typed value wins over the same name's text (farm.proto).
     for (const auto& [name, text] : request.params())
       if (!request.typed_params().count(name)) params_.push_back({name, text});
-    for (const auto& [name, value] : request.typed_params()) params_.push_back({name, vm_literal(value)});
+    for (const auto& [name, value] : request.typed_params()) params_.push_back({name, "", vm_value(value)});
     options_.output = [this](std::string_view s) {  // kept for diagnosis, never printed
       if (output_.size() < kKeptOutputBytes) output_.append(s.substr(0, kKeptOutputBytes - output_.size()));
     };

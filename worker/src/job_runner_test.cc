@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <chrono>
 #include <thread>
 
@@ -224,21 +225,26 @@ TEST(JobRunner, BadParameterIsAProgramError) {
 // no escaping by the caller, and a float keeps every digit.
 TEST(JobRunner, TypedParametersAreBoundAsTheirValues) {
   v1::JobRequest request = program_job(
-      "(var s 0) (var i 0) (var f 0) (var b 0) (var z 0) (var q 0) (var n 0)\n"
-      "[s i f b z q n (s == \"30\") (f == 0.1) (q == \"say \\\"hi\\\"\\t\\0!\")]");
+      "(var s 0) (var i 0) (var j 0) (var f 0) (var g 0) (var b 0) (var z 0) (var q 0) (var n 0)\n"
+      "[s i j f g b z q n (s == \"30\") (f == 0.1) (g == 1e300) (j == 140737488355327)\n"
+      " (q == \"say \\\"hi\\\"\\t\\0!\\\\\\n\u00e9\u20ac\")]");
   auto& p = *request.mutable_typed_params();
   p["s"].set_string_value("30");
   p["i"].set_int_value(-(int64_t(1) << 47));
+  p["j"].set_int_value((int64_t(1) << 47) - 1);
   p["f"].set_float_value(0.1);
+  p["g"].set_float_value(1e300);
   p["b"].set_bool_value(false);
   p["z"].mutable_nil_value();
-  p["q"].set_string_value(std::string("say \"hi\"\t\0!", 11));
+  p["q"].set_string_value(std::string("say \"hi\"\t\0!\\\n\u00e9\u20ac", 18));
   // A name in both maps: the typed value wins over the text.
   (*request.mutable_params())["n"] = "1";
   p["n"].set_int_value(2);
   JobRun r = run(request);
   ASSERT_EQ(r.result.status(), v1::JOB_STATUS_OK) << r.result.error_message();
-  EXPECT_EQ(r.result.value(), "[\"30\" -140737488355328 0.1 false nil \"say \\\"hi\\\"\\t\\0!\" 2 true true true]");
+  EXPECT_EQ(r.result.value(),
+            "[\"30\" -140737488355328 140737488355327 0.1 1e+300 false nil "
+            "\"say \\\"hi\\\"\\t\\0!\\\\\\n\u00e9\u20ac\" 2 true true true true true]");
 }
 
 TEST(JobRunner, BadTypedParametersAreProgramErrors) {
@@ -250,11 +256,16 @@ TEST(JobRunner, BadTypedParametersAreProgramErrors) {
   v1::ParamValue inf, none, big, long_text;
   inf.set_float_value(INFINITY);
   big.set_int_value(int64_t(1) << 47);
+  v1::ParamValue int64_min, int64_max;
+  int64_min.set_int_value(std::numeric_limits<int64_t>::min());
+  int64_max.set_int_value(std::numeric_limits<int64_t>::max());
   long_text.set_string_value(std::string(kMaxParamTextBytes + 1, 'x'));
   for (const auto& [result, reason] :
        std::vector<std::pair<v1::JobResult, std::string>>{{with("f", inf), "parameter f: a float value must be finite"},
                                                           {with("v", none), "parameter v: value has no type"},
-                                                          {with("n", big), "out of range"},
+                                                          {with("n", big), "parameter n: integer out of range: 140737488355328"},
+                                                          {with("n", int64_min), "integer out of range: -9223372036854775808"},
+                                                          {with("n", int64_max), "integer out of range: 9223372036854775807"},
                                                           {with("t", long_text), "value is longer than 65536 bytes"},
                                                           {with("", big), "a parameter has an empty name"}}) {
     EXPECT_EQ(result.status(), v1::JOB_STATUS_PROGRAM_ERROR) << reason;

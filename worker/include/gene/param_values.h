@@ -1,7 +1,7 @@
 // A job's parameters travel typed (ParamValue: int, float, string, bool,
-// nil), so that only the VM reads Gene literal syntax: the worker hands it
-// each value as one literal of its own type, and the coordinator only
-// shows them.
+// nil), so that only the VM knows Gene literal syntax: the worker hands it
+// each value typed (gene::ParamValue, no text between them), and the
+// coordinator only shows them.
 #pragma once
 
 #include <string>
