@@ -35,16 +35,15 @@ int report_manifest_errors(const std::string& path, const ManifestResult& manife
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> coordinator_channel(const std::string& address,
                                                                    const gene::farm::TlsFiles& tls) {
-  std::string error;
-  auto credentials = gene::farm::make_channel_credentials(tls, error);
-  if (!credentials) return absl::InvalidArgumentError(error);
+  auto credentials = gene::farm::make_channel_credentials(tls);
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(256 << 20);  // a result holds every repetition or round
   // Notice a coordinator that vanished without closing the connection.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  return grpc::CreateCustomChannel(address, credentials, args);
+  return grpc::CreateCustomChannel(address, *credentials, args);
 }
 
 void print_coordinator_failure(const grpc::Status& status, const CoordinatorCall& call) {

@@ -245,9 +245,9 @@ void add_files(const Suite& suite, google::protobuf::Map<std::string, std::strin
 int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& cs, const LoadedSuite& base,
                    const LoadedSuite* cand, const v1::CompareSettings& settings, ResultsStore* store,
                    Cancellation& cancel, InterruptWatch& watch) {
-  std::string error, token;
-  if (!gene::farm::load_token(o.token_file, token, error)) {
-    print_error(error);
+  absl::StatusOr<std::string> token = gene::farm::load_token(o.token_file);
+  if (!token.ok()) {
+    print_error(token.status());
     return kExitUnusable;
   }
   auto channel = coordinator_channel(o.coordinator, o.tls);
@@ -271,7 +271,7 @@ int compare_remote(const CompareOptions& o, const SideSpec& bs, const SideSpec& 
   request.set_keep_rounds(store != nullptr);
 
   grpc::ClientContext context;
-  gene::farm::add_bearer_token(context, token);
+  gene::farm::add_bearer_token(context, *token);
   context.set_wait_for_ready(false);  // fail fast when nothing listens
   Cancellation::Guard guard(cancel, context);
   CompareProgress progress(stderr, ProgressDisplay::is_terminal(stderr));

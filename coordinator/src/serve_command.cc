@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "command_support.h"
 #include "gene/coordinator/commands.h"
 #include "gene/listen_address.h"
 #include "gene/coordinator/coordinator_service.h"
@@ -26,8 +27,6 @@
 namespace gene::coordinator {
 
 namespace {
-
-void print_error(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
 
 // A timestamped line on stderr; lines from several threads do not interleave.
 void log_line(const std::string& line) {
@@ -55,35 +54,38 @@ int run_serve(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::string host, error, token;
+  std::string host, error;
   int port = 0;
   if (!farm::split_host_port(o.listen, host, port)) {
     print_error("--listen wants HOST:PORT, not \"" + o.listen + "\"");
     return 2;
   }
-  std::string metrics_host;
-  int metrics_port = -1;
-  if (!farm::metrics_bind_address(host, o.metrics_listen, o.metrics_port, metrics_host, metrics_port, error)) {
-    print_error(error);
+  absl::StatusOr<farm::BindAddress> metrics_bind = farm::metrics_bind_address(host, o.metrics_listen, o.metrics_port);
+  if (!metrics_bind.ok()) {
+    print_error(metrics_bind.status());
     return 2;
   }
-  if (!gene::farm::load_token(o.token_file, token, error)) {
-    print_error(error);
+  const std::string& metrics_host = metrics_bind->host;
+  const int metrics_port = metrics_bind->port;
+  absl::StatusOr<std::string> token = gene::farm::load_token(o.token_file);
+  if (!token.ok()) {
+    print_error(token.status());
     return 2;
   }
-  auto server_credentials = gene::farm::make_server_credentials(o.tls, error);
-  if (!server_credentials) {
-    print_error(error);
+  auto server_credentials = gene::farm::make_server_credentials(o.tls);
+  if (!server_credentials.ok()) {
+    print_error(server_credentials.status());
     return 2;
   }
   WorkerPoolOptions pool_options;
   pool_options.workers = o.workers;
-  pool_options.credentials = gene::farm::make_channel_credentials(o.tls, error);
-  if (!pool_options.credentials) {
-    print_error(error);
+  auto channel_credentials = gene::farm::make_channel_credentials(o.tls);
+  if (!channel_credentials.ok()) {
+    print_error(channel_credentials.status());
     return 2;
   }
-  pool_options.token = token;
+  pool_options.credentials = *std::move(channel_credentials);
+  pool_options.token = *token;
   pool_options.check_interval = o.check_interval;
   pool_options.no_worker_grace = o.no_worker_grace;
   pool_options.max_attempts = o.max_attempts;
@@ -132,11 +134,11 @@ int run_serve(const ServeOptions& o) {
     metrics_address = metrics_host + ":" + std::to_string(ports.empty() ? metrics_port : ports.front());
   }
 
-  CoordinatorService service(*pool, token, metrics.get(), log_line, store.get());
+  CoordinatorService service(*pool, *token, metrics.get(), log_line, store.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(o.listen, server_credentials, &bound_port);
+  builder.AddListeningPort(o.listen, *server_credentials, &bound_port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(kMaxSubmitBytes);
   // Submitters ping to notice a vanished coordinator; allow it.

@@ -132,9 +132,9 @@ int run_submit(const SubmitOptions& o) {
   }
   const std::string& manifest_text = *read;
   std::string error;
-  std::string token;
-  if (!gene::farm::load_token(o.token_file, token, error)) {
-    print_error(error);
+  absl::StatusOr<std::string> token = gene::farm::load_token(o.token_file);
+  if (!token.ok()) {
+    print_error(token.status());
     return kExitUnusable;
   }
   const bool local = o.coordinator.empty();
@@ -201,7 +201,7 @@ int run_submit(const SubmitOptions& o) {
       }
     }
   } else {
-    RemoteRun run = submit_remote(o, suite, manifest_text, token, progress, stored.baseline, baseline_options);
+    RemoteRun run = submit_remote(o, suite, manifest_text, *token, progress, stored.baseline, baseline_options);
     if (!run.result) return run.exit_status;
     result = std::move(run.result);
     for (const auto& job : result->jobs()) metrics.job_finished(suite.name, job);

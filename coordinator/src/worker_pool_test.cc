@@ -33,10 +33,9 @@ std::unique_ptr<gene::farm::WorkerServer> start_worker(const std::string& name,
   config.host_name = host_name;
   config.labels = std::move(labels);
   config.token = token;
-  std::string error;
-  auto w = gene::farm::WorkerServer::start(config, error);
-  EXPECT_TRUE(w) << error;
-  return w;
+  auto w = gene::farm::WorkerServer::start(config);
+  EXPECT_TRUE(w.ok()) << w.status();
+  return w.ok() ? *std::move(w) : nullptr;
 }
 
 std::unique_ptr<WorkerPool> make_pool(const std::string& workers, const std::string& token = "",

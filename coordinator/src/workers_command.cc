@@ -17,20 +17,20 @@ namespace gene::coordinator {
 namespace v1 = ::gene::farm::v1;
 
 int run_workers(const WorkersOptions& o) {
-  std::string token, error;
-  if (!gene::farm::load_token(o.token_file, token, error)) {
-    std::fprintf(stderr, "error: %s\n", error.c_str());
+  absl::StatusOr<std::string> token = gene::farm::load_token(o.token_file);
+  if (!token.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(token.status().message()).c_str());
     return 2;
   }
-  auto credentials = gene::farm::make_channel_credentials(o.tls, error);
-  if (!credentials) {
-    std::fprintf(stderr, "error: %s\n", error.c_str());
+  auto credentials = gene::farm::make_channel_credentials(o.tls);
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(credentials.status().message()).c_str());
     return 2;
   }
-  auto stub = v1::Coordinator::NewStub(grpc::CreateChannel(o.coordinator, credentials));
+  auto stub = v1::Coordinator::NewStub(grpc::CreateChannel(o.coordinator, *credentials));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  gene::farm::add_bearer_token(context, token);
+  gene::farm::add_bearer_token(context, *token);
   v1::ListWorkersResponse response;
   grpc::Status status = stub->ListWorkers(&context, v1::ListWorkersRequest(), &response);
   if (!status.ok()) {

@@ -10,16 +10,12 @@ namespace gene::farm {
 
 namespace {
 
-bool read_file(const std::string& path, std::string& text, std::string& error) {
+absl::StatusOr<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read " + path;
-    return false;
-  }
+  if (!in) return absl::FailedPreconditionError("cannot read " + path);
   std::ostringstream s;
   s << in.rdbuf();
-  text = s.str();
-  return true;
+  return s.str();
 }
 
 std::string trim(const std::string& s) {
@@ -44,28 +40,24 @@ bool same_secret(std::string_view given, std::string_view expected) {
 
 }  // namespace
 
-bool load_token(const std::string& token_file, std::string& token, std::string& error) {
-  std::string source;
+absl::StatusOr<std::string> load_token(const std::string& token_file) {
+  std::string token, source;
   if (!token_file.empty()) {
-    if (!read_file(token_file, token, error)) return false;
+    absl::StatusOr<std::string> text = read_file(token_file);
+    if (!text.ok()) return text.status();
+    token = *std::move(text);
     source = token_file;
   } else if (const char* env = std::getenv(kTokenEnvVar)) {
     token = env;
     source = kTokenEnvVar;
   } else {
-    token.clear();
-    return true;
+    return "";
   }
   token = trim(token);
-  if (token.empty()) {
-    error = "the token in " + source + " is empty";
-    return false;
-  }
-  if (!printable_ascii(token)) {
-    error = "the token in " + source + " must be printable ASCII without spaces";
-    return false;
-  }
-  return true;
+  if (token.empty()) return absl::InvalidArgumentError("the token in " + source + " is empty");
+  if (!printable_ascii(token))
+    return absl::InvalidArgumentError("the token in " + source + " must be printable ASCII without spaces");
+  return token;
 }
 
 grpc::Status check_bearer_token(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
@@ -85,34 +77,43 @@ void add_bearer_token(grpc::ClientContext& context, const std::string& token) {
   if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
 }
 
-std::shared_ptr<grpc::ServerCredentials> make_server_credentials(const TlsFiles& tls, std::string& error) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> make_server_credentials(const TlsFiles& tls) {
   if (!tls.enabled()) return grpc::InsecureServerCredentials();
-  if (tls.cert.empty() || tls.key.empty()) {
-    error = "TLS needs both --tls-cert and --tls-key";
-    return nullptr;
-  }
+  if (tls.cert.empty() || tls.key.empty())
+    return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
+  absl::StatusOr<std::string> key = read_file(tls.key);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> cert = read_file(tls.cert);
+  if (!cert.ok()) return cert.status();
   grpc::SslServerCredentialsOptions options;
-  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  if (!read_file(tls.key, pair.private_key, error) || !read_file(tls.cert, pair.cert_chain, error)) return nullptr;
-  options.pem_key_cert_pairs.push_back(std::move(pair));
+  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
   if (!tls.ca.empty()) {
-    if (!read_file(tls.ca, options.pem_root_certs, error)) return nullptr;
+    absl::StatusOr<std::string> ca = read_file(tls.ca);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *std::move(ca);
     options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
 }
 
-std::shared_ptr<grpc::ChannelCredentials> make_channel_credentials(const TlsFiles& tls, std::string& error) {
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> make_channel_credentials(const TlsFiles& tls) {
   if (!tls.enabled()) return grpc::InsecureChannelCredentials();
-  if (tls.cert.empty() != tls.key.empty()) {
-    error = "a client certificate needs both --tls-cert and --tls-key";
-    return nullptr;
-  }
+  if (tls.cert.empty() != tls.key.empty())
+    return absl::InvalidArgumentError("a client certificate needs both --tls-cert and --tls-key");
   grpc::SslCredentialsOptions options;
-  if (!tls.ca.empty() && !read_file(tls.ca, options.pem_root_certs, error)) return nullptr;
-  if (!tls.cert.empty() &&
-      (!read_file(tls.cert, options.pem_cert_chain, error) || !read_file(tls.key, options.pem_private_key, error)))
-    return nullptr;
+  if (!tls.ca.empty()) {
+    absl::StatusOr<std::string> ca = read_file(tls.ca);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *std::move(ca);
+  }
+  if (!tls.cert.empty()) {
+    absl::StatusOr<std::string> cert = read_file(tls.cert);
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = read_file(tls.key);
+    if (!key.ok()) return key.status();
+    options.pem_cert_chain = *std::move(cert);
+    options.pem_private_key = *std::move(key);
+  }
   return grpc::SslCredentials(options);
 }
 

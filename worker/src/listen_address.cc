@@ -35,28 +35,18 @@ std::string metrics_host(const std::string& host) {
   return numeric.empty() ? "0.0.0.0" : numeric;
 }
 
-bool metrics_bind_address(const std::string& listen_host, const std::string& metrics_listen, int metrics_port,
-                          std::string& host, int& port, std::string& error) {
-  if (metrics_listen.empty()) {
-    host = metrics_host(listen_host);
-    port = metrics_port;
-    return true;
-  }
-  if (metrics_port >= 0) {
-    error = "give --metrics-port or --metrics-listen, not both";
-    return false;
-  }
+absl::StatusOr<BindAddress> metrics_bind_address(const std::string& listen_host, const std::string& metrics_listen,
+                                                 int metrics_port) {
+  if (metrics_listen.empty()) return BindAddress{metrics_host(listen_host), metrics_port};
+  if (metrics_port >= 0) return absl::InvalidArgumentError("give --metrics-port or --metrics-listen, not both");
   std::string given;
-  if (!split_host_port(metrics_listen, given, port)) {
-    error = "--metrics-listen wants HOST:PORT, not \"" + metrics_listen + "\"";
-    return false;
-  }
-  host = numeric_host(given);
-  if (host.empty()) {
-    error = "--metrics-listen wants a numeric address or localhost, not \"" + given + "\"";
-    return false;
-  }
-  return true;
+  BindAddress bind;
+  if (!split_host_port(metrics_listen, given, bind.port))
+    return absl::InvalidArgumentError("--metrics-listen wants HOST:PORT, not \"" + metrics_listen + "\"");
+  bind.host = numeric_host(given);
+  if (bind.host.empty())
+    return absl::InvalidArgumentError("--metrics-listen wants a numeric address or localhost, not \"" + given + "\"");
+  return bind;
 }
 
 }  // namespace gene::farm

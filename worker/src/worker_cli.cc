@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/status/status.h"
+
 #include "gene/command_line/cli11_errors.h"
 #include "gene/machine_info.h"
 
@@ -17,30 +19,34 @@ int usage_error(const std::string& message) {
   return command_line::kUsageError;
 }
 
-// "" when every k=v is a new, well-formed, non-implicit label.
-std::string parse_labels(const std::vector<std::string>& pairs, std::map<std::string, std::string>& labels) {
+int usage_error(const absl::Status& status) { return usage_error(std::string(status.message())); }
+
+// INVALID_ARGUMENT unless every k=v is a new, well-formed, non-implicit label.
+absl::Status parse_labels(const std::vector<std::string>& pairs, std::map<std::string, std::string>& labels) {
   static const RE2 key_syntax("[A-Za-z_][A-Za-z0-9_]*");
   for (const auto& pair : pairs) {
     size_t eq = pair.find('=');
-    if (eq == std::string::npos) return "--label wants K=V, not \"" + pair + "\"";
+    if (eq == std::string::npos) return absl::InvalidArgumentError("--label wants K=V, not \"" + pair + "\"");
     std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
-    if (!RE2::FullMatch(key, key_syntax)) return "label name \"" + key + "\" must match [A-Za-z_][A-Za-z0-9_]*";
+    if (!RE2::FullMatch(key, key_syntax))
+      return absl::InvalidArgumentError("label name \"" + key + "\" must match [A-Za-z_][A-Za-z0-9_]*");
     for (const char* implicit : kImplicitLabels)
-      if (key == implicit) return "label " + key + " is implicit: the worker sets it itself";
-    if (!labels.emplace(key, value).second) return "label " + key + " is given twice";
+      if (key == implicit) return absl::InvalidArgumentError("label " + key + " is implicit: the worker sets it itself");
+    if (!labels.emplace(key, value).second) return absl::InvalidArgumentError("label " + key + " is given twice");
   }
-  return "";
+  return absl::OkStatus();
 }
 
-// "" when every given TLS file can be read.
-std::string check_tls_files(const TlsFiles& tls) {
-  if (!tls.enabled()) return "";
-  if (tls.cert.empty() || tls.key.empty()) return "TLS needs both --tls-cert and --tls-key";
+// OK when every given TLS file can be read.
+absl::Status check_tls_files(const TlsFiles& tls) {
+  if (!tls.enabled()) return absl::OkStatus();
+  if (tls.cert.empty() || tls.key.empty()) return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
   for (auto [flag, path] : {std::pair<const char*, const std::string*>{"--tls-cert", &tls.cert},
                             {"--tls-key", &tls.key},
                             {"--tls-ca", &tls.ca}})
-    if (!path->empty() && !std::ifstream(*path)) return std::string(flag) + ": cannot read " + *path;
-  return "";
+    if (!path->empty() && !std::ifstream(*path))
+      return absl::FailedPreconditionError(std::string(flag) + ": cannot read " + *path);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -91,7 +97,7 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
                "Print this worker's Describe answer (hardware, build, labels, hardware counters) and exit");
   app.add_flag("--json", out.json, "With --describe: print it as protobuf JSON");
   if (auto status = command_line::parse_command_line(app, argc, argv, "worker")) return *status;
-  if (std::string e = parse_labels(labels, c.labels); !e.empty()) return usage_error(e);
+  if (absl::Status e = parse_labels(labels, c.labels); !e.ok()) return usage_error(e);
   if (out.json && !out.describe) return usage_error("--json goes with --describe");
   if (out.describe) return -1;
   std::string host;
@@ -99,12 +105,12 @@ int parse_worker_command_line(int argc, char** argv, WorkerCommandLine& out) {
   if (c.listen.empty()) return usage_error("--listen is required");
   if (!split_host_port(c.listen, host, port)) return usage_error("--listen wants HOST:PORT, not \"" + c.listen + "\"");
   // A bad --metrics-listen is a usage error (2), not a failure to bind (1).
-  std::string metrics_bind_host, error;
-  int metrics_bind_port = -1;
-  if (!metrics_bind_address(host, c.metrics_listen, c.metrics_port, metrics_bind_host, metrics_bind_port, error))
-    return usage_error(error);
-  if (std::string e = check_tls_files(c.tls); !e.empty()) return usage_error(e);
-  if (std::string e; !load_token(token_file, c.token, e)) return usage_error(e);
+  if (auto bind = metrics_bind_address(host, c.metrics_listen, c.metrics_port); !bind.ok())
+    return usage_error(bind.status());
+  if (absl::Status e = check_tls_files(c.tls); !e.ok()) return usage_error(e);
+  absl::StatusOr<std::string> token = load_token(token_file);
+  if (!token.ok()) return usage_error(token.status());
+  c.token = *std::move(token);
   return -1;
 }
 

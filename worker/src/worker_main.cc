@@ -51,12 +51,12 @@ int run(int argc, char** argv) {
               << std::endl;
     std::_Exit(3);
   };
-  std::string error;
-  auto server = gene::farm::WorkerServer::start(command_line.config, error);
-  if (!server) {
-    std::cerr << "worker: " << error << "\n";
+  auto started = gene::farm::WorkerServer::start(command_line.config);
+  if (!started.ok()) {
+    std::cerr << "worker: " << started.status().message() << "\n";
     return 1;
   }
+  std::unique_ptr<gene::farm::WorkerServer> server = *std::move(started);
   std::cout << "listening on " << server->address() << "\n";
   if (!server->metrics_address().empty()) std::cout << "metrics on " << server->metrics_address() << "\n";
   std::cout.flush();

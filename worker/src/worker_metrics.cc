@@ -6,8 +6,8 @@
 
 namespace gene::farm {
 
-std::unique_ptr<WorkerMetrics> WorkerMetrics::start(const std::string& host, int port, const v1::VmBuild& build,
-                                                    std::string& error) {
+absl::StatusOr<std::unique_ptr<WorkerMetrics>> WorkerMetrics::start(const std::string& host, int port,
+                                                                    const v1::VmBuild& build) {
   std::unique_ptr<WorkerMetrics> m(new WorkerMetrics());
   auto& registry = *m->registry_;
   auto& jobs = prometheus::BuildCounter()
@@ -45,8 +45,7 @@ std::unique_ptr<WorkerMetrics> WorkerMetrics::start(const std::string& host, int
     std::string h = host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
     m->exposer_ = std::make_unique<prometheus::Exposer>(h + ":" + std::to_string(port), 1);
   } catch (const std::exception& e) {
-    error = "cannot serve metrics on " + host + ":" + std::to_string(port) + ": " + e.what();
-    return nullptr;
+    return absl::UnavailableError("cannot serve metrics on " + host + ":" + std::to_string(port) + ": " + e.what());
   }
   m->exposer_->RegisterCollectable(m->registry_);
   auto ports = m->exposer_->GetListeningPorts();

@@ -13,16 +13,17 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "farm.pb.h"
 
 namespace gene::farm {
 
 class WorkerMetrics {
  public:
-  // Serves /metrics on host:port (port 0: any free port). Returns nullptr
-  // with `error` set when the port cannot be bound.
-  static std::unique_ptr<WorkerMetrics> start(const std::string& host, int port, const v1::VmBuild& build,
-                                              std::string& error);
+  // Serves /metrics on host:port (port 0: any free port); UNAVAILABLE when
+  // the port cannot be bound.
+  static absl::StatusOr<std::unique_ptr<WorkerMetrics>> start(const std::string& host, int port,
+                                                              const v1::VmBuild& build);
 
   // The port actually bound.
   int port() const { return port_; }

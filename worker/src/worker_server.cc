@@ -19,36 +19,29 @@ WorkerServer::~WorkerServer() { shutdown(std::chrono::milliseconds(0)); }
 
 const v1::WorkerInfo& WorkerServer::info() const { return service_->info(); }
 
-std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, std::string& error) {
+absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::start(const WorkerConfig& config) {
   std::string host;
   int port = 0;
-  if (!split_host_port(config.listen, host, port)) {
-    error = "--listen wants HOST:PORT, not \"" + config.listen + "\"";
-    return nullptr;
-  }
-  if (config.max_concurrent < 1) {
-    error = "--max-concurrent must be at least 1";
-    return nullptr;
-  }
-  auto credentials = make_server_credentials(config.tls, error);
-  if (!credentials) return nullptr;
+  if (!split_host_port(config.listen, host, port))
+    return absl::InvalidArgumentError("--listen wants HOST:PORT, not \"" + config.listen + "\"");
+  if (config.max_concurrent < 1) return absl::InvalidArgumentError("--max-concurrent must be at least 1");
+  auto credentials = make_server_credentials(config.tls);
+  if (!credentials.ok()) return credentials.status();
 
   std::unique_ptr<WorkerServer> w(new WorkerServer());
   v1::WorkerInfo info =
       describe_this_machine(config.name.empty() ? this_host_name() : config.name, config.labels, config.max_concurrent,
                             config.host_name);
-  std::string mhost;
-  int mport = -1;
-  if (!metrics_bind_address(host, config.metrics_listen, config.metrics_port, mhost, mport, error)) return nullptr;
-  if (mport >= 0) {
-    w->metrics_ = WorkerMetrics::start(mhost, mport, info.vm(), error);
-    if (!w->metrics_) return nullptr;
-    w->metrics_address_ = mhost + ":" + std::to_string(w->metrics_->port());
+  absl::StatusOr<BindAddress> metrics_bind = metrics_bind_address(host, config.metrics_listen, config.metrics_port);
+  if (!metrics_bind.ok()) return metrics_bind.status();
+  if (metrics_bind->port >= 0) {
+    absl::StatusOr<std::unique_ptr<WorkerMetrics>> metrics =
+        WorkerMetrics::start(metrics_bind->host, metrics_bind->port, info.vm());
+    if (!metrics.ok()) return metrics.status();
+    w->metrics_ = *std::move(metrics);
+    w->metrics_address_ = metrics_bind->host + ":" + std::to_string(w->metrics_->port());
   }
-  if (config.max_heap_cap == 0) {
-    error = "--max-heap-cap must be more than 0";
-    return nullptr;
-  }
+  if (config.max_heap_cap == 0) return absl::InvalidArgumentError("--max-heap-cap must be more than 0");
   w->admission_ = std::make_unique<JobAdmission>(config.max_concurrent, w->metrics_.get(), config.grace);
   w->service_ = std::make_unique<WorkerService>(std::move(info), config.token, *w->admission_, w->metrics_.get(),
                                                 config.max_heap_cap);
@@ -58,7 +51,7 @@ std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, st
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(config.listen, credentials, &bound_port);
+  builder.AddListeningPort(config.listen, *credentials, &bound_port);
   builder.RegisterService(w->service_.get());
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   // gRPC turns SO_REUSEPORT on by default: a second worker on a taken port
@@ -66,9 +59,9 @@ std::unique_ptr<WorkerServer> WorkerServer::start(const WorkerConfig& config, st
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   w->server_ = builder.BuildAndStart();
   if (!w->server_ || bound_port == 0) {
-    error = "cannot listen on " + config.listen + " (in use, or not an address of this machine)";
     w->server_.reset();
-    return nullptr;
+    return absl::UnavailableError("cannot listen on " + config.listen +
+                                  " (in use, or not an address of this machine)");
   }
   // "" (the server) is SERVING already; name the Worker service too, for
   // probes that ask for it.

@@ -51,8 +51,10 @@ struct WorkerConfig {
 
 class WorkerServer {
  public:
-  // Starts serving, or returns nullptr with `error` set.
-  static std::unique_ptr<WorkerServer> start(const WorkerConfig& config, std::string& error);
+  // Starts serving. INVALID_ARGUMENT for a bad setting (address, TLS
+  // files, limits), FAILED_PRECONDITION for an unreadable TLS file,
+  // UNAVAILABLE when an address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<WorkerServer>> start(const WorkerConfig& config);
   ~WorkerServer();
 
   // HOST:PORT with the port actually bound.

@@ -28,10 +28,9 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 std::unique_ptr<WorkerServer> start_worker(WorkerConfig config = {}) {
   config.listen = "127.0.0.1:0";
   if (config.name.empty()) config.name = "test-worker";
-  std::string error;
-  auto server = WorkerServer::start(config, error);
-  EXPECT_TRUE(server) << error;
-  return server;
+  auto server = WorkerServer::start(config);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
 }
 
 // Reads the stream up to the `accepted` event: the job is then running.
@@ -432,39 +431,56 @@ TEST(WorkerService, MutualTls) {
   auto server = start_worker(config);
   ASSERT_TRUE(server);
 
-  std::string error;
   TlsFiles client_files{certificate.cert.string(), certificate.key.string(), certificate.cert.string()};
-  auto credentials = make_channel_credentials(client_files, error);
-  ASSERT_TRUE(credentials) << error;
+  auto credentials = make_channel_credentials(client_files);
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
   v1::WorkerInfo info;
-  grpc::Status with_cert = WorkerClient(server->address(), "", credentials).describe(info);
+  grpc::Status with_cert = WorkerClient(server->address(), "", *credentials).describe(info);
   EXPECT_TRUE(with_cert.ok()) << with_cert.error_message();
 
   TlsFiles no_client_cert{"", "", certificate.cert.string()};
-  auto anonymous = make_channel_credentials(no_client_cert, error);
-  ASSERT_TRUE(anonymous) << error;
-  EXPECT_FALSE(WorkerClient(server->address(), "", anonymous).describe(info).ok());
+  auto anonymous = make_channel_credentials(no_client_cert);
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  EXPECT_FALSE(WorkerClient(server->address(), "", *anonymous).describe(info).ok());
   EXPECT_FALSE(WorkerClient(server->address()).describe(info).ok());  // plaintext
 }
 
 TEST(FarmSecurity, LoadsTheTokenFromAFileOrTheEnvironment) {
-  std::string token, error;
   unsetenv(kTokenEnvVar);
-  ASSERT_TRUE(load_token("", token, error));
-  EXPECT_EQ(token, "");  // auth off
+  EXPECT_EQ(load_token("").value_or("?"), "");  // auth off
   setenv(kTokenEnvVar, "from-env", 1);
-  ASSERT_TRUE(load_token("", token, error));
-  EXPECT_EQ(token, "from-env");
+  EXPECT_EQ(load_token("").value_or("?"), "from-env");
   auto file = std::filesystem::temp_directory_path() / ("worker_test_token_" + std::to_string(getpid()));
   std::ofstream(file) << "  from-file\n";
-  ASSERT_TRUE(load_token(file.string(), token, error));
-  EXPECT_EQ(token, "from-file");  // the file wins
+  EXPECT_EQ(load_token(file.string()).value_or("?"), "from-file");  // the file wins
   std::ofstream(file) << "two words\n";
-  EXPECT_FALSE(load_token(file.string(), token, error));
+  absl::StatusOr<std::string> spaced = load_token(file.string());
+  EXPECT_EQ(spaced.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(spaced.status().message().find("must be printable ASCII without spaces"), std::string::npos)
+      << spaced.status();
+  std::ofstream(file) << " \n";
+  EXPECT_EQ(load_token(file.string()).status().message(), "the token in " + file.string() + " is empty");
   std::filesystem::remove(file);
-  EXPECT_FALSE(load_token(file.string(), token, error));
-  EXPECT_NE(error.find("cannot read"), std::string::npos);
+  absl::StatusOr<std::string> missing = load_token(file.string());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(missing.status().message(), "cannot read " + file.string());
   unsetenv(kTokenEnvVar);
+}
+
+TEST(FarmSecurity, MetricsBindAddress) {
+  absl::StatusOr<BindAddress> plain = metrics_bind_address("localhost", "", 9100);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->host, "127.0.0.1");
+  EXPECT_EQ(plain->port, 9100);
+  absl::StatusOr<BindAddress> named = metrics_bind_address("0.0.0.0", "[::1]:0", -1);
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(named->host, "[::1]");
+  EXPECT_EQ(named->port, 0);
+  EXPECT_EQ(metrics_bind_address("h", "127.0.0.1:1", 2).status().message(),
+            "give --metrics-port or --metrics-listen, not both");
+  EXPECT_EQ(metrics_bind_address("h", "127.0.0.1", -1).status().message(),
+            "--metrics-listen wants HOST:PORT, not \"127.0.0.1\"");
+  EXPECT_EQ(metrics_bind_address("h", "example.org:9", -1).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace grpc {
 class ClientContext;
 }
@@ -22,10 +24,11 @@ namespace gene::farm {
 inline constexpr const char* kTokenEnvVar = "GENE_FARM_TOKEN";
 
 // The token from `token_file` (its text without surrounding white space)
-// when given, else from GENE_FARM_TOKEN, else "" (auth off). Returns false
-// with `error` set when the file cannot be read or the token is empty or
-// not printable ASCII (it must fit in an HTTP/2 header).
-bool load_token(const std::string& token_file, std::string& token, std::string& error);
+// when given, else from GENE_FARM_TOKEN, else "" (auth off).
+// FAILED_PRECONDITION when the file cannot be read; INVALID_ARGUMENT when
+// the token is empty or not printable ASCII (it must fit in an HTTP/2
+// header).
+absl::StatusOr<std::string> load_token(const std::string& token_file);
 
 // OK when `token` is empty (auth off) or `metadata` carries
 // `authorization: Bearer <token>`; else UNAUTHENTICATED. The comparison
@@ -45,12 +48,13 @@ struct TlsFiles {
 
 // Server side: plaintext when `tls` is empty; else TLS with cert + key
 // (both required), and when `ca` is given, client certificates signed by it
-// are required (mTLS). Returns nullptr with `error` set on a bad file.
-std::shared_ptr<grpc::ServerCredentials> make_server_credentials(const TlsFiles& tls, std::string& error);
+// are required (mTLS). INVALID_ARGUMENT when the cert or key is missing,
+// FAILED_PRECONDITION when a file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> make_server_credentials(const TlsFiles& tls);
 
 // Client side: plaintext when `tls` is empty; else TLS verifying the
 // server against `ca` (system roots when empty), presenting cert + key when
-// given (for mTLS). Returns nullptr with `error` set on a bad file.
-std::shared_ptr<grpc::ChannelCredentials> make_channel_credentials(const TlsFiles& tls, std::string& error);
+// given (for mTLS). Errors as make_server_credentials's.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> make_channel_credentials(const TlsFiles& tls);
 
 }  // namespace gene::farm

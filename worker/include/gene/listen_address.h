@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace gene::farm {
 
 // Splits "HOST:PORT" ("[::1]:7070" for IPv6); false when malformed.
@@ -15,10 +17,14 @@ std::string metrics_host(const std::string& host);
 
 // Where /metrics binds: `metrics_listen` (HOST:PORT, --metrics-listen) when
 // given, else metrics_host(listen_host) on `metrics_port` (--metrics-port);
-// `port` -1 = no metrics. false with `error` when both are given, or when
+// `port` -1 = no metrics. INVALID_ARGUMENT when both are given, or when
 // `metrics_listen` is not HOST:PORT with a numeric address or localhost: an
 // operator who names the address must never get every interface instead.
-bool metrics_bind_address(const std::string& listen_host, const std::string& metrics_listen, int metrics_port,
-                          std::string& host, int& port, std::string& error);
+struct BindAddress {
+  std::string host;
+  int port = -1;
+};
+absl::StatusOr<BindAddress> metrics_bind_address(const std::string& listen_host, const std::string& metrics_listen,
+                                                 int metrics_port);
 
 }  // namespace gene::farm
