@@ -70,7 +70,7 @@ std::string count_text(double v) {
 
 }  // namespace
 
-std::optional<BaselineSpec> parse_baseline(const std::string& text, std::string& error) {
+absl::StatusOr<BaselineSpec> parse_baseline(const std::string& text) {
   BaselineSpec spec;
   spec.text = text;
   if (text == "latest") return spec;
@@ -85,52 +85,42 @@ std::optional<BaselineSpec> parse_baseline(const std::string& text, std::string&
     for (char& c : spec.commit) c = char(std::tolower(static_cast<unsigned char>(c)));
     return spec;
   }
-  error = "--baseline wants latest, a run id (coordinator history lists them) or a VM commit (4 to 40 hex digits, "
-          "-dirty for a dirty build), not '" + text + "'";
-  return std::nullopt;
+  return absl::InvalidArgumentError(
+      "--baseline wants latest, a run id (coordinator history lists them) or a VM commit (4 to 40 hex digits, "
+      "-dirty for a dirty build), not '" + text + "'");
 }
 
-bool check_baseline(ResultsStore& store, BaselineSpec& spec, const std::string& suite, std::string& error) {
-  std::string why;
-  if (spec.kind == BaselineSpec::Kind::Latest) return true;
+absl::Status check_baseline(ResultsStore& store, BaselineSpec& spec, const std::string& suite) {
+  if (spec.kind == BaselineSpec::Kind::Latest) return absl::OkStatus();
   if (spec.kind == BaselineSpec::Kind::Run) {
-    auto runs = store.runs({"", 0, spec.run}, why);
-    if (!runs) {
-      error = why;
-      return false;
-    }
+    auto runs = store.runs({"", 0, spec.run});
+    if (!runs.ok()) return runs.status();
     if (!runs->empty()) {
-      if (runs->front().suite == suite) return true;
-      error = "--baseline " + spec.text + ": run " + spec.text + " in " + store.path() + " is of suite " +
-              runs->front().suite + ", not " + suite;
-      return false;
+      if (runs->front().suite == suite) return absl::OkStatus();
+      return absl::NotFoundError("--baseline " + spec.text + ": run " + spec.text + " in " + store.path() +
+                                 " is of suite " + runs->front().suite + ", not " + suite);
     }
     // Digits only may still be a commit.
     if (is_commit(spec.text)) {
-      auto found = store.has_commit(suite, spec.text, why);
-      if (found && *found) {
+      auto found = store.has_commit(suite, spec.text);
+      if (found.ok() && *found) {
         spec.kind = BaselineSpec::Kind::Commit;
         spec.commit = spec.text;
-        return true;
+        return absl::OkStatus();
       }
     }
-    error = "--baseline " + spec.text + ": no run " + spec.text + " in " + store.path() +
-            " (coordinator history --store " + store.path() + " lists the runs)";
-    return false;
+    return absl::NotFoundError("--baseline " + spec.text + ": no run " + spec.text + " in " + store.path() +
+                               " (coordinator history --store " + store.path() + " lists the runs)");
   }
-  auto found = store.has_commit(suite, spec.commit, why);
-  if (!found) {
-    error = why;
-    return false;
-  }
-  if (*found) return true;
+  auto found = store.has_commit(suite, spec.commit);
+  if (!found.ok()) return found.status();
+  if (*found) return absl::OkStatus();
   auto commits = store.recent_commits(suite, 8);
   std::string list;
   for (const auto& c : commits) list += (list.empty() ? "" : ", ") + c;
-  error = "--baseline " + spec.text + ": no run of suite " + suite + " in " + store.path() +
-          " was made by VM commit " + spec.commit +
-          (list.empty() ? " (it holds no run of that suite)" : " (its newest commits: " + list + ")");
-  return false;
+  return absl::NotFoundError("--baseline " + spec.text + ": no run of suite " + suite + " in " + store.path() +
+                             " was made by VM commit " + spec.commit +
+                             (list.empty() ? " (it holds no run of that suite)" : " (its newest commits: " + list + ")"));
 }
 
 double significance_threshold(std::vector<double> changes, double min_effect) {
@@ -271,9 +261,9 @@ std::vector<Comparison> judge_exact(const std::string& job, const std::map<std::
   return out;
 }
 
-std::optional<std::vector<Comparison>> judge_against_baseline(ResultsStore& store, const BaselineSpec& spec,
-                                                             const v1::SuiteResult& result, int64_t run_id,
-                                                             const BaselineOptions& options, std::string& error) {
+absl::StatusOr<std::vector<Comparison>> judge_against_baseline(ResultsStore& store, const BaselineSpec& spec,
+                                                              const v1::SuiteResult& result, int64_t run_id,
+                                                              const BaselineOptions& options) {
   std::vector<Comparison> out;
   for (const auto& job : result.jobs()) {
     const v1::JobResult& r = job.result();
@@ -293,16 +283,17 @@ std::optional<std::vector<Comparison>> judge_against_baseline(ResultsStore& stor
     lookup.before_run = run_id;
     if (spec.kind == BaselineSpec::Kind::Run) lookup.in_run = spec.run;
     if (spec.kind == BaselineSpec::Kind::Commit) lookup.commit = spec.commit;
-    auto ref = store.find_job(lookup, error);
-    if (!error.empty()) return std::nullopt;
+    absl::StatusOr<std::optional<StoredJob>> found = store.find_job(lookup);
+    if (!found.ok()) return found.status();
+    const std::optional<StoredJob>& ref = *found;
     if (!ref) {
       time.reason = describe(spec) + " has no " + job.job_name() + " that ended ok on " + job.hardware() +
                     " in this store";
       out.push_back(std::move(time));
       continue;
     }
-    auto stats = store.job_statistics(ref->id, error);
-    if (!stats) return std::nullopt;
+    auto stats = store.job_statistics(ref->id);
+    if (!stats.ok()) return stats.status();
     std::map<std::string, double> candidate(job.median_statistics().begin(), job.median_statistics().end());
     std::vector<std::string> exact(job.exact_statistics().begin(), job.exact_statistics().end());
     for (Comparison& c : judge_exact(job.job_name(), *stats, candidate, exact)) {
@@ -311,15 +302,15 @@ std::optional<std::vector<Comparison>> judge_against_baseline(ResultsStore& stor
     }
 
     auto history = store.job_history(result.suite(), job.job_name(), job.hardware(), ref->run_id,
-                                     options.max_history, /*quiet_only=*/true, error);
-    if (!history) return std::nullopt;
+                                     options.max_history, /*quiet_only=*/true);
+    if (!history.ok()) return history.status();
     std::vector<double> medians;
     for (const auto& p : *history) medians.push_back(p.cpu_seconds);
     size_t noisy_left_out = 0;
     if (medians.size() < options.min_history) {
       auto all = store.job_history(result.suite(), job.job_name(), job.hardware(), ref->run_id,
-                                   options.max_history, /*quiet_only=*/false, error);
-      if (!all) return std::nullopt;
+                                   options.max_history, /*quiet_only=*/false);
+      if (!all.ok()) return all.status();
       for (const auto& p : *all) noisy_left_out += p.noisy ? 1 : 0;
     }
     std::string noisy_candidate;

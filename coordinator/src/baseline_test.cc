@@ -22,20 +22,19 @@ std::vector<double> simulate(std::mt19937_64& rng, size_t runs, double level, do
 }
 
 TEST(Baseline, ParsesLatestRunsAndCommits) {
-  std::string error;
-  EXPECT_EQ(parse_baseline("latest", error)->kind, BaselineSpec::Kind::Latest);
-  auto run = parse_baseline("42", error);
-  ASSERT_TRUE(run);
+  EXPECT_EQ(parse_baseline("latest")->kind, BaselineSpec::Kind::Latest);
+  auto run = parse_baseline("42");
+  ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->kind, BaselineSpec::Kind::Run);
   EXPECT_EQ(run->run, 42);
-  auto commit = parse_baseline("AbCd1234-dirty", error);
-  ASSERT_TRUE(commit);
+  auto commit = parse_baseline("AbCd1234-dirty");
+  ASSERT_TRUE(commit.ok()) << commit.status();
   EXPECT_EQ(commit->kind, BaselineSpec::Kind::Commit);
   EXPECT_EQ(commit->commit, "abcd1234-dirty");
   for (const char* bad : {"", "abc", "newest", "0", "abcd12345678abcd12345678abcd12345678abcd1", "abcd-clean", "-1"}) {
-    error.clear();
-    EXPECT_FALSE(parse_baseline(bad, error)) << bad;
-    EXPECT_NE(error.find("--baseline wants latest"), std::string::npos) << bad;
+    absl::StatusOr<BaselineSpec> refused = parse_baseline(bad);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(refused.status().message().find("--baseline wants latest"), std::string::npos) << bad;
   }
 }
 
@@ -288,9 +287,9 @@ class BaselineStoreTest : public testing::StoreFixture {
   // Records a run of `jobs`; returns its id and the SuiteResult submit has.
   std::pair<int64_t, v1::SuiteResult> run(const std::string& commit, std::vector<v1::JobOutcome> jobs,
                                           const std::string& suite = "demo") {
-    std::string error;
-    auto id = store_->begin_run({suite, "h", "local", "", uint32_t(jobs.size()), ""}, error);
-    EXPECT_TRUE(id) << error;
+    auto id = store_->begin_run({suite, "h", "local", "", uint32_t(jobs.size()), ""});
+    EXPECT_TRUE(id.ok()) << id.status();
+    if (!id.ok()) return {0, {}};
     v1::WorkerInfo w;
     w.set_name("w1");
     w.mutable_vm()->set_commit(commit);
@@ -298,10 +297,10 @@ class BaselineStoreTest : public testing::StoreFixture {
     result.set_suite(suite);
     (*result.mutable_workers())["w1"] = w;
     for (auto& j : jobs) {
-      EXPECT_TRUE(store_->record_job(*id, j, w, error)) << error;
+      EXPECT_TRUE(store_->record_job(*id, j, w).ok());
       *result.add_jobs() = j;
     }
-    store_->finish_run(*id, false, error);
+    EXPECT_TRUE(store_->finish_run(*id, false).ok());
     return {*id, result};
   }
 
@@ -312,10 +311,11 @@ TEST_F(BaselineStoreTest, UnknownRunsAndCommitsAreFoundBeforeAnythingRuns) {
   auto [other, r2] = run("aaaa11112222", {job(1000, 0.01)}, "other");
   std::string error;
   auto check = [&](const std::string& text) {
-    error.clear();
-    auto spec = parse_baseline(text, error);
-    EXPECT_TRUE(spec) << error;
-    return check_baseline(*store_, *spec, "demo", error);
+    auto spec = parse_baseline(text);
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    absl::Status checked = check_baseline(*store_, *spec, "demo");
+    error = std::string(checked.message());
+    return checked.ok();
   };
   EXPECT_TRUE(check("latest"));
   EXPECT_TRUE(check(std::to_string(first)));
@@ -330,8 +330,8 @@ TEST_F(BaselineStoreTest, UnknownRunsAndCommitsAreFoundBeforeAnythingRuns) {
   EXPECT_FALSE(check("aaaa-dirty"));
   // Digits that are no run id but a stored commit's start name the commit.
   auto [digits, r3] = run("12345678abcd", {job(1000, 0.01)});
-  BaselineSpec spec = *parse_baseline("1234", error);
-  EXPECT_TRUE(check_baseline(*store_, spec, "demo", error)) << error;
+  BaselineSpec spec = *parse_baseline("1234");
+  EXPECT_TRUE(check_baseline(*store_, spec, "demo").ok());
   EXPECT_EQ(spec.kind, BaselineSpec::Kind::Commit);
 }
 
@@ -340,14 +340,13 @@ TEST_F(BaselineStoreTest, JudgesEachJobAgainstItsStoredBaseline) {
   for (int i = 0; i < 6; ++i) run("aaaa11112222", {job(1000, 0.0100 + 0.0001 * (i % 3))});
   auto [noisy, r0] = run("aaaa11112222", {job(1000, 0.02, /*noisy=*/true)});
   BaselineOptions o;
-  std::string error;
 
   // Unchanged: same instructions; the newest earlier run is the noisy one,
   // so its times say nothing.
   auto [same_id, same] = run("aaaa11112222", {job(1000, 0.0101)});
-  BaselineSpec latest = *parse_baseline("latest", error);
-  auto verdicts = judge_against_baseline(*store_, latest, same, same_id, o, error);
-  ASSERT_TRUE(verdicts) << error;
+  BaselineSpec latest = *parse_baseline("latest");
+  auto verdicts = judge_against_baseline(*store_, latest, same, same_id, o);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status();
   ASSERT_EQ(verdicts->size(), 2u);
   EXPECT_EQ((*verdicts)[0].metric, "instructions");
   EXPECT_EQ((*verdicts)[0].verdict, Verdict::Same);
@@ -360,9 +359,9 @@ TEST_F(BaselineStoreTest, JudgesEachJobAgainstItsStoredBaseline) {
   // 10% more work: instructions slower as a fact; the time too, against
   // run 6's quiet history.
   auto [slow_id, slow] = run("bbbb11112222", {job(1100, 0.0111)});
-  BaselineSpec sixth = *parse_baseline("6", error);
-  verdicts = judge_against_baseline(*store_, sixth, slow, slow_id, o, error);
-  ASSERT_TRUE(verdicts) << error;
+  BaselineSpec sixth = *parse_baseline("6");
+  verdicts = judge_against_baseline(*store_, sixth, slow, slow_id, o);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status();
   ASSERT_EQ(verdicts->size(), 2u);
   EXPECT_EQ((*verdicts)[0].verdict, Verdict::Slower);
   EXPECT_EQ((*verdicts)[0].baseline_run, 6);
@@ -372,9 +371,10 @@ TEST_F(BaselineStoreTest, JudgesEachJobAgainstItsStoredBaseline) {
   EXPECT_DOUBLE_EQ(*(*verdicts)[1].exact[0].second, 1.1);
 
   // By commit: the newest run of that build.
-  BaselineSpec by_commit = *parse_baseline("aaaa1111", error);
-  ASSERT_TRUE(check_baseline(*store_, by_commit, "demo", error));
-  verdicts = judge_against_baseline(*store_, by_commit, slow, slow_id, o, error);
+  BaselineSpec by_commit = *parse_baseline("aaaa1111");
+  ASSERT_TRUE(check_baseline(*store_, by_commit, "demo").ok());
+  verdicts = judge_against_baseline(*store_, by_commit, slow, slow_id, o);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status();
   EXPECT_EQ((*verdicts)[0].baseline_run, same_id);
 
   // A job the baseline lacks, and a failed job: inconclusive, with why.
@@ -383,7 +383,8 @@ TEST_F(BaselineStoreTest, JudgesEachJobAgainstItsStoredBaseline) {
   v1::JobOutcome failed = job(10, 0.001);
   failed.mutable_result()->set_status(v1::JOB_STATUS_TIMEOUT);
   auto [mixed_id, mixed] = run("bbbb11112222", {fresh, failed});
-  verdicts = judge_against_baseline(*store_, latest, mixed, mixed_id, o, error);
+  verdicts = judge_against_baseline(*store_, latest, mixed, mixed_id, o);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status();
   ASSERT_EQ(verdicts->size(), 2u);
   EXPECT_EQ((*verdicts)[0].verdict, Verdict::Inconclusive);
   EXPECT_NE((*verdicts)[0].reason.find("has no new/n:1 that ended ok on x86_64"), std::string::npos)

@@ -126,21 +126,22 @@ int report(const CompareOptions& o, const v1::CompareResult& result, int interru
 // The results store a comparison records into, settled before anything
 // runs: a bad one is an error now, not after minutes of rounds.
 bool open_compare_store(const CompareOptions& o, bool distributed, std::unique_ptr<ResultsStore>& store) {
-  std::string error;
   // With --coordinator the coordinator's own store records the comparison;
   // a path here keeps a copy.
-  const std::string path =
-      o.store.empty() ? (distributed ? std::string(kNoStore) : default_store_path(error)) : o.store;
-  if (path.empty()) {
-    print_error(error + " (or pass --store PATH, or --store none)");
+  absl::StatusOr<std::string> where =
+      o.store.empty() ? (distributed ? std::string(kNoStore) : default_store_path()) : o.store;
+  if (!where.ok()) {
+    print_error(std::string(where.status().message()) + " (or pass --store PATH, or --store none)");
     return false;
   }
+  const std::string& path = *where;
   if (path == kNoStore) return true;
-  store = ResultsStore::open(path, ResultsStore::Access::ReadWrite, error);
-  if (!store) {
-    print_error(error);
+  auto opened = ResultsStore::open(path, ResultsStore::Access::ReadWrite);
+  if (!opened.ok()) {
+    print_error(opened.status());
     return false;
   }
+  store = *std::move(opened);
   if (!store->schema_note().empty() && store->schema_note() != "created")
     std::fprintf(stderr, "note: results store %s: %s\n", path.c_str(), store->schema_note().c_str());
   return true;

@@ -42,12 +42,12 @@ int64_t record_side(ResultsStore& store, const ComparedSuite& side, const char* 
   start.mode = mode;
   start.options = options_text(result, name);
   start.jobs_planned = uint32_t(result.jobs_size());
-  std::string error;
-  auto recorder = RunRecorder::begin(store, start, error);
-  if (!recorder) {
-    *result.add_store_errors() = error;
+  absl::StatusOr<std::unique_ptr<RunRecorder>> begun = RunRecorder::begin(store, start);
+  if (!begun.ok()) {
+    *result.add_store_errors() = std::string(begun.status().message());
     return 0;
   }
+  RunRecorder* recorder = begun->get();
   for (const v1::JobComparison& c : result.jobs()) {
     const Job* job = find_job(*side.suite, c.name());
     if (!job) continue;
@@ -82,8 +82,8 @@ void record_comparison(ResultsStore& store, const ComparedSuite& baseline, const
     record.baseline_run = b;
     comparisons.push_back(std::move(record));
   }
-  std::string error;
-  if (!store.record_comparisons(c, "compare", comparisons, error)) *result.add_store_errors() = error;
+  if (absl::Status recorded = store.record_comparisons(c, "compare", comparisons); !recorded.ok())
+    *result.add_store_errors() = std::string(recorded.message());
 }
 
 }  // namespace gene::coordinator

@@ -92,17 +92,16 @@ TEST_F(CompareStoreTest, ARunPerSideAndTheVerdictsOnTheCandidates) {
   result.mutable_jobs(2)->set_error("cancelled");
   result.set_cancelled(true);
 
-  std::string error;
-  auto store = ResultsStore::open(path(), ResultsStore::Access::ReadWrite, error);
-  ASSERT_TRUE(store) << error;
+  std::unique_ptr<ResultsStore> store = open_rw(path());
+  ASSERT_TRUE(store);
   record_comparison(*store, {&base, text}, {&cand, "other text"}, "local", result);
   EXPECT_EQ(result.store_errors_size(), 0) << result.store_errors(0);
   EXPECT_EQ(result.store(), path());
   EXPECT_EQ(result.baseline_run(), 1);
   EXPECT_EQ(result.candidate_run(), 2);
 
-  auto runs = store->runs({}, error);
-  ASSERT_TRUE(runs) << error;
+  auto runs = store->runs({});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 2u);
   const StoredRun &c = (*runs)[0], &b = (*runs)[1];  // newest first
   EXPECT_EQ(b.suite, "s");
@@ -153,13 +152,12 @@ TEST_F(CompareStoreTest, OneSuiteOnBothSidesOfARemoteComparison) {
   *job = compared("a/n:1", v1::COMPARISON_VERDICT_SAME);
   *job->mutable_baseline_result() = rounds(100, {0.010, 0.010}, "1");
   *job->mutable_candidate_result() = rounds(100, {0.010, 0.010}, "1");
-  std::string error;
-  auto store = ResultsStore::open(path(), ResultsStore::Access::ReadWrite, error);
-  ASSERT_TRUE(store) << error;
+  std::unique_ptr<ResultsStore> store = open_rw(path());
+  ASSERT_TRUE(store);
   record_comparison(*store, {&base, text}, {&base, text}, "remote", result);
   EXPECT_EQ(result.store_errors_size(), 0);
-  auto runs = store->runs({}, error);
-  ASSERT_TRUE(runs) << error;
+  auto runs = store->runs({});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 2u);
   for (const StoredRun& r : *runs) {
     EXPECT_EQ(r.status, "finished");

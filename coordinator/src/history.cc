@@ -68,9 +68,8 @@ absl::StatusOr<std::vector<HistoryRun>> load_history(ResultsStore& store, const 
   f.suite = query.suite;
   // With a job pattern, runs without a matching job do not count towards --last.
   f.last = query.job_pattern.empty() ? query.last : 0;
-  std::string error;
-  auto runs = store.runs(f, error);
-  if (!runs) return absl::FailedPreconditionError(error);
+  auto runs = store.runs(f);
+  if (!runs.ok()) return runs.status();
   std::vector<HistoryRun> out;
   for (StoredRun& r : *runs) {
     if (query.last && out.size() >= query.last) break;
@@ -84,9 +83,9 @@ absl::StatusOr<std::vector<HistoryRun>> load_history(ResultsStore& store, const 
         lookup.name = j.name;
         lookup.hardware = j.hardware;
         lookup.before_run = r.id;
-        std::string lookup_error;
-        auto previous = store.find_job(lookup, lookup_error);
-        if (!lookup_error.empty()) return absl::FailedPreconditionError(lookup_error);
+        absl::StatusOr<std::optional<StoredJob>> found = store.find_job(lookup);
+        if (!found.ok()) return found.status();
+        const std::optional<StoredJob>& previous = *found;
         if (previous && j.status == "ok") {
           hj.previous_run = previous->run_id;
           hj.change = relative_change(j.cpu_seconds, previous->cpu_seconds);

@@ -12,23 +12,23 @@ namespace gene::coordinator {
 
 int run_history(const HistoryOptions& o) {
   if (!check_outputs({o.json_out, o.html_out})) return kExitUnusable;  // before the store is read
-  std::string error;
-  std::string path = o.store.empty() ? default_store_path(error) : o.store;
-  if (path.empty()) {
-    print_error(error);
+  absl::StatusOr<std::string> where = o.store.empty() ? default_store_path() : o.store;
+  if (!where.ok()) {
+    print_error(where.status());
     return kExitUnusable;
   }
+  const std::string& path = *where;
   if (path == kNoStore) {
     print_error("history reads a results store: give --store PATH");
     return kExitUnusable;
   }
-  auto store = ResultsStore::open(path, ResultsStore::Access::ReadOnly, error);
-  if (!store) {
-    print_error(error);
+  absl::StatusOr<std::unique_ptr<ResultsStore>> store = ResultsStore::open(path, ResultsStore::Access::ReadOnly);
+  if (!store.ok()) {
+    print_error(store.status());
     return kExitUnusable;
   }
   HistoryQuery query{o.suite, o.job, o.last};
-  auto runs = load_history(*store, query);
+  auto runs = load_history(**store, query);
   if (!runs.ok()) {
     print_error(runs.status());
     return kExitUnusable;

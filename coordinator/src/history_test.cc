@@ -44,14 +44,15 @@ class HistoryTest : public testing::StoreFixture {
   }
 
   int64_t run(const std::string& suite, const std::string& commit, bool dirty, std::vector<v1::JobOutcome> jobs) {
-    std::string error;
-    auto id = store_->begin_run({suite, "h", "local", "", uint32_t(jobs.size()), ""}, error);
+    auto id = store_->begin_run({suite, "h", "local", "", uint32_t(jobs.size()), ""});
+    EXPECT_TRUE(id.ok()) << id.status();
+    if (!id.ok()) return 0;
     v1::WorkerInfo w;
     w.set_name("w1");
     w.mutable_vm()->set_commit(commit);
     w.mutable_vm()->set_dirty(dirty);
-    for (auto& j : jobs) EXPECT_TRUE(store_->record_job(*id, j, w, error)) << error;
-    store_->finish_run(*id, false, error);
+    for (auto& j : jobs) EXPECT_TRUE(store_->record_job(*id, j, w).ok());
+    EXPECT_TRUE(store_->finish_run(*id, false).ok());
     return *id;
   }
 

@@ -74,14 +74,13 @@ const char* target_outcome_word(v1::TargetOutcome outcome) {
 
 }  // namespace
 
-std::string default_store_path(std::string& error) {
+absl::StatusOr<std::string> default_store_path() {
   const char* xdg = std::getenv("XDG_DATA_HOME");
   // The XDG spec: a relative XDG_DATA_HOME is invalid and must be ignored.
   if (xdg && *xdg == '/') return (fs::path(xdg) / "gene-farm" / "results.sqlite").string();
   const char* home = std::getenv("HOME");
   if (home && *home) return (fs::path(home) / ".local" / "share" / "gene-farm" / "results.sqlite").string();
-  error = "neither XDG_DATA_HOME nor HOME is set: give --store PATH (or --store none)";
-  return "";
+  return absl::FailedPreconditionError("neither XDG_DATA_HOME nor HOME is set: give --store PATH (or --store none)");
 }
 
 std::string manifest_hash(const std::string& manifest_text, const Suite& suite) {
@@ -115,11 +114,10 @@ std::string commit_label(const StoredBuild& build) {
 
 ResultsStore::~ResultsStore() = default;
 
-std::unique_ptr<ResultsStore> ResultsStore::open(const std::string& path, Access access, std::string& error) {
+absl::StatusOr<std::unique_ptr<ResultsStore>> ResultsStore::open(const std::string& path, Access access) {
   const bool read_only = access == Access::ReadOnly;
   auto fail = [&](const std::string& why) {
-    error = "results store " + path + ": " + why;
-    return nullptr;
+    return absl::FailedPreconditionError("results store " + path + ": " + why);
   };
   if (path.empty()) return fail("no path given");
   std::error_code ec;
@@ -145,18 +143,17 @@ std::unique_ptr<ResultsStore> ResultsStore::open(const std::string& path, Access
                   " (give a writable --store PATH, or --store none)");
   }
 
-  std::string why;
-  auto db = sqlite::Database::open(path, read_only, kBusyTimeoutMs, why);
-  if (!db) return fail(why);
+  auto db = sqlite::Database::open(path, read_only, kBusyTimeoutMs);
+  if (!db.ok()) return fail(std::string(db.status().message()));
   std::unique_ptr<ResultsStore> store(new ResultsStore());
-  store->db_ = std::move(db);
+  store->db_ = *std::move(db);
   store->path_ = path;
   store->read_only_ = read_only;
-  if (!store->prepare_schema(why)) return fail(why);
+  if (absl::Status schema = store->prepare_schema(); !schema.ok()) return fail(std::string(schema.message()));
   return store;
 }
 
-bool ResultsStore::prepare_schema(std::string& error) {
+absl::Status ResultsStore::prepare_schema() {
   sqlite::Database& db = *db_;
   // Reading the header and the schema: a file that is not a database, or
   // is corrupt where SQLite first looks, fails here.
@@ -174,41 +171,34 @@ bool ResultsStore::prepare_schema(std::string& error) {
   }
   if (!app_id || !version || !tables) {
     if ((db.error_code() & 0xff) == SQLITE_NOTADB || (db.error_code() & 0xff) == SQLITE_CORRUPT)
-      error = "not an SQLite database, or a corrupt one (" + db.error() + ")";
-    else
-      error = "cannot read it: " + db.error();
-    return false;
+      return absl::FailedPreconditionError("not an SQLite database, or a corrupt one (" + db.error() + ")");
+    return absl::FailedPreconditionError("cannot read it: " + db.error());
   }
   const int latest = store_schema::latest_version();
   const bool fresh = *tables == 0 && *app_id == 0 && *version == 0;
-  if (!fresh && *app_id != store_schema::kApplicationId) {
-    error = "an SQLite database, but not a Gene farm results store (application_id " + std::to_string(*app_id) +
-            "): give another --store PATH";
-    return false;
-  }
-  if (*version > latest) {
-    error = "its schema version is " + std::to_string(*version) + ", newer than this coordinator knows (" +
-            std::to_string(latest) + "): it was written by a newer version of the farm; use that version";
-    return false;
-  }
+  if (!fresh && *app_id != store_schema::kApplicationId) 
+    return absl::FailedPreconditionError("an SQLite database, but not a Gene farm results store (application_id " + std::to_string(*app_id) +
+            "): give another --store PATH");
+
+  if (*version > latest) 
+    return absl::FailedPreconditionError("its schema version is " + std::to_string(*version) + ", newer than this coordinator knows (" +
+            std::to_string(latest) + "): it was written by a newer version of the farm; use that version");
+
   schema_version_ = int(*version);
   if (read_only_) {
-    if (fresh) {
-      error = "empty: not a results store yet";
-      return false;
-    }
+    if (fresh) 
+      return absl::FailedPreconditionError("empty: not a results store yet");
+
     // Reading touches the main tables: a corrupt one fails here.
-    if (!db.integer("SELECT count(*) FROM runs")) {
-      error = "cannot read its runs: " + db.error();
-      return false;
-    }
-    return true;
+    if (!db.integer("SELECT count(*) FROM runs")) 
+      return absl::FailedPreconditionError("cannot read its runs: " + db.error());
+
+    return absl::OkStatus();
   }
 
-  if (db.read_only()) {
-    error = "opened read-only (the file or its file system is read-only): give a writable --store PATH, or --store none";
-    return false;
-  }
+  if (db.read_only()) 
+    return absl::FailedPreconditionError("opened read-only (the file or its file system is read-only): give a writable --store PATH, or --store none");
+
   {
     // Changing the journal mode does not wait on SQLite's busy handler: a
     // process that creates the store at the same moment makes it fail with
@@ -221,18 +211,16 @@ bool ResultsStore::prepare_schema(std::string& error) {
         break;
       }
       const int code = db.error_code() & 0xff;
-      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || std::chrono::steady_clock::now() > give_up) {
-        error = "cannot turn on WAL mode: " + (db.error().empty() ? std::string("the file system refused") : db.error());
-        return false;
-      }
+      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || std::chrono::steady_clock::now() > give_up) 
+        return absl::FailedPreconditionError("cannot turn on WAL mode: " + (db.error().empty() ? std::string("the file system refused") : db.error()));
+
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
   // FULL: each job's transaction is on disk when it commits.
-  if (!db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")) {
-    error = db.error();
-    return false;
-  }
+  if (!db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")) 
+    return absl::FailedPreconditionError(db.error());
+
 
   if (schema_version_ > 0 && schema_version_ < latest) {
     // Keep the old file as it was, whatever happens next.
@@ -241,10 +229,9 @@ bool ResultsStore::prepare_schema(std::string& error) {
     for (int i = 2; fs::exists(backup, ec); ++i)
       backup = path_ + ".v" + std::to_string(schema_version_) + ".bak." + std::to_string(i);
     auto vacuum = db.prepare("VACUUM INTO ?");
-    if (!vacuum || !vacuum->bind(backup).run()) {
-      error = "cannot copy it to " + backup + " before migrating it: " + db.error();
-      return false;
-    }
+    if (!vacuum || !vacuum->bind(backup).run()) 
+      return absl::FailedPreconditionError("cannot copy it to " + backup + " before migrating it: " + db.error());
+
     schema_note_ = "migrated from schema version " + std::to_string(schema_version_) + " to " +
                    std::to_string(latest) + " (the old file is kept as " + backup + ")";
   } else if (schema_version_ == 0) {
@@ -257,40 +244,35 @@ bool ResultsStore::prepare_schema(std::string& error) {
     sqlite::Transaction txn(db);
     // Another process may have migrated it while this one waited for the lock.
     auto now = txn.begun() ? db.integer("PRAGMA user_version") : std::nullopt;
-    if (!now) {
-      error = "cannot migrate it: " + db.error();
-      return false;
-    }
+    if (!now) 
+      return absl::FailedPreconditionError("cannot migrate it: " + db.error());
+
     for (const auto& m : store_schema::migrations()) {
       if (m.version <= *now) continue;
       std::string sql = std::string(m.sql) + "\nPRAGMA user_version = " + std::to_string(m.version) + ";\n";
       if (m.version == 1) sql += "PRAGMA application_id = " + std::to_string(store_schema::kApplicationId) + ";\n";
-      if (!db.exec(sql)) {
-        error = "migration to schema version " + std::to_string(m.version) + " failed (nothing changed): " + db.error();
-        return false;
-      }
+      if (!db.exec(sql)) 
+        return absl::FailedPreconditionError("migration to schema version " + std::to_string(m.version) + " failed (nothing changed): " + db.error());
+
     }
-    if (!txn.commit()) {
-      error = "cannot migrate it: " + db.error();
-      return false;
-    }
+    if (!txn.commit()) 
+      return absl::FailedPreconditionError("cannot migrate it: " + db.error());
+
     schema_version_ = latest;
   }
   // A writable store takes the write lock: a file SQLite can only read
   // fails here, before anything runs.
   sqlite::Transaction probe(db);
-  if (!probe.begun() || !probe.commit()) {
-    error = "cannot write to it: " + db.error();
-    return false;
-  }
-  if (!db.integer("SELECT count(*) FROM runs")) {
-    error = "cannot read its runs: " + db.error();
-    return false;
-  }
-  return true;
+  if (!probe.begun() || !probe.commit()) 
+    return absl::FailedPreconditionError("cannot write to it: " + db.error());
+
+  if (!db.integer("SELECT count(*) FROM runs")) 
+    return absl::FailedPreconditionError("cannot read its runs: " + db.error());
+
+  return absl::OkStatus();
 }
 
-std::optional<int64_t> ResultsStore::begin_run(const RunStart& run, std::string& error) {
+absl::StatusOr<int64_t> ResultsStore::begin_run(const RunStart& run) {
   std::lock_guard lock(mu_);
   sqlite::Database& db = *db_;
   auto insert = db.prepare(
@@ -298,20 +280,16 @@ std::optional<int64_t> ResultsStore::begin_run(const RunStart& run, std::string&
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
   if (!insert || !insert->bind(run.suite, run.manifest_hash, run.started_at.empty() ? utc_now() : run.started_at,
                                run.mode, host_name(), run.options, run.jobs_planned)
-                      .run()) {
-    error = "cannot record the run in " + path_ + ": " + db.error();
-    return std::nullopt;
-  }
+                      .run())
+    return absl::FailedPreconditionError("cannot record the run in " + path_ + ": " + db.error());
   return db.last_insert_rowid();
 }
 
-bool ResultsStore::record_job(int64_t run_id, const v1::JobOutcome& job, const v1::WorkerInfo& worker,
-                              std::string& error) {
+absl::Status ResultsStore::record_job(int64_t run_id, const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
   std::lock_guard lock(mu_);
   sqlite::Database& db = *db_;
   auto fail = [&] {
-    error = "cannot record job " + job.job_name() + " in " + path_ + ": " + db.error();
-    return false;
+    return absl::FailedPreconditionError("cannot record job " + job.job_name() + " in " + path_ + ": " + db.error());
   };
   sqlite::Transaction txn(db);
   if (!txn.begun()) return fail();
@@ -404,26 +382,25 @@ bool ResultsStore::record_job(int64_t run_id, const v1::JobOutcome& job, const v
     if (!dirty || !dirty->bind(worker.vm().dirty(), run_id).run()) return fail();
   }
   if (!txn.commit()) return fail();
-  return true;
+  return absl::OkStatus();
 }
 
-bool ResultsStore::finish_run(int64_t run_id, bool cancelled, std::string& error) {
+absl::Status ResultsStore::finish_run(int64_t run_id, bool cancelled) {
   std::lock_guard lock(mu_);
   auto update = db_->prepare("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?");
-  if (!update || !update->bind(utc_now(), cancelled ? "cancelled" : "finished", run_id).run()) {
-    error = "cannot record the end of run " + std::to_string(run_id) + " in " + path_ + ": " + db_->error();
-    return false;
-  }
-  return true;
+  if (!update || !update->bind(utc_now(), cancelled ? "cancelled" : "finished", run_id).run())
+    return absl::FailedPreconditionError("cannot record the end of run " + std::to_string(run_id) + " in " + path_ +
+                                         ": " + db_->error());
+  return absl::OkStatus();
 }
 
-bool ResultsStore::record_comparisons(int64_t run_id, const std::string& source,
-                                      const std::vector<Comparison>& comparisons, std::string& error) {
+absl::Status ResultsStore::record_comparisons(int64_t run_id, const std::string& source,
+                                              const std::vector<Comparison>& comparisons) {
   std::lock_guard lock(mu_);
   sqlite::Database& db = *db_;
   auto fail = [&] {
-    error = "cannot record the comparisons of run " + std::to_string(run_id) + " in " + path_ + ": " + db.error();
-    return false;
+    return absl::FailedPreconditionError("cannot record the comparisons of run " + std::to_string(run_id) + " in " +
+                                         path_ + ": " + db.error());
   };
   sqlite::Transaction txn(db);
   auto insert = db.prepare(
@@ -440,7 +417,7 @@ bool ResultsStore::record_comparisons(int64_t run_id, const std::string& source,
       return fail();
   }
   if (!txn.commit()) return fail();
-  return true;
+  return absl::OkStatus();
 }
 
 }  // namespace gene::coordinator

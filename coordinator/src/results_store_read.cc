@@ -74,13 +74,14 @@ std::string commit_condition(int pattern, int dirty_only) {
 
 }  // namespace
 
-std::optional<std::vector<StoredRun>> ResultsStore::runs(const RunFilter& filter, std::string& error) {
+absl::Status ResultsStore::read_error() const {
+  return absl::FailedPreconditionError("cannot read " + path_ + ": " + db_->error());
+}
+
+absl::StatusOr<std::vector<StoredRun>> ResultsStore::runs(const RunFilter& filter) {
   std::lock_guard lock(mu_);
   sqlite::Database& db = *db_;
-  auto fail = [&] {
-    error = "cannot read " + path_ + ": " + db.error();
-    return std::nullopt;
-  };
+  auto fail = [&] { return read_error(); };
   auto q = db.prepare(
       "SELECT id, suite, manifest_hash, started_at, ifnull(finished_at, ''), status, mode, recorded_by, options, "
       "hardware, hardware_fingerprint, vm_version, vm_commit, vm_dirty, vm_build_id, jobs_planned FROM runs "
@@ -142,7 +143,7 @@ std::optional<std::vector<StoredRun>> ResultsStore::runs(const RunFilter& filter
   return out;
 }
 
-std::optional<StoredJob> ResultsStore::find_job(const JobLookup& lookup, std::string& error) {
+absl::StatusOr<std::optional<StoredJob>> ResultsStore::find_job(const JobLookup& lookup) {
   std::lock_guard lock(mu_);
   CommitPattern commit = commit_pattern(lookup.commit);
   auto q = db_->prepare(std::string("SELECT ") + kJobColumns +
@@ -150,10 +151,7 @@ std::optional<StoredJob> ResultsStore::find_job(const JobLookup& lookup, std::st
                         "WHERE r.suite = ?1 AND j.name = ?2 AND j.hardware = ?3 AND j.status = 'ok' AND j.run_id < ?4 "
                         "AND (?5 = 0 OR j.run_id = ?5) AND " +
                         commit_condition(6, 7) + " ORDER BY j.run_id DESC LIMIT 1");
-  if (!q) {
-    error = "cannot read " + path_ + ": " + db_->error();
-    return std::nullopt;
-  }
+  if (!q) return read_error();
   q->bind(lookup.suite, lookup.name, lookup.hardware, lookup.before_run, lookup.in_run.value_or(0), commit.prefix,
           commit.dirty_only);
   std::optional<StoredJob> job;
@@ -161,23 +159,20 @@ std::optional<StoredJob> ResultsStore::find_job(const JobLookup& lookup, std::st
     job = read_job(*q);
     q->run();
   }
-  if (!q->ok()) error = "cannot read " + path_ + ": " + db_->error();
+  if (!q->ok()) return read_error();
   return job;
 }
 
-std::optional<std::vector<JobPoint>> ResultsStore::job_history(const std::string& suite, const std::string& name,
-                                                               const std::string& hardware, int64_t up_to_run,
-                                                               size_t limit, bool quiet_only, std::string& error) {
+absl::StatusOr<std::vector<JobPoint>> ResultsStore::job_history(const std::string& suite, const std::string& name,
+                                                                const std::string& hardware, int64_t up_to_run,
+                                                                size_t limit, bool quiet_only) {
   std::lock_guard lock(mu_);
   auto q = db_->prepare(
       "SELECT j.run_id, r.started_at, j.cpu_seconds, j.noisy, j.vm_commit, j.vm_dirty, j.vm_build_id "
       "FROM jobs j JOIN runs r ON r.id = j.run_id "
       "WHERE r.suite = ? AND j.name = ? AND j.hardware = ? AND j.status = 'ok' AND j.cpu_seconds > 0 "
       "AND j.run_id <= ? AND (? = 0 OR j.noisy = 0) ORDER BY j.run_id DESC LIMIT ?");
-  if (!q) {
-    error = "cannot read " + path_ + ": " + db_->error();
-    return std::nullopt;
-  }
+  if (!q) return read_error();
   std::vector<JobPoint> points;
   q->bind(suite, name, hardware, up_to_run, quiet_only, int64_t(limit));
   while (q->next()) {
@@ -191,49 +186,32 @@ std::optional<std::vector<JobPoint>> ResultsStore::job_history(const std::string
     p.vm.build_id = q->text(6);
     points.push_back(std::move(p));
   }
-  if (!q->ok()) {
-    error = "cannot read " + path_ + ": " + db_->error();
-    return std::nullopt;
-  }
+  if (!q->ok()) return read_error();
   std::reverse(points.begin(), points.end());
   return points;
 }
 
-std::optional<std::map<std::string, StoredStatistic>> ResultsStore::job_statistics(int64_t job_id,
-                                                                                   std::string& error) {
+absl::StatusOr<std::map<std::string, StoredStatistic>> ResultsStore::job_statistics(int64_t job_id) {
   std::lock_guard lock(mu_);
   auto q = db_->prepare("SELECT name, value, exact FROM statistics WHERE job_id = ? AND repetition IS NULL");
-  if (!q) {
-    error = "cannot read " + path_ + ": " + db_->error();
-    return std::nullopt;
-  }
+  if (!q) return read_error();
   std::map<std::string, StoredStatistic> out;
   q->bind(job_id);
   while (q->next()) out[q->text(0)] = StoredStatistic{q->real(1), q->integer(2) != 0};
-  if (!q->ok()) {
-    error = "cannot read " + path_ + ": " + db_->error();
-    return std::nullopt;
-  }
+  if (!q->ok()) return read_error();
   return out;
 }
 
-std::optional<bool> ResultsStore::has_commit(const std::string& suite, const std::string& commit,
-                                             std::string& error) {
+absl::StatusOr<bool> ResultsStore::has_commit(const std::string& suite, const std::string& commit) {
   std::lock_guard lock(mu_);
   CommitPattern pattern = commit_pattern(commit);
   auto q = db_->prepare("SELECT 1 FROM jobs j JOIN runs r ON r.id = j.run_id WHERE r.suite = ?1 AND ?2 <> '' AND " +
                         commit_condition(2, 3) + " LIMIT 1");
-  if (!q) {
-    error = "cannot read " + path_ + ": " + db_->error();
-    return std::nullopt;
-  }
+  if (!q) return read_error();
   q->bind(suite, pattern.prefix, pattern.dirty_only);
   bool found = q->next();
   if (found) q->run();
-  if (!q->ok()) {
-    error = "cannot read " + path_ + ": " + db_->error();
-    return std::nullopt;
-  }
+  if (!q->ok()) return read_error();
   return found;
 }
 

@@ -88,14 +88,21 @@ ResultsStore::JobLookup lookup(const std::string& suite, const std::string& name
   return l;
 }
 
+// The job find_job finds (a failed test when the store cannot be read).
+std::optional<StoredJob> found(ResultsStore& store, const ResultsStore::JobLookup& lookup) {
+  absl::StatusOr<std::optional<StoredJob>> job = store.find_job(lookup);
+  EXPECT_TRUE(job.ok()) << job.status();
+  return job.ok() ? *job : std::nullopt;
+}
+
 int64_t record_run(ResultsStore& store, const std::string& suite, const v1::WorkerInfo& w,
                    const std::vector<v1::JobOutcome>& jobs) {
-  std::string error;
   RunStart start{suite, "hash", "local", "", uint32_t(jobs.size()), ""};
-  auto id = store.begin_run(start, error);
-  EXPECT_TRUE(id) << error;
-  for (const auto& j : jobs) EXPECT_TRUE(store.record_job(*id, j, w, error)) << error;
-  EXPECT_TRUE(store.finish_run(*id, false, error)) << error;
+  absl::StatusOr<int64_t> id = store.begin_run(start);
+  EXPECT_TRUE(id.ok()) << id.status();
+  if (!id.ok()) return 0;
+  for (const auto& j : jobs) EXPECT_TRUE(store.record_job(*id, j, w).ok());
+  EXPECT_TRUE(store.finish_run(*id, false).ok());
   return *id;
 }
 
@@ -122,9 +129,8 @@ TEST_F(StoreTest, KeepsEveryRepetitionStatisticTargetAndNoiseReason) {
   failed.mutable_result()->set_error_message("value 3, expected 4");
   int64_t run = record_run(*store, "demo", worker("abcdef123456", true),
                            {job("fib/n:30", 1000, {0.010, 0.012, 0.011}, true), failed});
-  std::string error;
-  auto runs = store->runs({}, error);
-  ASSERT_TRUE(runs) << error;
+  auto runs = store->runs({});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 1u);
   const StoredRun& r = runs->front();
   EXPECT_EQ(r.id, run);
@@ -160,8 +166,8 @@ TEST_F(StoreTest, KeepsEveryRepetitionStatisticTargetAndNoiseReason) {
   EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM statistics WHERE exact = 1 AND name = 'instructions'"), 6);
   EXPECT_EQ(raw_integer(p, "SELECT count(*) FROM targets WHERE outcome = 'met'"), 2);
   EXPECT_EQ(raw_integer(p, "SELECT iterations FROM repetitions LIMIT 1"), 4);
-  auto stats = store->job_statistics(fib.id, error);
-  ASSERT_TRUE(stats);
+  auto stats = store->job_statistics(fib.id);
+  ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_TRUE(stats->at("instructions").exact);
   EXPECT_FALSE(stats->at("instructions_per_second").exact);
 }
@@ -172,18 +178,17 @@ TEST_F(StoreTest, RunsAreNewestFirstAndFilteredBySuite) {
   int64_t a = record_run(*store, "demo", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
   int64_t b = record_run(*store, "other", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
   int64_t c = record_run(*store, "demo", worker("bbbb11112222", false), {job("fib/n:30", 1000, {0.01})});
-  std::string error;
-  auto all = store->runs({}, error);
-  ASSERT_TRUE(all);
+  auto all = store->runs({});
+  ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].id, c);
   EXPECT_EQ((*all)[2].id, a);
-  auto demo = store->runs({"demo", 0, std::nullopt}, error);
+  auto demo = store->runs({"demo", 0, std::nullopt});
   ASSERT_EQ(demo->size(), 2u);
-  auto last = store->runs({"demo", 1, std::nullopt}, error);
+  auto last = store->runs({"demo", 1, std::nullopt});
   ASSERT_EQ(last->size(), 1u);
   EXPECT_EQ(last->front().id, c);
-  auto one = store->runs({"", 0, b}, error);
+  auto one = store->runs({"", 0, b});
   ASSERT_EQ(one->size(), 1u);
   EXPECT_EQ(one->front().suite, "other");
 }
@@ -197,46 +202,44 @@ TEST_F(StoreTest, FindsJobsByRunCommitAndHistory) {
     ids.push_back(record_run(*store, "demo", worker(commit, i == 5),
                              {job("fib/n:30", 1000, {0.010 + 0.001 * i}, /*noisy=*/i == 2)}));
   }
-  std::string error;
   ResultsStore::JobLookup latest = lookup("demo", "fib/n:30", "x86_64");
-  auto j = store->find_job(latest, error);
-  ASSERT_TRUE(j) << error;
+  auto j = found(*store, latest);
+  ASSERT_TRUE(j);
   EXPECT_EQ(j->run_id, ids[5]);
   latest.before_run = ids[5];
-  EXPECT_EQ(store->find_job(latest, error)->run_id, ids[4]);
+  EXPECT_EQ(found(*store, latest)->run_id, ids[4]);
   ResultsStore::JobLookup by_run = lookup("demo", "fib/n:30", "x86_64");
   by_run.in_run = ids[1];
-  EXPECT_EQ(store->find_job(by_run, error)->run_id, ids[1]);
+  EXPECT_EQ(found(*store, by_run)->run_id, ids[1]);
   ResultsStore::JobLookup other_hw = lookup("demo", "fib/n:30", "arm64");
-  EXPECT_FALSE(store->find_job(other_hw, error));
-  EXPECT_TRUE(error.empty()) << error;
+  EXPECT_FALSE(found(*store, other_hw));
 
   // Commits: a prefix, the full hash given for a short stored one, dirty only.
   ResultsStore::JobLookup by_commit = lookup("demo", "fib/n:30", "x86_64");
   by_commit.commit = "AAAA";
-  EXPECT_EQ(store->find_job(by_commit, error)->run_id, ids[2]);
+  EXPECT_EQ(found(*store, by_commit)->run_id, ids[2]);
   by_commit.commit = "bbbb333344445555666677778888999900001111";
-  EXPECT_EQ(store->find_job(by_commit, error)->run_id, ids[5]);
+  EXPECT_EQ(found(*store, by_commit)->run_id, ids[5]);
   by_commit.commit = "bbbb3333-dirty";
-  EXPECT_EQ(store->find_job(by_commit, error)->run_id, ids[5]);
+  EXPECT_EQ(found(*store, by_commit)->run_id, ids[5]);
   by_commit.commit = "aaaa-dirty";
-  EXPECT_FALSE(store->find_job(by_commit, error));
-  EXPECT_TRUE(*store->has_commit("demo", "aaaa1111", error));
-  EXPECT_FALSE(*store->has_commit("demo", "cccc", error));
-  EXPECT_FALSE(*store->has_commit("other", "aaaa", error));
+  EXPECT_FALSE(found(*store, by_commit));
+  EXPECT_TRUE(*store->has_commit("demo", "aaaa1111"));
+  EXPECT_FALSE(*store->has_commit("demo", "cccc"));
+  EXPECT_FALSE(*store->has_commit("other", "aaaa"));
   auto commits = store->recent_commits("demo", 10);
   ASSERT_EQ(commits.size(), 3u);
   EXPECT_EQ(commits[0], "bbbb33334444-dirty");
 
   // History: oldest first, up to a run, the noisy one left out when asked.
-  auto all = store->job_history("demo", "fib/n:30", "x86_64", ids[4], 30, false, error);
-  ASSERT_TRUE(all) << error;
+  auto all = store->job_history("demo", "fib/n:30", "x86_64", ids[4], 30, false);
+  ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), 5u);
   EXPECT_EQ(all->front().run_id, ids[0]);
   EXPECT_DOUBLE_EQ(all->back().cpu_seconds, 0.014);
-  auto quiet = store->job_history("demo", "fib/n:30", "x86_64", ids[4], 30, true, error);
+  auto quiet = store->job_history("demo", "fib/n:30", "x86_64", ids[4], 30, true);
   EXPECT_EQ(quiet->size(), 4u);
-  auto last2 = store->job_history("demo", "fib/n:30", "x86_64", ids[5], 2, true, error);
+  auto last2 = store->job_history("demo", "fib/n:30", "x86_64", ids[5], 2, true);
   ASSERT_EQ(last2->size(), 2u);
   EXPECT_EQ(last2->front().run_id, ids[4]);
 }
@@ -244,15 +247,14 @@ TEST_F(StoreTest, FindsJobsByRunCommitAndHistory) {
 TEST_F(StoreTest, HardwareAndBuildOfAMixedRunAreJoined) {
   auto store = open_rw(path());
   ASSERT_TRUE(store);
-  std::string error;
-  auto id = store->begin_run({"demo", "h", "remote", "", 3, ""}, error);
-  ASSERT_TRUE(id);
+  auto id = store->begin_run({"demo", "h", "remote", "", 3, ""});
+  ASSERT_TRUE(id.ok()) << id.status();
   v1::JobOutcome a = job("fib/n:1", 10, {0.1}), b = job("fib/n:2", 10, {0.1}), c = job("fib/n:3", 10, {0.1});
   b.set_hardware("arm64");
-  ASSERT_TRUE(store->record_job(*id, a, worker("aaaa11112222", false), error)) << error;
-  ASSERT_TRUE(store->record_job(*id, b, worker("bbbb11112222", false), error)) << error;
-  ASSERT_TRUE(store->record_job(*id, c, worker("aaaa11112222", false), error)) << error;
-  auto runs = store->runs({}, error);
+  ASSERT_TRUE(store->record_job(*id, a, worker("aaaa11112222", false)).ok());
+  ASSERT_TRUE(store->record_job(*id, b, worker("bbbb11112222", false)).ok());
+  ASSERT_TRUE(store->record_job(*id, c, worker("aaaa11112222", false)).ok());
+  auto runs = store->runs({});
   EXPECT_EQ(runs->front().hardware, "x86_64,arm64");
   EXPECT_EQ(runs->front().vm.commit, "aaaa11112222,bbbb11112222");
   EXPECT_EQ(runs->front().status, "running");
@@ -276,8 +278,7 @@ TEST_F(StoreTest, ComparisonsAreRecorded) {
   d.ratio.reset();
   d.baseline_run.reset();
   d.history_runs = 1;
-  std::string error;
-  ASSERT_TRUE(store->record_comparisons(b, "baseline", {c, d}, error)) << error;
+  ASSERT_TRUE(store->record_comparisons(b, "baseline", {c, d}).ok());
   EXPECT_EQ(raw_integer(path(), "SELECT count(*) FROM comparisons WHERE run_id = " + std::to_string(b)), 2);
   EXPECT_EQ(raw_integer(path(), "SELECT baseline_run_id FROM comparisons WHERE verdict = 'slower'"), a);
   EXPECT_EQ(raw_integer(path(), "SELECT count(*) FROM comparisons WHERE baseline_run_id IS NULL AND history_runs = 1"),
@@ -309,9 +310,8 @@ TEST_F(StoreTest, AnOlderSchemaIsMigratedWithItsDataAndABackup) {
   EXPECT_NE(store->schema_note().find("migrated from schema version 1"), std::string::npos) << store->schema_note();
   EXPECT_TRUE(fs::exists(path() + ".v1.bak"));
   EXPECT_EQ(raw_integer(path() + ".v1.bak", "PRAGMA user_version"), 1);
-  std::string error;
-  auto runs = store->runs({}, error);
-  ASSERT_TRUE(runs) << error;
+  auto runs = store->runs({});
+  ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ(runs->front().suite, "old");
   EXPECT_EQ(runs->front().jobs.at(0).cpu_seconds, 0.5);
@@ -321,16 +321,16 @@ TEST_F(StoreTest, AnOlderSchemaIsMigratedWithItsDataAndABackup) {
   Comparison c;
   c.name = "fib/n:30";
   c.metric = "cpu";
-  EXPECT_TRUE(store->record_comparisons(id, "baseline", {c}, error)) << error;
+  EXPECT_TRUE(store->record_comparisons(id, "baseline", {c}).ok());
 }
 
 TEST_F(StoreTest, ReadOnlyAccessReadsAnOlderSchemaWithoutChangingIt) {
   make_version_1(path());
-  std::string error;
-  auto store = ResultsStore::open(path(), ResultsStore::Access::ReadOnly, error);
-  ASSERT_TRUE(store) << error;
+  auto opened = ResultsStore::open(path(), ResultsStore::Access::ReadOnly);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<ResultsStore> store = *std::move(opened);
   EXPECT_EQ(store->schema_version(), 1);
-  EXPECT_EQ(store->runs({}, error)->size(), 1u);
+  EXPECT_EQ(store->runs({})->size(), 1u);
   EXPECT_EQ(raw_integer(path(), "PRAGMA user_version"), 1);
 }
 
@@ -339,9 +339,11 @@ TEST_F(StoreTest, RefusesANewerSchema) {
   store.reset();
   raw_exec(path(), "PRAGMA user_version = 99");
   std::string error;
-  EXPECT_FALSE(ResultsStore::open(path(), ResultsStore::Access::ReadWrite, error));
+  error = open_error(path(), ResultsStore::Access::ReadWrite);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("schema version is 99, newer than this coordinator knows"), std::string::npos) << error;
-  EXPECT_FALSE(ResultsStore::open(path(), ResultsStore::Access::ReadOnly, error));
+  error = open_error(path(), ResultsStore::Access::ReadOnly);
+  EXPECT_FALSE(error.empty());
   EXPECT_EQ(raw_integer(path(), "PRAGMA user_version"), 99);  // untouched
 }
 
@@ -351,38 +353,47 @@ TEST_F(StoreTest, RefusesFilesThatAreNotStores) {
     std::ofstream(path("text.sqlite")) << "this is not a database, just some text that is long enough to look like a "
                                           "header and a page or two of something else entirely\n";
   }
-  EXPECT_FALSE(ResultsStore::open(path("text.sqlite"), ResultsStore::Access::ReadWrite, error));
+  error = open_error(path("text.sqlite"), ResultsStore::Access::ReadWrite);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("not an SQLite database, or a corrupt one"), std::string::npos) << error;
-  EXPECT_FALSE(ResultsStore::open(path("text.sqlite"), ResultsStore::Access::ReadOnly, error));
+  error = open_error(path("text.sqlite"), ResultsStore::Access::ReadOnly);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("not an SQLite database"), std::string::npos) << error;
 
   raw_exec(path("other.sqlite"), "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
-  EXPECT_FALSE(ResultsStore::open(path("other.sqlite"), ResultsStore::Access::ReadWrite, error));
+  error = open_error(path("other.sqlite"), ResultsStore::Access::ReadWrite);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("not a Gene farm results store"), std::string::npos) << error;
 
-  EXPECT_FALSE(ResultsStore::open(path("missing.sqlite"), ResultsStore::Access::ReadOnly, error));
+  error = open_error(path("missing.sqlite"), ResultsStore::Access::ReadOnly);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("no such file"), std::string::npos) << error;
   EXPECT_FALSE(fs::exists(path("missing.sqlite")));
 
-  EXPECT_FALSE(ResultsStore::open(dir_, ResultsStore::Access::ReadWrite, error));
+  error = open_error(dir_, ResultsStore::Access::ReadWrite);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
 
   // A pipe would block the first read forever.
   ASSERT_EQ(mkfifo(path("pipe").c_str(), 0600), 0);
-  EXPECT_FALSE(ResultsStore::open(path("pipe"), ResultsStore::Access::ReadWrite, error));
+  error = open_error(path("pipe"), ResultsStore::Access::ReadWrite);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
-  EXPECT_FALSE(ResultsStore::open(path("pipe"), ResultsStore::Access::ReadOnly, error));
+  error = open_error(path("pipe"), ResultsStore::Access::ReadOnly);
+  EXPECT_FALSE(error.empty());
 }
 
 TEST_F(StoreTest, RefusesAReadOnlyPlace) {
   std::string error;
   // /proc refuses new files even to root.
-  EXPECT_FALSE(ResultsStore::open("/proc/gene-farm-test/results.sqlite", ResultsStore::Access::ReadWrite, error));
+  error = open_error("/proc/gene-farm-test/results.sqlite", ResultsStore::Access::ReadWrite);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("/proc/gene-farm-test"), std::string::npos) << error;
   if (geteuid() == 0) GTEST_SKIP() << "root writes into read-only directories; /proc covered it";
   fs::create_directory(path("ro"));
   fs::permissions(path("ro"), fs::perms::owner_read | fs::perms::owner_exec);
-  EXPECT_FALSE(ResultsStore::open(path("ro/results.sqlite"), ResultsStore::Access::ReadWrite, error));
+  error = open_error(path("ro/results.sqlite"), ResultsStore::Access::ReadWrite);
+  EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("not writable"), std::string::npos) << error;
 }
 
@@ -390,10 +401,10 @@ TEST_F(StoreTest, TwoConnectionsWriteAtOnce) {
   const std::string p = path();
   ASSERT_TRUE(open_rw(p));
   auto writer = [&](const std::string& suite, bool& ok) {
-    std::string error;
-    auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite, error);
-    ok = store != nullptr;
-    if (!store) return;
+    auto opened = ResultsStore::open(p, ResultsStore::Access::ReadWrite);
+    ok = opened.ok();
+    if (!opened.ok()) return;
+    std::unique_ptr<ResultsStore> store = *std::move(opened);
     for (int run = 0; run < 5; ++run) {
       std::vector<v1::JobOutcome> jobs;
       for (int i = 0; i < 10; ++i) jobs.push_back(job("fib/n:" + std::to_string(i), 1000, {0.01, 0.02, 0.03}));
@@ -422,8 +433,7 @@ TEST_F(StoreTest, ConnectionsCreatingOneFreshStoreAtOnceAllSucceed) {
       threads.emplace_back([&, t] {
         ready.fetch_add(1);
         while (ready.load() < 4) std::this_thread::yield();
-        if (!ResultsStore::open(p, ResultsStore::Access::ReadWrite, errors[t]) && errors[t].empty())
-          errors[t] = "failed without a message";
+        errors[t] = open_error(p, ResultsStore::Access::ReadWrite);
       });
     for (auto& t : threads) t.join();
     for (const auto& e : errors) EXPECT_EQ(e, "") << "attempt " << attempt;
@@ -431,20 +441,20 @@ TEST_F(StoreTest, ConnectionsCreatingOneFreshStoreAtOnceAllSucceed) {
 }
 
 TEST(StorePath, FollowsXdgDataHomeThenHome) {
-  std::string error;
   const char* xdg = std::getenv("XDG_DATA_HOME");
   const char* home = std::getenv("HOME");
   std::string saved_xdg = xdg ? xdg : "", saved_home = home ? home : "";
   setenv("XDG_DATA_HOME", "/data", 1);
   setenv("HOME", "/home/u", 1);
-  EXPECT_EQ(default_store_path(error), "/data/gene-farm/results.sqlite");
+  EXPECT_EQ(default_store_path().value_or(""), "/data/gene-farm/results.sqlite");
   setenv("XDG_DATA_HOME", "relative", 1);  // invalid per the XDG spec: ignored
-  EXPECT_EQ(default_store_path(error), "/home/u/.local/share/gene-farm/results.sqlite");
+  EXPECT_EQ(default_store_path().value_or(""), "/home/u/.local/share/gene-farm/results.sqlite");
   unsetenv("XDG_DATA_HOME");
-  EXPECT_EQ(default_store_path(error), "/home/u/.local/share/gene-farm/results.sqlite");
+  EXPECT_EQ(default_store_path().value_or(""), "/home/u/.local/share/gene-farm/results.sqlite");
   unsetenv("HOME");
-  EXPECT_EQ(default_store_path(error), "");
-  EXPECT_NE(error.find("--store"), std::string::npos);
+  absl::StatusOr<std::string> none = default_store_path();
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(none.status().message().find("--store"), std::string::npos) << none.status();
   if (xdg) setenv("XDG_DATA_HOME", saved_xdg.c_str(), 1);
   if (home) setenv("HOME", saved_home.c_str(), 1);
 }

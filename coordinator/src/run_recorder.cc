@@ -4,9 +4,9 @@
 
 namespace gene::coordinator {
 
-std::unique_ptr<RunRecorder> RunRecorder::begin(ResultsStore& store, const RunStart& run, std::string& error) {
-  auto id = store.begin_run(run, error);
-  if (!id) return nullptr;
+absl::StatusOr<std::unique_ptr<RunRecorder>> RunRecorder::begin(ResultsStore& store, const RunStart& run) {
+  absl::StatusOr<int64_t> id = store.begin_run(run);
+  if (!id.ok()) return id.status();
   return std::unique_ptr<RunRecorder>(new RunRecorder(store, *id));
 }
 
@@ -16,8 +16,8 @@ void RunRecorder::failed(const std::string& message) {
 }
 
 void RunRecorder::record(const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
-  std::string error;
-  if (!store_.record_job(run_id_, job, worker, error)) failed(error);
+  if (absl::Status recorded = store_.record_job(run_id_, job, worker); !recorded.ok())
+    failed(std::string(recorded.message()));
 }
 
 void RunRecorder::record_all(const v1::SuiteResult& result) {
@@ -28,20 +28,21 @@ void RunRecorder::record_all(const v1::SuiteResult& result) {
 }
 
 void RunRecorder::finish(bool cancelled) {
-  std::string error;
-  if (!store_.finish_run(run_id_, cancelled, error)) failed(error);
+  if (absl::Status finished = store_.finish_run(run_id_, cancelled); !finished.ok())
+    failed(std::string(finished.message()));
 }
 
 std::optional<std::vector<Comparison>> RunRecorder::judge(const BaselineSpec& spec, const v1::SuiteResult& result,
                                                           const BaselineOptions& options) {
-  std::string error;
-  auto comparisons = judge_against_baseline(store_, spec, result, run_id_, options, error);
-  if (!comparisons) {
-    failed("cannot judge run " + std::to_string(run_id_) + " against its baseline: " + error);
+  auto comparisons = judge_against_baseline(store_, spec, result, run_id_, options);
+  if (!comparisons.ok()) {
+    failed("cannot judge run " + std::to_string(run_id_) + " against its baseline: " +
+           std::string(comparisons.status().message()));
     return std::nullopt;
   }
-  if (!store_.record_comparisons(run_id_, "baseline", *comparisons, error)) failed(error);
-  return comparisons;
+  if (absl::Status recorded = store_.record_comparisons(run_id_, "baseline", *comparisons); !recorded.ok())
+    failed(std::string(recorded.message()));
+  return *std::move(comparisons);
 }
 
 std::vector<std::string> RunRecorder::failures() const {

@@ -93,17 +93,18 @@ int run_serve(const ServeOptions& o) {
   pool_options.log = log_line;
   // The results store, opened before serving: a bad one stops the start.
   std::unique_ptr<ResultsStore> store;
-  std::string store_path = o.store.empty() ? default_store_path(error) : o.store;
-  if (store_path.empty()) {
-    print_error(error);
+  absl::StatusOr<std::string> store_path = o.store.empty() ? default_store_path() : o.store;
+  if (!store_path.ok()) {
+    print_error(store_path.status());
     return 2;
   }
-  if (store_path != kNoStore) {
-    store = ResultsStore::open(store_path, ResultsStore::Access::ReadWrite, error);
-    if (!store) {
-      print_error(error);
+  if (*store_path != kNoStore) {
+    auto opened = ResultsStore::open(*store_path, ResultsStore::Access::ReadWrite);
+    if (!opened.ok()) {
+      print_error(opened.status());
       return 2;
     }
+    store = *std::move(opened);
   }
   absl::StatusOr<std::unique_ptr<WorkerPool>> created = WorkerPool::create(pool_options);
   if (!created.ok()) {

@@ -44,16 +44,16 @@ std::string Statement::text(int column) const {
   return std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(stmt_, column)));
 }
 
-std::unique_ptr<Database> Database::open(const std::string& path, bool read_only, int busy_timeout_ms,
-                                         std::string& error) {
+absl::StatusOr<std::unique_ptr<Database>> Database::open(const std::string& path, bool read_only,
+                                                         int busy_timeout_ms) {
   sqlite3* db = nullptr;
   int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
               SQLITE_OPEN_FULLMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    error = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    std::string error = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
-    return nullptr;
+    return absl::FailedPreconditionError(error);
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
+
 namespace gene::coordinator::sqlite {
 
 class Database;
@@ -74,9 +76,10 @@ class Database {
  public:
   // Opens (read-write: creating the file when missing; or read-only) with
   // a busy timeout, so a writer waits for another process's transaction
-  // instead of failing. nullptr and `error` when SQLite cannot.
-  static std::unique_ptr<Database> open(const std::string& path, bool read_only, int busy_timeout_ms,
-                                        std::string& error);
+  // instead of failing. FAILED_PRECONDITION with SQLite's words when it
+  // cannot.
+  static absl::StatusOr<std::unique_ptr<Database>> open(const std::string& path, bool read_only,
+                                                        int busy_timeout_ms);
   ~Database();
 
   // Runs SQL text (several statements); false on an error.

@@ -39,10 +39,17 @@ class StoreFixture : public ::testing::Test {
 
   // The store at `p`, created when missing, read-write (a failed test when it cannot be opened).
   static std::unique_ptr<ResultsStore> open_rw(const std::string& p) {
-    std::string error;
-    auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite, error);
-    EXPECT_TRUE(store) << error;
-    return store;
+    auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+  // Why the store at `p` cannot be opened ("" when it can); a refusal is
+  // always FAILED_PRECONDITION.
+  static std::string open_error(const std::string& p, ResultsStore::Access access) {
+    auto store = ResultsStore::open(p, access);
+    if (store.ok()) return "";
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+    return std::string(store.status().message());
   }
   // store_ = the store at path().
   void open_store() {

@@ -88,36 +88,41 @@ struct SubmitStore {
 };
 
 bool open_submit_store(const SubmitOptions& o, bool local, const std::string& suite, SubmitStore& out) {
-  std::string error;
   // Remote runs are recorded by the coordinator's store; --store PATH adds
   // a copy here.
-  std::string path = o.store.empty() ? (local ? default_store_path(error) : std::string(kNoStore)) : o.store;
-  if (path.empty()) {
-    print_error(error);
+  absl::StatusOr<std::string> where =
+      o.store.empty() ? (local ? default_store_path() : std::string(kNoStore)) : o.store;
+  if (!where.ok()) {
+    print_error(where.status());
     return false;
   }
+  const std::string& path = *where;
   if (!o.baseline.empty()) {
-    out.baseline = parse_baseline(o.baseline, error);
-    if (!out.baseline) {
-      print_error(error);
+    absl::StatusOr<BaselineSpec> baseline = parse_baseline(o.baseline);
+    if (!baseline.ok()) {
+      print_error(baseline.status());
       return false;
     }
+    out.baseline = *std::move(baseline);
     if (local && path == kNoStore) {
       print_error("--baseline judges against a results store: drop --store none");
       return false;
     }
   }
   if (path == kNoStore) return true;
-  out.store = ResultsStore::open(path, ResultsStore::Access::ReadWrite, error);
-  if (!out.store) {
-    print_error(error);
+  auto opened = ResultsStore::open(path, ResultsStore::Access::ReadWrite);
+  if (!opened.ok()) {
+    print_error(opened.status());
     return false;
   }
+  out.store = *std::move(opened);
   if (!out.store->schema_note().empty() && out.store->schema_note() != "created")
     std::fprintf(stderr, "note: results store %s: %s\n", path.c_str(), out.store->schema_note().c_str());
-  if (local && out.baseline && !check_baseline(*out.store, *out.baseline, suite, error)) {
-    print_error(error);
-    return false;
+  if (local && out.baseline) {
+    if (absl::Status checked = check_baseline(*out.store, *out.baseline, suite); !checked.ok()) {
+      print_error(checked);
+      return false;
+    }
   }
   return true;
 }
@@ -131,7 +136,6 @@ int run_submit(const SubmitOptions& o) {
     return kExitUnusable;
   }
   const std::string& manifest_text = *read;
-  std::string error;
   absl::StatusOr<std::string> token = gene::farm::load_token(o.token_file);
   if (!token.ok()) {
     print_error(token.status());
@@ -178,11 +182,12 @@ int run_submit(const SubmitOptions& o) {
   FarmMetrics metrics;
   if (local) {
     if (stored.store) {
-      recorder = RunRecorder::begin(*stored.store, run_start, error);
-      if (!recorder) {
-        print_error(error);
+      auto begun = RunRecorder::begin(*stored.store, run_start);
+      if (!begun.ok()) {
+        print_error(begun.status());
         return kExitUnusable;
       }
+      recorder = *std::move(begun);
     }
     Cancellation cancel;
     auto on_job = [&](const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
@@ -211,19 +216,21 @@ int run_submit(const SubmitOptions& o) {
     }
     if (stored.store) {
       // A copy of what the coordinator ran, recorded now that it has finished.
-      recorder = RunRecorder::begin(*stored.store, run_start, error);
-      if (!recorder) {
-        print_error(error);
+      auto begun = RunRecorder::begin(*stored.store, run_start);
+      if (!begun.ok()) {
+        print_error(begun.status());
         return kExitUnusable;
       }
+      recorder = *std::move(begun);
       recorder->record_all(*result);
       recorder->finish(false);
       if (!record.comparisons.empty()) {
         // The coordinator's run ids mean nothing in this store.
         std::vector<Comparison> copied = record.comparisons;
         for (auto& c : copied) c.baseline_run.reset();
-        std::string why;
-        if (!stored.store->record_comparisons(recorder->run_id(), "baseline", copied, why)) print_error(why);
+        if (absl::Status recorded = stored.store->record_comparisons(recorder->run_id(), "baseline", copied);
+            !recorded.ok())
+          print_error(recorded);
       }
     }
   }

@@ -80,25 +80,27 @@ grpc::Status SubmitReactor::run() {
   if (request.has_min_effect()) baseline_options.min_effect = request.min_effect();
   ResultsStore* store = with_.store;
   if (!request.baseline().empty()) {
-    std::string why;
     if (!store)
       return {grpc::StatusCode::FAILED_PRECONDITION,
               "--baseline: this coordinator keeps no results store (coordinator serve --store PATH)"};
-    baseline = parse_baseline(request.baseline(), why);
-    if (!baseline || !check_baseline(*store, *baseline, suite.name, why))
-      return {grpc::StatusCode::FAILED_PRECONDITION, why};
+    absl::StatusOr<BaselineSpec> parsed = parse_baseline(request.baseline());
+    absl::Status checked = parsed.ok() ? check_baseline(*store, *parsed, suite.name) : parsed.status();
+    if (!checked.ok()) return {grpc::StatusCode::FAILED_PRECONDITION, std::string(checked.message())};
+    baseline = *std::move(parsed);
   }
   std::unique_ptr<RunRecorder> recorder;
   std::vector<std::string> store_errors;
   if (store) {
-    std::string why;
     RunStart start{suite.name, manifest_hash(request.manifest(), suite), "remote",
                    run_options_text(plan_options.filter, plan_options.repetitions, plan_options.min_time),
                    uint32_t(plan.jobs.size()), ""};
-    recorder = RunRecorder::begin(*store, start, why);
+    absl::StatusOr<std::unique_ptr<RunRecorder>> begun = RunRecorder::begin(*store, start);
     // A store that refuses writes must not stop the farm: the suite runs,
     // and the submitter hears what was not recorded.
-    if (!recorder) {
+    if (begun.ok()) {
+      recorder = *std::move(begun);
+    } else {
+      std::string why(begun.status().message());
       store_errors.push_back(why);
       log("error: " + why);
     }

@@ -40,15 +40,16 @@ struct BaselineSpec {
   std::string text;    // as given
 };
 
-// "latest", a run id, or a commit. nullopt and `error` otherwise.
-std::optional<BaselineSpec> parse_baseline(const std::string& text, std::string& error);
+// "latest", a run id, or a commit; INVALID_ARGUMENT otherwise.
+absl::StatusOr<BaselineSpec> parse_baseline(const std::string& text);
 
 // Whether the baseline can be found for `suite` before anything runs: a run
 // id must be a run of that suite, a commit must have made some run of it.
 // `latest` always passes (a first run has no baseline yet: its verdicts are
 // inconclusive). A number that is no run id but names a commit of the
-// suite becomes a commit. false and `error` otherwise.
-bool check_baseline(ResultsStore& store, BaselineSpec& spec, const std::string& suite, std::string& error);
+// suite becomes a commit. NOT_FOUND otherwise; FAILED_PRECONDITION when
+// the store cannot be read.
+absl::Status check_baseline(ResultsStore& store, BaselineSpec& spec, const std::string& suite);
 
 struct BaselineOptions {
   double min_effect = 0.01;  // the least relative change of CPU time called slower or faster
@@ -89,10 +90,10 @@ std::vector<Comparison> judge_exact(const std::string& job, const std::map<std::
 int exact_direction(const std::string& statistic);
 
 // Judges every job of `result` (recorded as run `run_id`) against the
-// store. `error` when the store cannot be read.
-std::optional<std::vector<Comparison>> judge_against_baseline(ResultsStore& store, const BaselineSpec& spec,
-                                                             const v1::SuiteResult& result, int64_t run_id,
-                                                             const BaselineOptions& options, std::string& error);
+// store. FAILED_PRECONDITION when the store cannot be read.
+absl::StatusOr<std::vector<Comparison>> judge_against_baseline(ResultsStore& store, const BaselineSpec& spec,
+                                                              const v1::SuiteResult& result, int64_t run_id,
+                                                              const BaselineOptions& options);
 
 // The table of verdicts printed after submit's summary, ending with a
 // count per verdict.

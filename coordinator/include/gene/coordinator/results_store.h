@@ -18,6 +18,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
 #include "farm.pb.h"
 #include "gene/coordinator/comparison.h"
 #include "gene/coordinator/manifest.h"
@@ -31,9 +34,9 @@ class Database;
 }
 
 // Where local mode keeps its store: $XDG_DATA_HOME/gene-farm/results.sqlite,
-// else ~/.local/share/gene-farm/results.sqlite. "" and `error` when neither
-// XDG_DATA_HOME nor HOME is set.
-std::string default_store_path(std::string& error);
+// else ~/.local/share/gene-farm/results.sqlite. FAILED_PRECONDITION when
+// neither XDG_DATA_HOME nor HOME is set.
+absl::StatusOr<std::string> default_store_path();
 
 // `--store none`: record nothing.
 inline constexpr const char* kNoStore = "none";
@@ -109,10 +112,10 @@ class ResultsStore {
   // Opens the store at `path`: read-write creates it (and its directory)
   // when missing, turns on WAL mode and migrates an older schema (after
   // copying the file to PATH.v<N>.bak); read-only needs it to exist.
-  // nullptr and `error` (naming the path and what to do) when the file is
+  // FAILED_PRECONDITION (naming the path and what to do) when the file is
   // unreadable, not a results store, corrupt, from a newer version of the
   // farm, or not writable for read-write.
-  static std::unique_ptr<ResultsStore> open(const std::string& path, Access access, std::string& error);
+  static absl::StatusOr<std::unique_ptr<ResultsStore>> open(const std::string& path, Access access);
   ~ResultsStore();
 
   const std::string& path() const { return path_; }
@@ -121,22 +124,23 @@ class ResultsStore {
   // 2 (the old file is kept as PATH.v1.bak)", or "".
   const std::string& schema_note() const { return schema_note_; }
 
-  // --- writing: one transaction per call; false and `error` on a failure.
+  // --- writing: one transaction per call; FAILED_PRECONDITION (naming the
+  // store and SQLite's words) on a failure.
 
   // The run row, before any job runs.
-  std::optional<int64_t> begin_run(const RunStart& run, std::string& error);
+  absl::StatusOr<int64_t> begin_run(const RunStart& run);
   // A finished job (status, value, calibration, conditions, noise, targets,
   // every repetition and statistic, medians), as it finishes. `worker` is
   // where it ran (empty when it never reached one); the run's hardware and
   // build are completed from it.
-  bool record_job(int64_t run_id, const v1::JobOutcome& job, const v1::WorkerInfo& worker, std::string& error);
+  absl::Status record_job(int64_t run_id, const v1::JobOutcome& job, const v1::WorkerInfo& worker);
   // The run ended (finished_at, status `finished` or `cancelled`).
-  bool finish_run(int64_t run_id, bool cancelled, std::string& error);
+  absl::Status finish_run(int64_t run_id, bool cancelled);
   // Verdicts on run `run_id`; `source` is "baseline" or "compare".
-  bool record_comparisons(int64_t run_id, const std::string& source, const std::vector<Comparison>& comparisons,
-                          std::string& error);
+  absl::Status record_comparisons(int64_t run_id, const std::string& source,
+                                  const std::vector<Comparison>& comparisons);
 
-  // --- reading
+  // --- reading: FAILED_PRECONDITION ("cannot read PATH: ...") on a failure.
 
   struct RunFilter {
     std::string suite;         // "" = every suite
@@ -144,7 +148,7 @@ class ResultsStore {
     std::optional<int64_t> id;  // just this run
   };
   // Runs newest first, with their jobs.
-  std::optional<std::vector<StoredRun>> runs(const RunFilter& filter, std::string& error);
+  absl::StatusOr<std::vector<StoredRun>> runs(const RunFilter& filter);
 
   // The newest job named `name` on `hardware` that ended ok in a run of
   // `suite` older than `before_run` (by id), or only in run `in_run` when
@@ -155,28 +159,31 @@ class ResultsStore {
     std::optional<int64_t> in_run;
     std::string commit;  // a prefix; "-dirty" at its end matches dirty builds only
   };
-  std::optional<StoredJob> find_job(const JobLookup& lookup, std::string& error);
+  // nullopt when there is none.
+  absl::StatusOr<std::optional<StoredJob>> find_job(const JobLookup& lookup);
 
   // The CPU time medians of job `name` on `hardware` in runs of `suite`
   // up to and including run `up_to_run`, oldest first: the last `limit`
   // that ended ok (and were not noisy, with `quiet_only`).
-  std::optional<std::vector<JobPoint>> job_history(const std::string& suite, const std::string& name,
-                                                   const std::string& hardware, int64_t up_to_run, size_t limit,
-                                                   bool quiet_only, std::string& error);
+  absl::StatusOr<std::vector<JobPoint>> job_history(const std::string& suite, const std::string& name,
+                                                    const std::string& hardware, int64_t up_to_run, size_t limit,
+                                                    bool quiet_only);
 
   // Every statistic's median of a stored job.
-  std::optional<std::map<std::string, StoredStatistic>> job_statistics(int64_t job_id, std::string& error);
+  absl::StatusOr<std::map<std::string, StoredStatistic>> job_statistics(int64_t job_id);
 
   // Whether some run of `suite` was made by a build whose commit starts
   // with `commit` ("-dirty" at its end: a dirty build of it), and the
   // commits the suite's runs have (newest first, at most `max`), for
   // messages.
-  std::optional<bool> has_commit(const std::string& suite, const std::string& commit, std::string& error);
+  absl::StatusOr<bool> has_commit(const std::string& suite, const std::string& commit);
   std::vector<std::string> recent_commits(const std::string& suite, size_t max);
 
  private:
   ResultsStore() = default;
-  bool prepare_schema(std::string& error);
+  absl::Status prepare_schema();
+  // "cannot read PATH: <SQLite's last error>".
+  absl::Status read_error() const;
 
   std::mutex mu_;  // one connection, one transaction at a time
   std::unique_ptr<sqlite::Database> db_;

@@ -19,8 +19,8 @@ namespace gene::coordinator {
 
 class RunRecorder {
  public:
-  // Writes the run row; nullptr and `error` when the store refuses it.
-  static std::unique_ptr<RunRecorder> begin(ResultsStore& store, const RunStart& run, std::string& error);
+  // Writes the run row; the store's FAILED_PRECONDITION when it refuses it.
+  static absl::StatusOr<std::unique_ptr<RunRecorder>> begin(ResultsStore& store, const RunStart& run);
 
   int64_t run_id() const { return run_id_; }
   ResultsStore& store() { return store_; }
