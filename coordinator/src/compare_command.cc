@@ -331,9 +331,9 @@ int run_compare(const CompareOptions& o) {
       SideSpec any;
       return any;
     }
-    auto spec = parse_side(written, distributed, error);
-    if (!spec) {
-      error = "--" + std::string(which) + ": " + error;
+    absl::StatusOr<SideSpec> spec = parse_side(written, distributed);
+    if (!spec.ok()) {
+      error = "--" + std::string(which) + ": " + std::string(spec.status().message());
       return std::nullopt;
     }
     if (!distributed && access(spec->worker_path.c_str(), X_OK) != 0) {
@@ -343,7 +343,7 @@ int run_compare(const CompareOptions& o) {
                             : "");
       return std::nullopt;
     }
-    return spec;
+    return *std::move(spec);
   };
   auto refuse = [](const std::string& why) {
     print_error(why);
@@ -364,9 +364,9 @@ int run_compare(const CompareOptions& o) {
   if (!load_suite(o.manifest, {}, base, status)) return status;
   const bool two_suites = !o.candidate_manifest.empty();
   if (two_suites && !load_suite(o.candidate_manifest, {}, cand, status)) return status;
-  std::optional<ComparePlan> plan =
-      plan_comparison(*base.suite, two_suites ? &*cand.suite : nullptr, bs->side, cs->side, settings, error);
-  if (!plan) return refuse(error);
+  absl::StatusOr<ComparePlan> plan =
+      plan_comparison(*base.suite, two_suites ? &*cand.suite : nullptr, bs->side, cs->side, settings);
+  if (!plan.ok()) return refuse(std::string(plan.status().message()));
 
   if (!check_outputs({o.json_out, o.html_out})) return kExitUnusable;  // before any round, not after them
   std::unique_ptr<ResultsStore> store;

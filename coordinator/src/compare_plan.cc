@@ -135,30 +135,26 @@ std::string check_metric(const std::string& metric, const std::vector<std::vecto
   return "";
 }
 
-std::optional<SideSpec> parse_side(const std::string& text, bool distributed, std::string& error) {
+absl::StatusOr<SideSpec> parse_side(const std::string& text, bool distributed) {
   SideSpec spec;
   spec.side.set_text(text);
   const std::string label_prefix = "label:";
   const bool labels = text.rfind(label_prefix, 0) == 0;
   if (labels && !distributed) {
-    error = "side '" + text + "': label selectors need --coordinator (local mode runs worker binaries: PATH[,K=V])";
-    return std::nullopt;
+    return absl::InvalidArgumentError("side '" + text + "': label selectors need --coordinator (local mode runs worker binaries: PATH[,K=V])");
   }
   if (!labels && distributed) {
-    error = "side '" + text + "': with --coordinator a side is label:K=V[,K=V...] (workers chosen by label)";
-    return std::nullopt;
+    return absl::InvalidArgumentError("side '" + text + "': with --coordinator a side is label:K=V[,K=V...] (workers chosen by label)");
   }
   if (labels && trim(text.substr(label_prefix.size())).empty()) {
-    error = "side '" + text + "' selects nothing: label:K=V[,K=V...]";
-    return std::nullopt;
+    return absl::InvalidArgumentError("side '" + text + "' selects nothing: label:K=V[,K=V...]");
   }
   std::vector<std::string> parts = split(labels ? text.substr(label_prefix.size()) : text, ',');
   if (!labels) {
     spec.worker_path = trim(parts.front());
     parts.erase(parts.begin());
     if (spec.worker_path.empty()) {
-      error = "side '" + text + "' names no worker binary (PATH[,K=V...])";
-      return std::nullopt;
+      return absl::InvalidArgumentError("side '" + text + "' names no worker binary (PATH[,K=V...])");
     }
   }
   std::set<std::string> seen;
@@ -166,39 +162,35 @@ std::optional<SideSpec> parse_side(const std::string& text, bool distributed, st
     const std::string part = trim(raw);
     const size_t eq = part.find('=');
     if (eq == std::string::npos || eq == 0) {
-      error = "side '" + text + "': '" + part + "' is not K=V";
-      return std::nullopt;
+      return absl::InvalidArgumentError("side '" + text + "': '" + part + "' is not K=V");
     }
     const std::string key = trim(part.substr(0, eq)), value = trim(part.substr(eq + 1));
     if (!seen.insert(key).second) {
-      error = "side '" + text + "': " + key + " is given twice";
-      return std::nullopt;
+      return absl::InvalidArgumentError("side '" + text + "': " + key + " is given twice");
     }
     const bool vm_option = std::find(kSideOptions.begin(), kSideOptions.end(), key) != kSideOptions.end();
     if (vm_option) {
       if (std::string why = set_vm_option(key, value, *spec.side.mutable_vm()); !why.empty()) {
-        error = "side '" + text + "': " + why;
-        return std::nullopt;
+        return absl::InvalidArgumentError("side '" + text + "': " + why);
       }
     } else if (labels) {
       (*spec.side.mutable_selectors())[key] = value;
     } else {
-      error = "side '" + text + "': unknown option '" + key + "'" + suggestion(key, kSideOptions) +
-              "; a worker side takes optimize=0..2, max_heap=SIZE, max_depth=N";
-      return std::nullopt;
+      return absl::InvalidArgumentError("side '" + text + "': unknown option '" + key + "'" +
+                                        suggestion(key, kSideOptions) +
+                                        "; a worker side takes optimize=0..2, max_heap=SIZE, max_depth=N");
     }
   }
   return spec;
 }
 
-std::optional<ComparePlan> plan_comparison(const Suite& baseline, const Suite* candidate,
-                                           const v1::CompareSide& baseline_side, const v1::CompareSide& candidate_side,
-                                           const v1::CompareSettings& settings, std::string& error) {
+absl::StatusOr<ComparePlan> plan_comparison(const Suite& baseline, const Suite* candidate,
+                                            const v1::CompareSide& baseline_side, const v1::CompareSide& candidate_side,
+                                            const v1::CompareSettings& settings) {
   const Suite& other = candidate ? *candidate : baseline;
   const absl::StatusOr<NameFilter> filter = NameFilter::compile(settings.filter());
   if (!filter.ok()) {
-    error = "bad --filter regular expression '" + settings.filter() + "': " + std::string(filter.status().message());
-    return std::nullopt;
+    return absl::InvalidArgumentError("bad --filter regular expression '" + settings.filter() + "': " + std::string(filter.status().message()));
   }
   auto wanted = [&](const Job& j) { return filter->matches(j.name); };
   auto find = [](const Suite& s, const std::string& name) -> const Job* {
@@ -235,13 +227,11 @@ std::optional<ComparePlan> plan_comparison(const Suite& baseline, const Suite* c
     cj.calibration_warmup = std::max<uint32_t>(1, b.settings.warmup);
     if (std::string why = merge_selectors(b.hardware, baseline_side, "baseline", b.name, cj.baseline_selectors);
         !why.empty()) {
-      error = why;
-      return std::nullopt;
+      return absl::InvalidArgumentError(why);
     }
     if (std::string why = merge_selectors(c.hardware, candidate_side, "candidate", c.name, cj.candidate_selectors);
         !why.empty()) {
-      error = why;
-      return std::nullopt;
+      return absl::InvalidArgumentError(why);
     }
     plan.jobs.push_back(std::move(cj));
   }
@@ -256,11 +246,10 @@ std::optional<ComparePlan> plan_comparison(const Suite& baseline, const Suite* c
   }
   if (plan.jobs.empty()) {
     if (!settings.filter().empty() && plan.unmatched.empty())
-      error = "--filter '" + settings.filter() + "' matches no job of suite " + baseline.name;
-    else
-      error = "no job is in both suites (jobs match by name, e.g. fib/n:30): " + baseline.name + " and " +
-              other.name + " have none in common";
-    return std::nullopt;
+      return absl::InvalidArgumentError("--filter '" + settings.filter() + "' matches no job of suite " +
+                                        baseline.name);
+    return absl::InvalidArgumentError("no job is in both suites (jobs match by name, e.g. fib/n:30): " +
+                                      baseline.name + " and " + other.name + " have none in common");
   }
   return plan;
 }

@@ -13,52 +13,69 @@ Suite load(const std::string& yaml) {
   return m.suite ? *m.suite : Suite{};
 }
 
+// Why parse_side refuses `text` ("" when it does not); a refusal is
+// INVALID_ARGUMENT.
+std::string side_error(const std::string& text, bool distributed) {
+  absl::StatusOr<SideSpec> s = parse_side(text, distributed);
+  if (s.ok()) return "";
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << s.status();
+  return std::string(s.status().message());
+}
+
+// Why plan_comparison refuses ("" when it does not); a refusal is INVALID_ARGUMENT.
+std::string plan_error(const Suite& baseline, const Suite* candidate, const v1::CompareSide& baseline_side,
+                       const v1::CompareSide& candidate_side, const v1::CompareSettings& settings) {
+  absl::StatusOr<ComparePlan> plan = plan_comparison(baseline, candidate, baseline_side, candidate_side, settings);
+  if (plan.ok()) return "";
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument) << plan.status();
+  return std::string(plan.status().message());
+}
+
 TEST(CompareSide, WorkerPathWithVmOptions) {
-  std::string error;
-  auto s = parse_side("build-b/bin/worker,optimize=1, max_heap=64MiB,max_depth=500", false, error);
-  ASSERT_TRUE(s) << error;
+  auto s = parse_side("build-b/bin/worker,optimize=1, max_heap=64MiB,max_depth=500", false);
+  ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->worker_path, "build-b/bin/worker");
   EXPECT_EQ(s->side.vm().optimize_level(), 1u);
   EXPECT_EQ(s->side.vm().max_heap_bytes(), 64u << 20);
   EXPECT_EQ(s->side.vm().max_depth(), 500u);
   EXPECT_EQ(s->side.text(), "build-b/bin/worker,optimize=1, max_heap=64MiB,max_depth=500");
-  s = parse_side("w", false, error);
-  ASSERT_TRUE(s);
+  s = parse_side("w", false);
+  ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_FALSE(s->side.vm().has_optimize_level());
 }
 
 TEST(CompareSide, BadOptionsAreRefusedClearly) {
   std::string error;
-  EXPECT_FALSE(parse_side("w,optimise=1", false, error));
+  error = side_error("w,optimise=1", false);
   EXPECT_EQ(error,
             "side 'w,optimise=1': unknown option 'optimise' (did you mean 'optimize'?); a worker side takes "
             "optimize=0..2, max_heap=SIZE, max_depth=N");
-  EXPECT_FALSE(parse_side("w,optimize=3", false, error));
+  error = side_error("w,optimize=3", false);
   EXPECT_EQ(error, "side 'w,optimize=3': optimize must be 0, 1 or 2, not '3'");
-  EXPECT_FALSE(parse_side("w,optimize", false, error));
+  error = side_error("w,optimize", false);
   EXPECT_EQ(error, "side 'w,optimize': 'optimize' is not K=V");
-  EXPECT_FALSE(parse_side("w,optimize=1,optimize=2", false, error));
+  error = side_error("w,optimize=1,optimize=2", false);
   EXPECT_NE(error.find("optimize is given twice"), std::string::npos);
-  EXPECT_FALSE(parse_side("w,max_heap=lots", false, error));
+  error = side_error("w,max_heap=lots", false);
   EXPECT_NE(error.find("max_heap must be a size"), std::string::npos);
-  EXPECT_FALSE(parse_side(",optimize=1", false, error));
+  error = side_error(",optimize=1", false);
   EXPECT_NE(error.find("names no worker binary"), std::string::npos);
 }
 
 TEST(CompareSide, LabelsOnlyWithACoordinator) {
   std::string error;
-  auto s = parse_side("label:class=fast,vm_commit=abc,optimize=0", true, error);
-  ASSERT_TRUE(s) << error;
+  auto s = parse_side("label:class=fast,vm_commit=abc,optimize=0", true);
+  ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->side.selectors().at("class"), "fast");
   EXPECT_EQ(s->side.selectors().at("vm_commit"), "abc");
   EXPECT_FALSE(s->side.selectors().count("optimize"));
   EXPECT_EQ(s->side.vm().optimize_level(), 0u);
   EXPECT_TRUE(s->side.vm().has_optimize_level());
-  EXPECT_FALSE(parse_side("label:class=fast", false, error));
+  error = side_error("label:class=fast", false);
   EXPECT_NE(error.find("label selectors need --coordinator"), std::string::npos);
-  EXPECT_FALSE(parse_side("build/bin/worker", true, error));
+  error = side_error("build/bin/worker", true);
   EXPECT_NE(error.find("with --coordinator a side is label:K=V"), std::string::npos);
-  EXPECT_FALSE(parse_side("label:", true, error));
+  error = side_error("label:", true);
   EXPECT_NE(error.find("selects nothing"), std::string::npos);
 }
 
@@ -117,9 +134,8 @@ TEST(ComparePlan, JobsMatchByNameAndOthersAreReported) {
   Suite base = load(kBase), cand = load(kCandidate);
   v1::CompareSide bs, cs;
   cs.mutable_vm()->set_max_depth(77);
-  std::string error;
-  auto plan = plan_comparison(base, &cand, bs, cs, default_compare_settings(), error);
-  ASSERT_TRUE(plan) << error;
+  auto plan = plan_comparison(base, &cand, bs, cs, default_compare_settings());
+  ASSERT_TRUE(plan.ok()) << plan.status();
   ASSERT_EQ(plan->jobs.size(), 2u);
   EXPECT_EQ(plan->jobs[0].name, "a/n:2");
   EXPECT_EQ(plan->jobs[1].name, "a/n:3");
@@ -150,9 +166,8 @@ TEST(ComparePlan, OneSuiteForBothSidesWithSideOptions) {
   v1::CompareSettings settings = default_compare_settings();
   settings.set_filter("^a/");
   settings.set_min_time_seconds(0.2);
-  std::string error;
-  auto plan = plan_comparison(base, nullptr, bs, cs, settings, error);
-  ASSERT_TRUE(plan) << error;
+  auto plan = plan_comparison(base, nullptr, bs, cs, settings);
+  ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->jobs.size(), 3u);
   EXPECT_TRUE(plan->unmatched.empty());
   EXPECT_EQ(plan->jobs[0].candidate.vm().optimize_level(), 0u);
@@ -166,13 +181,13 @@ TEST(ComparePlan, NothingInCommonOrNothingMatchedIsAnError) {
   v1::CompareSettings settings = default_compare_settings();
   std::string error;
   settings.set_filter("only");
-  EXPECT_FALSE(plan_comparison(base, &cand, {}, {}, settings, error));
+  error = plan_error(base, &cand, {}, {}, settings);
   EXPECT_NE(error.find("no job is in both suites"), std::string::npos) << error;
   settings.set_filter("nothing");
-  EXPECT_FALSE(plan_comparison(base, &cand, {}, {}, settings, error));
+  error = plan_error(base, &cand, {}, {}, settings);
   EXPECT_EQ(error, "--filter 'nothing' matches no job of suite base");
   settings.set_filter("(");
-  EXPECT_FALSE(plan_comparison(base, &cand, {}, {}, settings, error));
+  error = plan_error(base, &cand, {}, {}, settings);
   EXPECT_NE(error.find("bad --filter"), std::string::npos);
 }
 
@@ -181,7 +196,7 @@ TEST(ComparePlan, ASideContradictingTheManifestsSelectorsIsAnError) {
   v1::CompareSide cs;
   (*cs.mutable_selectors())["class"] = "slow";
   std::string error;
-  EXPECT_FALSE(plan_comparison(base, &cand, {}, cs, default_compare_settings(), error));
+  error = plan_error(base, &cand, {}, cs, default_compare_settings());
   EXPECT_EQ(error, "--candidate selects class=slow, but benchmark 'a' asks for class=fast");
 }
 

@@ -75,10 +75,9 @@ grpc::Status CompareReactor::run() {
   if (!r.candidate_manifest().empty())
     cand = load(r.candidate_manifest(), r.candidate_manifest_path(), r.candidate_files(), problems);
   if (!problems.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, trimmed(problems)};
-  std::string error;
-  std::optional<ComparePlan> plan =
-      plan_comparison(*base, cand ? &*cand : nullptr, r.baseline(), r.candidate(), settings, error);
-  if (!plan) return {grpc::StatusCode::INVALID_ARGUMENT, error};
+  absl::StatusOr<ComparePlan> plan =
+      plan_comparison(*base, cand ? &*cand : nullptr, r.baseline(), r.candidate(), settings);
+  if (!plan.ok()) return {grpc::StatusCode::INVALID_ARGUMENT, std::string(plan.status().message())};
   if (!names.empty())
     if (std::string why = check_metric(settings.metric(), {names}); !why.empty())
       return {grpc::StatusCode::INVALID_ARGUMENT, why};

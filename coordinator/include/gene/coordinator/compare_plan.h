@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 #include "farm.pb.h"
 #include "gene/coordinator/manifest.h"
 #include "gene/coordinator/suite_runner.h"
@@ -41,9 +43,9 @@ struct SideSpec {
   std::string worker_path;  // local mode only
   v1::CompareSide side;     // selectors, VM options and the text as written
 };
-// nullopt with `error` set when the text is malformed (unknown option, bad
-// value, a label side without --coordinator or the reverse).
-std::optional<SideSpec> parse_side(const std::string& text, bool distributed, std::string& error);
+// INVALID_ARGUMENT when the text is malformed (unknown option, bad value, a
+// label side without --coordinator or the reverse).
+absl::StatusOr<SideSpec> parse_side(const std::string& text, bool distributed);
 
 // One job present in both suites, with each side's request for a round:
 // one repetition, no warm-up, the side's VM options applied. The rounds
@@ -65,11 +67,11 @@ struct ComparePlan {
 };
 
 // Matches the suites' jobs by name (after the filter) and builds every
-// request; `candidate` null: the baseline's suite on both sides. nullopt
-// with `error` set when the filter is bad or no job is in both suites, or
+// request; `candidate` null: the baseline's suite on both sides.
+// INVALID_ARGUMENT when the filter is bad or no job is in both suites, or
 // a side's selectors contradict a benchmark's hardware selectors.
-std::optional<ComparePlan> plan_comparison(const Suite& baseline, const Suite* candidate,
-                                           const v1::CompareSide& baseline_side, const v1::CompareSide& candidate_side,
-                                           const v1::CompareSettings& settings, std::string& error);
+absl::StatusOr<ComparePlan> plan_comparison(const Suite& baseline, const Suite* candidate,
+                                            const v1::CompareSide& baseline_side, const v1::CompareSide& candidate_side,
+                                            const v1::CompareSettings& settings);
 
 }  // namespace gene::coordinator
