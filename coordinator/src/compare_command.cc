@@ -84,8 +84,8 @@ v1::CompareSettings settings_from(const CompareOptions& o) {
 class LocalPairs final : public SidePairSource {
  public:
   LocalPairs(WorkerConnection& baseline, WorkerConnection& candidate) : b_(baseline), c_(candidate) {}
-  std::unique_ptr<SidePairLease> acquire(const ComparedJob&, Cancellation&, std::string&) override {
-    return std::make_unique<Lease>(b_, c_);
+  absl::StatusOr<std::unique_ptr<SidePairLease>> acquire(const ComparedJob&, Cancellation&) override {
+    return std::unique_ptr<SidePairLease>(std::make_unique<Lease>(b_, c_));
   }
   size_t parallelism() override { return 1; }  // one machine: jobs at once would disturb each other
 
@@ -149,19 +149,21 @@ bool open_compare_store(const CompareOptions& o, bool distributed, std::unique_p
 
 ComparedSuite compared(const LoadedSuite& s) { return {&*s.suite, s.text}; }
 
-// "" when every job's selectors match the side's worker, else why not.
-std::string check_local_selectors(const ComparePlan& plan, const v1::WorkerInfo& b, const v1::WorkerInfo& c) {
+// FAILED_PRECONDITION unless every job's selectors match the side's worker.
+absl::Status check_local_selectors(const ComparePlan& plan, const v1::WorkerInfo& b, const v1::WorkerInfo& c) {
   const std::map<std::string, std::string> bl(b.labels().begin(), b.labels().end()),
       cl(c.labels().begin(), c.labels().end());
   for (const ComparedJob& job : plan.jobs) {
     if (!selectors_match(job.baseline_selectors, bl))
-      return "job " + job.name + " asks for " + format_labels(job.baseline_selectors) +
-             ", which the baseline's worker (this machine, local mode) does not have: " + format_labels(bl);
+      return absl::FailedPreconditionError(
+          "job " + job.name + " asks for " + format_labels(job.baseline_selectors) +
+          ", which the baseline's worker (this machine, local mode) does not have: " + format_labels(bl));
     if (!selectors_match(job.candidate_selectors, cl))
-      return "job " + job.name + " asks for " + format_labels(job.candidate_selectors) +
-             ", which the candidate's worker (this machine, local mode) does not have: " + format_labels(cl);
+      return absl::FailedPreconditionError(
+          "job " + job.name + " asks for " + format_labels(job.candidate_selectors) +
+          ", which the candidate's worker (this machine, local mode) does not have: " + format_labels(cl));
   }
-  return "";
+  return absl::OkStatus();
 }
 
 std::vector<std::string> names_of(const v1::WorkerInfo& w) {
@@ -218,8 +220,8 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
     print_error(why);
     return kExitUnusable;
   }
-  if (std::string why = check_local_selectors(plan, b.info(), c.info()); !why.empty()) {
-    print_error("no worker matches: " + why);
+  if (absl::Status matched = check_local_selectors(plan, b.info(), c.info()); !matched.ok()) {
+    print_error("no worker matches: " + std::string(matched.message()));
     return kExitUnusable;
   }
   if (cancel.cancelled()) return 128 + watch.signal();

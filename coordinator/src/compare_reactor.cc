@@ -13,9 +13,8 @@ namespace {
 class PoolPairs final : public SidePairSource {
  public:
   PoolPairs(WorkerPool& pool, const ComparePlan& plan) : pool_(pool), plan_(plan) {}
-  std::unique_ptr<SidePairLease> acquire(const ComparedJob& job, Cancellation& cancel,
-                                         std::string& why_none) override {
-    return pool_.acquire_pair(job.baseline_selectors, job.candidate_selectors, cancel, why_none);
+  absl::StatusOr<std::unique_ptr<SidePairLease>> acquire(const ComparedJob& job, Cancellation& cancel) override {
+    return pool_.acquire_pair(job.baseline_selectors, job.candidate_selectors, cancel);
   }
   size_t parallelism() override {
     const Selectors b(plan_.baseline_side.selectors().begin(), plan_.baseline_side.selectors().end());

@@ -358,13 +358,14 @@ v1::CompareResult run_comparison(const ComparePlan& plan, SidePairSource& pairs,
       if (k >= plan.jobs.size()) return;
       const ComparedJob& job = plan.jobs[k];
       v1::JobComparison outcome;
-      std::string why_none;
-      std::unique_ptr<SidePairLease> lease;
-      if (!cancel.cancelled()) lease = pairs.acquire(job, cancel, why_none);
-      if (!lease) {
+      absl::StatusOr<std::unique_ptr<SidePairLease>> acquired =
+          cancel.cancelled() ? absl::CancelledError("cancelled") : pairs.acquire(job, cancel);
+      if (!acquired.ok()) {
+        const bool cancelled = cancel.cancelled() || acquired.status().code() == absl::StatusCode::kCancelled;
         outcome = not_compared(job, plan.settings.metric(),
-                               cancel.cancelled() || why_none.empty() ? "cancelled" : why_none);
+                               cancelled ? "cancelled" : std::string(acquired.status().message()));
       } else {
+        std::unique_ptr<SidePairLease> lease = *std::move(acquired);
         {
           std::lock_guard lock(mu);
           if (!baseline_info) baseline_info = lease->baseline().info(), candidate_info = lease->candidate().info();

@@ -84,12 +84,9 @@ class FakePair final : public SidePairLease {
 class FakeSource final : public SidePairSource {
  public:
   FakeSource(FakeSide& b, FakeSide& c) : b_(b), c_(c) {}
-  std::unique_ptr<SidePairLease> acquire(const ComparedJob&, Cancellation&, std::string& why_none) override {
-    if (!why_none_.empty()) {
-      why_none = why_none_;
-      return nullptr;
-    }
-    return std::make_unique<FakePair>(b_, c_);
+  absl::StatusOr<std::unique_ptr<SidePairLease>> acquire(const ComparedJob&, Cancellation&) override {
+    if (!why_none_.empty()) return absl::FailedPreconditionError(why_none_);
+    return std::unique_ptr<SidePairLease>(std::make_unique<FakePair>(b_, c_));
   }
   size_t parallelism() override { return 1; }
   std::string why_none_;

@@ -263,24 +263,24 @@ std::shared_ptr<prometheus::Collectable> make_workers_collectable(std::function<
   return std::make_shared<WorkersCollectable>(std::move(counts));
 }
 
-std::string push_to_gateway(const std::string& url, const std::string& suite,
-                            const std::shared_ptr<prometheus::Registry>& registry) {
+absl::Status push_to_gateway(const std::string& url, const std::string& suite,
+                             const std::shared_ptr<prometheus::Registry>& registry) {
   static const RE2 kUrl("(https?)://([^/:]+|\\[[0-9a-fA-F:.]+\\])(?::([0-9]{1,5}))?/?");
   std::string scheme, host, port;
   if (!RE2::FullMatch(url, kUrl, &scheme, &host, &port))
-    return "--pushgateway wants http://HOST[:PORT], not \"" + farm::printable(url) + "\"";
+    return absl::InvalidArgumentError("--pushgateway wants http://HOST[:PORT], not \"" + farm::printable(url) + "\"");
   if (port.empty()) port = scheme == "https" ? "443" : "80";
   try {
     prometheus::Gateway gateway(scheme + "://" + host, port, "gene_bench", {{"suite", suite}});
     gateway.RegisterCollectable(registry);
     int code = gateway.Push();
     if (code < 200 || code >= 300)
-      return "the Pushgateway at " + url + " answered " +
-             (code < 0 ? "nothing (unreachable?)" : "HTTP " + std::to_string(code));
+      return absl::UnavailableError("the Pushgateway at " + url + " answered " +
+                                    (code < 0 ? "nothing (unreachable?)" : "HTTP " + std::to_string(code)));
   } catch (const std::exception& e) {
-    return "cannot push to " + url + ": " + e.what();
+    return absl::UnavailableError("cannot push to " + url + ": " + e.what());
   }
-  return "";
+  return absl::OkStatus();
 }
 
 }  // namespace gene::coordinator

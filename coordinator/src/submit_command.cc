@@ -159,8 +159,8 @@ int run_submit(const SubmitOptions& o) {
     return kExitUnusable;
   }
   if (local) {
-    if (std::string why = check_plan_selectors(suite, plan, *executor); !why.empty()) {
-      print_error(why);
+    if (absl::Status matched = check_plan_selectors(suite, plan, *executor); !matched.ok()) {
+      print_error(matched);
       return kExitUnusable;
     }
   }
@@ -279,8 +279,8 @@ int run_submit(const SubmitOptions& o) {
     metrics.suite_finished(*result,
                            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
     if (record.baseline) metrics.comparisons_judged(*result, record.comparisons);
-    if (std::string why = push_to_gateway(o.pushgateway, suite.name, metrics.registry()); !why.empty()) {
-      print_error(why);
+    if (absl::Status pushed = push_to_gateway(o.pushgateway, suite.name, metrics.registry()); !pushed.ok()) {
+      print_error(pushed);
       return kExitUnusable;
     }
   }

@@ -73,8 +73,8 @@ grpc::Status SubmitReactor::run() {
   if (request.has_min_time_seconds()) plan_options.min_time = request.min_time_seconds();
   Plan plan = plan_jobs(suite, plan_options);
   if (!plan.error.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, plan.error};
-  if (std::string why = check_plan_selectors(suite, plan, pool); !why.empty())
-    return {grpc::StatusCode::FAILED_PRECONDITION, why};
+  if (absl::Status matched = check_plan_selectors(suite, plan, pool); !matched.ok())
+    return {grpc::StatusCode::FAILED_PRECONDITION, std::string(matched.message())};
   std::optional<BaselineSpec> baseline;
   BaselineOptions baseline_options;
   if (request.has_min_effect()) baseline_options.min_effect = request.min_effect();

@@ -66,7 +66,7 @@ v1::JobRequest job_request(const Suite& suite, const Job& job, const std::string
   return r;
 }
 
-std::string check_plan_selectors(const Suite& suite, const Plan& plan, JobExecutor& executor) {
+absl::Status check_plan_selectors(const Suite& suite, const Plan& plan, JobExecutor& executor) {
   std::vector<size_t> checked;  // benchmarks already checked
   for (size_t i : plan.jobs) {
     size_t b = suite.jobs[i].benchmark;
@@ -75,10 +75,10 @@ std::string check_plan_selectors(const Suite& suite, const Plan& plan, JobExecut
     const Benchmark& bench = suite.benchmarks[b];
     std::string why = executor.check_selectors(bench.hardware);
     if (!why.empty())
-      return "no worker matches the hardware selectors of benchmark '" + bench.name + "' (" +
-             format_labels(bench.hardware) + "): " + why;
+      return absl::FailedPreconditionError("no worker matches the hardware selectors of benchmark '" + bench.name +
+                                           "' (" + format_labels(bench.hardware) + "): " + why);
   }
-  return "";
+  return absl::OkStatus();
 }
 
 v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOptions& options, JobExecutor& executor,

@@ -166,8 +166,9 @@ TEST(SuiteRunner, SelectorsCheckedBeforeRunning) {
   s.benchmarks[0].hardware = {{"arch", "sparc"}};
   FakeExecutor exec(1);
   Plan plan = plan_jobs(s, {});
-  std::string why = check_plan_selectors(s, plan, exec);
-  EXPECT_EQ(why, "no worker matches the hardware selectors of benchmark 'count' (arch=sparc): the fake is x86_64");
+  absl::Status matched = check_plan_selectors(s, plan, exec);
+  EXPECT_EQ(matched.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(matched.message(), "no worker matches the hardware selectors of benchmark 'count' (arch=sparc): the fake is x86_64");
 }
 
 TEST(SuiteRunner, CancelledSuiteRunsNothing) {

@@ -660,14 +660,15 @@ size_t WorkerPool::pair_hosts(const Selectors& baseline, const Selectors& candid
   return std::max<size_t>(1, hosts.size());
 }
 
-std::unique_ptr<SidePairLease> WorkerPool::acquire_pair(const Selectors& baseline, const Selectors& candidate,
-                                                        Cancellation& cancel, std::string& why_none) {
+absl::StatusOr<std::unique_ptr<SidePairLease>> WorkerPool::acquire_pair(const Selectors& baseline,
+                                                                        const Selectors& candidate,
+                                                                        Cancellation& cancel) {
   Cancellation::Guard wake(cancel, [this] { wake_waiters(); });  // before the lock: see Cancellation::Guard
   std::unique_lock lock(mu_);
   bool unmatched = false;
   Clock::time_point unmatched_since{};
   for (;;) {
-    if (cancel.cancelled() || stopping_) return nullptr;
+    if (cancel.cancelled() || stopping_) return absl::CancelledError("the comparison was cancelled");
     assign_locked();  // suites' jobs waiting for a worker go first
     if (auto pair = find_pair_locked(baseline, candidate, true)) {
       auto [b, c] = *pair;
@@ -681,7 +682,7 @@ std::unique_ptr<SidePairLease> WorkerPool::acquire_pair(const Selectors& baselin
       on_host.push_back(slot.get());
       for (HostSlot* s : on_host) s->max_beside = std::max(s->max_beside, uint32_t(on_host.size() - 1));
       lock.unlock();
-      return std::make_unique<PairLease>(*this, *b, *c, std::move(slot));
+      return std::unique_ptr<SidePairLease>(std::make_unique<PairLease>(*this, *b, *c, std::move(slot)));
     }
     if (find_pair_locked(baseline, candidate, false)) {
       unmatched = false;
@@ -690,8 +691,7 @@ std::unique_ptr<SidePairLease> WorkerPool::acquire_pair(const Selectors& baselin
       unmatched_since = Clock::now();
     } else if (Clock::now() - unmatched_since >= options_.no_worker_grace) {
       lock.unlock();
-      why_none = std::string(check_pair(baseline, candidate).message());
-      return nullptr;
+      return check_pair(baseline, candidate);
     }
     cv_.wait_for(lock, std::chrono::milliseconds(100));
   }

@@ -318,9 +318,9 @@ TEST(WorkerPoolPairs, PairsTwoWorkersOnOneHostByTheirLabels) {
   EXPECT_TRUE(pool->check_pair({{"side", "a"}}, {{"side", "b"}}).ok());
   EXPECT_EQ(pool->pair_hosts({{"side", "a"}}, {{"side", "b"}}), 1u);
   Cancellation cancel;
-  std::string why;
-  auto lease = pool->acquire_pair({{"side", "a"}}, {{"side", "b"}}, cancel, why);
-  ASSERT_TRUE(lease) << why;
+  auto acquired = pool->acquire_pair({{"side", "a"}}, {{"side", "b"}}, cancel);
+  ASSERT_TRUE(acquired.ok()) << acquired.status();
+  std::unique_ptr<SidePairLease> lease = *std::move(acquired);
   EXPECT_EQ(lease->baseline().info().name(), "a");
   EXPECT_EQ(lease->candidate().info().name(), "b") << "the b on a's host, not the one on node-2";
   v1::JobResult r = lease->candidate().run(count_job("pair-1", 1000), cancel);
@@ -340,18 +340,20 @@ TEST(WorkerPoolPairs, NoPairOnOneHostIsExplained) {
       << why;
   EXPECT_NE(why.find("host=node-2"), std::string::npos) << "says what the workers offer: " << why;
   Cancellation cancel;
-  std::string none;
-  EXPECT_FALSE(pool->acquire_pair({{"side", "a"}}, {{"side", "c"}}, cancel, none));
-  EXPECT_NE(none.find("no pair of workers"), std::string::npos) << none;
+  auto none = pool->acquire_pair({{"side", "a"}}, {{"side", "c"}}, cancel);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(none.status().message().find("no pair of workers"), std::string::npos) << none.status();
+  cancel.cancel();
+  EXPECT_EQ(pool->acquire_pair({{"side", "a"}}, {{"side", "a"}}, cancel).status().code(), absl::StatusCode::kCancelled);
 }
 
 TEST(WorkerPoolPairs, OneWorkerServesBothSidesWhenItAloneMatches) {
   auto w = start_worker("solo");
   auto pool = make_pool(w->address());
   Cancellation cancel;
-  std::string why;
-  auto lease = pool->acquire_pair({}, {}, cancel, why);
-  ASSERT_TRUE(lease) << why;
+  auto acquired = pool->acquire_pair({}, {}, cancel);
+  ASSERT_TRUE(acquired.ok()) << acquired.status();
+  std::unique_ptr<SidePairLease> lease = *std::move(acquired);
   EXPECT_EQ(lease->baseline().info().name(), "solo");
   EXPECT_EQ(lease->candidate().info().name(), "solo");
   EXPECT_EQ(lease->baseline().run(count_job("solo-1", 100), cancel).status(), v1::JOB_STATUS_OK);
@@ -362,9 +364,9 @@ TEST(WorkerPoolPairs, APairHoldsItsHostLikeOneJob) {
   auto a = start_worker("a", {{"side", "a"}}), b = start_worker("b", {{"side", "b"}});
   auto pool = make_pool(a->address() + "," + b->address());
   Cancellation cancel;
-  std::string why;
-  auto lease = pool->acquire_pair({{"side", "a"}}, {{"side", "b"}}, cancel, why);
-  ASSERT_TRUE(lease) << why;
+  auto acquired = pool->acquire_pair({{"side", "a"}}, {{"side", "b"}}, cancel);
+  ASSERT_TRUE(acquired.ok()) << acquired.status();
+  std::unique_ptr<SidePairLease> lease = *std::move(acquired);
   Cancellation never;
   auto job = std::async(std::launch::async, [&] { return pool->run(count_job("suite-job", 1000), {}, {}, never); });
   EXPECT_EQ(job.wait_for(500ms), std::future_status::timeout) << "a suite's job waits while the pair holds the host";
@@ -376,9 +378,9 @@ TEST(WorkerPoolPairs, CancellingStopsARunningCallAtOnce) {
   auto w = start_worker("solo");
   auto pool = make_pool(w->address());
   Cancellation cancel;
-  std::string why;
-  auto lease = pool->acquire_pair({}, {}, cancel, why);
-  ASSERT_TRUE(lease) << why;
+  auto acquired = pool->acquire_pair({}, {}, cancel);
+  ASSERT_TRUE(acquired.ok()) << acquired.status();
+  std::unique_ptr<SidePairLease> lease = *std::move(acquired);
   v1::JobRequest forever = count_job("long", 2000000000);  // minutes of counting
   forever.set_timeout_seconds(600);
   auto run = std::async(std::launch::async, [&] { return lease->baseline().run(forever, cancel); });

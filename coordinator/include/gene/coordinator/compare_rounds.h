@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "farm.pb.h"
 #include "gene/coordinator/cancellation.h"
 #include "gene/coordinator/compare_plan.h"
@@ -40,10 +41,9 @@ class SidePairLease {
 class SidePairSource {
  public:
   virtual ~SidePairSource() = default;
-  // A pair for `job`, waiting for one to be free; nullptr with `why_none`
-  // set when there is none (empty when cancelled).
-  virtual std::unique_ptr<SidePairLease> acquire(const ComparedJob& job, Cancellation& cancel,
-                                                 std::string& why_none) = 0;
+  // A pair for `job`, waiting for one to be free; CANCELLED when
+  // cancelled, another code saying why when there is none.
+  virtual absl::StatusOr<std::unique_ptr<SidePairLease>> acquire(const ComparedJob& job, Cancellation& cancel) = 0;
   // How many jobs may be compared at once.
   virtual size_t parallelism() = 0;
 };

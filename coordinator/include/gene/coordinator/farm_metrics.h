@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 #include "gene/coordinator/comparison.h"
 #include "gene/coordinator/results.h"
 
@@ -78,8 +80,9 @@ struct WorkerCounts {
 std::shared_ptr<prometheus::Collectable> make_workers_collectable(std::function<WorkerCounts()> counts);
 
 // Pushes `registry` to the Pushgateway at `url` (http://host:port), grouped
-// by job "gene_bench" and `suite`, replacing that group. "" on success, else why not.
-std::string push_to_gateway(const std::string& url, const std::string& suite,
-                            const std::shared_ptr<prometheus::Registry>& registry);
+// by job "gene_bench" and `suite`, replacing that group. INVALID_ARGUMENT
+// for a malformed URL, UNAVAILABLE when the push fails.
+absl::Status push_to_gateway(const std::string& url, const std::string& suite,
+                             const std::shared_ptr<prometheus::Registry>& registry);
 
 }  // namespace gene::coordinator

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 #include "farm.pb.h"
 #include "gene/coordinator/cancellation.h"
 #include "gene/coordinator/manifest.h"
@@ -65,9 +67,9 @@ Plan plan_jobs(const Suite& suite, const PlanOptions& options);
 // The request for one job.
 v1::JobRequest job_request(const Suite& suite, const Job& job, const std::string& job_id, const PlanOptions& options);
 
-// "" when every planned job's selectors match some worker, else the first
-// problem (for NO_WORKER before anything runs).
-std::string check_plan_selectors(const Suite& suite, const Plan& plan, JobExecutor& executor);
+// OK when every planned job's selectors match some worker, else
+// FAILED_PRECONDITION with the first problem (before anything runs).
+absl::Status check_plan_selectors(const Suite& suite, const Plan& plan, JobExecutor& executor);
 
 using SubmitEventSink = std::function<void(const v1::SubmitEvent&)>;
 

@@ -86,13 +86,13 @@ class WorkerPool final : public JobExecutor {
   // lease is destroyed. The pair takes one of the host's job slots (its
   // sides run in turn, never at once), and waits while suites' jobs hold
   // the workers. Two distinct workers when the pool has them; else one
-  // worker matching both selectors serves both sides. nullptr when
-  // cancelled, or with `why_none` set when no pair has matched for
-  // no_worker_grace. A pair's calls are cancelled at once through the
+  // worker matching both selectors serves both sides. CANCELLED when
+  // cancelled; check_pair's FAILED_PRECONDITION when no pair has matched
+  // for no_worker_grace. A pair's calls are cancelled at once through the
   // Cancellation passed to their run(); a lost worker fails the call (no
   // retry: rounds on another host would not pair with the ones run).
-  std::unique_ptr<SidePairLease> acquire_pair(const Selectors& baseline, const Selectors& candidate,
-                                              Cancellation& cancel, std::string& why_none);
+  absl::StatusOr<std::unique_ptr<SidePairLease>> acquire_pair(const Selectors& baseline, const Selectors& candidate,
+                                                              Cancellation& cancel);
   // OK when some pair of usable workers on one host matches, else
   // FAILED_PRECONDITION saying why not, with what the workers offer.
   absl::Status check_pair(const Selectors& baseline, const Selectors& candidate);
