@@ -462,16 +462,16 @@ const RE2 kSuiteName("[a-z0-9_]+");
 const RE2 kBenchmarkName("[A-Za-z0-9_.-]+");
 const RE2 kParamName("[^\\s=/:,\\x00-\\x1f\\x7f]+");
 
-// Why `value` cannot be a name: too long (checked first), or not `syntax`;
-// "" when it can.
-std::string bad_name(const YAML::Node& value, size_t max_bytes, const RE2& syntax) {
-  if (!value.IsScalar()) return describe(value);
+// OK when `value` can be a name; else INVALID_ARGUMENT showing it: too
+// long (checked first), or not `syntax`.
+absl::Status check_name(const YAML::Node& value, size_t max_bytes, const RE2& syntax) {
+  if (!value.IsScalar()) return absl::InvalidArgumentError(describe(value));
   const std::string& name = value.Scalar();
   if (name.size() > max_bytes)
-    return "'" + printable(name, 40) + "' (" + std::to_string(name.size()) + " bytes; at most " +
-           std::to_string(max_bytes) + ")";
-  if (!RE2::FullMatch(name, syntax)) return "'" + printable(name) + "'";
-  return "";
+    return absl::InvalidArgumentError("'" + printable(name, 40) + "' (" + std::to_string(name.size()) +
+                                      " bytes; at most " + std::to_string(max_bytes) + ")");
+  if (!RE2::FullMatch(name, syntax)) return absl::InvalidArgumentError("'" + printable(name) + "'");
+  return absl::OkStatus();
 }
 
 void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite& suite, const RunSettings& defaults,
@@ -500,8 +500,9 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
   bool ok = true;
 
   if (const Entry* e = find("name")) {
-    if (std::string got = bad_name(e->value, kMaxNameBytes, kBenchmarkName); !got.empty()) {
-      error(e->value_mark(), "bad benchmark name " + got + ": use letters, digits, '_', '.' and '-'");
+    if (absl::Status name = check_name(e->value, kMaxNameBytes, kBenchmarkName); !name.ok()) {
+      error(e->value_mark(),
+            "bad benchmark name " + std::string(name.message()) + ": use letters, digits, '_', '.' and '-'");
       ok = false;
     } else {
       b.name = e->value.Scalar();
@@ -522,12 +523,12 @@ void ManifestReader::read_benchmark(const YAML::Node& node, size_t index, Suite&
       ok = false;
     } else {
       b.file = e->value.Scalar();
-      std::string spelling = check_file_spelling(b.file);
+      absl::Status spelling = check_file_spelling(b.file);
       FileContent content;
-      if (spelling.empty())
+      if (spelling.ok())
         content = files_(b.file);
       else
-        content.error = spelling;
+        content.error = std::string(spelling.message());
       if (content.text && !gene::farm::is_valid_utf8(*content.text)) {
         content.text.reset();
         content.error = "not valid UTF-8 (a program is UTF-8 text)";
@@ -822,8 +823,9 @@ std::optional<Suite> ManifestReader::read(const std::string& text) {
     if (e->value.IsScalar() && e->value.Scalar().size() > kMaxSuiteNameBytes) {
       error(e->value_mark(), "suite name is " + std::to_string(e->value.Scalar().size()) + " bytes; at most " +
                                  std::to_string(kMaxSuiteNameBytes) + " (it names every job)");
-    } else if (std::string got = bad_name(e->value, kMaxSuiteNameBytes, kSuiteName); !got.empty()) {
-      error(e->value_mark(), "bad suite name " + got + ": use lower-case letters, digits and '_' ([a-z0-9_]+)");
+    } else if (absl::Status name = check_name(e->value, kMaxSuiteNameBytes, kSuiteName); !name.ok()) {
+      error(e->value_mark(), "bad suite name " + std::string(name.message()) +
+                                 ": use lower-case letters, digits and '_' ([a-z0-9_]+)");
     } else {
       suite.name = e->value.Scalar();
     }
@@ -929,18 +931,19 @@ bool is_within(const fs::path& path, const fs::path& root) {
 
 }  // namespace
 
-std::string check_file_spelling(const std::string& file) {
-  if (file.empty()) return "empty file name";
-  if (file.find('\0') != std::string::npos) return "file name contains a NUL byte";
+absl::Status check_file_spelling(const std::string& file) {
+  if (file.empty()) return absl::InvalidArgumentError("empty file name");
+  if (file.find('\0') != std::string::npos) return absl::InvalidArgumentError("file name contains a NUL byte");
   fs::path p(file);
   if (p.is_absolute() || p.has_root_name() || p.has_root_directory())
-    return "must be relative to the manifest's directory, not absolute";
+    return absl::InvalidArgumentError("must be relative to the manifest's directory, not absolute");
   // The manifest's directory, seen from the suite's tree root, is one name.
   fs::path within = (fs::path("suite_dir") / p).lexically_normal();
   if (within.empty() || *within.begin() == "..")
-    return "escapes the suite's directory tree (files must stay under the manifest directory's parent)";
-  if (!within.has_filename()) return "names a directory, not a file";
-  return "";
+    return absl::InvalidArgumentError(
+        "escapes the suite's directory tree (files must stay under the manifest directory's parent)");
+  if (!within.has_filename()) return absl::InvalidArgumentError("names a directory, not a file");
+  return absl::OkStatus();
 }
 
 FileResolver disk_file_resolver(const fs::path& manifest_path) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 #include "farm.pb.h"
 
 namespace gene::coordinator {
@@ -112,9 +114,9 @@ using FileResolver = std::function<FileContent(const std::string& file)>;
 // Files as the manifest names them: relative to the manifest's directory,
 // and within the suite's directory tree, which is the parent of the
 // manifest's directory (so `bench/suites/x.yaml` may use
-// `../vm_internals/tco.gene` but nothing outside `bench/`). Returns "" when
-// `file` is acceptable by its spelling, else why not.
-std::string check_file_spelling(const std::string& file);
+// `../vm_internals/tco.gene` but nothing outside `bench/`). OK when `file`
+// is acceptable by its spelling, else INVALID_ARGUMENT saying why not.
+absl::Status check_file_spelling(const std::string& file);
 
 // Reads files from disk for the manifest at `manifest_path`, enforcing
 // check_file_spelling() and, after following symbolic links, that the file
