@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gene/coordinator/paired_comparison.h"
+#include "job_threads.h"
 #include "gene/coordinator/results.h"
 
 namespace gene::coordinator {
@@ -389,14 +390,7 @@ v1::CompareResult run_comparison(const ComparePlan& plan, SidePairSource& pairs,
       emit(e);
     }
   };
-  const size_t threads = std::max<size_t>(1, std::min(plan.jobs.size(), pairs.parallelism()));
-  if (threads == 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t i = 0; i < threads; ++i) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
-  }
+  run_on_threads(std::min(plan.jobs.size(), pairs.parallelism()), work);
 
   v1::CompareResult result;
   result.set_suite(plan.suite);

@@ -180,14 +180,19 @@ int run_submit(const SubmitOptions& o) {
   std::unique_ptr<RunRecorder> recorder;
   RunRecord record;
   FarmMetrics metrics;
+  // The run's row in this store; false (said) when the store refuses it.
+  auto begin_recording = [&] {
+    absl::StatusOr<std::unique_ptr<RunRecorder>> begun = RunRecorder::begin(*stored.store, run_start);
+    if (!begun.ok()) {
+      print_error(begun.status());
+      return false;
+    }
+    recorder = *std::move(begun);
+    return true;
+  };
   if (local) {
     if (stored.store) {
-      auto begun = RunRecorder::begin(*stored.store, run_start);
-      if (!begun.ok()) {
-        print_error(begun.status());
-        return kExitUnusable;
-      }
-      recorder = *std::move(begun);
+      if (!begin_recording()) return kExitUnusable;
     }
     Cancellation cancel;
     auto on_job = [&](const v1::JobOutcome& job, const v1::WorkerInfo& worker) {
@@ -216,12 +221,7 @@ int run_submit(const SubmitOptions& o) {
     }
     if (stored.store) {
       // A copy of what the coordinator ran, recorded now that it has finished.
-      auto begun = RunRecorder::begin(*stored.store, run_start);
-      if (!begun.ok()) {
-        print_error(begun.status());
-        return kExitUnusable;
-      }
-      recorder = *std::move(begun);
+      if (!begin_recording()) return kExitUnusable;
       recorder->record_all(*result);
       recorder->finish(false);
       if (!record.comparisons.empty()) {

@@ -11,6 +11,7 @@
 #include "gene/coordinator/noise.h"
 #include "gene/farm_text.h"
 #include "gene/job_runner.h"  // the request limits (constants only)
+#include "job_threads.h"
 
 namespace gene::coordinator {
 
@@ -153,14 +154,7 @@ v1::SuiteResult run_suite(const Suite& suite, const Plan& plan, const PlanOption
       emit(e);
     }
   };
-  size_t threads = std::max<size_t>(1, std::min(plan.jobs.size(), executor.parallelism()));
-  if (threads == 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t i = 0; i < threads; ++i) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
-  }
+  run_on_threads(std::min(plan.jobs.size(), executor.parallelism()), work);
 
   v1::SuiteResult result;
   result.set_suite(suite.name);
