@@ -462,6 +462,19 @@ class Local(FarmTest):
         self.assertExit(proc, 2)
 
 
+    def test_describe_json_labels_in_key_order_on_every_run(self):
+        # A protobuf map prints in an order that changes from one process to
+        # the next (eight labels: the same order eight times by chance is
+        # rare, and each run must be the sorted one anyway).
+        argv = [farmtest.WORKER, "--describe", "--json", "--label", "zeta=1", "--label", "alpha=2"]
+        for _ in range(8):
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            self.assertExit(proc, 0)
+            keys = list(json.loads(proc.stdout)["labels"])  # json keeps the document's order
+            self.assertEqual(len(keys), 8, keys)
+            self.assertEqual(keys, sorted(keys))
+
+
 class Measurement(FarmTest):
     """Calibration, the noise flag and hardware facts with real processes.
     The worker is pinned to one CPU; the coordinator and submit to the

@@ -5,7 +5,14 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
+
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "gene/job_runner.h"
@@ -125,6 +132,30 @@ std::string describe_text(const v1::WorkerInfo& info) {
   out += line("statistics", std::to_string(info.statistic_names_size()) + " names, " +
                                 std::to_string(info.exact_statistic_names_size()) + " exact: " + exact);
   return out;
+}
+
+std::string describe_json(const v1::WorkerInfo& info) {
+  // Deterministic serialization writes map entries sorted by key; the JSON is
+  // printed from those bytes, so it keeps their order.
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!info.SerializeToCodedStream(&coded)) return "";
+  }
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver(google::protobuf::util::NewTypeResolverForDescriptorPool(
+      "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool()));
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::BinaryToJsonString(resolver.get(), "type.googleapis.com/" + info.GetTypeName(), bytes,
+                                                  &json, options)
+           .ok())
+    return "";
+  return json;
 }
 
 }  // namespace gene::farm

@@ -1,5 +1,4 @@
 // `worker`: serves jobs until SIGTERM or SIGINT, then stops cleanly.
-#include <google/protobuf/util/json_util.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -19,12 +18,8 @@ int print_description(const gene::farm::WorkerConfig& config, bool as_json) {
     std::cout << gene::farm::describe_text(info);
     return 0;
   }
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(info, &json, options).ok()) return 1;
+  std::string json = gene::farm::describe_json(info);
+  if (json.empty()) return 1;
   std::cout << json;
   return 0;
 }

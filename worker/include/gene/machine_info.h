@@ -36,6 +36,11 @@ std::string commit_label(const v1::VmBuild& build);
 // `worker --describe`: a WorkerInfo in words, one fact per line.
 std::string describe_text(const v1::WorkerInfo& info);
 
+// `worker --describe --json`: the WorkerInfo as protobuf JSON, its labels in
+// key order (a protobuf map's own order changes from one run to the next).
+// Empty if protobuf cannot print it.
+std::string describe_json(const v1::WorkerInfo& info);
+
 // Names of the labels every worker has without being told.
 inline const char* const kImplicitLabels[] = {"arch", "cpu_model", "cores", "host", "vm_commit", "vm_build_id"};
 
