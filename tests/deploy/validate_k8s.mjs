@@ -19,13 +19,14 @@
 //     everywhere, Services selecting the right pods, the CronJob submitting a
 //     suite whose files all resolve in the mounted ConfigMaps, and the
 //     ConfigMaps holding exactly the files of bench/;
-//  3. kustomization.yaml uses only the syntax kustomize v2 and v5 both accept
-//     (resources as files, commonLabels, configMapGenerator with files, images).
+//  3. kustomization.yaml uses no deprecated field (labels, not commonLabels),
+//     and kustomize prints nothing on stderr, for deploy/k8s or for the
+//     documented overlay: any warning fails the test.
 //
 //   node tests/deploy/validate_k8s.mjs [--repo DIR] [--kubectl PATH]
 //
 // Needs the npm packages of package.json (scripts/install-deps runs npm ci).
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -157,16 +158,17 @@ async function validateSchema(obj, label) {
 
 // --- rendering ------------------------------------------------------------------
 
+// Runs a command; its stdout, or null when it failed. Anything on its stderr
+// (a kustomize deprecation warning, say) is a failure too.
+function runQuietly(label, command, argv, options = {}) {
+  const r = spawnSync(command, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...options });
+  if (!check(r.status === 0, `${label} failed (${r.error?.message || `exit ${r.status}`}): ${r.stderr}`)) return null;
+  check(r.stderr === "", `${label} printed on stderr: ${r.stderr}`);
+  return r.stdout;
+}
+
 function render() {
-  try {
-    return execFileSync(kubectl, ["kustomize", path.join(repo, "deploy", "k8s")], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  } catch (e) {
-    check(false, `kubectl kustomize deploy/k8s failed: ${e.stderr || e.message}`);
-    return null;
-  }
+  return runQuietly("kubectl kustomize deploy/k8s", kubectl, ["kustomize", path.join(repo, "deploy", "k8s")]);
 }
 
 function parseStream(text, label) {
@@ -293,7 +295,7 @@ function checkFarm(objects) {
       check(o.metadata.namespace === NAMESPACE, `${o.kind}/${o.metadata.name}: namespace is not ${NAMESPACE}`);
     }
     check(o.metadata.labels?.["app.kubernetes.io/part-of"] === "gene-farm",
-      `${o.kind}/${o.metadata.name}: no app.kubernetes.io/part-of: gene-farm label (commonLabels)`);
+      `${o.kind}/${o.metadata.name}: no app.kubernetes.io/part-of: gene-farm label (kustomization labels)`);
   }
   check(!byKind("Secret").length, "a Secret is rendered: kubectl apply -k would overwrite the real token");
 
@@ -490,7 +492,7 @@ async function checkMetricsPolicy(objects) {
 // The overlay block of docs/deploy.md ("2. Point the manifests at your
 // registry"), run as it stands by bash from a checkout called gene-farm/ (a
 // copy of deploy/k8s): it must render with the registry and the patch, and
-// stay within what kustomize v2 and v5 both read (bases by relative path).
+// use no field kustomize deprecates (resources and patches, by relative path).
 function checkDocumentedOverlay() {
   const doc = fs.readFileSync(path.join(repo, "docs", "deploy.md"), "utf8");
   const section = doc.split(/^### /m).find((s) => s.startsWith("2. Point the manifests at your registry"));
@@ -503,18 +505,11 @@ function checkDocumentedOverlay() {
     const bin = path.join(tmp, "bin");
     fs.mkdirSync(bin);
     if (path.isAbsolute(kubectl)) fs.symlinkSync(kubectl, path.join(bin, "kubectl"));
-    let out = "";
-    try {
-      out = execFileSync("bash", ["-eo", "pipefail", "-c", block], {
-        cwd: checkout,
-        encoding: "utf8",
-        env: { ...process.env, HOME: tmp, PATH: `${bin}:${process.env.PATH}` },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    } catch (e) {
-      check(false, `docs/deploy.md overlay block failed: ${e.stderr || e.message}`);
-      return;
-    }
+    const out = runQuietly("docs/deploy.md overlay block", "bash", ["-eo", "pipefail", "-c", block], {
+      cwd: checkout,
+      env: { ...process.env, HOME: tmp, PATH: `${bin}:${process.env.PATH}` },
+    });
+    if (out === null) return;
     const images = [...out.matchAll(/image:\s*(\S+)/g)].map((m) => m[1]);
     check(images.length > 0 && images.every((i) => i.startsWith("registry.example.com/gene-farm/")),
       `docs/deploy.md overlay: images ${[...new Set(images)]} are not all from registry.example.com`);
@@ -526,30 +521,34 @@ function checkDocumentedOverlay() {
     const kfile = path.join(site, "kustomization.yaml");
     if (!check(fs.existsSync(kfile), "docs/deploy.md overlay: no gene-farm-site/kustomization.yaml beside the checkout")) return;
     const k = YAML.parse(fs.readFileSync(kfile, "utf8"));
-    const allowed = ["apiVersion", "kind", "bases", "resources", "images", "patchesStrategicMerge", "namespace", "commonLabels"];
-    for (const key of Object.keys(k)) check(allowed.includes(key), `docs/deploy.md overlay: key ${key} is outside what kustomize v2 and v5 both read`);
-    for (const b of k.bases || []) {
-      check(!path.isAbsolute(b) && fs.statSync(path.join(site, b), { throwIfNoEntry: false })?.isDirectory(),
-        `docs/deploy.md overlay: base ${b} is not a relative path to a directory (kustomize v2 refuses absolute ones)`);
+    const allowed = ["apiVersion", "kind", "resources", "images", "patches", "namespace", "labels"];
+    for (const key of Object.keys(k)) check(allowed.includes(key), `docs/deploy.md overlay: key ${key} is not one of ${allowed.join(", ")}`);
+    for (const r of k.resources || []) {
+      check(!path.isAbsolute(r) && fs.existsSync(path.join(site, r)),
+        `docs/deploy.md overlay: resource ${r} is not a relative path that exists (kustomize refuses absolute ones)`);
     }
-    for (const f of [...(k.resources || []), ...(k.patchesStrategicMerge || [])]) {
-      check(fs.statSync(path.join(site, f), { throwIfNoEntry: false })?.isFile(),
-        `docs/deploy.md overlay: ${f} is not a file (kustomize v2 takes directories under bases: only)`);
+    for (const p of k.patches || []) {
+      check(fs.statSync(path.join(site, p.path || ""), { throwIfNoEntry: false })?.isFile(),
+        `docs/deploy.md overlay: patch ${JSON.stringify(p)} does not name a file beside it`);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-// kustomization.yaml stays within the syntax kustomize v2 (kubectl 1.20) and v5
-// both accept: only v5 is on this machine to render with.
+// kustomization.yaml uses a known set of fields, none deprecated (kustomize
+// v4.1 brought labels; kubectl 1.22 carries v4.2).
 function checkKustomizationSyntax() {
   const file = path.join(repo, "deploy", "k8s", "kustomization.yaml");
   const k = YAML.parse(fs.readFileSync(file, "utf8"));
-  const allowed = ["apiVersion", "kind", "namespace", "commonLabels", "resources", "configMapGenerator", "images"];
+  const allowed = ["apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "images"];
   for (const key of Object.keys(k)) {
-    check(allowed.includes(key), `kustomization.yaml: key ${key} is outside the v2+v5 subset (${allowed.join(", ")})`);
+    check(allowed.includes(key), `kustomization.yaml: key ${key} is not one of ${allowed.join(", ")}`);
   }
+  // The selectors keep the part-of label commonLabels put there: a changed
+  // selector cannot be applied over a running Deployment.
+  check((k.labels || []).some((l) => l.includeSelectors === true && l.pairs?.["app.kubernetes.io/part-of"] === "gene-farm"),
+    "kustomization.yaml: labels does not put app.kubernetes.io/part-of: gene-farm in selectors (includeSelectors: true)");
   for (const r of k.resources || []) {
     const full = path.join(path.dirname(file), r);
     check(fs.existsSync(full) && fs.statSync(full).isFile(), `kustomization.yaml: resource ${r} is not a file here`);
