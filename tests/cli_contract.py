@@ -9,16 +9,18 @@ Prints one line per failed check and "N passed, N failed"; exits 1 on failure.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
+
+from clitest import Checks, run as run_binary
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gene", required=True)
     gene = ap.parse_args().gene
-    passed = failed = 0
+    checks = Checks()
+    check = checks.named
     tmp = tempfile.mkdtemp(prefix="gene-cli-")
 
     def write(name, text):
@@ -28,19 +30,7 @@ def main():
         return path
 
     def run(*args, env=None):
-        e = dict(os.environ)
-        e.pop("GENE_TRACE", None)
-        e.pop("GENE_PROFILE", None)
-        e.update(env or {})
-        return subprocess.run([gene, *args], capture_output=True, text=True, timeout=60, env=e)
-
-    def check(name, ok, detail=""):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL {name}: {detail}")
+        return run_binary([gene, *args], env=env, timeout=60)
 
     hello = write("hello.gene", '(println "hi")\n(var n 5)\n(n * 2)\n')
     r = run("run", hello)
@@ -115,8 +105,7 @@ def main():
     r = run("--help")
     check("--help lists --no-tco", "--no-tco" in r.stdout, r.stdout[:100])
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
-import time
+
+from clitest import Checks, run as run_binary
 
 MIB = 1 << 20
 GRACE = 8.0          # seconds past a deadline that still count as "stopped by it"
@@ -58,34 +58,13 @@ KEEP_EVERYTHING = {
 }
 
 
-class Run:
-    def __init__(self, returncode, stdout, stderr, seconds, maxrss):
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-        self.seconds, self.maxrss = seconds, maxrss
-
-
 def run(gene, tmp, source, *args, limit_seconds=120, preexec=None):
-    """Runs `gene run` on source; returns its status, output, wall time and
-    peak RSS (bytes). A run past limit_seconds is killed (and fails)."""
+    """Runs `gene run` on source (written to prog.gene); a run past
+    limit_seconds is killed (and fails)."""
     path = os.path.join(tmp, "prog.gene")
     with open(path, "w") as f:
         f.write(source)
-    out_path, err_path = os.path.join(tmp, "out"), os.path.join(tmp, "err")
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        t0 = time.monotonic()
-        p = subprocess.Popen([gene, "run", path, *args], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                             preexec_fn=preexec)
-        killer = threading.Timer(limit_seconds, lambda: os.kill(p.pid, 9))
-        killer.start()
-        _, status, usage = os.wait4(p.pid, 0)
-        killer.cancel()
-        seconds = time.monotonic() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    with open(out_path, "rb") as f:
-        stdout = f.read().decode(errors="replace")
-    with open(err_path, "rb") as f:
-        stderr = f.read().decode(errors="replace")
-    return Run(p.returncode, stdout, stderr, seconds, usage.ru_maxrss * 1024)
+    return run_binary([gene, "run", path, *args], timeout=limit_seconds, preexec=preexec)
 
 
 def main():
@@ -95,15 +74,8 @@ def main():
     args = ap.parse_args()
     gene = os.path.abspath(args.gene)
     tmp = tempfile.mkdtemp(prefix="gene-limits-")
-    passed = failed = 0
-
-    def check(name, ok, detail=""):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL {name}: {detail}")
+    checks = Checks()
+    check = checks.named
 
     def describe(r):
         return f"exit {r.returncode}, {r.seconds:.1f} s, {r.maxrss / MIB:.0f} MiB RSS, stderr {r.stderr.strip()[:200]!r}"
@@ -168,8 +140,7 @@ def main():
         check("no heap limit, small address space: 'out of memory', exit 1",
               r.returncode == 1 and "out of memory" in r.stderr, describe(r))
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

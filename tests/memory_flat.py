@@ -13,10 +13,10 @@ Prints one line per failed check and "N passed, N failed"; exits 1 on failure.
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
+
+from clitest import Checks, run as run_binary
 
 PROGRAMS = {
     "churn": """
@@ -71,25 +71,16 @@ def main():
     ap.add_argument("--gene", required=True)
     gene = ap.parse_args().gene
     tmp = tempfile.mkdtemp(prefix="gene-mem-")
-    passed = failed = 0
-
-    def check(name, ok, detail=""):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL {name}: {detail}")
+    checks = Checks()
+    check = checks.named
 
     def run(path, n, *extra):
+        """The run, its --json statistics and its own peak RSS in KiB."""
         out = os.path.join(tmp, "stats.json")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        r = subprocess.run([gene, "run", path, "--param", f"n={n}", "--json", out, *extra],
-                           capture_output=True, text=True, timeout=600)
-        rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # max over children so far
+        r = run_binary([gene, "run", path, "--param", f"n={n}", "--json", out, *extra], timeout=600)
         with open(out) as f:
             stats = json.load(f)
-        return r, stats, max(before, rss_kib)
+        return r, stats, r.maxrss // 1024
 
     for name, body in PROGRAMS.items():
         path = os.path.join(tmp, name + ".gene")
@@ -146,8 +137,7 @@ def main():
     r, stats, _ = run(keep, 10000000, "--max-heap", "32MiB")
     check("heap limit: exit 1 with 'out of memory'", r.returncode == 1 and "out of memory" in r.stderr,
           repr((r.returncode, r.stderr.strip())))
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import re
 import subprocess
 import sys
 
+from clitest import Checks
+
 RE_ALSO = re.compile(r"# also disasm:(.*)$")
 
 
@@ -92,20 +94,12 @@ def main(argv):
         return 1
     programs = sorted(os.path.join(root, n) for root, _dirs, names in os.walk(args.dir)
                       for n in names if n.endswith(".gene") and args.filter in os.path.join(root, n))
-    passed = failed = 0
+    checks = Checks()
     for path in programs:
         for flags, slug in variants(path):
             ok, msgs = check(gene, path, flags, slug, args.update)
-            if ok:
-                passed += 1
-                continue
-            failed += 1
-            print("FAIL %s (%s)" % (path, flags))
-            for m in msgs:
-                print("    " + m)
-            print()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+            checks(ok, "%s (%s)\n%s\n" % (path, flags, "\n".join("    " + m for m in msgs)))
+    return checks.summary()
 
 
 if __name__ == "__main__":

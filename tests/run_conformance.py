@@ -38,6 +38,8 @@ import shlex
 import subprocess
 import sys
 
+from clitest import Checks
+
 TIMEOUT_SECONDS = 30
 
 RE_EXPECT = re.compile(r"# expect:(.*)$")
@@ -270,19 +272,10 @@ def main(argv):
         results = list(pool.map(
             lambda f: run_one(gene, args.opt, f, args.timeout), files))
 
-    passed = failed = 0
+    checks = Checks()
     for path, ok, msgs in results:
-        if ok:
-            passed += 1
-            continue
-        failed += 1
-        print("FAIL %s" % path)
-        for m in msgs:
-            print("    " + m)
-        print()
-    sys.stdout.flush()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        checks(ok, "%s\n%s\n" % (path, "\n".join("    " + m for m in msgs)))
+    return checks.summary()
 
 
 if __name__ == "__main__":

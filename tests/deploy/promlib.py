@@ -1,44 +1,19 @@
 """Helpers for the deployment tests: a real Prometheus on 127.0.0.1 (the
-Debian package's binary), its HTTP API, child processes that print
-`listening on HOST:PORT` lines, and the count of a script's checks.
+Debian package's binary) and its HTTP API. Server processes and the count
+of a script's checks come from tests/servers.py and tests/clitest.py.
 Python standard library only."""
 import json
 import os
-import queue
 import shutil
 import socket
-import subprocess
-import threading
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-
-class TestFailure(Exception):
-    pass
-
-
-class Checks:
-    """A script's checks: `check(ok, message)` counts each, prints a failure
-    and returns ok; `summary(name)` prints the counts and gives the exit
-    status (1 when any failed)."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def __call__(self, ok, message):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL: " + message, flush=True)
-        return ok
-
-    def summary(self, name):
-        print(f"{name}: {self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
+from servers import Server, TestFailure  # noqa: E402
 
 
 def free_port():
@@ -52,68 +27,6 @@ def find_executable(given, name):
     if not path or not os.path.exists(path):
         raise TestFailure(f"{name} not found (given: {given!r}); scripts/install-deps installs it")
     return path
-
-
-class Child:
-    """A child process whose stdout lines are collected by a thread (so its
-    pipe never fills) and whose stderr goes to a file."""
-
-    def __init__(self, argv, log_path, env=None):
-        self.argv = argv
-        self.log_path = log_path
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL,
-                                     env=env)
-        self.lines = queue.Queue()
-        self.seen = []
-        self.thread = threading.Thread(target=self._pump, daemon=True)
-        self.thread.start()
-
-    def _pump(self):
-        for raw in self.proc.stdout:
-            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_line(self, prefix, timeout=20.0):
-        """The rest of the first stdout line starting with `prefix`."""
-        deadline = time.monotonic() + timeout
-        for line in self.seen:
-            if line.startswith(prefix):
-                return line[len(prefix):].strip()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TestFailure(f"{self.argv[0]}: no '{prefix}' line within {timeout:.0f}s; "
-                                  f"stdout so far: {self.seen}; stderr: {self.stderr_tail()}")
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise TestFailure(f"{self.argv[0]} exited ({self.proc.wait()}) before printing '{prefix}'; "
-                                  f"stdout: {self.seen}; stderr: {self.stderr_tail()}")
-            self.seen.append(line)
-            if line.startswith(prefix):
-                return line[len(prefix):].strip()
-
-    def stderr_tail(self, limit=3000):
-        self.log.flush()
-        try:
-            with open(self.log_path, "rb") as f:
-                data = f.read()
-        except OSError:
-            return ""
-        return data[-limit:].decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 class Prometheus:
@@ -137,7 +50,7 @@ class Prometheus:
             argv = [self.binary, f"--config.file={self.config_path}", f"--storage.tsdb.path={data}",
                     f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
                     "--storage.tsdb.retention.time=1d"]
-            self.child = Child(argv, os.path.join(self.workdir, f"prometheus{attempt}.log"))
+            self.child = Server(argv, "prometheus")
             self.base = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:

@@ -41,8 +41,9 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/
 import promlib  # noqa: E402
-from promlib import TestFailure  # noqa: E402
+from servers import Server, TestFailure  # noqa: E402
 
 BUILTINS = {
     "__rate_interval": "1m", "__interval": "15s", "__interval_ms": "15000",
@@ -291,16 +292,14 @@ def run_farm(args, repo, tmp, prom_binary, boards):
     children = []
     prom = None
     try:
-        worker = promlib.Child([args.worker, "--listen", "127.0.0.1:0", "--metrics-port", "0",
-                                "--label", "class=e2e-x86", "--name", "e2e-worker"],
-                               os.path.join(tmp, "worker.log"), env)
+        worker = Server([args.worker, "--listen", "127.0.0.1:0", "--metrics-port", "0",
+                         "--label", "class=e2e-x86", "--name", "e2e-worker"], "worker", env=env)
         children.append(worker)
         worker_addr = worker.wait_line("listening on")
         worker_metrics = worker.wait_line("metrics on")
-        coord = promlib.Child([args.coordinator, "serve", "--listen", "127.0.0.1:0",
-                               "--workers", worker_addr, "--metrics-port", "0",
-                               "--store", os.path.join(tmp, "results.sqlite")],
-                              os.path.join(tmp, "coordinator.log"), env)
+        coord = Server([args.coordinator, "serve", "--listen", "127.0.0.1:0",
+                        "--workers", worker_addr, "--metrics-port", "0",
+                        "--store", os.path.join(tmp, "results.sqlite")], "coordinator", env=env)
         children.append(coord)
         coord_addr = coord.wait_line("listening on")
         coord_metrics = coord.wait_line("metrics on")

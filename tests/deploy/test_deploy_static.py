@@ -31,9 +31,10 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import promlib  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/
+from clitest import Checks  # noqa: E402
 
-check = promlib.Checks()
+check = Checks()
 
 
 def dockerfile_stages(text):

@@ -22,20 +22,19 @@ import argparse
 import ctypes
 import ipaddress
 import os
-import select
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import promlib  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/
+from clitest import Checks  # noqa: E402
+from servers import Server, TestFailure  # noqa: E402
 
-check = promlib.Checks()
+check = Checks()
 
 
 def proc_addr(hex_addr):
@@ -100,41 +99,6 @@ def has_ipv6_loopback():
         return False
 
 
-class Server:
-    """A real server process; its first stdout lines give its addresses."""
-
-    def __init__(self, argv):
-        self.argv = argv
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        # Raw reads: a buffered readline could hold the second line back from select().
-        out = b""
-        deadline = time.monotonic() + 30
-        while out.count(b"\n") < 2 and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                out += chunk
-        self.lines = out.decode(errors="replace").splitlines()
-
-    def address(self, prefix):
-        for line in self.lines:
-            if line.startswith(prefix + " "):
-                host, _, port = line[len(prefix) + 1:].rpartition(":")
-                return host.strip("[]"), int(port)
-        return None, None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 def wildcard(ips):
     return bool(ips & {"0.0.0.0", "::"})
 
@@ -153,11 +117,20 @@ def refused(ip, port):
         return True
 
 
-def run_case(name, argv, metrics_host, expect_wildcard_grpc, others):
-    s = Server(argv)
+def address(server, prefix):
+    """(host, port) of the server's line `prefix HOST:PORT`, or (None, None)."""
     try:
-        grpc_host, grpc_port = s.address("listening on")
-        m_host, m_port = s.address("metrics on")
+        host, _, port = server.wait_line(prefix).rpartition(":")
+    except TestFailure:
+        return None, None
+    return host.strip("[]"), int(port)
+
+
+def run_case(name, argv, metrics_host, expect_wildcard_grpc, others):
+    s = Server(argv, name)
+    try:
+        grpc_host, grpc_port = address(s, "listening on")
+        m_host, m_port = address(s, "metrics on")
         if not check(grpc_port and m_port, f"{name}: no `listening on` / `metrics on` lines: {s.lines}"):
             return
         check(m_host == metrics_host, f"{name}: prints `metrics on {m_host}:{m_port}`, not {metrics_host}")
@@ -180,7 +153,7 @@ def run_case(name, argv, metrics_host, expect_wildcard_grpc, others):
             for ip in others:
                 check(refused(ip, m_port), f"{name}: /metrics answers on {ip}:{m_port}, though bound to {metrics_host}")
     finally:
-        s.stop()
+        s.stop(timeout=20)
     check(s.proc.returncode == 0, f"{name}: exit status {s.proc.returncode} after SIGTERM")
 
 

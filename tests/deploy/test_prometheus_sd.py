@@ -29,10 +29,12 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/
 import promlib  # noqa: E402
-from promlib import TestFailure  # noqa: E402
+from clitest import Checks  # noqa: E402
+from servers import TestFailure  # noqa: E402
 
-check = promlib.Checks()
+check = Checks()
 
 
 def sanitize(name):

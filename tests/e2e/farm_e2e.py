@@ -48,8 +48,7 @@ class Distributed(FarmTest):
         self.assertEqual({w for _, w in started}, {"alpha", "beta"}, proc.stderr)
 
         # The coordinator's /metrics now holds the suite (second line: `metrics on HOST:PORT`).
-        self.assertTrue(c.lines and c.lines[0].startswith("metrics on "), c.lines)
-        text = urllib.request.urlopen("http://%s/metrics" % c.lines[0].split()[2], timeout=5).read().decode()
+        text = urllib.request.urlopen("http://%s/metrics" % c.wait_line("metrics on "), timeout=5).read().decode()
         self.assertRegex(text, r'gene_bench_instructions\{benchmark="fib",hardware="(fast|x86_64)",'
                                r'params="n=15",suite="e2e_small"\} \d')
         self.assertRegex(text, r'gene_bench_target_met\{[^}]*statistic="frame_pool_hit_rate"[^}]*\} 1')
@@ -521,7 +520,7 @@ class Measurement(FarmTest):
         self.assertLess(median["cpu_utilization"], 0.95)
         self.assertRegex(proc.stdout, r"  ! noisy: CPU time was \d+% of wall time")
         self.assertIn("! noisy: 1 of 1 job measured under noise", proc.stdout)
-        metrics = scrape(c.lines[0].split()[2])
+        metrics = scrape(c.wait_line("metrics on "))
         self.assertRegex(metrics, r'gene_bench_noisy\{benchmark="count"[^}]*suite="e2e_measure"\} 1')
         self.assertRegex(metrics, r'gene_bench_noise_reason\{[^}]*reason="cpu_share"[^}]*\} 1')
         self.assertRegex(metrics, r'gene_bench_cpu_utilization\{[^}]*benchmark="count"[^}]*\} 0\.\d')
@@ -543,7 +542,7 @@ class Measurement(FarmTest):
         self.assertEqual(median["noise_reasons"], [])
         self.assertGreater(median["cpu_utilization"], 0.95)
         self.assertNotIn("! noisy", proc.stdout)
-        self.assertRegex(scrape(c.lines[0].split()[2]), r'gene_bench_noisy\{benchmark="count"[^}]*\} 0')
+        self.assertRegex(scrape(c.wait_line("metrics on ")), r'gene_bench_noisy\{benchmark="count"[^}]*\} 0')
 
     def test_calibration_profile_and_signals(self):
         proc = submit(self.SUITE, "--json", self.out("m.json"))
@@ -695,11 +694,7 @@ class Cancellation(FarmTest):
         self.servers.append(self.c)
 
     def worker_metric(self, pattern):
-        deadline = time.monotonic() + 10
-        while not self.w.lines and time.monotonic() < deadline:
-            time.sleep(0.05)  # `metrics on HOST:PORT`, the worker's second line
-        self.assertTrue(self.w.lines and self.w.lines[0].startswith("metrics on "), self.w.lines)
-        m = re.search(pattern, scrape(self.w.lines[0].split()[2]), re.M)
+        m = re.search(pattern, scrape(self.w.wait_line("metrics on ")), re.M)
         return float(m.group(1)) if m else 0.0
 
     def test_interrupted_submit_stops_its_running_job(self):

@@ -15,18 +15,19 @@ import json
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.request
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # tests/: servers.py
+import servers  # noqa: E402
+
 SUITES = os.path.join(HERE, "suites")
 COORDINATOR = None  # set by run_tests() from --coordinator and --worker
 WORKER = None
@@ -51,43 +52,17 @@ def pinned_to(cpus, realtime=False):
     return setup
 
 
-class Server:
-    """A server process; `address` is what its first line says it listens on."""
+class Server(servers.Server):
+    """A farm server; `address` is what its `listening on HOST:PORT` line
+    says. Pinned to `cpus` (and real-time) when asked."""
 
     def __init__(self, argv, name, env=None, cpus=None, realtime=False):
-        self.name = name
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                                     preexec_fn=pinned_to(cpus, realtime))
-        self.lines = []
-        self.stderr = []
-        line = self.proc.stdout.readline()
-        if not line.startswith("listening on "):
-            self.proc.kill()
-            raise RuntimeError("%s did not start: %r %s" % (name, line, self.proc.stderr.read()))
-        self.address = line.split()[2]
-        # Keep draining both pipes so the server never blocks on a full one.
-        self.drains = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.lines), daemon=True),
-                       threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True)]
-        for t in self.drains:
-            t.start()
-
-    @staticmethod
-    def _drain(pipe, sink):
-        for line in pipe:
-            sink.append(line)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for t in self.drains:
-            t.join(timeout=5)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
+        super().__init__(argv, name, env=env, preexec=pinned_to(cpus, realtime))
+        try:
+            self.address = self.wait_line("listening on ", timeout=60)
+        except servers.TestFailure:
+            self.stop()
+            raise
 
 
 def start_worker(name, *labels):

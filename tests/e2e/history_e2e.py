@@ -419,7 +419,7 @@ class Coordinator(StoreTest):
 
         # Prometheus: the last verdicts (a run without --baseline leaves them
         # as they were) and the build behind the numbers.
-        metrics = "http://%s/metrics" % c.lines[0].split()[2]
+        metrics = "http://%s/metrics" % c.wait_line("metrics on ")
         text = urllib.request.urlopen(metrics, timeout=5).read().decode()
         regression = (r'gene_bench_regression\{benchmark="count",hardware="e2e",params="n=20000",'
                       r'statistic="instructions",suite="e2e_history"\} ')
