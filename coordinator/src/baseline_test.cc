@@ -8,6 +8,7 @@
 #include <random>
 
 #include "store_test_fixture.h"
+#include "store_test_jobs.h"
 
 namespace gene::coordinator {
 namespace {
@@ -264,46 +265,21 @@ class BaselineStoreTest : public testing::StoreFixture {
     open_store();
   }
 
+  // The job every run holds: fib/n:30, three repetitions of `cpu` seconds.
   static v1::JobOutcome job(double instructions, double cpu, bool noisy = false) {
-    v1::JobOutcome j;
-    j.set_job_name("fib/n:30");
-    j.set_benchmark("fib");
-    j.set_hardware("x86_64");
-    j.set_noisy(noisy);
-    j.add_exact_statistics("instructions");
-    v1::JobResult* r = j.mutable_result();
-    r->set_status(v1::JOB_STATUS_OK);
-    r->set_worker("w1");
-    for (int i = 0; i < 3; ++i) {
-      auto* rep = r->add_repetitions();
-      rep->set_cpu_seconds(cpu);
-      rep->set_wall_seconds(cpu);
-      (*rep->mutable_statistics())["instructions"] = instructions;
-    }
-    (*j.mutable_median_statistics())["instructions"] = instructions;
-    return j;
+    return testing::stored_job("fib/n:30", instructions, {cpu, cpu, cpu}, noisy);
   }
 
   // Records a run of `jobs`; returns its id and the SuiteResult submit has.
   std::pair<int64_t, v1::SuiteResult> run(const std::string& commit, std::vector<v1::JobOutcome> jobs,
                                           const std::string& suite = "demo") {
-    auto id = store_->begin_run({suite, "h", "local", "", uint32_t(jobs.size()), ""});
-    EXPECT_TRUE(id.ok()) << id.status();
-    if (!id.ok()) return {0, {}};
-    v1::WorkerInfo w;
-    w.set_name("w1");
-    w.mutable_vm()->set_commit(commit);
+    v1::WorkerInfo w = testing::stored_worker(commit, false);
     v1::SuiteResult result;
     result.set_suite(suite);
     (*result.mutable_workers())["w1"] = w;
-    for (auto& j : jobs) {
-      EXPECT_TRUE(store_->record_job(*id, j, w).ok());
-      *result.add_jobs() = j;
-    }
-    EXPECT_TRUE(store_->finish_run(*id, false).ok());
-    return {*id, result};
+    for (auto& j : jobs) *result.add_jobs() = j;
+    return {testing::record_run(*store_, suite, w, jobs), result};
   }
-
 };
 
 TEST_F(BaselineStoreTest, UnknownRunsAndCommitsAreFoundBeforeAnythingRuns) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "store_test_fixture.h"
+#include "store_test_jobs.h"
 
 namespace gene::coordinator {
 namespace {
@@ -19,43 +20,17 @@ class HistoryTest : public testing::StoreFixture {
     open_store();
   }
 
+  // One repetition of `cpu` seconds; a job that failed ran none.
   static v1::JobOutcome job(const std::string& name, double instructions, double cpu, bool noisy = false,
                             v1::JobStatus status = v1::JOB_STATUS_OK) {
-    v1::JobOutcome j;
-    j.set_job_name(name);
-    j.set_benchmark(name.substr(0, name.find('/')));
-    j.set_hardware("x86_64");
-    j.set_noisy(noisy);
-    if (noisy) {
-      auto* r = j.add_noise_reasons();
-      r->set_kind("preempted");
-      r->set_text("preempted in 5 of 5 repetitions");
-    }
-    v1::JobResult* r = j.mutable_result();
-    r->set_status(status);
-    if (status != v1::JOB_STATUS_OK) r->set_error_message("fib.gene:3:1: boom <script>");
-    r->set_worker("w1");
-    auto* rep = r->add_repetitions();
-    rep->set_cpu_seconds(cpu);
-    rep->set_wall_seconds(cpu);
-    (*rep->mutable_statistics())["instructions"] = instructions;
-    (*j.mutable_median_statistics())["instructions"] = instructions;
-    return j;
+    return testing::stored_job(name, instructions, status == v1::JOB_STATUS_OK ? std::vector<double>{cpu}
+                                                                               : std::vector<double>{},
+                               noisy, status);
   }
 
   int64_t run(const std::string& suite, const std::string& commit, bool dirty, std::vector<v1::JobOutcome> jobs) {
-    auto id = store_->begin_run({suite, "h", "local", "", uint32_t(jobs.size()), ""});
-    EXPECT_TRUE(id.ok()) << id.status();
-    if (!id.ok()) return 0;
-    v1::WorkerInfo w;
-    w.set_name("w1");
-    w.mutable_vm()->set_commit(commit);
-    w.mutable_vm()->set_dirty(dirty);
-    for (auto& j : jobs) EXPECT_TRUE(store_->record_job(*id, j, w).ok());
-    EXPECT_TRUE(store_->finish_run(*id, false).ok());
-    return *id;
+    return testing::record_run(*store_, suite, testing::stored_worker(commit, dirty), jobs);
   }
-
 };
 
 TEST_F(HistoryTest, NewestFirstWithTheChangeFromTheRunBefore) {
@@ -78,7 +53,7 @@ TEST_F(HistoryTest, NewestFirstWithTheChangeFromTheRunBefore) {
   EXPECT_LT(table.find("run 3  "), table.find("run 1  "));
   EXPECT_NE(table.find("vm bbbb11112222-dirty"), std::string::npos) << table;
   EXPECT_NE(table.find("11.00 ms  +10.0%"), std::string::npos) << table;
-  EXPECT_NE(table.find("1100  +10.0%  noisy (preempted)"), std::string::npos) << table;
+  EXPECT_NE(table.find("1100  +10.0%  noisy (cpu_share)"), std::string::npos) << table;
   EXPECT_NE(table.find("50       ="), std::string::npos) << table;
 }
 

@@ -12,6 +12,7 @@
 
 #include "store_schema.h"
 #include "store_test_fixture.h"
+#include "store_test_jobs.h"
 
 namespace gene::coordinator {
 namespace {
@@ -19,66 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 
 using StoreTest = testing::StoreFixture;
-
-v1::WorkerInfo worker(const std::string& commit, bool dirty, const std::string& cls = "") {
-  v1::WorkerInfo w;
-  w.set_name("w1");
-  w.set_arch("x86_64");
-  w.set_cpu_model("Test CPU");
-  w.set_cores(2);
-  w.set_memory_bytes(1 << 30);
-  w.mutable_vm()->set_version("0.1.0");
-  w.mutable_vm()->set_commit(commit);
-  w.mutable_vm()->set_dirty(dirty);
-  w.mutable_vm()->set_build_id("00112233445566" + commit.substr(0, 2));
-  if (!cls.empty()) (*w.mutable_labels())["class"] = cls;
-  return w;
-}
-
-// A judged job: `n` instructions per run, CPU times `cpu` per repetition.
-v1::JobOutcome job(const std::string& name, double instructions, std::vector<double> cpu, bool noisy = false,
-                   v1::JobStatus status = v1::JOB_STATUS_OK) {
-  v1::JobOutcome j;
-  j.set_job_name(name);
-  j.set_benchmark(name.substr(0, name.find('/')));
-  auto* p = j.add_params();
-  p->set_name("n");
-  p->set_value("30");
-  j.set_hardware("x86_64");
-  j.set_attempts(1);
-  j.set_noisy(noisy);
-  if (noisy) {
-    auto* r = j.add_noise_reasons();
-    r->set_kind("cpu_share");
-    r->set_text("CPU time was 40% of wall time");
-  }
-  j.add_exact_statistics("instructions");
-  v1::JobResult* r = j.mutable_result();
-  r->set_status(status);
-  r->set_value("832040");
-  r->set_worker("w1");
-  r->set_job_seconds(1.5);
-  r->mutable_calibration()->set_min_time_seconds(0.1);
-  r->mutable_calibration()->set_iterations(4);
-  r->mutable_conditions()->set_load_average(0.5);
-  for (double c : cpu) {
-    auto* rep = r->add_repetitions();
-    rep->set_cpu_seconds(c);
-    rep->set_wall_seconds(c * 1.01);
-    rep->set_iterations(4);
-    (*rep->mutable_statistics())["instructions"] = instructions;
-    (*rep->mutable_statistics())["instructions_per_second"] = instructions / c;
-  }
-  (*j.mutable_median_statistics())["instructions"] = instructions;
-  (*j.mutable_median_statistics())["instructions_per_second"] = instructions / cpu[cpu.size() / 2];
-  auto* t = j.add_targets();
-  t->set_statistic("instructions_per_second");
-  t->set_op(">");
-  t->set_threshold(1e7);
-  t->set_value(instructions / cpu[cpu.size() / 2]);
-  t->set_outcome(v1::TARGET_OUTCOME_MET);
-  return j;
-}
+using testing::record_run;
+using testing::stored_job;
+using testing::stored_worker;
 
 ResultsStore::JobLookup lookup(const std::string& suite, const std::string& name, const std::string& hardware) {
   ResultsStore::JobLookup l;
@@ -93,17 +37,6 @@ std::optional<StoredJob> found(ResultsStore& store, const ResultsStore::JobLooku
   absl::StatusOr<std::optional<StoredJob>> job = store.find_job(lookup);
   EXPECT_TRUE(job.ok()) << job.status();
   return job.ok() ? *job : std::nullopt;
-}
-
-int64_t record_run(ResultsStore& store, const std::string& suite, const v1::WorkerInfo& w,
-                   const std::vector<v1::JobOutcome>& jobs) {
-  RunStart start{suite, "hash", "local", "", uint32_t(jobs.size()), ""};
-  absl::StatusOr<int64_t> id = store.begin_run(start);
-  EXPECT_TRUE(id.ok()) << id.status();
-  if (!id.ok()) return 0;
-  for (const auto& j : jobs) EXPECT_TRUE(store.record_job(*id, j, w).ok());
-  EXPECT_TRUE(store.finish_run(*id, false).ok());
-  return *id;
 }
 
 TEST_F(StoreTest, CreatesTheStoreInWalModeWithItsDirectory) {
@@ -124,11 +57,11 @@ TEST_F(StoreTest, CreatesTheStoreInWalModeWithItsDirectory) {
 TEST_F(StoreTest, KeepsEveryRepetitionStatisticTargetAndNoiseReason) {
   auto store = open_rw(path());
   ASSERT_TRUE(store);
-  v1::JobOutcome failed = job("count/n:30", 100, {0.1});
+  v1::JobOutcome failed = stored_job("count/n:30", 100, {0.1});
   failed.mutable_result()->set_status(v1::JOB_STATUS_WRONG_VALUE);
   failed.mutable_result()->set_error_message("value 3, expected 4");
-  int64_t run = record_run(*store, "demo", worker("abcdef123456", true),
-                           {job("fib/n:30", 1000, {0.010, 0.012, 0.011}, true), failed});
+  int64_t run = record_run(*store, "demo", stored_worker("abcdef123456", true),
+                           {stored_job("fib/n:30", 1000, {0.010, 0.012, 0.011}, true), failed});
   auto runs = store->runs({});
   ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 1u);
@@ -175,9 +108,9 @@ TEST_F(StoreTest, KeepsEveryRepetitionStatisticTargetAndNoiseReason) {
 TEST_F(StoreTest, RunsAreNewestFirstAndFilteredBySuite) {
   auto store = open_rw(path());
   ASSERT_TRUE(store);
-  int64_t a = record_run(*store, "demo", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
-  int64_t b = record_run(*store, "other", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
-  int64_t c = record_run(*store, "demo", worker("bbbb11112222", false), {job("fib/n:30", 1000, {0.01})});
+  int64_t a = record_run(*store, "demo", stored_worker("aaaa11112222", false), {stored_job("fib/n:30", 1000, {0.01})});
+  int64_t b = record_run(*store, "other", stored_worker("aaaa11112222", false), {stored_job("fib/n:30", 1000, {0.01})});
+  int64_t c = record_run(*store, "demo", stored_worker("bbbb11112222", false), {stored_job("fib/n:30", 1000, {0.01})});
   auto all = store->runs({});
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), 3u);
@@ -199,8 +132,8 @@ TEST_F(StoreTest, FindsJobsByRunCommitAndHistory) {
   std::vector<int64_t> ids;
   for (int i = 0; i < 6; ++i) {
     std::string commit = i < 3 ? "aaaa11112222" : "bbbb33334444";
-    ids.push_back(record_run(*store, "demo", worker(commit, i == 5),
-                             {job("fib/n:30", 1000, {0.010 + 0.001 * i}, /*noisy=*/i == 2)}));
+    ids.push_back(record_run(*store, "demo", stored_worker(commit, i == 5),
+                             {stored_job("fib/n:30", 1000, {0.010 + 0.001 * i}, /*noisy=*/i == 2)}));
   }
   ResultsStore::JobLookup latest = lookup("demo", "fib/n:30", "x86_64");
   auto j = found(*store, latest);
@@ -249,11 +182,11 @@ TEST_F(StoreTest, HardwareAndBuildOfAMixedRunAreJoined) {
   ASSERT_TRUE(store);
   auto id = store->begin_run({"demo", "h", "remote", "", 3, ""});
   ASSERT_TRUE(id.ok()) << id.status();
-  v1::JobOutcome a = job("fib/n:1", 10, {0.1}), b = job("fib/n:2", 10, {0.1}), c = job("fib/n:3", 10, {0.1});
+  v1::JobOutcome a = stored_job("fib/n:1", 10, {0.1}), b = stored_job("fib/n:2", 10, {0.1}), c = stored_job("fib/n:3", 10, {0.1});
   b.set_hardware("arm64");
-  ASSERT_TRUE(store->record_job(*id, a, worker("aaaa11112222", false)).ok());
-  ASSERT_TRUE(store->record_job(*id, b, worker("bbbb11112222", false)).ok());
-  ASSERT_TRUE(store->record_job(*id, c, worker("aaaa11112222", false)).ok());
+  ASSERT_TRUE(store->record_job(*id, a, stored_worker("aaaa11112222", false)).ok());
+  ASSERT_TRUE(store->record_job(*id, b, stored_worker("bbbb11112222", false)).ok());
+  ASSERT_TRUE(store->record_job(*id, c, stored_worker("aaaa11112222", false)).ok());
   auto runs = store->runs({});
   EXPECT_EQ(runs->front().hardware, "x86_64,arm64");
   EXPECT_EQ(runs->front().vm.commit, "aaaa11112222,bbbb11112222");
@@ -264,8 +197,8 @@ TEST_F(StoreTest, HardwareAndBuildOfAMixedRunAreJoined) {
 TEST_F(StoreTest, ComparisonsAreRecorded) {
   auto store = open_rw(path());
   ASSERT_TRUE(store);
-  int64_t a = record_run(*store, "demo", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
-  int64_t b = record_run(*store, "demo", worker("aaaa11112222", false), {job("fib/n:30", 1100, {0.01})});
+  int64_t a = record_run(*store, "demo", stored_worker("aaaa11112222", false), {stored_job("fib/n:30", 1000, {0.01})});
+  int64_t b = record_run(*store, "demo", stored_worker("aaaa11112222", false), {stored_job("fib/n:30", 1100, {0.01})});
   Comparison c;
   c.name = "fib/n:30";
   c.metric = "instructions";
@@ -316,7 +249,7 @@ TEST_F(StoreTest, AnOlderSchemaIsMigratedWithItsDataAndABackup) {
   EXPECT_EQ(runs->front().suite, "old");
   EXPECT_EQ(runs->front().jobs.at(0).cpu_seconds, 0.5);
   // The migrated store takes new runs and comparisons.
-  int64_t id = record_run(*store, "old", worker("aaaa11112222", false), {job("fib/n:30", 1000, {0.01})});
+  int64_t id = record_run(*store, "old", stored_worker("aaaa11112222", false), {stored_job("fib/n:30", 1000, {0.01})});
   EXPECT_EQ(id, 2);
   Comparison c;
   c.name = "fib/n:30";
@@ -407,8 +340,8 @@ TEST_F(StoreTest, TwoConnectionsWriteAtOnce) {
     std::unique_ptr<ResultsStore> store = *std::move(opened);
     for (int run = 0; run < 5; ++run) {
       std::vector<v1::JobOutcome> jobs;
-      for (int i = 0; i < 10; ++i) jobs.push_back(job("fib/n:" + std::to_string(i), 1000, {0.01, 0.02, 0.03}));
-      record_run(*store, suite, worker("aaaa11112222", false), jobs);
+      for (int i = 0; i < 10; ++i) jobs.push_back(stored_job("fib/n:" + std::to_string(i), 1000, {0.01, 0.02, 0.03}));
+      record_run(*store, suite, stored_worker("aaaa11112222", false), jobs);
     }
   };
   bool ok_a = false, ok_b = false;
