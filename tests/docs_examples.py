@@ -471,6 +471,34 @@ def self_test(repo, bin_dir):
         return 0 if ok else 1
 
 
+# The repository stands alone: its docs and comments cite no document that
+# lives outside it (the team's design notes and language reference).
+OUTSIDE_REFERENCE = re.compile(r"\b(DESIGN|GENE)\.md\b|\.\./shared\b|/work/share[d]\b")
+
+
+def outside_references(repo):
+    """['FILE:LINE: text'] for each line of a tracked file (every file below
+    repo when it is no git checkout) that cites a document outside it."""
+    listed = subprocess.run(["git", "-C", repo, "ls-files", "-z"], capture_output=True)
+    if listed.returncode == 0:
+        names = [n for n in listed.stdout.decode(errors="replace").split("\0") if n]
+    else:
+        names = []
+        for root, dirs, files in os.walk(repo):
+            dirs[:] = [d for d in dirs if d not in (".git", "node_modules") and not d.startswith("build")]
+            names += [os.path.relpath(os.path.join(root, f), repo) for f in files]
+    found = []
+    for name in names:
+        try:
+            with open(os.path.join(repo, name), encoding="utf-8") as f:
+                for number, line in enumerate(f, 1):
+                    if OUTSIDE_REFERENCE.search(line):
+                        found.append(f"{name}:{number}: {line.strip()[:160]}")
+        except (UnicodeDecodeError, OSError):
+            continue  # binary (images) or gone
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repo", required=True)
@@ -500,6 +528,11 @@ def main():
         all_failures += failures
         print(f"{os.path.relpath(path, args.repo)}: {blocks} example block(s), "
               f"{'updated' if args.update else ('ok' if not failures else f'{len(failures)} differ')}")
+    if not args.files:
+        cited = outside_references(os.path.abspath(args.repo))
+        print(f"references to documents outside the repository: {len(cited) or 'none'}")
+        all_failures += [f"{c}: cites a document outside the repository; say it here in the project's own words"
+                         for c in cited]
     for failure in all_failures:
         print("\nFAIL " + failure)
     print(f"\n{total_blocks} example blocks, {len(all_failures)} failed")
