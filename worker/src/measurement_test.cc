@@ -46,15 +46,18 @@ v1::JobRequest long_job(double min_time) {
 }
 
 TEST(Calibration, TinyProgramRunsManyTimesPerRepetition) {
+  // One run takes microseconds: for k to come out 1, the job's thread would
+  // have to wait 200 ms for a CPU in the middle of a single run (20 ms, the
+  // earlier min_time, is an ordinary wait on a loaded machine).
   std::vector<v1::JobEvent> events;
-  v1::JobRequest request = tiny_job(0.02);
+  v1::JobRequest request = tiny_job(0.2);
   request.set_warmup(0);  // calibration still runs (and counts as warm-up)
   v1::JobResult r = run(request, &events);
   ASSERT_EQ(r.status(), v1::JOB_STATUS_OK) << r.error_message();
   const uint32_t k = r.calibration().iterations();
   EXPECT_GT(k, 1u);
   EXPECT_GE(r.calibration().runs(), 1u);
-  EXPECT_DOUBLE_EQ(r.calibration().min_time_seconds(), 0.02);
+  EXPECT_DOUBLE_EQ(r.calibration().min_time_seconds(), 0.2);
   EXPECT_FALSE(r.calibration().limited_by_deadline());
   ASSERT_EQ(r.repetitions_size(), 3);
   for (const auto& rep : r.repetitions()) {
@@ -87,15 +90,20 @@ TEST(Calibration, OffAtZero) {
 }
 
 TEST(Calibration, NeverBlowsTheDeadline) {
-  // 10 s per repetition cannot fit a 1.5 s job: k is held down so that the
-  // repetitions still fit, and the result says so.
-  v1::JobRequest request = tiny_job(10);
-  request.set_timeout_seconds(1.5);
+  // 100 s per repetition cannot fit a 6 s job: k is held down so that the
+  // repetitions still fit, and the result says so. The plan takes half the
+  // time left, estimated from calibration batches; the job ends OK only if
+  // the repetitions run no slower than twice that estimate. With 1.5 s the
+  // last batch lasted a tenth of a second, and a loaded machine could slow
+  // the repetitions after it by more than that; 6 s times batches long
+  // enough to see the load the repetitions will meet.
+  v1::JobRequest request = tiny_job(100);
+  request.set_timeout_seconds(6);
   v1::JobResult r = run(request);
   ASSERT_EQ(r.status(), v1::JOB_STATUS_OK) << r.error_message();
   EXPECT_TRUE(r.calibration().limited_by_deadline());
   EXPECT_GT(r.calibration().iterations(), 1u);
-  EXPECT_LT(r.job_seconds(), 1.5);
+  EXPECT_LT(r.job_seconds(), 6);
 }
 
 TEST(Calibration, GivenIterationsSkipIt) {
