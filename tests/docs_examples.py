@@ -67,11 +67,12 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+from servers import Server, TestFailure
 
 MARKER = re.compile(r"^<!--\s*doc-test:\s*(run|file|setup|serve|log|defaults)\b(.*?)-->\s*$")
 ADDRESS = r"[A-Za-z0-9.\-\[\]:]+:\d+"
@@ -247,7 +248,6 @@ class Scratch:
         self.last_status = 0
         self.servers = []     # background servers, stopped by close()
         self.addresses = []   # (the page's address, the real one)
-        self.logs = tempfile.mkdtemp(prefix="gene-docs-logs-")
 
     def to_real(self, text):
         """The page's addresses in `text` replaced by the real ones."""
@@ -281,51 +281,26 @@ class Scratch:
     def serve(self, block):
         """Starts a server in the background and learns its addresses from
         its first lines."""
-        n = len(self.servers)
-        out, err = (os.path.join(self.logs, f"server{n}.{kind}") for kind in ("out", "err"))
-        with open(out, "wb") as o, open(err, "wb") as e:
-            # `exec env` so that COMMAND may start with VAR=value assignments.
-            proc = subprocess.Popen(["bash", "-c", "exec env " + self.to_real(block["command"])], cwd=self.dir,
-                                    env=self.env, stdin=subprocess.DEVNULL, stdout=o, stderr=e)
-        self.servers.append({"proc": proc, "out": out, "err": err, "address": block["address"]})
-        wanted = ["listening on"] + (["metrics on"] if block["metrics"] else [])
-        deadline = time.monotonic() + 30
-        while True:
-            with open(out, encoding="utf-8", errors="replace") as f:
-                first = f.read().split("\n")
-            if len(first) > len(wanted):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                with open(err, encoding="utf-8", errors="replace") as f:
-                    raise DocError(f"{block['where']}: `{block['command']}` did not start: {f.read()[-2000:]}")
-            time.sleep(0.05)
-        for prefix, page in zip(wanted, [block["address"], block["metrics"]]):
-            line = first[wanted.index(prefix)]
-            if not line.startswith(prefix + " "):
-                raise DocError(f"{block['where']}: `{block['command']}` printed {line!r}, not `{prefix} HOST:PORT`")
-            self.addresses.append((page, line.split()[2]))
+        # `exec env` so that COMMAND may start with VAR=value assignments.
+        server = Server(["bash", "-c", "exec env " + self.to_real(block["command"])], block["command"],
+                        env=self.env, cwd=self.dir)
+        self.servers.append((block["address"], server))
+        wanted = [("listening on ", block["address"])] + ([("metrics on ", block["metrics"])] if block["metrics"] else [])
+        for prefix, page in wanted:
+            try:
+                self.addresses.append((page, server.wait_line(prefix, timeout=30)))
+            except TestFailure as e:
+                raise DocError(f"{block['where']}: `{block['command']}` did not start: {e}")
 
     def server_log(self, address):
-        for server in self.servers:
-            if server["address"] == address:
-                text = ""
-                for path in (server["out"], server["err"]):
-                    with open(path, encoding="utf-8", errors="replace") as f:
-                        text += f.read()
-                return [self.to_page(line) for line in text.split("\n")[:-1]]
+        for page, server in self.servers:
+            if page == address:
+                return [self.to_page(line) for line in server.output()]
         raise DocError(f"no server started at {address} on this page")
 
     def close(self):
-        for server in reversed(self.servers):
-            proc = server["proc"]
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-        shutil.rmtree(self.logs, ignore_errors=True)
+        for _, server in reversed(self.servers):
+            server.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -3,8 +3,8 @@ Prometheus): started with both pipes drained by threads, so it never blocks
 on a full one; its stdout lines waited for with a bound (`listening on
 HOST:PORT`, `metrics on HOST:PORT`); stopped by its pid, SIGTERM first.
 
-Used by tests/e2e/farmtest.py and tests/deploy/ (promlib.py and the
-scripts beside it).
+Used by tests/e2e/farmtest.py, tests/deploy/ (promlib.py and the scripts
+beside it) and the docs test's `serve` marker (tests/docs_examples.py).
 """
 
 import os
@@ -19,11 +19,11 @@ class TestFailure(Exception):
 
 
 class Server:
-    def __init__(self, argv, name=None, env=None, preexec=None):
+    def __init__(self, argv, name=None, env=None, preexec=None, cwd=None):
         self.argv = argv
         self.name = name or os.path.basename(argv[0])
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=env, preexec_fn=preexec)
+                                     env=env, preexec_fn=preexec, cwd=cwd)
         self.lines = []   # stdout so far, a line each, without its newline
         self.stderr = []  # stderr so far, likewise
         self._arrived = threading.Condition()
@@ -59,6 +59,11 @@ class Server:
         ended = f"exited ({self.proc.wait()})" if self._open_pipes == 0 else f"printed nothing else in {timeout:.0f} s"
         raise TestFailure(f"{self.name} {ended} before a line '{prefix}...'; stdout: {self.lines}; "
                           f"stderr: {self.stderr_tail()}")
+
+    def output(self):
+        """Every line so far: stdout's, then stderr's."""
+        with self._arrived:
+            return self.lines + self.stderr
 
     def stderr_tail(self, limit=3000):
         with self._arrived:
