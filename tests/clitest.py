@@ -44,6 +44,17 @@ class Checks:
         return 1 if self.failed else 0
 
 
+def executable(path, script):
+    """`path` made absolute when it is an executable file; else None, after
+    saying why and counting it as one failed check (a script's last line)."""
+    full = os.path.abspath(path)
+    if os.path.isfile(full) and os.access(full, os.X_OK):
+        return full
+    print(f"{script}: {path} is not an executable file")
+    print("0 passed, 1 failed")
+    return None
+
+
 class Run:
     def __init__(self, returncode, stdout, stderr, seconds, maxrss):
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr

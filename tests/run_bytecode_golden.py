@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 
-from clitest import Checks
+from clitest import Checks, executable
 
 RE_ALSO = re.compile(r"# also disasm:(.*)$")
 
@@ -87,10 +87,8 @@ def main(argv):
     ap.add_argument("--filter", default="", help="only programs whose path contains SUBSTR")
     ap.add_argument("dir", help="directory of .gene programs and their .disasm listings")
     args = ap.parse_args(argv)
-    gene = os.path.abspath(args.gene)
-    if not os.path.isfile(gene) or not os.access(gene, os.X_OK):
-        print("run_bytecode_golden: %s is not an executable file" % args.gene)
-        print("0 passed, 1 failed")
+    gene = executable(args.gene, "run_bytecode_golden")
+    if gene is None:
         return 1
     programs = sorted(os.path.join(root, n) for root, _dirs, names in os.walk(args.dir)
                       for n in names if n.endswith(".gene") and args.filter in os.path.join(root, n))

@@ -38,7 +38,7 @@ import shlex
 import subprocess
 import sys
 
-from clitest import Checks
+from clitest import Checks, executable
 
 TIMEOUT_SECONDS = 30
 
@@ -252,10 +252,8 @@ def main(argv):
     ap.add_argument("dir", help="directory of .gene tests")
     args = ap.parse_args(fixed)
 
-    gene = os.path.abspath(args.gene)
-    if not os.path.isfile(gene) or not os.access(gene, os.X_OK):
-        print("run_conformance: %s is not an executable file" % args.gene)
-        print("0 passed, 1 failed")
+    gene = executable(args.gene, "run_conformance")
+    if gene is None:
         return 1
 
     files = []

@@ -346,15 +346,18 @@ class CompareCleanup(CompareTest):
 
 
 class CompareDistributed(CompareTest):
+    def worker_on(self, name, build, host):
+        """A worker labelled build=`build` on host `host` (--host-name)."""
+        w = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", name, "--label", "build=" + build,
+                             "--host-name", host], "worker " + name)
+        self.servers.append(w)
+        return w
+
     def test_pairs_two_labelled_workers_on_one_host(self):
-        a = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
-                             "--host-name", "node-1"], "worker a")
-        b = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
-                             "--host-name", "node-1"], "worker b")
+        a = self.worker_on("a", "a", "node-1")
+        b = self.worker_on("b", "b", "node-1")
         # Another candidate, alone on its host: never paired with a.
-        far = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
-                               "--host-name", "node-2"], "worker far")
-        self.servers += [a, b, far]
+        far = self.worker_on("far", "b", "node-2")
         c = self.coordinator([a, b, far])
         self.wait_ready(c, 3)
         # The exact metric: this test is about pairing. Two workers started
@@ -377,11 +380,8 @@ class CompareDistributed(CompareTest):
         self.assertTrue(any("compare e2e_compare: 2 jobs from" in line for line in c.stderr), "".join(c.stderr))
 
     def test_the_coordinator_records_and_a_submitter_keeps_a_copy(self):
-        a = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
-                             "--host-name", "node-1"], "worker a")
-        b = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "b", "--label", "build=b",
-                             "--host-name", "node-1"], "worker b")
-        self.servers += [a, b]
+        a = self.worker_on("a", "a", "node-1")
+        b = self.worker_on("b", "b", "node-1")
         served, copy = self.out("coordinator.sqlite"), self.out("copy.sqlite")
         c = self.coordinator([a, b], "--store", served)
         self.wait_ready(c, 2)
@@ -421,11 +421,8 @@ class CompareDistributed(CompareTest):
         self.assertNotIn("copy:", proc.stderr)
 
     def test_refuses_when_no_pair_matches(self):
-        a = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "a", "--label", "build=a",
-                             "--host-name", "node-1"], "worker a")
-        far = farmtest.Server([farmtest.WORKER, "--listen", "127.0.0.1:0", "--name", "far", "--label", "build=b",
-                               "--host-name", "node-2"], "worker far")
-        self.servers += [a, far]
+        a = self.worker_on("a", "a", "node-1")
+        far = self.worker_on("far", "b", "node-2")
         c = self.coordinator([a, far])
         self.wait_ready(c, 2)
         proc = compare(BASE, "--coordinator", c.address, "--baseline", "label:build=a", "--candidate",
