@@ -216,8 +216,9 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
     ManifestResult m = load_manifest(loaded->path, loaded->text, disk_file_resolver(loaded->path), options);
     if (!m.suite) return report_manifest_errors(loaded->path, m);
   }
-  if (std::string why = check_metric(plan.settings.metric(), {names_of(b.info()), names_of(c.info())}); !why.empty()) {
-    print_error(why);
+  if (absl::Status checked = check_metric(plan.settings.metric(), {names_of(b.info()), names_of(c.info())});
+      !checked.ok()) {
+    print_error(checked);
     return kExitUnusable;
   }
   if (absl::Status matched = check_local_selectors(plan, b.info(), c.info()); !matched.ok()) {
@@ -357,7 +358,8 @@ int run_compare(const CompareOptions& o) {
   if (!cs) return refuse(error);
 
   const v1::CompareSettings settings = settings_from(o);
-  if (std::string why = check_compare_settings(settings); !why.empty()) return refuse(why);
+  if (absl::Status checked = check_compare_settings(settings); !checked.ok())
+    return refuse(std::string(checked.message()));
 
   // Target names are checked against the sides' workers once they are
   // known; everything else now, before anything starts.

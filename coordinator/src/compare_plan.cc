@@ -37,36 +37,36 @@ bool parse_uint(const std::string& text, uint64_t max, uint64_t& out) {
   return out <= max;
 }
 
-// Applies one VM option of a side; "" or what is wrong.
-std::string set_vm_option(const std::string& key, const std::string& value, v1::VmOptions& vm) {
+// Applies one VM option of a side, or says what is wrong with it.
+absl::Status set_vm_option(const std::string& key, const std::string& value, v1::VmOptions& vm) {
   uint64_t n = 0;
   if (key == "optimize") {
-    if (!parse_uint(value, 2, n)) return "optimize must be 0, 1 or 2, not '" + value + "'";
+    if (!parse_uint(value, 2, n)) return absl::InvalidArgumentError("optimize must be 0, 1 or 2, not '" + value + "'");
     vm.set_optimize_level(uint32_t(n));
   } else if (key == "max_depth") {
     if (!parse_uint(value, farm::kMaxDepthLimit, n) || n == 0)
-      return "max_depth must be 1 to " + std::to_string(farm::kMaxDepthLimit) + ", not '" + value + "'";
+      return absl::InvalidArgumentError("max_depth must be 1 to " + std::to_string(farm::kMaxDepthLimit) + ", not '" + value + "'");
     vm.set_max_depth(uint32_t(n));
   } else if (key == "max_heap") {
     std::optional<uint64_t> bytes = parse_size(value);
     if (!bytes || *bytes == 0 || *bytes > farm::kMaxHeapBytesLimit)
-      return "max_heap must be a size above 0 and at most 1TiB (e.g. 64MiB), not '" + value + "'";
+      return absl::InvalidArgumentError("max_heap must be a size above 0 and at most 1TiB (e.g. 64MiB), not '" + value + "'");
     vm.set_max_heap_bytes(*bytes);
   }
-  return "";
+  return absl::OkStatus();
 }
 
-// The side's selectors over the benchmark's; "" or the contradiction.
-std::string merge_selectors(const Selectors& hardware, const v1::CompareSide& side, const char* which,
+// The side's selectors over the benchmark's, or the contradiction.
+absl::Status merge_selectors(const Selectors& hardware, const v1::CompareSide& side, const char* which,
                             const std::string& benchmark, Selectors& out) {
   out = hardware;
   for (const auto& [k, v] : side.selectors()) {
     auto [it, fresh] = out.emplace(k, v);
     if (!fresh && it->second != v)
-      return "--" + std::string(which) + " selects " + k + "=" + v + ", but benchmark '" + benchmark +
-             "' asks for " + k + "=" + it->second;
+      return absl::InvalidArgumentError("--" + std::string(which) + " selects " + k + "=" + v + ", but benchmark '" +
+                                        benchmark + "' asks for " + k + "=" + it->second);
   }
-  return "";
+  return absl::OkStatus();
 }
 
 v1::JobRequest round_request(const Suite& suite, const Job& job, const std::string& id, const v1::CompareSide& side,
@@ -94,16 +94,16 @@ v1::CompareSettings default_compare_settings() {
   return s;
 }
 
-std::string check_compare_settings(const v1::CompareSettings& s) {
-  if (s.metric().empty()) return "--metric is empty";
-  if (!(s.min_effect() >= 0 && s.min_effect() <= 1)) return "--min-effect must be between 0% and 100%";
-  if (!(s.confidence() > 0.5 && s.confidence() < 1)) return "--confidence must be above 50% and below 100%";
-  if (!(s.max_seconds() > 0 && s.max_seconds() <= kMaxCompareSeconds)) return "--max-time must be above 0 and at most 24h";
+absl::Status check_compare_settings(const v1::CompareSettings& s) {
+  if (s.metric().empty()) return absl::InvalidArgumentError("--metric is empty");
+  if (!(s.min_effect() >= 0 && s.min_effect() <= 1)) return absl::InvalidArgumentError("--min-effect must be between 0% and 100%");
+  if (!(s.confidence() > 0.5 && s.confidence() < 1)) return absl::InvalidArgumentError("--confidence must be above 50% and below 100%");
+  if (!(s.max_seconds() > 0 && s.max_seconds() <= kMaxCompareSeconds)) return absl::InvalidArgumentError("--max-time must be above 0 and at most 24h");
   if (s.max_rounds() < 2 || s.max_rounds() > kMaxCompareRounds)
-    return "--max-rounds must be 2 to " + std::to_string(kMaxCompareRounds);
+    return absl::InvalidArgumentError("--max-rounds must be 2 to " + std::to_string(kMaxCompareRounds));
   if (s.has_min_time_seconds() && !(s.min_time_seconds() >= 0 && s.min_time_seconds() <= farm::kMaxMinTimeSeconds))
-    return "--min-time must be between 0 and 24h";
-  return "";
+    return absl::InvalidArgumentError("--min-time must be between 0 and 24h");
+  return absl::OkStatus();
 }
 
 bool is_cost_statistic(const std::string& name) {
@@ -113,8 +113,8 @@ bool is_cost_statistic(const std::string& name) {
   return !ends_with("_per_second") && !ends_with("_ratio") && name.find("_rate") == std::string::npos;
 }
 
-std::string check_metric(const std::string& metric, const std::vector<std::vector<std::string>>& names) {
-  if (metric == "cpu" || metric == "wall") return "";
+absl::Status check_metric(const std::string& metric, const std::vector<std::vector<std::string>>& names) {
+  if (metric == "cpu" || metric == "wall") return absl::OkStatus();
   std::vector<std::string> all = {"cpu", "wall"};
   bool everywhere = true;
   for (const auto& side : names) {
@@ -124,15 +124,17 @@ std::string check_metric(const std::string& metric, const std::vector<std::vecto
   }
   if (!everywhere) {
     bool somewhere = std::find(all.begin(), all.end(), metric) != all.end();
-    return "--metric " + metric +
-           (somewhere ? ": only one side's VM reports this statistic" : ": no such statistic" + suggestion(metric, all)) +
-           "; use cpu, wall or a statistic's name";
+    return absl::InvalidArgumentError(
+        "--metric " + metric +
+        (somewhere ? ": only one side's VM reports this statistic" : ": no such statistic" + suggestion(metric, all)) +
+        "; use cpu, wall or a statistic's name");
   }
   if (!is_cost_statistic(metric))
-    return "--metric " + metric +
-           ": a rate or a ratio, where higher is better; compare a cost instead (cpu, wall, or a count such as "
-           "instructions)";
-  return "";
+    return absl::InvalidArgumentError(
+        "--metric " + metric +
+        ": a rate or a ratio, where higher is better; compare a cost instead (cpu, wall, or a count such as "
+        "instructions)");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SideSpec> parse_side(const std::string& text, bool distributed) {
@@ -170,8 +172,8 @@ absl::StatusOr<SideSpec> parse_side(const std::string& text, bool distributed) {
     }
     const bool vm_option = std::find(kSideOptions.begin(), kSideOptions.end(), key) != kSideOptions.end();
     if (vm_option) {
-      if (std::string why = set_vm_option(key, value, *spec.side.mutable_vm()); !why.empty()) {
-        return absl::InvalidArgumentError("side '" + text + "': " + why);
+      if (absl::Status set = set_vm_option(key, value, *spec.side.mutable_vm()); !set.ok()) {
+        return absl::InvalidArgumentError("side '" + text + "': " + std::string(set.message()));
       }
     } else if (labels) {
       (*spec.side.mutable_selectors())[key] = value;
@@ -225,13 +227,13 @@ absl::StatusOr<ComparePlan> plan_comparison(const Suite& baseline, const Suite* 
     cj.candidate = round_request(other, *twin, "candidate", candidate_side, plan_options);
     cj.min_time_seconds = settings.has_min_time_seconds() ? settings.min_time_seconds() : b.settings.min_time_seconds;
     cj.calibration_warmup = std::max<uint32_t>(1, b.settings.warmup);
-    if (std::string why = merge_selectors(b.hardware, baseline_side, "baseline", b.name, cj.baseline_selectors);
-        !why.empty()) {
-      return absl::InvalidArgumentError(why);
+    if (absl::Status merged = merge_selectors(b.hardware, baseline_side, "baseline", b.name, cj.baseline_selectors);
+        !merged.ok()) {
+      return merged;
     }
-    if (std::string why = merge_selectors(c.hardware, candidate_side, "candidate", c.name, cj.candidate_selectors);
-        !why.empty()) {
-      return absl::InvalidArgumentError(why);
+    if (absl::Status merged = merge_selectors(c.hardware, candidate_side, "candidate", c.name, cj.candidate_selectors);
+        !merged.ok()) {
+      return merged;
     }
     plan.jobs.push_back(std::move(cj));
   }

@@ -81,7 +81,7 @@ TEST(CompareSide, LabelsOnlyWithACoordinator) {
 
 TEST(CompareSettings, DefaultsAndLimits) {
   v1::CompareSettings s = default_compare_settings();
-  EXPECT_EQ(check_compare_settings(s), "");
+  EXPECT_TRUE(check_compare_settings(s).ok());
   EXPECT_EQ(s.metric(), "cpu");
   EXPECT_DOUBLE_EQ(s.min_effect(), 0.01);
   EXPECT_DOUBLE_EQ(s.confidence(), 0.99);
@@ -90,7 +90,9 @@ TEST(CompareSettings, DefaultsAndLimits) {
   auto bad = [&](auto edit, const char* word) {
     v1::CompareSettings t = default_compare_settings();
     edit(t);
-    EXPECT_NE(check_compare_settings(t).find(word), std::string::npos) << word;
+    absl::Status checked = check_compare_settings(t);
+    EXPECT_EQ(checked.code(), absl::StatusCode::kInvalidArgument) << word;
+    EXPECT_NE(checked.message().find(word), std::string::npos) << word;
   };
   bad([](auto& t) { t.set_min_effect(-0.1); }, "--min-effect");
   bad([](auto& t) { t.set_confidence(1); }, "--confidence");
@@ -103,17 +105,17 @@ TEST(CompareSettings, DefaultsAndLimits) {
 TEST(CompareMetric, CostsOnlyAndOnBothSides) {
   const std::vector<std::string> names = {"instructions", "instructions_per_second", "frame_pool_hit_rate",
                                           "object_pool_hit_rate_array", "memory_overhead_ratio", "gc_seconds"};
-  EXPECT_EQ(check_metric("cpu", {names, names}), "");
-  EXPECT_EQ(check_metric("wall", {}), "");
-  EXPECT_EQ(check_metric("instructions", {names, names}), "");
-  EXPECT_EQ(check_metric("gc_seconds", {names, names}), "");
+  EXPECT_TRUE(check_metric("cpu", {names, names}).ok());
+  EXPECT_TRUE(check_metric("wall", {}).ok());
+  EXPECT_TRUE(check_metric("instructions", {names, names}).ok());
+  EXPECT_TRUE(check_metric("gc_seconds", {names, names}).ok());
   for (const char* rate : {"instructions_per_second", "frame_pool_hit_rate", "object_pool_hit_rate_array",
                            "memory_overhead_ratio"})
-    EXPECT_NE(check_metric(rate, {names, names}).find("a rate or a ratio"), std::string::npos) << rate;
+    EXPECT_NE(check_metric(rate, {names, names}).message().find("a rate or a ratio"), std::string::npos) << rate;
   EXPECT_EQ(check_metric("instructons", {names, names}),
-            "--metric instructons: no such statistic (did you mean 'instructions'?); use cpu, wall or a "
-            "statistic's name");
-  EXPECT_NE(check_metric("gc_seconds", {names, {"instructions"}}).find("only one side"), std::string::npos);
+            absl::InvalidArgumentError("--metric instructons: no such statistic (did you mean 'instructions'?); use cpu, wall or a "
+            "statistic's name"));
+  EXPECT_NE(check_metric("gc_seconds", {names, {"instructions"}}).message().find("only one side"), std::string::npos);
 }
 
 const char* kBase = R"(suite: base

@@ -53,8 +53,8 @@ CompareReactor* CompareReactor::start(grpc::CallbackServerContext* context, cons
 grpc::Status CompareReactor::run() {
   const v1::CompareRequest& r = request_;
   const v1::CompareSettings& settings = r.settings();
-  if (std::string why = check_compare_settings(settings); !why.empty())
-    return {grpc::StatusCode::INVALID_ARGUMENT, why};
+  if (absl::Status checked = check_compare_settings(settings); !checked.ok())
+    return {grpc::StatusCode::INVALID_ARGUMENT, std::string(checked.message())};
 
   // Target names and the metric are checked against what the workers
   // report; before any has answered there is nothing to check them against.
@@ -78,8 +78,8 @@ grpc::Status CompareReactor::run() {
       plan_comparison(*base, cand ? &*cand : nullptr, r.baseline(), r.candidate(), settings);
   if (!plan.ok()) return {grpc::StatusCode::INVALID_ARGUMENT, std::string(plan.status().message())};
   if (!names.empty())
-    if (std::string why = check_metric(settings.metric(), {names}); !why.empty())
-      return {grpc::StatusCode::INVALID_ARGUMENT, why};
+    if (absl::Status checked = check_metric(settings.metric(), {names}); !checked.ok())
+      return {grpc::StatusCode::INVALID_ARGUMENT, std::string(checked.message())};
   for (const ComparedJob& job : plan->jobs)
     if (absl::Status paired = pool_.check_pair(job.baseline_selectors, job.candidate_selectors); !paired.ok()) {
       // Name the job only when its benchmark's own hardware selectors took part.

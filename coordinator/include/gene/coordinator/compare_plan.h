@@ -22,18 +22,19 @@ namespace gene::coordinator {
 // rounds per job.
 v1::CompareSettings default_compare_settings();
 
-// "" when the settings are within their limits (farm.proto
-// CompareSettings), else what is wrong, naming the option.
-std::string check_compare_settings(const v1::CompareSettings& settings);
+// OK when the settings are within their limits (farm.proto
+// CompareSettings), else INVALID_ARGUMENT naming the option.
+absl::Status check_compare_settings(const v1::CompareSettings& settings);
 
 // Whether a statistic is a cost (more of it is slower): counts, seconds and
 // bytes are; rates (`*_per_second`), shares and ratios (`*_rate*`,
 // `*_ratio`) are not, since a higher one is better.
 bool is_cost_statistic(const std::string& name);
 
-// "" when `metric` is cpu, wall, or a cost statistic every side reports
-// (`names` of each side); else why not, with a suggestion.
-std::string check_metric(const std::string& metric, const std::vector<std::vector<std::string>>& names);
+// OK when `metric` is cpu, wall, or a cost statistic every side reports
+// (`names` of each side); else INVALID_ARGUMENT saying why not, with a
+// suggestion.
+absl::Status check_metric(const std::string& metric, const std::vector<std::vector<std::string>>& names);
 
 // A side as written on the command line. Local mode: `PATH[,K=V...]`, a
 // worker binary with VM options (`optimize=0..2`, `max_heap=SIZE`,
