@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const Benchmark& b : s.benchmarks) check(gene::farm::is_valid_utf8(b.program));
   // Planning with a filter never fails on a valid suite except by matching nothing.
-  Plan plan = plan_jobs(s, PlanOptions{});
-  check(plan.error.empty() && plan.jobs.size() == s.jobs.size());
+  absl::StatusOr<Plan> plan = plan_jobs(s, PlanOptions{});
+  check(plan.ok() && plan->jobs.size() == s.jobs.size());
   return 0;
 }

@@ -26,10 +26,10 @@ JobExecutor::Outcome LocalExecutor::run(const v1::JobRequest& request, const Sel
   return out;
 }
 
-std::string LocalExecutor::check_selectors(const Selectors& selectors) {
+absl::Status LocalExecutor::check_selectors(const Selectors& selectors) {
   std::map<std::string, std::string> labels(info_.labels().begin(), info_.labels().end());
-  if (selectors_match(selectors, labels)) return "";
-  return "this machine (local mode) has " + format_labels(labels);
+  if (selectors_match(selectors, labels)) return absl::OkStatus();
+  return absl::FailedPreconditionError("this machine (local mode) has " + format_labels(labels));
 }
 
 std::vector<std::string> LocalExecutor::statistic_names() { return gene::farm::statistic_names(); }

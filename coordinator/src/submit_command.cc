@@ -153,11 +153,12 @@ int run_submit(const SubmitOptions& o) {
   if (!manifest.suite) return report_manifest_errors(o.manifest, manifest);
   const Suite& suite = *manifest.suite;
   PlanOptions plan_options{o.repetitions, o.filter, o.min_time};
-  Plan plan = plan_jobs(suite, plan_options);
-  if (!plan.error.empty()) {
-    print_error(plan.error);
+  absl::StatusOr<Plan> planned = plan_jobs(suite, plan_options);
+  if (!planned.ok()) {
+    print_error(planned.status());
     return kExitUnusable;
   }
+  const Plan& plan = *planned;
   if (local) {
     if (absl::Status matched = check_plan_selectors(suite, plan, *executor); !matched.ok()) {
       print_error(matched);

@@ -71,8 +71,9 @@ grpc::Status SubmitReactor::run() {
   if (request.has_repetitions()) plan_options.repetitions = request.repetitions();
   plan_options.filter = request.filter();
   if (request.has_min_time_seconds()) plan_options.min_time = request.min_time_seconds();
-  Plan plan = plan_jobs(suite, plan_options);
-  if (!plan.error.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, plan.error};
+  absl::StatusOr<Plan> planned = plan_jobs(suite, plan_options);
+  if (!planned.ok()) return {grpc::StatusCode::INVALID_ARGUMENT, std::string(planned.status().message())};
+  const Plan& plan = *planned;
   if (absl::Status matched = check_plan_selectors(suite, plan, pool); !matched.ok())
     return {grpc::StatusCode::FAILED_PRECONDITION, std::string(matched.message())};
   std::optional<BaselineSpec> baseline;

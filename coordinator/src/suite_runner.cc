@@ -28,13 +28,12 @@ std::string run_id() {
 
 }  // namespace
 
-Plan plan_jobs(const Suite& suite, const PlanOptions& options) {
+absl::StatusOr<Plan> plan_jobs(const Suite& suite, const PlanOptions& options) {
   Plan plan;
   auto filter = NameFilter::compile(options.filter);
   if (!filter.ok()) {
-    plan.error = "bad --filter regular expression '" + farm::printable(options.filter) +
-                 "': " + std::string(filter.status().message());
-    return plan;
+    return absl::InvalidArgumentError("bad --filter regular expression '" + farm::printable(options.filter) +
+                                      "': " + std::string(filter.status().message()));
   }
   for (size_t i = 0; i < suite.jobs.size(); ++i)
     if (filter->matches(suite.jobs[i].name)) plan.jobs.push_back(i);
@@ -42,7 +41,8 @@ Plan plan_jobs(const Suite& suite, const PlanOptions& options) {
     std::string names;
     for (size_t i = 0; i < suite.jobs.size() && i < 8; ++i) names += (i ? ", " : "") + farm::printable(suite.jobs[i].name, 80);
     if (suite.jobs.size() > 8) names += ", …";
-    plan.error = "--filter '" + farm::printable(options.filter) + "' matches no job of suite " + suite.name + " (jobs: " + names + ")";
+    return absl::InvalidArgumentError("--filter '" + farm::printable(options.filter) + "' matches no job of suite " +
+                                      suite.name + " (jobs: " + names + ")");
   }
   return plan;
 }
@@ -74,10 +74,10 @@ absl::Status check_plan_selectors(const Suite& suite, const Plan& plan, JobExecu
     if (std::find(checked.begin(), checked.end(), b) != checked.end()) continue;
     checked.push_back(b);
     const Benchmark& bench = suite.benchmarks[b];
-    std::string why = executor.check_selectors(bench.hardware);
-    if (!why.empty())
+    if (absl::Status matched = executor.check_selectors(bench.hardware); !matched.ok())
       return absl::FailedPreconditionError("no worker matches the hardware selectors of benchmark '" + bench.name +
-                                           "' (" + format_labels(bench.hardware) + "): " + why);
+                                           "' (" + format_labels(bench.hardware) + "): " +
+                                           std::string(matched.message()));
   }
   return absl::OkStatus();
 }

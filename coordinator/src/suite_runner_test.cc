@@ -40,8 +40,9 @@ class FakeExecutor : public JobExecutor {
     }
     return out;
   }
-  std::string check_selectors(const Selectors& s) override {
-    return s.count("arch") && s.at("arch") != "x86_64" ? "the fake is x86_64" : "";
+  absl::Status check_selectors(const Selectors& s) override {
+    if (s.count("arch") && s.at("arch") != "x86_64") return absl::FailedPreconditionError("the fake is x86_64");
+    return absl::OkStatus();
   }
   std::vector<std::string> statistic_names() override { return {"instructions"}; }
   size_t parallelism() override { return parallel_; }
@@ -79,8 +80,9 @@ TEST(SuiteRunner, EventsAndResultInManifestOrder) {
   Suite s = make_suite();
   FakeExecutor exec(4);
   PlanOptions options;
-  Plan plan = plan_jobs(s, options);
-  ASSERT_EQ(plan.error, "");
+  absl::StatusOr<Plan> planned = plan_jobs(s, options);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  const Plan& plan = *planned;
   std::vector<v1::SubmitEvent> events;
   Cancellation cancel;
   v1::SuiteResult r = run_suite(
@@ -120,7 +122,7 @@ TEST(SuiteRunner, JudgesTrust) {
   Suite s = make_suite();
   FakeExecutor exec(1);
   Cancellation cancel;
-  v1::SuiteResult quiet = run_suite(s, plan_jobs(s, {}), {}, exec, {}, cancel);
+  v1::SuiteResult quiet = run_suite(s, *plan_jobs(s, {}), {}, exec, {}, cancel);
   for (const auto& job : quiet.jobs()) {
     EXPECT_FALSE(job.noisy()) << job.job_name();
     // The worker's exact statistics that this job reported.
@@ -128,7 +130,7 @@ TEST(SuiteRunner, JudgesTrust) {
     EXPECT_EQ(job.exact_statistics(0), "instructions");
   }
   exec.beside = 2;
-  v1::SuiteResult shared = run_suite(s, plan_jobs(s, {}), {}, exec, {}, cancel);
+  v1::SuiteResult shared = run_suite(s, *plan_jobs(s, {}), {}, exec, {}, cancel);
   for (const auto& job : shared.jobs()) {
     EXPECT_TRUE(job.noisy()) << job.job_name();
     EXPECT_EQ(job.jobs_beside_on_host(), 2u);
@@ -150,23 +152,29 @@ TEST(SuiteRunner, FilterAndRepetitionsOverride) {
   Suite s = make_suite();
   FakeExecutor exec(1);
   PlanOptions options{7, "n:[24]$"};
-  Plan plan = plan_jobs(s, options);
+  absl::StatusOr<Plan> planned = plan_jobs(s, options);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  const Plan& plan = *planned;
   ASSERT_EQ(plan.jobs, (std::vector<size_t>{1, 3}));
   Cancellation cancel;
   v1::SuiteResult r = run_suite(s, plan, options, exec, {}, cancel);
   ASSERT_EQ(r.jobs_size(), 2);
   EXPECT_EQ(r.jobs(0).result().repetitions_size(), 7);
 
-  EXPECT_NE(plan_jobs(s, {std::nullopt, "("}).error.find("bad --filter"), std::string::npos);
-  EXPECT_NE(plan_jobs(s, {std::nullopt, "nothing"}).error.find("matches no job"), std::string::npos);
+  for (const auto& [filter, words] : {std::pair{"(", "bad --filter"}, std::pair{"nothing", "matches no job"}}) {
+    absl::StatusOr<Plan> refused = plan_jobs(s, {std::nullopt, filter});
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << filter;
+    EXPECT_NE(refused.status().message().find(words), std::string::npos) << refused.status();
+  }
 }
 
 TEST(SuiteRunner, SelectorsCheckedBeforeRunning) {
   Suite s = make_suite();
   s.benchmarks[0].hardware = {{"arch", "sparc"}};
   FakeExecutor exec(1);
-  Plan plan = plan_jobs(s, {});
-  absl::Status matched = check_plan_selectors(s, plan, exec);
+  absl::StatusOr<Plan> plan = plan_jobs(s, {});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  absl::Status matched = check_plan_selectors(s, *plan, exec);
   EXPECT_EQ(matched.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(matched.message(), "no worker matches the hardware selectors of benchmark 'count' (arch=sparc): the fake is x86_64");
 }
@@ -176,7 +184,7 @@ TEST(SuiteRunner, CancelledSuiteRunsNothing) {
   FakeExecutor exec(1);
   Cancellation cancel;
   cancel.cancel();
-  v1::SuiteResult r = run_suite(s, plan_jobs(s, {}), {}, exec, {}, cancel);
+  v1::SuiteResult r = run_suite(s, *plan_jobs(s, {}), {}, exec, {}, cancel);
   EXPECT_TRUE(exec.requests.empty());
   ASSERT_EQ(r.jobs_size(), 4);
   EXPECT_EQ(r.jobs(0).result().status(), v1::JOB_STATUS_CANCELLED);

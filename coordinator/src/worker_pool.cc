@@ -321,11 +321,11 @@ std::string WorkerPool::describe_workers_locked() const {
   return "the workers are " + s;
 }
 
-std::string WorkerPool::check_selectors(const Selectors& selectors) {
+absl::Status WorkerPool::check_selectors(const Selectors& selectors) {
   std::lock_guard lock(mu_);
   for (const auto& w : workers_)
-    if (usable_locked(*w) && selectors_match(selectors, w->labels())) return "";
-  return describe_workers_locked();
+    if (usable_locked(*w) && selectors_match(selectors, w->labels())) return absl::OkStatus();
+  return absl::FailedPreconditionError(describe_workers_locked());
 }
 
 std::vector<std::string> WorkerPool::statistic_names() {

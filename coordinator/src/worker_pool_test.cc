@@ -105,8 +105,10 @@ TEST(WorkerPool, DescribesAndMatchesLabels) {
   auto statuses = pool->statuses();
   ASSERT_EQ(statuses.size(), 2u);
   for (const auto& s : statuses) EXPECT_EQ(s.state(), v1::WORKER_STATE_READY) << s.last_error();
-  EXPECT_EQ(pool->check_selectors({{"class", "fast"}}), "");
-  std::string why = pool->check_selectors({{"class", "gpu"}});
+  EXPECT_TRUE(pool->check_selectors({{"class", "fast"}}).ok());
+  absl::Status unmatched = pool->check_selectors({{"class", "gpu"}});
+  EXPECT_EQ(unmatched.code(), absl::StatusCode::kFailedPrecondition);
+  std::string why(unmatched.message());
   EXPECT_NE(why.find("the workers are"), std::string::npos) << why;
   EXPECT_NE(why.find("class=slow"), std::string::npos) << why;
   EXPECT_FALSE(pool->statistic_names().empty());
@@ -141,7 +143,7 @@ TEST(WorkerPool, SuiteSpreadsOverTwoWorkers) {
     s.jobs.push_back(j);
   }
   Cancellation cancel;
-  v1::SuiteResult r = run_suite(s, plan_jobs(s, {}), {}, *pool, {}, cancel);
+  v1::SuiteResult r = run_suite(s, *plan_jobs(s, {}), {}, *pool, {}, cancel);
   ASSERT_EQ(r.jobs_size(), 6);
   for (const auto& j : r.jobs()) {
     EXPECT_EQ(j.result().status(), v1::JOB_STATUS_OK) << j.result().error_message();
@@ -270,7 +272,7 @@ TEST(WorkerPool, NoWorkerWhenNoneIsUp) {
   std::string address = w->address();
   w.reset();  // nothing listens there now
   auto pool = make_pool(address, "", 500ms);
-  std::string why = pool->check_selectors({});
+  std::string why(pool->check_selectors({}).message());
   EXPECT_NE(why.find("down"), std::string::npos) << why;
   Cancellation cancel;
   auto out = pool->run(count_job("j", 10), {}, {}, cancel);
@@ -302,10 +304,10 @@ TEST(WorkerPool, BusyWorkerIsWaitedFor) {
 TEST(WorkerPool, WrongTokenIsExplained) {
   auto w = start_worker("guarded", {}, "s3cret");
   auto pool = make_pool(w->address(), "wrong");
-  std::string why = pool->check_selectors({});
+  std::string why(pool->check_selectors({}).message());
   EXPECT_NE(why.find("UNAUTHENTICATED"), std::string::npos) << why;
   auto good = make_pool(w->address(), "s3cret");
-  EXPECT_EQ(good->check_selectors({}), "");
+  EXPECT_TRUE(good->check_selectors({}).ok());
 }
 
 // --- pairs for compare ---------------------------------------------------------

@@ -14,7 +14,7 @@ class LocalExecutor final : public JobExecutor {
 
   Outcome run(const v1::JobRequest& request, const Selectors& selectors, const StartedCallback& started,
               Cancellation& cancel) override;
-  std::string check_selectors(const Selectors& selectors) override;
+  absl::Status check_selectors(const Selectors& selectors) override;
   std::vector<std::string> statistic_names() override;
   size_t parallelism() override { return 1; }  // jobs on one machine would disturb each other's timings
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include "farm.pb.h"
 #include "gene/coordinator/cancellation.h"
@@ -41,9 +42,10 @@ class JobExecutor {
   // running on one).
   virtual Outcome run(const v1::JobRequest& request, const Selectors& selectors, const StartedCallback& started,
                       Cancellation& cancel) = 0;
-  // "" when some usable worker matches `selectors`; else why none does
-  // (listing what the workers offer).
-  virtual std::string check_selectors(const Selectors& selectors) = 0;
+  // OK when some usable worker matches `selectors`; else
+  // FAILED_PRECONDITION saying why none does (listing what the workers
+  // offer).
+  virtual absl::Status check_selectors(const Selectors& selectors) = 0;
   // Statistic names the workers report, for validating targets.
   virtual std::vector<std::string> statistic_names() = 0;
   // How many jobs may run at once.
@@ -56,13 +58,13 @@ struct PlanOptions {
   std::optional<double> min_time = std::nullopt;  // seconds; overrides every benchmark's (0 = no calibration)
 };
 
-// The indices (into suite.jobs) of the jobs to run, or an error message
-// (bad filter regex, nothing matched).
+// The indices (into suite.jobs) of the jobs to run.
 struct Plan {
   std::vector<size_t> jobs;
-  std::string error;
 };
-Plan plan_jobs(const Suite& suite, const PlanOptions& options);
+// The jobs the filter picks, or INVALID_ARGUMENT (a bad filter regex, or
+// one that matches nothing).
+absl::StatusOr<Plan> plan_jobs(const Suite& suite, const PlanOptions& options);
 
 // The request for one job.
 v1::JobRequest job_request(const Suite& suite, const Job& job, const std::string& job_id, const PlanOptions& options);

@@ -77,7 +77,7 @@ class WorkerPool final : public JobExecutor {
 
   Outcome run(const v1::JobRequest& request, const Selectors& selectors, const StartedCallback& started,
               Cancellation& cancel) override;
-  std::string check_selectors(const Selectors& selectors) override;
+  absl::Status check_selectors(const Selectors& selectors) override;
   std::vector<std::string> statistic_names() override;
   size_t parallelism() override;
 
