@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include "absl/status/status.h"
+
 #include "gene/coordinator/paired_comparison.h"
 #include "job_threads.h"
 #include "gene/coordinator/results.h"
@@ -105,37 +107,39 @@ class JobRounds {
     out_.set_baseline_worker(pair_.baseline().info().name());
     out_.set_candidate_worker(pair_.candidate().info().name());
     out_.set_verdict(v1::COMPARISON_VERDICT_INCONCLUSIVE);
-    if (std::string why = measure(); !why.empty()) {
-      out_.set_error(why);
-      out_.set_reason(why);
+    if (absl::Status measured = measure(); !measured.ok()) {
+      out_.set_error(std::string(measured.message()));
+      out_.set_reason(std::string(measured.message()));
     }
     finish();
     return out_;
   }
 
  private:
-  // Runs `request` (with k runs per repetition) on one side; "" or what failed.
-  std::string run_side(bool baseline, v1::JobRequest request, const char* tag, v1::JobResult& result) {
+  // Runs `request` (with k runs per repetition) on one side: CANCELLED, or
+  // ABORTED saying what failed.
+  absl::Status run_side(bool baseline, v1::JobRequest request, const char* tag, v1::JobResult& result) {
     request.set_job_id(id_prefix_ + "/" + tag + std::to_string(++requests_));
     request.set_iterations(k_);
     CompareSideRunner& side = baseline ? pair_.baseline() : pair_.candidate();
     result = side.run(request, cancel_);
-    if (result.status() == v1::JOB_STATUS_OK) return "";
+    if (result.status() == v1::JOB_STATUS_OK) return absl::OkStatus();
     v1::JobResult& kept = baseline ? *out_.mutable_baseline_result() : *out_.mutable_candidate_result();
     kept.set_status(result.status());
     kept.set_error_message(result.error_message());
-    if (cancel_.cancelled()) return "cancelled";
-    return failure(baseline ? "baseline" : "candidate", result);
+    if (cancel_.cancelled()) return absl::CancelledError("cancelled");
+    return absl::AbortedError(failure(baseline ? "baseline" : "candidate", result));
   }
 
-  std::string measure() {
+  // The rounds until a verdict or a limit; a side's failure ends them.
+  absl::Status measure() {
     // Calibration on the baseline: k runs reach min_time; both sides use it.
     v1::JobRequest calibrate = job_.baseline;
     calibrate.set_warmup(job_.calibration_warmup);
     calibrate.set_min_time_seconds(job_.min_time_seconds);
     v1::JobResult r;
     k_ = 0;
-    if (std::string why = run_side(true, calibrate, "calibrate", r); !why.empty()) return why;
+    if (absl::Status ran = run_side(true, calibrate, "calibrate", r); !ran.ok()) return ran;
     k_ = std::max<uint32_t>(1, r.calibration().iterations());
     out_.set_iterations(k_);
     for (v1::JobResult* side : {out_.mutable_baseline_result(), out_.mutable_candidate_result()}) {
@@ -145,8 +149,8 @@ class JobRounds {
     report(std::nullopt);
     // One warm-up per side: each worker process has run this program before
     // its first measured round.
-    if (std::string why = run_side(false, job_.candidate, "warmup", r); !why.empty()) return why;
-    if (std::string why = run_side(true, job_.baseline, "warmup", r); !why.empty()) return why;
+    if (absl::Status ran = run_side(false, job_.candidate, "warmup", r); !ran.ok()) return ran;
+    if (absl::Status ran = run_side(true, job_.baseline, "warmup", r); !ran.ok()) return ran;
 
     tracks_ = exact_tracks(pair_.baseline().info(), pair_.candidate().info());
     const bool exact_metric = std::any_of(tracks_.begin(), tracks_.end(),
@@ -160,31 +164,32 @@ class JobRounds {
     SequentialComparison rounds(options);
     std::optional<Decision> last_look;
     for (uint32_t round = 0;; ++round) {
-      if (cancel_.cancelled()) return stop(rounds, "cancelled");
+      if (cancel_.cancelled()) return stop(rounds, absl::CancelledError("cancelled"));
       // AB, BA, AB, ...: a drift of the machine, or an advantage of going
       // first or second, falls on both sides alike.
       const bool baseline_first = round % 2 == 0;
       v1::JobResult first, second;
-      if (std::string why = run_side(baseline_first, baseline_first ? job_.baseline : job_.candidate, "round", first);
-          !why.empty())
-        return stop(rounds, why);
-      if (std::string why =
+      if (absl::Status ran =
+              run_side(baseline_first, baseline_first ? job_.baseline : job_.candidate, "round", first);
+          !ran.ok())
+        return stop(rounds, ran);
+      if (absl::Status ran =
               run_side(!baseline_first, baseline_first ? job_.candidate : job_.baseline, "round", second);
-          !why.empty())
-        return stop(rounds, why);
+          !ran.ok())
+        return stop(rounds, ran);
       const v1::JobResult& b = baseline_first ? first : second;
       const v1::JobResult& c = baseline_first ? second : first;
       std::optional<double> vb = metric_value(b, settings_.metric()), vc = metric_value(c, settings_.metric());
       for (auto [side, v] : {std::pair{"baseline", vb}, {"candidate", vc}})
         if (!v) {
-          std::string why = std::string(side) + ": the result has no " + settings_.metric();
-          return stop(rounds, why);
+          return stop(rounds, absl::FailedPreconditionError(std::string(side) + ": the result has no " +
+                                                            settings_.metric()));
         }
       if (*vb <= 0 || *vc <= 0) {
         if (!(*vb == 0 && *vc == 0)) {
-          std::string why = settings_.metric() + " is 0 on the " + (*vb <= 0 ? "baseline" : "candidate") +
-                            " and not on the other side: there is no ratio";
-          return stop(rounds, why);
+          return stop(rounds, absl::FailedPreconditionError(settings_.metric() + " is 0 on the " +
+                                                            (*vb <= 0 ? "baseline" : "candidate") +
+                                                            " and not on the other side: there is no ratio"));
         }
         rounds.add_round(1, 1);  // nothing on either side: the same
       } else {
@@ -201,27 +206,27 @@ class JobRounds {
         if (last_look->verdict != Verdict::Inconclusive) {
           record(*last_look);
           report(last_look);
-          return "";
+          return absl::OkStatus();
         }
       }
       report(last_look);
       if (rounds.rounds() >= settings_.max_rounds()) {
         record(rounds.conclude("max rounds " + std::to_string(settings_.max_rounds()) + " reached"));
-        return "";
+        return absl::OkStatus();
       }
       if (seconds_since(start_) >= settings_.max_seconds()) {
         record(rounds.conclude("max time " + format_limit_seconds(settings_.max_seconds()) + " reached"));
-        return "";
+        return absl::OkStatus();
       }
     }
   }
 
   // Ends the rounds on a failure: keeps the estimate so far, never a
-  // verdict. Returns `why`.
-  std::string stop(const SequentialComparison& rounds, std::string why) {
-    if (rounds.rounds() >= 2) record(rounds.conclude(why));
+  // verdict. Returns `failed`.
+  absl::Status stop(const SequentialComparison& rounds, absl::Status failed) {
+    if (rounds.rounds() >= 2) record(rounds.conclude(std::string(failed.message())));
     out_.set_verdict(v1::COMPARISON_VERDICT_INCONCLUSIVE);
-    return why;
+    return failed;
   }
 
   void record(const Decision& d) {
