@@ -41,6 +41,14 @@ function(_gene_absl_archives out lib)
   set(${out} ${found} PARENT_SCOPE)
 endfunction()
 
+# Links Abseil's `lib` (absl::status, absl::statusor) into `target`, a
+# library, for every binary that uses it, except one that
+# gene_link_statically set up: that binary links Abseil's static archives
+# itself, and the shared libraries on top would load a second copy.
+function(gene_link_absl target lib)
+  target_link_libraries(${target} PUBLIC $<$<NOT:$<BOOL:$<TARGET_PROPERTY:GENE_STATIC_ABSL>>>:${lib}>)
+endfunction()
+
 function(gene_link_statically target)
   set(_gene_absl_seen "")
   set(archives "")
