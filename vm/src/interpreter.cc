@@ -80,6 +80,13 @@ inline bool fast_equal(Value a, Value b, WalkLimits& walk) {
   return false;
 }
 
+// A call's locals beyond its arguments start as nil. Most functions have
+// none (slot_count == arity), so the test comes first.
+inline void clear_locals(Value* base, uint32_t argc, uint32_t slot_count) {
+  if (slot_count != argc) [[unlikely]]
+    for (Value* s = base + argc; s < base + slot_count; ++s) *s = Value::nil();
+}
+
 // The value stack, left uninitialized: a slot above sp is written before
 // it is read (a call clears its locals, an operation pushes its operands),
 // and only [stack_, sp) is ever scanned. Clearing its 128 KiB cost a
@@ -157,6 +164,10 @@ Value VM::symbol_string(uint32_t id) {
     heap.store(symbol_strings_[id], Value::object(s));
   }
   return symbol_strings_[id];
+}
+
+void VM::set_frame_fast_end() {
+  frame_fast_end_ = frames_.data() + std::min({size_t(options_.max_depth), frames_.size() - 1, frames_high_water_});
 }
 
 void VM::poll() {
@@ -303,7 +314,7 @@ Value VM::execute(const Program& program) {
   const Value* k = main->constants.data();
   Value* globals = globals_.data();
   uint64_t icount = instructions_;
-  frame_fast_limit_ = std::min({size_t(options_.max_depth), frames_.size() - 1, frames_high_water_});
+  set_frame_fast_end();
   uint32_t w = 0;
   int argc = 0;
   bool hooks = options_.trace || options_.profile;
@@ -339,6 +350,9 @@ Value VM::execute(const Program& program) {
   // register pressure).
   const void* dispatch[kOpCount];
   std::copy(hooks ? hooked : labels, (hooks ? hooked : labels) + kOpCount, dispatch);
+  // A handler that needs its own opcode (one body for several) reads it
+  // again from ip[-1]: reusing the dispatch's `w & 0xFF` kept that value
+  // live in a register of its own across every dispatch, one more move each.
 #define DISPATCH()                                 \
   do {                                             \
     w = *ip++;                                     \
@@ -350,7 +364,7 @@ hook:
   SAVE();
   if (options_.profile) profile_instruction(*frame, ip - 1);
   if (options_.trace) trace_instruction(*frame, ip - 1, sp);
-  goto* labels[w & 0xFF];
+  goto* labels[ip[-1] & 0xFF];
 #else
 #define CASE(name) case Op::name:
 #define DISPATCH() continue
@@ -874,7 +888,7 @@ hook:
                 frame_count_ + 1 <= options_.max_depth;
     if (!same) {
       ip += int32_t(ip[1]);  // the ordinary call, which counts itself
-    } else if (Op(w & 0xFF) == Op::INLINE_GUARD_TAIL) {
+    } else if (decode_op(ip[-1]) == Op::INLINE_GUARD_TAIL) {
       COUNT(++tail_calls_);  // a tail call that takes no frame at all
       COUNT(++tail_calls_optimized_);
     }
@@ -898,8 +912,8 @@ hook:
     }
     std::copy(items.begin(), items.end(), sp);  // nothing is freed before the next safepoint, when the items are on the stack
     sp += argc;
-    if (Op(w & 0xFF) == Op::TAIL_CALL_SPREAD) goto do_tail_call;
-    if (Op(w & 0xFF) == Op::TAIL_CALL_SPREAD_NO_TCO) goto do_tail_call_no_tco;
+    if (decode_op(ip[-1]) == Op::TAIL_CALL_SPREAD) goto do_tail_call;
+    if (decode_op(ip[-1]) == Op::TAIL_CALL_SPREAD_NO_TCO) goto do_tail_call_no_tco;
     goto do_call;
   }
   CASE(CALL) {
@@ -912,7 +926,7 @@ hook:
       if (uint32_t(argc) != p->arity)
         RAISE("wrong number of arguments: " + (p->name.empty() ? std::string("<fn>") : p->name) + " takes " +
               std::to_string(p->arity) + ", got " + std::to_string(argc));
-      if (frame_count_ >= frame_fast_limit_) {  // rarely: deeper than ever, or at a bound
+      if (frame >= frame_fast_end_) [[unlikely]] {  // deeper than ever, or at a bound
         if (frame_count_ + 1 > options_.max_depth) {
           SAVE();
           throw_error("stack overflow", ErrorKind::ResourceLimit);
@@ -926,7 +940,7 @@ hook:
           COUNT(++frames_fresh_);
           COUNT(max_depth_seen_ = std::max<uint64_t>(max_depth_seen_, frames_high_water_));
         }
-        frame_fast_limit_ = std::min({size_t(options_.max_depth), frames_.size() - 1, frames_high_water_});
+        set_frame_fast_end();
       }
       Value* new_base = sp - argc;
       frame->ip = ip;
@@ -939,11 +953,12 @@ hook:
         base = stack_ + bo;
       }
       COUNT(++frames_allocated_);
-      frame = &frames_[++frame_count_];
+      ++frame_count_;
+      ++frame;
       frame->proto = p;
       frame->closure = cl;
       frame->base = new_base;
-      for (Value* s = new_base + argc; s < new_base + p->slot_count; ++s) *s = Value::nil();
+      clear_locals(new_base, uint32_t(argc), p->slot_count);
       base = new_base;
       sp = new_base + p->slot_count;
       ip = p->code.data();
@@ -1018,7 +1033,7 @@ hook:
       k = p->constants.data();
     }
     frame->closure = cl;
-    for (Value* s = base + argc; s < base + p->slot_count; ++s) *s = Value::nil();
+    clear_locals(base, uint32_t(argc), p->slot_count);
     sp = base + p->slot_count;
     ip = p->code.data();
     SAFEPOINT();
@@ -1026,13 +1041,14 @@ hook:
   }
   CASE(RETURN) {
     Value r = sp[-1];
-    if (frame_count_ == 0) {
+    if (frame == frames_.data()) [[unlikely]] {
       SAVE();
       return r;
     }
     sp = frame->base - 1;
     *sp++ = r;
-    frame = &frames_[--frame_count_];
+    --frame_count_;
+    --frame;
     LOAD_FRAME();
     DISPATCH();
   }

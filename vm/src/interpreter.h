@@ -108,9 +108,12 @@ class VM {
   std::vector<Frame> frames_;
   size_t frame_count_ = 0;
   size_t frames_high_water_ = 0;
-  // A call from a depth below this needs none of the depth limit, frame
-  // array growth or high-water checks: the least of the three bounds.
-  size_t frame_fast_limit_ = 0;
+  // A call from a frame below this one needs none of the depth limit,
+  // frame array growth or high-water checks: the least of the three bounds,
+  // as a pointer into frames_ so that the hot path compares the frame it
+  // holds (set_frame_fast_end(), after every change of the three).
+  Frame* frame_fast_end_ = nullptr;
+  void set_frame_fast_end();
 
   std::string out_buffer_;
   uint64_t output_bytes_ = 0;
