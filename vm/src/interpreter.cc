@@ -107,6 +107,7 @@ VM::VM(const RunOptions& options) : options_(options) {
   stack_ = new_stack(cap);
   stack_end_ = stack_ + cap;
   sp_ = stack_;
+  call_limit_ = stack_end_;
   frames_.resize(64);
   if (options.profile) op_counts_.assign(kOpCount, 0);
 }
@@ -136,6 +137,7 @@ void VM::grow_stack(size_t needed) {
   delete_stack(stack_);
   stack_ = fresh;
   stack_end_ = fresh + cap;
+  call_limit_ = stack_end_ - frame_room_;
 }
 
 void VM::write(std::string_view text) {
@@ -224,11 +226,14 @@ Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Valu
       // The stack the top level needs, before it runs: grow_stack moves
       // every frame's base, so frame 0's must be set first.
       const Proto* main = program.main();
-      size_t needed = 1 + main->slot_count + main->max_stack + 8;
+      frame_room_ = 0;
+      for (auto& p : program.protos) frame_room_ = std::max<size_t>(frame_room_, p->slot_count + p->max_stack + 2);
+      size_t needed = 1 + frame_room_ + 8;
       frame_count_ = 0;
       frames_[0] = {main, nullptr, main->code.data(), stack_ + 1};
       sp_ = stack_;
       if (needed > size_t(stack_end_ - stack_)) grow_stack(needed);
+      call_limit_ = stack_end_ - frame_room_;
       return execute(program);
     } catch (OutOfMemory&) {
       throw RuntimeError{ErrorKind::ResourceLimit, "out of memory"};
@@ -301,7 +306,7 @@ void VM::profile_instruction(const Frame& frame, const uint32_t* ip) {
 
 Value VM::execute(const Program& program) {
   const Proto* main = program.main();
-  size_t needed = 1 + main->slot_count + main->max_stack + 8;
+  size_t needed = 1 + frame_room_ + 8;
   if (stack_ + needed > stack_end_) grow_stack(needed);  // done by run() already
   frame_count_ = 0;
   Frame* frame = &frames_[0];
@@ -944,10 +949,10 @@ hook:
       }
       Value* new_base = sp - argc;
       frame->ip = ip;
-      if (new_base + p->slot_count + p->max_stack + 2 > stack_end_) {
+      if (new_base > call_limit_) [[unlikely]] {  // too little room for the widest frame
         ptrdiff_t nb = new_base - stack_, spo = sp - stack_, bo = base - stack_;
         sp_ = sp;
-        grow_stack(size_t(nb) + p->slot_count + p->max_stack + 64);
+        grow_stack(size_t(nb) + frame_room_ + 64);
         new_base = stack_ + nb;
         sp = stack_ + spo;
         base = stack_ + bo;
@@ -1019,16 +1024,10 @@ hook:
         default: for (int i = 0; i < argc; ++i) base[i] = args[i];
       }
     }
-    // A call to the function running here (tail recursion) fits the frame
-    // it already has and keeps its constants; another needs room checked.
+    // Any function fits the frame: it was entered with room for the widest
+    // (call_limit_). Only a call to another function than the one running
+    // here (not tail recursion) takes its constants.
     if (p != frame->proto) {
-      if (base + p->slot_count + p->max_stack + 2 > stack_end_) {
-        ptrdiff_t bo = base - stack_;
-        sp_ = base + argc;
-        frame->ip = ip;
-        grow_stack(size_t(bo) + p->slot_count + p->max_stack + 64);
-        base = stack_ + bo;
-      }
       frame->proto = p;
       k = p->constants.data();
     }

@@ -104,6 +104,14 @@ class VM {
 
   Value* stack_ = nullptr;
   Value* stack_end_ = nullptr;
+  // The room any frame of the program needs (its widest function's slots
+  // and operands, + 2), and the highest base a call may take without
+  // growing the stack: stack_end_ - frame_room_. A call checks for the
+  // widest frame, not its callee's, so that every frame on the stack has
+  // room for any function, and a tail call to another one never checks
+  // the stack at all.
+  size_t frame_room_ = 0;
+  Value* call_limit_ = nullptr;
   Value* sp_ = nullptr;  // valid at safepoints and after run()
   std::vector<Frame> frames_;
   size_t frame_count_ = 0;

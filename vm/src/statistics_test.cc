@@ -204,6 +204,36 @@ TEST(Statistics, MemoryCountsAreIdenticalRunToRun) {
   }
 }
 
+// Tail calls around three closures of different shapes: `a` (one slot)
+// calls `b` (two parameters, two more locals), which calls `c` (a closure
+// with a local and an upvalue), which calls `a`, N - 1 times in all. Each
+// reuses the one frame the first call took: the depth stays 1 at a
+// million, and every counter is exact.
+std::string mutual_tail_calls(int n) {
+  return "(fn a n (if (n == 0) 0 else (b (n - 1) 1)))\n"
+         "(fn b [n x] (var y (x + 1)) (var z (y * 2)) (if (n == 0) z else (c (n - 1))))\n"
+         "(fn make_c k (fn [n] (var w (n + k)) (if (n == 0) w else (a (n - 1)))))\n"
+         "(var c (make_c 5))\n"
+         "(a " + std::to_string(n - 1) + ")";
+}
+
+TEST(Statistics, TailCallsBetweenClosuresAreExactAtAnyDepth) {
+  for (int n : {3, 1000, 1000000}) {
+    Values v = run(mutual_tail_calls(n));
+    double tail = n - 1;
+    EXPECT_EQ(v["tail_calls"], tail) << n;
+    EXPECT_EQ(v["tail_calls_optimized"], tail) << n;
+    EXPECT_EQ(v["frames_allocated"], 2 + tail) << n;  // make_c, a, then the reused frame per tail call
+    EXPECT_EQ(v["max_stack_depth"], 1) << n;
+  }
+  // --no-tco: each tail call takes a frame of its own.
+  Values v = run(mutual_tail_calls(1000), no_tco());
+  EXPECT_EQ(v["tail_calls"], 999);
+  EXPECT_EQ(v["tail_calls_optimized"], 0);
+  EXPECT_EQ(v["frames_allocated"], 2 + 999);
+  EXPECT_EQ(v["max_stack_depth"], 1000);
+}
+
 TEST(Statistics, EveryStatisticCanLeaveItsTrivialValue) {
   std::set<std::string> covered;
   for (auto& [name, c] : cases()) {
