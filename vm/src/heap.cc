@@ -1,6 +1,7 @@
 #include "heap.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <chrono>
 #include <cstdio>
@@ -189,12 +190,18 @@ double Heap::allocation_seconds() const {
 }
 
 void ObjStack::grow() {
-  size_t capacity = capacity_ ? 2 * capacity_ : 1024;
+  Cursor c = cursor();
+  grow(c);
+  put_back(c);
+}
+
+void ObjStack::grow(Cursor& c) {
+  size_t capacity = c.capacity ? 2 * c.capacity : 1024;
   auto* data = static_cast<Obj**>(::operator new(capacity * sizeof(Obj*)));
-  if (size_) std::memcpy(data, data_, size_ * sizeof(Obj*));
-  ::operator delete(data_);
-  data_ = data;
-  capacity_ = capacity;
+  if (c.size) std::memcpy(data, c.data, c.size * sizeof(Obj*));
+  ::operator delete(c.data);
+  c.data = data;
+  c.capacity = capacity;
 }
 
 // Eight bytes at a time, then a final mix so that the low bits (the slot)
@@ -587,6 +594,28 @@ ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
   return link(c, bytes_of(c));
 }
 
+// A freed container's buffer, emptied: kept with its block while it holds
+// at most `keep` elements (a pool hit then needs no malloc), let go past
+// that. Returns the bytes it stood for, which leave the live total with
+// the object; a kept buffer's come from a table, where working them out
+// cost a dozen instructions and three branches per buffer.
+template <typename T, size_t kKeep>
+[[gnu::always_inline]] inline size_t empty_buffer(Buffer<T>& v) {
+  static constexpr auto kKeptBytes = [] {
+    std::array<uint32_t, kKeep + 1> bytes{};
+    for (size_t n = 0; n <= kKeep; ++n) bytes[n] = uint32_t(buffer_block_bytes(n * sizeof(T)));
+    return bytes;
+  }();
+  size_t capacity = v.capacity();
+  if (capacity <= kKeep) [[likely]] {
+    v.clear();
+    return kKeptBytes[capacity];
+  }
+  size_t bytes = buffer_bytes(v);
+  Buffer<T>().swap(v);
+  return bytes;
+}
+
 // Frees an object no reference keeps, one path per type: its children
 // are released (unless the cycle collector already accounted for them),
 // its size leaves the live total, and its block goes back to its pool — or
@@ -595,15 +624,11 @@ ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
 // reused as they are. Arrays, maps and genes are emptied, not destroyed;
 // buffers past a small size are let go.
 template <bool kReleaseChildren>
-void Heap::free_one(Obj* o) {
+void Heap::free_one(Obj* o, FreeRun& run) {
   constexpr size_t kKeep = 16;
   size_t bytes;
-  uint64_t decrements = 0;
   auto drop = [&](Value v) {
-    if (v.is_object()) {
-      ++decrements;
-      drop_child(v.as_object());
-    }
+    if (v.is_object()) drop_child(v.as_object(), run);
   };
   BlockPages* pages = nullptr;  // where the block goes back; none for a larger object
   switch (o->type) {
@@ -632,10 +657,7 @@ void Heap::free_one(Obj* o) {
       auto* c = static_cast<ClosureObj*>(o);
       if (kReleaseChildren)
         for (uint32_t i = 0; i < c->upvalue_count; ++i)
-          if (BoxObj* b = c->upvalues()[i]) {
-            ++decrements;
-            drop_child(b);
-          }
+          if (BoxObj* b = c->upvalues()[i]) drop_child(b, run);
       bytes = bytes_of(c);
       if (c->upvalue_count <= kSmallClosure) pages = &pools_[kPoolClosure].pages;
       break;
@@ -645,9 +667,7 @@ void Heap::free_one(Obj* o) {
       auto& items = a->items;
       if (kReleaseChildren)
         for (Value v : items) drop(v);
-      bytes = bytes_of(a);
-      if (items.capacity() > kKeep) Values().swap(items);
-      else items.clear();
+      bytes = page_block(sizeof(ArrayObj)) + empty_buffer<Value, kKeep>(items);
       pages = &pools_[kPoolArray].pages;
       break;
     }
@@ -657,10 +677,8 @@ void Heap::free_one(Obj* o) {
         drop(g->head);
         for (Value v : g->children) drop(v);
       }
-      bytes = bytes_of(g);
+      bytes = page_block(sizeof(GeneObj)) + empty_buffer<Value, kKeep>(g->children);
       g->head = Value::nil();
-      if (g->children.capacity() > kKeep) Values().swap(g->children);
-      else g->children.clear();
       pages = &pools_[kPoolGene].pages;
       break;
     }
@@ -668,31 +686,26 @@ void Heap::free_one(Obj* o) {
       auto* m = static_cast<MapObj*>(o);
       if (kReleaseChildren)
         for (auto& e : m->entries) drop(e.value);
-      bytes = bytes_of(m);
-      if (m->entries.capacity() > kKeep / 2) Buffer<MapObj::Entry>().swap(m->entries);
-      else m->entries.clear();
-      if (!m->index.empty()) Buffer<uint32_t>().swap(m->index);
+      bytes = page_block(sizeof(MapObj)) + empty_buffer<MapObj::Entry, kKeep / 2>(m->entries);
+      if (m->index.capacity()) {
+        bytes += buffer_bytes(m->index);
+        Buffer<uint32_t>().swap(m->index);
+      }
       pages = &pools_[kPoolMap].pages;
       break;
     }
     default:
       return;
   }
-  rc_decrements += decrements;
-  o->pooled = pages != nullptr;
-  live_settled_ -= bytes;  // after settle(): nothing is freed before it
+  run.bytes += bytes;  // taken from the live total after the run (after settle(): nothing is freed before it)
   if (o->flags & kBuffered) [[unlikely]] {
     o->flags |= kDead;  // its buffer still points here
+    o->pooled = pages != nullptr;  // for reclaim()
     if (pages && !recyclable(o->type)) poison(o + 1, pages->block_bytes() - sizeof(Obj));
     return;
   }
   if (pages) pages->give_back(o);
   else free_large(o);  // never a container: those are always pooled
-}
-
-void Heap::free_object(Obj* o, bool release_children) {
-  if (release_children) free_one<true>(o);
-  else free_one<false>(o);
 }
 
 void Heap::reclaim(Obj* o) {
@@ -705,18 +718,22 @@ void Heap::drain_zct() {
   // place: what reaches zero joins this same stack, so deep structures
   // are freed without recursion.
   uint64_t frees = 0;
-  while (!zct_.empty()) {
-    Obj* o = zct_.pop();
+  FreeRun run{zct_.cursor()};
+  while (run.zct.size) {
+    Obj* o = run.zct.pop();
     o->flags &= uint8_t(~kInZct);
     // A survivor (a counted reference arrived) needs no buffering: if it
     // is in a cycle, the mutation that closed the cycle since the last
     // reconciliation buffered its holder (note_mutation).
     if (o->rc == 0) {
       ++frees;
-      free_one<true>(o);
+      free_one<true>(o, run);
     }
   }
+  zct_.put_back(run.zct);
   rc_frees += frees;
+  rc_decrements += run.decrements;
+  live_settled_ -= run.bytes;
 }
 
 bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
@@ -803,11 +820,13 @@ void Heap::collect_cycles(bool full) {
 
   // Free the garbage, inline (as the zero count table's drain does).
   cycle_frees += garbage_.size();
+  FreeRun run{};
   for (Obj* g : garbage_) {
     g->color = kBlack;
     g->flags &= uint8_t(~kBuffered);
-    free_one<false>(g);
+    free_one<false>(g, run);
   }
+  live_settled_ -= run.bytes;
   garbage_.clear();
 }
 

@@ -81,8 +81,28 @@ class ObjStack {
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
 
+  // The stack held in a loop's locals (the freeing loop) and put back at
+  // its end, so that its pointer and size stay in registers.
+  struct Cursor {
+    Obj** data;
+    size_t size;
+    size_t capacity;
+    [[gnu::always_inline]] void push(Obj* o) {
+      if (size == capacity) [[unlikely]] grow(*this);
+      data[size++] = o;
+    }
+    Obj* pop() { return data[--size]; }
+  };
+  Cursor cursor() const { return {data_, size_, capacity_}; }
+  void put_back(const Cursor& c) {
+    data_ = c.data;
+    size_ = c.size;
+    capacity_ = c.capacity;
+  }
+
  private:
   [[gnu::noinline]] void grow();
+  [[gnu::noinline]] static void grow(Cursor& c);
   Obj** data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;
@@ -364,17 +384,34 @@ class Heap {
 
   // Frees every ZCT entry whose count is zero, and what that frees in turn.
   void drain_zct();
+  // What a run of frees keeps in locals and folds into the heap once, at
+  // its end. Obj::flags is a uint8_t, and a store through a char type may
+  // alias anything: a Heap member touched for every freed object (the
+  // table's top, the decrement count, the live total) was loaded and
+  // stored again around each object's flag updates.
+  struct FreeRun {
+    ObjStack::Cursor zct;  // the zero count table, while it is drained
+    uint64_t decrements = 0;
+    uint64_t bytes = 0;
+  };
   // Frees an object that no reference keeps: its children are released
-  // (unless the cycle collector already accounted for them) and its block
-  // returned, or kept until its buffer is scanned when it is buffered.
-  void free_object(Obj* o, bool release_children);
+  // (unless the cycle collector already accounted for them: then run.zct
+  // is not touched) and its block returned, or kept until its buffer is
+  // scanned when it is buffered.
   template <bool kReleaseChildren>
-  [[gnu::always_inline]] inline void free_one(Obj* o);
-  // A child's count given back while freeing: decrements are counted by
-  // the caller, once per object.
-  [[gnu::always_inline]] void drop_child(Obj* c) {
-    if (--c->rc == 0) zct_push(c);
-    else if (!(c->flags & kBuffered)) possible_cycle_root(c);
+  [[gnu::always_inline]] inline void free_one(Obj* o, FreeRun& run);
+  // A child's count given back while freeing: a child that reaches zero
+  // joins the table being drained. (No poll is asked for: the drain
+  // empties the table before it returns.)
+  [[gnu::always_inline]] void drop_child(Obj* c, FreeRun& run) {
+    ++run.decrements;
+    if (--c->rc == 0) {
+      if (c->flags & kInZct) return;
+      c->flags |= kInZct;
+      run.zct.push(c);
+    } else if (!(c->flags & kBuffered)) {
+      possible_cycle_root(c);
+    }
   }
   void reclaim(Obj* o);  // the block of a freed object
   void collect_cycles(bool full);
