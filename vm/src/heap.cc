@@ -189,19 +189,14 @@ double Heap::allocation_seconds() const {
   return double(allocation_ns_) * 1e-9;
 }
 
-void ObjStack::grow() {
-  Cursor c = cursor();
-  grow(c);
-  put_back(c);
-}
+void ObjStack::grow() { put_back(grown(cursor())); }
 
-void ObjStack::grow(Cursor& c) {
+ObjStack::Cursor ObjStack::grown(Cursor c) {
   size_t capacity = c.capacity ? 2 * c.capacity : 1024;
   auto* data = static_cast<Obj**>(::operator new(capacity * sizeof(Obj*)));
   if (c.size) std::memcpy(data, c.data, c.size * sizeof(Obj*));
   ::operator delete(c.data);
-  c.data = data;
-  c.capacity = capacity;
+  return {data, c.size, capacity};
 }
 
 // Eight bytes at a time, then a final mix so that the low bits (the slot)
@@ -797,14 +792,15 @@ void Heap::collect_cycles(bool full) {
   }
   roots.resize(n);
 
-  mark_gray(roots, full);
+  if (full) mark_gray<true>(roots);
+  else mark_gray<false>(roots);
   scan(full);
-  collect_white(full);
 
-  // Survivors of a young collection move to the old buffer; a full
-  // collection lets them go (a later decrement buffers them again).
+  // What scan left gray is the garbage. Survivors of a young collection
+  // move to the old buffer; a full collection lets them go (a later
+  // decrement buffers them again).
   for (Obj* r : roots) {
-    if (r->color == kGarbage) continue;
+    if (r->color == kGray) continue;
     if (full) {
       r->flags &= uint8_t(~kBuffered);
     } else {
@@ -816,18 +812,8 @@ void Heap::collect_cycles(bool full) {
     promoted_since_full_ = 0;
     examined_by_full_ = reached_.size();
   }
+  cycle_frees += collect_white(full);
   reached_.clear();
-
-  // Free the garbage, inline (as the zero count table's drain does).
-  cycle_frees += garbage_.size();
-  FreeRun run{};
-  for (Obj* g : garbage_) {
-    g->color = kBlack;
-    g->flags &= uint8_t(~kBuffered);
-    free_one<false>(g, run);
-  }
-  live_settled_ -= run.bytes;
-  garbage_.clear();
 }
 
 // Subtracts the references internal to what the roots reach; everything
@@ -835,41 +821,44 @@ void Heap::collect_cycles(bool full) {
 // queue: each object is listed once, when it turns gray, and visited in
 // that order (the subtraction and the gray set do not depend on it).
 // No stack beside the list, so a million-deep structure needs no recursion.
-void Heap::mark_gray(const std::vector<Obj*>& roots, bool full) {
-  reached_.clear();
+// The list is walked through a cursor in locals (see FreeRun: the colors
+// written are char-typed stores), and a young collection's test of age is
+// compiled in only where it applies.
+template <bool kFull>
+void Heap::mark_gray(const std::vector<Obj*>& roots) {
+  ObjStack::Cursor reached = reached_.cursor();
+  reached.size = 0;
   for (Obj* r : roots)
     if (r->color != kGray) {
       r->color = kGray;
-      reached_.push_back(r);
+      reached.push(r);
     }
-  for (size_t i = 0; i < reached_.size(); ++i) {
-    Obj* o = reached_[i];
+  for (size_t i = 0; i < reached.size; ++i) {
+    Obj* o = reached.data[i];
     for_each_child(o, [&](Obj* c) {
-      if (!enters(c, full)) {
+      if (!enters(c, kFull)) {
         old_edges_.push_back({o, c});
         return;
       }
       --c->rc;
       if (c->color != kGray) {
         c->color = kGray;
-        reached_.push_back(c);
+        reached.push(c);
       }
     });
   }
+  reached_.put_back(reached);
 }
 
 // What still has references from outside is live, and so is everything it
-// reaches: black, with its counts restored. The rest turns white. One pass
-// over what mark_gray reached, in any order, gives the colors of the
-// recursive Scan: an object whitened before a live one reaches it is
-// blackened again by scan_black (a walk from the roots pushed every edge
-// of the subgraph once more).
+// reaches: black, with its counts restored. The rest stays gray: the
+// garbage. One pass over what mark_gray reached, in any order, gives the
+// colors of the recursive Scan: an object passed over while its count was
+// zero is blackened by scan_black if a live one reaches it later (a walk
+// from the roots pushed every edge of the subgraph once more).
 void Heap::scan(bool full) {
-  for (Obj* o : reached_) {
-    if (o->color != kGray) continue;
-    if (o->rc > 0) scan_black(o, full);
-    else o->color = kWhite;
-  }
+  for (Obj* o : reached_)
+    if (o->color == kGray && o->rc > 0) scan_black(o, full);
 }
 
 void Heap::scan_black(Obj* o, bool full) {
@@ -889,25 +878,33 @@ void Heap::scan_black(Obj* o, bool full) {
   }
 }
 
-// Lists the garbage in garbage_: every white object. A white object is
-// reached from a white root through white objects only (anything a black
-// one reaches is black), so this is CollectWhite's set, without its walk.
-// In a young collection, what it examined and kept becomes old, and the
-// garbage gives back its references into old objects, which it did not
-// enter and so never subtracted: mark gray listed those edges, so the
-// garbage's children are not walked again.
-void Heap::collect_white(bool full) {
+// Frees the garbage, inline (as the zero count table's drain does), and
+// returns how many objects it was: every object scan left gray. A gray
+// object is reached from a gray root through gray objects only (anything
+// a black one reaches is black), so this is CollectWhite's set, without
+// its walk. First the garbage gives back its references into old objects,
+// which a young collection did not enter and so never subtracted (mark
+// gray listed those edges, so the garbage's children are not walked
+// again), while every color can still be read; then one pass frees the
+// garbage and, in a young collection, ages what it examined and kept.
+uint64_t Heap::collect_white(bool full) {
+  for (auto [holder, child] : old_edges_)
+    if (holder->color == kGray) release_object(child);
+  old_edges_.clear();
+  FreeRun run{};
+  uint64_t garbage = 0;
   for (Obj* o : reached_) {
-    if (o->color == kWhite) {
-      o->color = kGarbage;
-      garbage_.push_back(o);
+    if (o->color == kGray) {
+      o->color = kBlack;
+      o->flags &= uint8_t(~kBuffered);
+      ++garbage;
+      free_one<false>(o, run);  // its block's free-list link overwrites only its own header
     } else if (!full) {
       o->flags |= kOld;
     }
   }
-  for (auto [holder, child] : old_edges_)
-    if (holder->color == kGarbage) release_object(child);
-  old_edges_.clear();
+  live_settled_ -= run.bytes;
+  return garbage;
 }
 
 // The end of a run: nothing observable depends on counts any more, so the

@@ -88,12 +88,17 @@ class ObjStack {
     size_t size;
     size_t capacity;
     [[gnu::always_inline]] void push(Obj* o) {
-      if (size == capacity) [[unlikely]] grow(*this);
+      // By value: a cursor whose address escaped could be aliased by any
+      // char-typed store (an object's color or flags) and leave registers.
+      if (size == capacity) [[unlikely]] *this = grown(*this);
       data[size++] = o;
     }
     Obj* pop() { return data[--size]; }
   };
   Cursor cursor() const { return {data_, size_, capacity_}; }
+  Obj** begin() const { return data_; }
+  Obj** end() const { return data_ + size_; }
+  void clear() { size_ = 0; }
   void put_back(const Cursor& c) {
     data_ = c.data;
     size_ = c.size;
@@ -102,7 +107,7 @@ class ObjStack {
 
  private:
   [[gnu::noinline]] void grow();
-  [[gnu::noinline]] static void grow(Cursor& c);
+  [[gnu::noinline]] static Cursor grown(Cursor c);
   Obj** data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;
@@ -314,7 +319,7 @@ class Heap {
   uint64_t cycle_frees = 0;         // objects freed by the cycle collector
 
   // The collector's bookkeeping, in Obj::color and Obj::flags.
-  enum Color : uint8_t { kBlack = 0, kGray, kWhite, kGarbage };
+  enum Color : uint8_t { kBlack = 0, kGray };  // after scan, gray is garbage
   enum Flag : uint8_t {
     kInZct = 1,     // in zct_
     kBuffered = 2,  // in young_ or old_
@@ -417,10 +422,11 @@ class Heap {
   void collect_cycles(bool full);
   // The passes of trial deletion, and whether a collection follows an edge
   // into c: a young one does not enter old objects.
-  void mark_gray(const std::vector<Obj*>& roots, bool full);
+  template <bool kFull>
+  void mark_gray(const std::vector<Obj*>& roots);
   void scan(bool full);
   void scan_black(Obj* o, bool full);
-  void collect_white(bool full);
+  uint64_t collect_white(bool full);
   static bool enters(const Obj* c, bool full) { return full || !(c->flags & kOld); }
 
   friend struct AllocationTimer;
@@ -451,8 +457,7 @@ class Heap {
   std::vector<Obj*> young_;
   std::vector<Obj*> old_;
   std::vector<Value> pinned_;
-  std::vector<Obj*> garbage_;  // what a cycle collection found
-  std::vector<Obj*> reached_;  // what it examined (mark gray's queue)
+  ObjStack reached_;           // what a cycle collection examined (mark gray's queue)
   std::vector<std::pair<Obj*, Obj*>> old_edges_;  // edges a young collection met into old objects
   std::vector<Obj*> roots_;    // the candidates it started from
   std::vector<Obj*> black_;    // scan-black's explicit stack
