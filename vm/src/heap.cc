@@ -757,7 +757,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
     if (v->is_object()) {
       Obj* o = v->as_object();
       if (--o->rc == 0) add_to_zct(o);
-      else possible_cycle_root(o);
+      else if (!(o->flags & kBuffered)) possible_cycle_root(o);
     }
   free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
   return max_bytes_ == 0 || live_bytes() + outside_bytes_ <= max_bytes_;
@@ -770,27 +770,26 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
 // edges were subtracted.
 void Heap::collect_cycles(bool full) {
   ++(full ? old_collections : young_collections);
-  std::vector<Obj*>& roots = roots_;
-  roots.clear();
-  roots.swap(young_);
-  if (full) {
-    roots.insert(roots.end(), old_.begin(), old_.end());
-    old_.clear();
-  }
   // Blocks freed while buffered go back now; in a young collection, old
   // candidates wait for a full one.
-  size_t n = 0;
-  for (Obj* o : roots) {
+  std::vector<Obj*>& roots = roots_;
+  roots.clear();
+  auto take = [&](Obj* o) {
     if (o->flags & kDead) {
       reclaim(o);
     } else if (!full && (o->flags & kOld)) {
       old_.push_back(o);
       ++promoted_since_full_;
     } else {
-      roots[n++] = o;
+      roots.push_back(o);
     }
+  };
+  for (Obj* o : young_) take(o);
+  young_.clear();
+  if (full) {
+    for (Obj* o : old_) take(o);  // a full collection takes every one
+    old_.clear();
   }
-  roots.resize(n);
 
   if (full) mark_gray<true>(roots);
   else mark_gray<false>(roots);

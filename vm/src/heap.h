@@ -340,7 +340,7 @@ class Heap {
   [[gnu::noinline]] void possible_cycle_root(Obj* o) {
     if ((o->flags & kBuffered) || o->type == ObjType::String) return;  // strings hold no references
     o->flags |= kBuffered;
-    young_.push_back(o);
+    young_.push(o);
     ++cycle_candidates;
     if (young_.size() >= young_threshold_) poll_countdown = 1;
   }
@@ -454,7 +454,7 @@ class Heap {
   void* large_ = nullptr;     // the larger objects, linked for the end of the heap
 
   ObjStack zct_;
-  std::vector<Obj*> young_;
+  ObjStack young_;  // its push keeps the growth out of line (possible_cycle_root saves no registers)
   std::vector<Obj*> old_;
   std::vector<Value> pinned_;
   ObjStack reached_;           // what a cycle collection examined (mark gray's queue)
