@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -316,18 +318,67 @@ TEST_F(StoreTest, RefusesFilesThatAreNotStores) {
   EXPECT_FALSE(error.empty());
 }
 
+// Why the store at `p` cannot be opened read-write, asked by a child
+// process that runs as `nobody` when this one is root: root writes into
+// read-only directories, so only an unprivileged process sees the refusal
+// a user would. "" when it can be opened; "child: ..." when the child failed.
+std::string open_error_unprivileged(const std::string& p) {
+  if (geteuid() != 0) {
+    auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite);
+    return store.ok() ? "" : std::string(store.status().message());
+  }
+  int fds[2];
+  if (pipe(fds) != 0) return "child: pipe failed";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    constexpr uid_t kNobody = 65534;
+    std::string message;
+    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0 || geteuid() == 0) {
+      message = "child: could not drop privileges";
+    } else {
+      auto store = ResultsStore::open(p, ResultsStore::Access::ReadWrite);
+      if (!store.ok()) message = std::string(store.status().message());
+    }
+    ssize_t written = write(fds[1], message.data(), message.size());
+    _exit(written == ssize_t(message.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) message.append(buf, size_t(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "child: exited abnormally";
+  return message;
+}
+
 TEST_F(StoreTest, RefusesAReadOnlyPlace) {
   std::string error;
   // /proc refuses new files even to root.
   error = open_error("/proc/gene-farm-test/results.sqlite", ResultsStore::Access::ReadWrite);
   EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("/proc/gene-farm-test"), std::string::npos) << error;
-  if (geteuid() == 0) GTEST_SKIP() << "root writes into read-only directories; /proc covered it";
+  // A directory without write permission, checked as an unprivileged user
+  // (a child as `nobody` when the test runs as root, as CI does). The
+  // scratch directory lets others through so that `nobody` reaches it.
+  const fs::perms others_through = fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec;
+  fs::permissions(path(""), others_through);
   fs::create_directory(path("ro"));
-  fs::permissions(path("ro"), fs::perms::owner_read | fs::perms::owner_exec);
-  error = open_error(path("ro/results.sqlite"), ResultsStore::Access::ReadWrite);
-  EXPECT_FALSE(error.empty());
+  fs::create_directory(path("rw"));
+  const fs::perms read_only = fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec;
+  fs::permissions(path("ro"), read_only);
+  error = open_error_unprivileged(path("ro/results.sqlite"));
   EXPECT_NE(error.find("not writable"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(path("ro/results.sqlite")));
+  // The same user can open a store where it may write: the refusal above
+  // was the permission's, not the child's.
+  fs::permissions(path("rw"), fs::perms::all);
+  error = open_error_unprivileged(path("rw/results.sqlite"));
+  EXPECT_EQ(error, "");
+  EXPECT_TRUE(fs::exists(path("rw/results.sqlite")));
 }
 
 TEST_F(StoreTest, TwoConnectionsWriteAtOnce) {
