@@ -154,7 +154,7 @@ Verdict verdict_for(const Interval& ratio, double min_effect) {
 SequentialComparison::SequentialComparison(SequentialOptions options) : options_(options) {
   options_.jobs = std::max<size_t>(options_.jobs, 1);
   const double alpha = std::clamp(1 - options_.confidence, 1e-12, 0.5) / double(options_.jobs);
-  const uint32_t max_units = options_.max_rounds / 2;
+  const uint32_t max_units = options_.max_rounds / 2;  // samples: at most one per unit
   // The looks depend on the per-look level (the first look comes when an
   // interval can exist at all), which depends on their number: iterate to
   // the fixed point, keeping the larger count if it oscillates.
@@ -179,24 +179,44 @@ SequentialComparison::SequentialComparison(SequentialOptions options) : options_
 
 void SequentialComparison::add_round(double baseline, double candidate) {
   log_ratios_.push_back(std::log(candidate / baseline));
+  if (!options_.process_samples && log_ratios_.size() % 2 == 0) sample_ends_.push_back(log_ratios_.size());
 }
 
-std::vector<double> SequentialComparison::units() const {
-  std::vector<double> u;
-  u.reserve(log_ratios_.size() / 2);
-  for (size_t i = 0; i + 1 < log_ratios_.size(); i += 2) u.push_back((log_ratios_[i] + log_ratios_[i + 1]) / 2);
-  return u;
+void SequentialComparison::end_sample() {
+  if (!options_.process_samples) return;
+  const size_t start = sample_ends_.empty() ? 0 : sample_ends_.back();
+  if (log_ratios_.size() >= start + 2) sample_ends_.push_back(log_ratios_.size());
+}
+
+std::vector<double> SequentialComparison::sample_values(bool with_partial_sample) const {
+  // A sample is the mean of its units (pairs of rounds, one AB and one BA).
+  auto mean_of_units = [&](size_t begin, size_t end) {
+    const size_t pairs = (end - begin) / 2;
+    double sum = 0;
+    for (size_t i = begin; i < begin + 2 * pairs; ++i) sum += log_ratios_[i];
+    return sum / double(2 * pairs);
+  };
+  std::vector<double> v;
+  v.reserve(sample_ends_.size() + 1);
+  size_t begin = 0;
+  for (size_t end : sample_ends_) {
+    v.push_back(mean_of_units(begin, end));
+    begin = end;
+  }
+  if (with_partial_sample && log_ratios_.size() >= begin + 2) v.push_back(mean_of_units(begin, log_ratios_.size()));
+  return v;
 }
 
 bool SequentialComparison::at_look() const {
-  if (log_ratios_.empty() || log_ratios_.size() % 2) return false;
-  return std::binary_search(looks_.begin(), looks_.end(), uint32_t(log_ratios_.size() / 2));
+  if (log_ratios_.empty() || sample_ends_.empty() || sample_ends_.back() != log_ratios_.size()) return false;
+  return std::binary_search(looks_.begin(), looks_.end(), uint32_t(sample_ends_.size()));
 }
 
-Decision SequentialComparison::decide_now() const {
+Decision SequentialComparison::decide_now(bool with_partial_sample) const {
   Decision d;
   d.rounds = rounds();
-  const std::vector<double> u = units();
+  const std::vector<double> u = sample_values(with_partial_sample);
+  d.samples = uint32_t(u.size());
   if (u.empty()) {
     d.reason = "no complete pair of rounds";
     return d;
@@ -212,7 +232,8 @@ Decision SequentialComparison::decide_now() const {
     d.confidence = 1 - alpha_per_look_;
   }
   if (!log_interval) {
-    d.reason = "too few rounds for a " + fixed(d.confidence * 100, 3) + "% interval";
+    d.reason = "too few " + std::string(options_.process_samples ? "pairs of processes" : "rounds") + " for a " +
+               fixed(d.confidence * 100, 3) + "% interval";
     return d;
   }
   d.ratio = Interval{std::exp(log_interval->estimate), std::exp(log_interval->low), std::exp(log_interval->high)};
@@ -238,10 +259,12 @@ Decision SequentialComparison::decide_now() const {
   return d;
 }
 
-Decision SequentialComparison::decide() const { return decide_now(); }
+Decision SequentialComparison::decide() const { return decide_now(false); }
 
 Decision SequentialComparison::conclude(const std::string& why) const {
-  Decision d = decide_now();
+  // The unfinished sample counts too: it is as independent of the others as
+  // a complete one, only noisier, and symmetric all the same.
+  Decision d = decide_now(true);
   if (d.verdict == Verdict::Inconclusive) d.reason = why + ": " + d.reason;
   return d;
 }

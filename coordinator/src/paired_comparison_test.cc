@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <random>
 
@@ -359,6 +360,120 @@ TEST(Sequential, ConcludingWithoutAVerdictSaysWhy) {
   EXPECT_EQ(d.verdict, Verdict::Inconclusive);
   EXPECT_NE(d.reason.find("max time 60 s reached"), std::string::npos) << d.reason;
   EXPECT_EQ(d.rounds, 12u);
+}
+
+// --- processes that differ ----------------------------------------------------
+
+// Two processes of one binary are not alike: each runs a few percent
+// faster or slower than another for seconds at a time (measured here: one
+// A/A pair of workers held +1.8% over 400 rounds, t = 7.2 by its own
+// units). Simulated: each pair of processes has its own offset of the log
+// ratio, drawn anew for every pair (sd `process_sd`), which wanders slowly
+// while the pair lives (AR(1), `wander_sd` stationary, per-round
+// correlation 0.98), under lognormal noise per side.
+struct ProcessPairs {
+  double process_sd = 0.01, wander_sd = 0.005, round_sd = 0.03;
+  std::mt19937_64 rng{31337};
+  double offset = 0, wander = 0;
+  void new_pair() {
+    offset = std::normal_distribution<double>(0, process_sd)(rng);
+    wander = std::normal_distribution<double>(0, wander_sd)(rng);
+  }
+  // The next round's log ratio: the truth plus the pair's offset, plus noise.
+  double round(double true_log_ratio) {
+    const double phi = 0.98;
+    wander = phi * wander + std::normal_distribution<double>(0, wander_sd * std::sqrt(1 - phi * phi))(rng);
+    const double noise = std::normal_distribution<double>(0, round_sd)(rng) -
+                         std::normal_distribution<double>(0, round_sd)(rng);
+    return true_log_ratio + offset + wander + noise;
+  }
+};
+
+// One comparison: with `rounds_per_pair` 0 one pair of processes serves
+// every round and each unit is a sample (the method before samples by
+// process); else the pair is replaced after that many rounds and each pair
+// gives one sample.
+Verdict compare_processes(SequentialOptions o, double ratio, uint32_t rounds_per_pair, ProcessPairs& sim) {
+  o.process_samples = rounds_per_pair > 0;
+  SequentialComparison c(o);
+  sim.new_pair();
+  for (uint32_t r = 1; r <= o.max_rounds; ++r) {
+    c.add_round(1, std::exp(sim.round(std::log(ratio))));
+    if (rounds_per_pair && r % rounds_per_pair == 0) {
+      c.end_sample();
+      sim.new_pair();
+    }
+    if (c.at_look()) {
+      const Decision d = c.decide();
+      if (d.verdict != Verdict::Inconclusive) return d.verdict;
+    }
+  }
+  return c.conclude("max rounds").verdict;
+}
+
+TEST(ProcessSamples, SamplesEndWhereTheCallerSaysAndAnOddRoundIsLeftOut) {
+  SequentialOptions o;
+  o.process_samples = true;
+  SequentialComparison c(o);
+  for (int r = 0; r < 6; ++r) c.add_round(1, 1.1);
+  EXPECT_EQ(c.samples(), 0u) << "no sample ends by itself";
+  c.end_sample();
+  EXPECT_EQ(c.samples(), 1u);
+  c.end_sample();
+  EXPECT_EQ(c.samples(), 1u) << "an empty sample is none";
+  c.add_round(1, 1.2);
+  c.end_sample();
+  EXPECT_EQ(c.samples(), 1u) << "one round is not a unit";
+  c.add_round(1, 1.2);
+  c.end_sample();
+  EXPECT_EQ(c.samples(), 2u);
+  // Without process samples every unit is one.
+  SequentialComparison units(SequentialOptions{});
+  for (int r = 0; r < 6; ++r) units.add_round(1, 1.1);
+  EXPECT_EQ(units.samples(), 3u);
+}
+
+TEST(ProcessSamples, KeepTheFalseAlarmRateWhereOnePairOfProcessesDoesNot) {
+  // A/A at 99% for one job, min effect 1%, up to 240 rounds; a new pair of
+  // processes every 8 rounds, against one pair for all of them.
+  SequentialOptions o;
+  o.confidence = 0.99;
+  o.min_effect = 0.01;
+  o.max_rounds = 240;
+  const double alpha = 1 - o.confidence;
+  const int trials = 1000;
+  ProcessPairs sim;
+  int one_pair = 0, fresh_pairs = 0;
+  for (int t = 0; t < trials; ++t) {
+    const Verdict a = compare_processes(o, 1.0, 0, sim), b = compare_processes(o, 1.0, 8, sim);
+    one_pair += a == Verdict::Slower || a == Verdict::Faster;
+    fresh_pairs += b == Verdict::Slower || b == Verdict::Faster;
+  }
+  const double sd = std::sqrt(alpha * (1 - alpha) / trials);
+  std::printf("false alarms in %d A/A comparisons: one pair of processes %d (%.1f%%), a new pair every 8 rounds %d "
+              "(%.1f%%); stated at most %.0f%%\n",
+              trials, one_pair, 100.0 * one_pair / trials, fresh_pairs, 100.0 * fresh_pairs / trials, alpha * 100);
+  EXPECT_GT(double(one_pair) / trials, alpha + 3 * sd) << "the violation is there: the old unit fails";
+  EXPECT_LE(double(fresh_pairs) / trials, alpha + 3 * sd);
+}
+
+TEST(ProcessSamples, StillFindAFivePercentSlowdown) {
+  SequentialOptions o;
+  o.confidence = 0.99;
+  o.min_effect = 0.01;
+  o.max_rounds = 240;
+  const int trials = 300;
+  ProcessPairs sim;
+  int slower = 0, faster = 0;
+  for (int t = 0; t < trials; ++t) {
+    const Verdict v = compare_processes(o, 1.05, 8, sim);
+    slower += v == Verdict::Slower;
+    faster += v == Verdict::Faster;
+  }
+  std::printf("+5%% with a new pair of processes every 8 rounds: slower in %d of %d (%.1f%%), faster in %d\n",
+              slower, trials, 100.0 * slower / trials, faster);
+  EXPECT_GE(slower, trials * 90 / 100);
+  EXPECT_EQ(faster, 0);
 }
 
 }  // namespace

@@ -7,18 +7,25 @@
 //     metric. Two consecutive rounds (one AB, one BA) form a unit whose value
 //     is their mean, so an order effect (the second run of a round being
 //     warmer or colder) cancels inside every unit, as does a linear drift.
-//   - The ratio is estimated by the Hodges-Lehmann estimator of the units
+//   - The values the statistics count are *samples*: by default each unit is
+//     one; with `process_samples` a sample is the mean of the units that one
+//     pair of worker processes gave before the caller replaced both
+//     (end_sample()). A process can be a few percent faster or slower than
+//     another of the same binary for seconds at a time (its memory, its
+//     scheduling history), so units from one pair of processes are not
+//     independent, and only samples drawn from fresh processes are.
+//   - The ratio is estimated by the Hodges-Lehmann estimator of the samples
 //     (the median of all pairwise means) and bounded by the confidence
 //     interval that inverts the Wilcoxon signed-rank test. It assumes only
-//     that units are independent and symmetric about their centre, which
+//     that samples are independent and symmetric about their centre, which
 //     holds when both sides' noise has one distribution (the difference of
 //     two exchangeable values is symmetric), whatever its shape: skewed,
-//     heavy-tailed, with outliers. Exact tail probabilities up to 300 units,
-//     the normal approximation beyond.
+//     heavy-tailed, with outliers. Exact tail probabilities up to 300
+//     samples, the normal approximation beyond.
 //   - Rounds go on until a verdict holds at one of a fixed schedule of looks
-//     (geometric in the number of units) or time runs out. The error rate is
-//     split evenly over the looks and over the jobs compared (Bonferroni), so
-//     stopping at whichever look first gives a verdict cannot raise the
+//     (geometric in the number of samples) or time runs out. The error rate
+//     is split evenly over the looks and over the jobs compared (Bonferroni),
+//     so stopping at whichever look first gives a verdict cannot raise the
 //     false-alarm rate above 1 - confidence for the whole comparison.
 #pragma once
 
@@ -75,6 +82,9 @@ struct SequentialOptions {
   // The metric is an exact count (instructions, ...): when every unit has
   // the same value there is no noise to bound, and the ratio is a fact.
   bool exact = false;
+  // Samples end at end_sample() (each pair of processes gives one), not
+  // after every unit.
+  bool process_samples = false;
 };
 
 // Where a comparison stands after the rounds so far.
@@ -82,6 +92,7 @@ struct Decision {
   Verdict verdict = Verdict::Inconclusive;
   std::optional<Interval> ratio;  // candidate/baseline; absent before the first look
   uint32_t rounds = 0;
+  uint32_t samples = 0;   // the values the interval rests on
   double confidence = 0;  // the level of `ratio` (per look, after the adjustments)
   std::string reason;     // how the verdict was reached, or why there is none
 };
@@ -94,6 +105,10 @@ class SequentialComparison {
   // One round: the metric on each side (> 0; the order is the caller's
   // business: alternate it).
   void add_round(double baseline, double candidate);
+  // With `process_samples`: the rounds since the last call came from one
+  // pair of processes, which the caller now replaces (call after an even
+  // number of rounds; an odd last round is left out of the sample).
+  void end_sample();
 
   // Whether the rounds so far end at a scheduled look.
   bool at_look() const;
@@ -105,18 +120,23 @@ class SequentialComparison {
   Decision conclude(const std::string& why) const;
 
   uint32_t rounds() const { return uint32_t(log_ratios_.size()); }
-  // The per-look level, and the looks (in units of two rounds).
+  // Samples complete so far.
+  uint32_t samples() const { return uint32_t(sample_ends_.size()); }
+  // The per-look level, and the looks (in samples).
   double look_confidence() const { return 1 - alpha_per_look_; }
   const std::vector<uint32_t>& looks() const { return looks_; }
 
  private:
-  Decision decide_now() const;
-  std::vector<double> units() const;
+  Decision decide_now(bool with_partial_sample) const;
+  // The complete samples' values, and the unfinished one's when asked and
+  // it has a unit.
+  std::vector<double> sample_values(bool with_partial_sample) const;
 
   SequentialOptions options_;
   double alpha_per_look_ = 0;
-  std::vector<uint32_t> looks_;  // scheduled looks, in units (pairs of rounds)
+  std::vector<uint32_t> looks_;  // scheduled looks, in samples
   std::vector<double> log_ratios_;
+  std::vector<size_t> sample_ends_;  // rounds at the end of each complete sample
 };
 
 }  // namespace gene::coordinator
