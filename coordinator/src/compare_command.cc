@@ -26,13 +26,11 @@
 #include "gene/coordinator/results.h"
 #include "gene/coordinator/worker_connection.h"
 #include "interrupt_watch.h"
+#include "local_pairs.h"
 
 namespace gene::coordinator {
 
 namespace {
-
-// How long a worker that has just started may take to answer Describe.
-constexpr double kDescribeSeconds = 10;
 
 std::string now_rfc3339() {
   std::time_t now = std::time(nullptr);
@@ -79,25 +77,6 @@ v1::CompareSettings settings_from(const CompareOptions& o) {
   if (o.min_time) s.set_min_time_seconds(*o.min_time);
   return s;
 }
-
-// The two children, always the same pair.
-class LocalPairs final : public SidePairSource {
- public:
-  LocalPairs(WorkerConnection& baseline, WorkerConnection& candidate) : b_(baseline), c_(candidate) {}
-  absl::StatusOr<std::unique_ptr<SidePairLease>> acquire(const ComparedJob&, Cancellation&) override {
-    return std::unique_ptr<SidePairLease>(std::make_unique<Lease>(b_, c_));
-  }
-  size_t parallelism() override { return 1; }  // one machine: jobs at once would disturb each other
-
- private:
-  struct Lease final : SidePairLease {
-    Lease(WorkerConnection& b, WorkerConnection& c) : b(b), c(c) {}
-    CompareSideRunner& baseline() override { return b; }
-    CompareSideRunner& candidate() override { return c; }
-    WorkerConnection &b, &c;
-  };
-  WorkerConnection &b_, &c_;
-};
 
 // Output of a finished comparison; returns the exit status.
 int report(const CompareOptions& o, const v1::CompareResult& result, int interrupted_by) {
@@ -173,41 +152,21 @@ std::vector<std::string> names_of(const v1::WorkerInfo& w) {
 int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& cs, const LoadedSuite& base,
                   const LoadedSuite* cand, const ComparePlan& plan, ResultsStore* store, Cancellation& cancel,
                   InterruptWatch& watch) {
-  std::string error;
-  absl::StatusOr<std::unique_ptr<PrivateDir>> dir = PrivateDir::make("gene-compare");
-  if (!dir.ok()) {
-    print_error(dir.status());
-    return kExitUnusable;
-  }
   // Started from this (the main) thread: see ChildWorker::start. Both on
   // one CPU: a CPU busier than another (interrupts, other tasks) then
   // slows both sides alike instead of the one the scheduler keeps there.
   const int cpu = comparison_cpu();
-  auto baseline_started = ChildWorker::start(bs.worker_path, "baseline", **dir, cpu);
-  if (!baseline_started.ok()) {
-    print_error("baseline: " + std::string(baseline_started.status().message()));
+  absl::StatusOr<LocalPair> started = LocalPair::start(bs.worker_path, cs.worker_path, cpu);
+  if (!started.ok()) {
+    print_error(started.status());
     return kExitUnusable;
   }
-  auto candidate_started = ChildWorker::start(cs.worker_path, "candidate", **dir, cpu);
-  if (!candidate_started.ok()) {
-    print_error("candidate: " + std::string(candidate_started.status().message()));
-    return kExitUnusable;
-  }
-  std::unique_ptr<ChildWorker> baseline_worker = *std::move(baseline_started);
-  std::unique_ptr<ChildWorker> candidate_worker = *std::move(candidate_started);
-  dir->reset();  // the workers have read their tokens: nothing needs the files
+  LocalPair pair = *std::move(started);
   std::fprintf(stderr, "local mode: workers %s (baseline, pid %d) and %s (candidate, pid %d)%s\n",
-               baseline_worker->address().c_str(), int(baseline_worker->pid()), candidate_worker->address().c_str(),
-               int(candidate_worker->pid()), cpu >= 0 ? (", both on CPU " + std::to_string(cpu)).c_str() : "");
-  // Connections go before the workers stop: a worker waits for open ones.
-  auto b_connection = std::make_unique<WorkerConnection>(baseline_worker->address(), baseline_worker->token());
-  auto c_connection = std::make_unique<WorkerConnection>(candidate_worker->address(), candidate_worker->token());
-  WorkerConnection &b = *b_connection, &c = *c_connection;
-  for (WorkerConnection* side : {&b, &c})
-    if (absl::Status described = side->describe(kDescribeSeconds); !described.ok()) {
-      print_error(std::string(described.message()));
-      return kExitUnusable;
-    }
+               pair.baseline.process->address().c_str(), int(pair.baseline.process->pid()),
+               pair.candidate.process->address().c_str(), int(pair.candidate.process->pid()),
+               cpu >= 0 ? (", both on CPU " + std::to_string(cpu)).c_str() : "");
+  WorkerConnection &b = *pair.baseline.connection, &c = *pair.candidate.connection;
   // Targets and the metric against what each side's VM reports.
   for (auto [loaded, info] : {std::pair{&base, &b.info()}, {cand, &c.info()}}) {
     if (!loaded) continue;
@@ -227,17 +186,14 @@ int compare_local(const CompareOptions& o, const SideSpec& bs, const SideSpec& c
   }
   if (cancel.cancelled()) return 128 + watch.signal();
 
-  LocalPairs pairs(b, c);
+  LocalPairs pairs(pair, bs.worker_path, cs.worker_path, cpu);
   CompareProgress progress(stderr, ProgressDisplay::is_terminal(stderr));
   v1::CompareResult result =
       run_comparison(plan, pairs, [&](const v1::CompareEvent& e) { progress.on_event(e); }, cancel);
   progress.finish();
   // Stop the workers before writing anything: they must not outlive a
   // failure to write.
-  b_connection.reset();
-  c_connection.reset();
-  baseline_worker->stop();
-  candidate_worker->stop();
+  pair.stop();
   if (store) record_comparison(*store, compared(base), compared(cand ? *cand : base), "local", result);
   return report(o, result, watch.signal());
 }

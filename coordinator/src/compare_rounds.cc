@@ -19,6 +19,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// With a renewable pair, how long one pair of processes serves a job's
+// rounds before a fresh pair takes over (at least one AB and one BA round).
+// Starting a pair costs about 0.3 s of CPU per worker here; half a second
+// of rounds per pair balances that cost against the spread between
+// processes (docs/coordinator.md, "How compare decides").
+constexpr double kSampleSeconds = 0.5;
+
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Different comparisons (and coordinator restarts) send different job ids.
@@ -161,8 +168,12 @@ class JobRounds {
     options.min_effect = settings_.min_effect();
     options.max_rounds = settings_.max_rounds();
     options.exact = exact_metric;
+    // An exact count does not depend on the process that counts it.
+    options.process_samples = pair_.renewable() && !exact_metric;
     SequentialComparison rounds(options);
     std::optional<Decision> last_look;
+    Clock::time_point sample_start = Clock::now();
+    uint32_t sample_rounds = 0;
     for (uint32_t round = 0;; ++round) {
       if (cancel_.cancelled()) return stop(rounds, absl::CancelledError("cancelled"));
       // AB, BA, AB, ...: a drift of the machine, or an advantage of going
@@ -200,6 +211,10 @@ class JobRounds {
       track_exact(b, c);
       keep_round(b, *out_.mutable_baseline_result());
       keep_round(c, *out_.mutable_candidate_result());
+      ++sample_rounds;
+      const bool sample_done =
+          options.process_samples && sample_rounds % 2 == 0 && seconds_since(sample_start) >= kSampleSeconds;
+      if (sample_done) rounds.end_sample();
 
       if (rounds.at_look()) {
         last_look = rounds.decide();
@@ -218,7 +233,23 @@ class JobRounds {
         record(rounds.conclude("max time " + format_limit_seconds(settings_.max_seconds()) + " reached"));
         return absl::OkStatus();
       }
+      if (sample_done) {
+        if (absl::Status renewed = renew_pair(); !renewed.ok()) return stop(rounds, renewed);
+        sample_start = Clock::now();
+        sample_rounds = 0;
+      }
     }
+  }
+
+  // A fresh pair of processes, each warmed up once on the job's program
+  // before its first measured round.
+  absl::Status renew_pair() {
+    if (cancel_.cancelled()) return absl::CancelledError("cancelled");
+    if (absl::Status renewed = pair_.renew(); !renewed.ok())
+      return absl::AbortedError("starting a fresh pair of workers: " + std::string(renewed.message()));
+    v1::JobResult r;
+    if (absl::Status ran = run_side(false, job_.candidate, "warmup", r); !ran.ok()) return ran;
+    return run_side(true, job_.baseline, "warmup", r);
   }
 
   // Ends the rounds on a failure: keeps the estimate so far, never a

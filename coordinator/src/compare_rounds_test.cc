@@ -81,15 +81,38 @@ class FakePair final : public SidePairLease {
   FakeSide &b_, &c_;
 };
 
+// A pair that local mode would replace by fresh processes: renew() is
+// logged as a call of its own.
+class RenewablePair final : public SidePairLease {
+ public:
+  RenewablePair(FakeSide& b, FakeSide& c, std::vector<Call>& log, bool& fail) : b_(b), c_(c), log_(log), fail_(fail) {}
+  CompareSideRunner& baseline() override { return b_; }
+  CompareSideRunner& candidate() override { return c_; }
+  bool renewable() const override { return true; }
+  absl::Status renew() override {
+    log_.push_back({"renew", {}});
+    if (fail_) return absl::UnavailableError("the worker binary is gone");
+    return absl::OkStatus();
+  }
+
+ private:
+  FakeSide &b_, &c_;
+  std::vector<Call>& log_;
+  bool& fail_;
+};
+
 class FakeSource final : public SidePairSource {
  public:
   FakeSource(FakeSide& b, FakeSide& c) : b_(b), c_(c) {}
   absl::StatusOr<std::unique_ptr<SidePairLease>> acquire(const ComparedJob&, Cancellation&) override {
     if (!why_none_.empty()) return absl::FailedPreconditionError(why_none_);
+    if (renew_log_) return std::unique_ptr<SidePairLease>(std::make_unique<RenewablePair>(b_, c_, *renew_log_, renew_fails_));
     return std::unique_ptr<SidePairLease>(std::make_unique<FakePair>(b_, c_));
   }
   size_t parallelism() override { return 1; }
   std::string why_none_;
+  std::vector<Call>* renew_log_ = nullptr;  // set: the pairs are renewable
+  bool renew_fails_ = false;
 
  private:
   FakeSide &b_, &c_;
@@ -308,6 +331,65 @@ TEST(CompareRounds, AMetricTheWorkerDoesNotReportIsAnError) {
   FakeSource source(b, c);
   Outcome r = compare(plan_of(1, "gc_seconds"), source);
   EXPECT_EQ(r.result.jobs(0).error(), "baseline: the result has no gc_seconds");
+}
+
+TEST(CompareRounds, ARenewablePairIsReplacedAfterEachSampleAndWarmedUpAgain) {
+  std::vector<Call> log;
+  FakeSide b("base", 0.1, 1000, log, 11), c("cand", 0.1, 1000, log, 12);
+  b.sleep_seconds = c.sleep_seconds = 0.05;  // a round lasts 0.1 s: a pair serves several
+  FakeSource source(b, c);
+  source.renew_log_ = &log;
+  ComparePlan plan = plan_of(1);
+  plan.settings.set_max_rounds(24);
+  Outcome r = compare(plan, source);
+  ASSERT_EQ(r.result.jobs_size(), 1);
+  EXPECT_EQ(r.result.jobs(0).rounds(), 24u);
+  // calibrate, warm-ups, then rounds; after each renewal a warm-up per side
+  // (candidate first, as at the start) before the next round.
+  size_t renewals = 0, rounds_since = 0, round_calls = 0;
+  for (size_t i = 3; i < log.size(); ++i) {
+    if (log[i].side == "renew") {
+      ++renewals;
+      EXPECT_GE(rounds_since, 2u) << "a pair serves at least one AB and one BA round";
+      EXPECT_EQ(rounds_since % 2, 0u) << "a sample is whole units";
+      rounds_since = 0;
+      ASSERT_LT(i + 2, log.size());
+      EXPECT_EQ(log[i + 1].side, "cand");
+      EXPECT_NE(log[i + 1].request.job_id().find("/warmup"), std::string::npos);
+      EXPECT_EQ(log[i + 2].side, "base");
+      EXPECT_NE(log[i + 2].request.job_id().find("/warmup"), std::string::npos);
+      i += 2;
+      continue;
+    }
+    EXPECT_NE(log[i].request.job_id().find("/round"), std::string::npos) << i;
+    ++round_calls;
+    if (round_calls % 2 == 0) ++rounds_since;
+  }
+  EXPECT_GE(renewals, 2u);
+  EXPECT_LE(renewals, 12u);
+  EXPECT_EQ(round_calls, 48u);
+}
+
+TEST(CompareRounds, AnExactMetricOrAFailedRenewalNeedsNoFreshPair) {
+  std::vector<Call> log;
+  FakeSide b("base", 0.1, 1000, log, 13), c("cand", 0.1, 1200, log, 14);
+  FakeSource source(b, c);
+  source.renew_log_ = &log;
+  // Counts do not depend on the process: decided at the first unit, no renewal.
+  Outcome r = compare(plan_of(1, "instructions"), source);
+  EXPECT_EQ(r.result.jobs(0).verdict(), v1::COMPARISON_VERDICT_SLOWER);
+  for (const auto& call : log) EXPECT_NE(call.side, "renew");
+  // A pair that cannot be started again ends the job with the reason, the
+  // rounds so far kept.
+  log.clear();
+  b.sleep_seconds = c.sleep_seconds = 0.15;
+  source.renew_fails_ = true;
+  r = compare(plan_of(1), source);
+  const auto& job = r.result.jobs(0);
+  EXPECT_EQ(job.verdict(), v1::COMPARISON_VERDICT_INCONCLUSIVE);
+  EXPECT_NE(job.error().find("starting a fresh pair of workers: the worker binary is gone"), std::string::npos)
+      << job.error();
+  EXPECT_EQ(job.rounds(), 2u);
 }
 
 }  // namespace

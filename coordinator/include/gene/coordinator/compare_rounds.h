@@ -5,6 +5,9 @@
 // k-run repetition per side, the order alternating (AB, BA, ...), fed to
 // SequentialComparison until it gives a verdict at a look, or the job's
 // time or rounds run out. Exact statistics are compared beside the metric.
+// When the pair is renewable, each pair of processes serves the rounds of
+// about kSampleSeconds and gives one sample of the statistics
+// (paired_comparison.h), then a fresh pair, warmed up once, takes over.
 #pragma once
 
 #include <functional>
@@ -35,6 +38,14 @@ class SidePairLease {
   virtual ~SidePairLease() = default;
   virtual CompareSideRunner& baseline() = 0;
   virtual CompareSideRunner& candidate() = 0;
+  // Whether renew() can replace both sides by fresh processes of the same
+  // builds (local mode's child workers can; a farm's long-lived workers
+  // cannot).
+  virtual bool renewable() const { return false; }
+  // Replaces both sides by fresh processes; baseline() and candidate() then
+  // name the new ones. An error (the pair is then unusable) when they could
+  // not be started.
+  virtual absl::Status renew() { return absl::UnimplementedError("this pair of workers cannot be renewed"); }
 };
 
 // Where pairs come from.
