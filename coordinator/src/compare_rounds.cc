@@ -21,9 +21,9 @@ using Clock = std::chrono::steady_clock;
 
 // With a renewable pair, how long one pair of processes serves a job's
 // rounds before a fresh pair takes over (at least one AB and one BA round).
-// Starting a pair costs about 0.3 s of CPU per worker here; half a second
-// of rounds per pair balances that cost against the spread between
-// processes (docs/coordinator.md, "How compare decides").
+// Starting a pair takes about 0.3 s per worker on a loaded 2-CPU machine;
+// half a second of rounds per pair balances that cost against the spread
+// between processes (docs/coordinator.md, "How compare decides").
 constexpr double kSampleSeconds = 0.5;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
