@@ -51,7 +51,14 @@ struct LocalPairs::Lease final : SidePairLease {
   LocalPairs& pairs;
 };
 
-absl::StatusOr<std::unique_ptr<SidePairLease>> LocalPairs::acquire(const ComparedJob&, Cancellation&) {
+absl::StatusOr<std::unique_ptr<SidePairLease>> LocalPairs::acquire(const ComparedJob&, Cancellation& cancel) {
+  // A renewal that failed during the job before left no pair: start one,
+  // or say why this job cannot be compared either.
+  if (!pair_.baseline.connection || !pair_.candidate.connection) {
+    if (cancel.cancelled()) return absl::CancelledError("cancelled");
+    if (absl::Status renewed = renew(); !renewed.ok())
+      return absl::Status(renewed.code(), "starting a fresh pair of workers: " + std::string(renewed.message()));
+  }
   return std::unique_ptr<SidePairLease>(std::make_unique<Lease>(*this));
 }
 
