@@ -5,7 +5,7 @@
 // went through about 14,000 page faults (each fresh 4 KiB page, first in
 // the copy and then in the pushes), a third of array_sum's time, and
 // those taken by the pushes fell outside any timed region. Now a growth
-// takes its few faults inside the allocation, where the heap times it.
+// takes its few faults inside the allocation, in its phase (phase_sampler.h).
 #pragma once
 
 #include <cstddef>

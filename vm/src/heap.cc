@@ -8,8 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <optional>
-#include <type_traits>
 
 #include "bytecode.h"
 
@@ -26,92 +24,6 @@ constexpr bool kTimers = true;
 std::chrono::steady_clock::time_point timer_now() {
   return kTimers ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
 }
-
-// The clock for timing single allocations, in nanoseconds. An allocation
-// takes a few nanoseconds amid the program's own work, so how it is timed
-// decides what is measured; checked against perf's samples of the
-// allocation functions on bench/ (docs/benchmarks.md):
-// - clock_gettime (ordered: it waits for the work before it) around the
-//   allocation charged it with the stalls of the program's work still in
-//   flight, 2-4x perf's share;
-// - the raw time-stamp counter, unordered, let the work slip out of the
-//   region (4-8x less), and its reads on two vCPUs of a virtual machine
-//   disagreed enough to make estimates jump fourfold between runs;
-// - what is used: one ordered read to let the work in flight finish, then
-//   the timed region between two more. It reads 1.3-3.5x perf's share,
-//   steadily, erring toward more memory overhead rather than less.
-uint64_t clock_ns() { return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()); }
-
-// What two back-to-back reads of clock_ns() cost by themselves (the cheapest
-// of a few), left out of every sample.
-uint64_t clock_pair_cost() {
-  static const uint64_t cost = [] {
-    uint64_t best = UINT64_MAX;
-    for (int i = 0; i < 64; ++i) {
-      uint64_t a = clock_ns();
-      uint64_t b = clock_ns();
-      best = std::min(best, b - a);
-    }
-    return best;
-  }();
-  return cost;
-}
-
-// Times one allocation in about kAllocSampleEvery (128) and counts it for
-// all of them, in nanoseconds. The interval is
-// drawn at random around the mean: with a fixed one, a loop that makes a
-// map and an array per iteration would time only maps (or only arrays).
-// Each sample stands for the allocations of its own interval.
-struct AllocationTimer {
-  Heap& heap;
-  bool sampled;
-  uint64_t start = 0;
-  explicit AllocationTimer(Heap& h) : heap(h), sampled(kTimers && --h.alloc_sample_countdown_ == 0) {
-    if (sampled) {
-      // The first read waits for the program's work still in flight; only
-      // the second starts the region, so those stalls are not charged to
-      // the allocation.
-      clock_ns();
-      start = clock_ns();
-    }
-  }
-  ~AllocationTimer() {
-    if (!sampled) return;
-    uint64_t d = clock_ns() - start;
-    uint64_t overhead = clock_pair_cost();
-    // A sample the thread was descheduled in (far beyond any allocation's
-    // cost) would be multiplied into nonsense: it is left out.
-    if (d > overhead && d < 2000) heap.allocation_ns_ += heap.alloc_sample_interval_ * (d - overhead);
-    // xorshift32: the next interval, uniform in [mean/2, 3*mean/2).
-    uint32_t x = heap.alloc_sample_random_;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    heap.alloc_sample_random_ = x;
-    heap.alloc_sample_interval_ = Heap::kAllocSampleEvery / 2 + x % Heap::kAllocSampleEvery;
-    heap.alloc_sample_countdown_ = heap.alloc_sample_interval_;
-  }
-};
-
-// Growing a container's buffer is allocation too: a malloc, a copy, the
-// old buffer freed. A small growth is one more event in the allocations'
-// sampled stream. A buffer of kWholeGrowthBytes or more takes
-// microseconds (page faults on fresh memory), past what a sample may last
-// (a sample that long is taken for a descheduled one and dropped), so it
-// is timed whole; such growths are few, as a buffer doubles each time.
-struct GrowthTimer {
-  Heap& heap;
-  bool whole;
-  uint64_t start = 0;
-  std::optional<AllocationTimer> sampled;
-  GrowthTimer(Heap& h, size_t new_bytes) : heap(h), whole(kTimers && new_bytes >= Heap::kWholeGrowthBytes) {
-    if (whole) start = clock_ns();
-    else sampled.emplace(h);
-  }
-  ~GrowthTimer() {
-    if (whole) heap.growth_ns_ += clock_ns() - start;
-  }
-};
 
 // What memory costs (heap.h): larger strings and closures as glibc's
 // malloc holds them — an 8-byte header, rounded to 16 bytes, 32 at least.
@@ -183,11 +95,6 @@ Heap::Heap()
   static_assert(kMediumStringClasses == 13);
 }
 
-
-double Heap::allocation_seconds() const {
-  static_assert(std::is_same_v<std::chrono::steady_clock::period, std::nano>);
-  return double(allocation_ns_) * 1e-9;
-}
 
 void ObjStack::grow() { put_back(grown(cursor())); }
 
@@ -324,7 +231,7 @@ void Heap::charge_outside(int64_t delta) {
 void Heap::push(Values& items, Value v) {
   size_t cap = items.capacity();
   if (items.size() == cap) {
-    GrowthTimer timer(*this, 2 * (cap + 1) * sizeof(Value));
+    PhaseScope scope(phase, Phase::kAllocation);
     items.push_back(v);
   } else {
     items.push_back(v);
@@ -337,7 +244,7 @@ void Heap::push(Values& items, Value v) {
 void Heap::append(Values& items, const Value* first, const Value* last) {
   size_t cap = items.capacity(), from = items.size();
   if (from + size_t(last - first) > cap) {
-    GrowthTimer timer(*this, (from + size_t(last - first)) * sizeof(Value));
+    PhaseScope scope(phase, Phase::kAllocation);
     items.insert(items.end(), first, last);
   } else {
     items.insert(items.end(), first, last);
@@ -354,7 +261,7 @@ void Heap::map_put(MapObj* m, uint32_t key, Value v) {
   }
   size_t entries = m->entries.capacity(), index = m->index.capacity();
   if (m->add_grows()) {
-    GrowthTimer timer(*this, 2 * (m->entries.size() + 1) * sizeof(MapObj::Entry));
+    PhaseScope scope(phase, Phase::kAllocation);
     m->add(key, v);  // one search per put: find() missed it
   } else {
     m->add(key, v);
@@ -482,7 +389,10 @@ void Heap::free_large(void* object) {
   ::operator delete(link);
 }
 
+// Making a string includes filling it: a large one's fresh pages are
+// faulted in by the copy.
 StringObj* Heap::concat(std::string_view a, std::string_view b) {
+  AllocationMark mark(phase);
   StringObj* s = new_string_uninitialized(a.size() + b.size());
   if (!a.empty()) std::memcpy(s->data(), a.data(), a.size());
   if (!b.empty()) std::memcpy(s->data() + a.size(), b.data(), b.size());
@@ -490,13 +400,14 @@ StringObj* Heap::concat(std::string_view a, std::string_view b) {
 }
 
 StringObj* Heap::new_string(std::string_view bytes) {
+  AllocationMark mark(phase);
   StringObj* s = new_string_uninitialized(bytes.size());
   if (!bytes.empty()) std::memcpy(s->data(), bytes.data(), bytes.size());
   return s;
 }
 
 StringObj* Heap::new_string_slow(size_t length) {
-  AllocationTimer timer(*this);
+  PhaseScope scope(phase, Phase::kAllocation);
   if (length > UINT32_MAX - 64) throw OutOfMemory{};
   size_t size = sizeof(StringObj) + length + 1;
   // The block's size is worked out once, for the limit and the counts.
@@ -528,7 +439,7 @@ StringObj* Heap::new_string_slow(size_t length) {
 }
 
 ArrayObj* Heap::new_array_slow(size_t reserve) {
-  AllocationTimer timer(*this);
+  PhaseScope scope(phase, Phase::kAllocation);
   if (max_bytes_) check_limit(page_block(sizeof(ArrayObj)) + buffer_block_bytes(reserve * sizeof(Value)));
   auto* a = recycled<ArrayObj>(kPoolArray);
   if (reserve > a->items.capacity()) reserve_items(a, reserve);
@@ -536,19 +447,19 @@ ArrayObj* Heap::new_array_slow(size_t reserve) {
 }
 
 void Heap::reserve_items(ArrayObj* a, size_t reserve) {
-  GrowthTimer growth(*this, reserve * sizeof(Value));
+  PhaseScope scope(phase, Phase::kAllocation);
   a->items.reserve(reserve);
 }
 
 MapObj* Heap::new_map_slow() {
-  AllocationTimer timer(*this);
+  PhaseScope scope(phase, Phase::kAllocation);
   check_limit(page_block(sizeof(MapObj)));
   MapObj* m = recycled<MapObj>(kPoolMap);
   return link(m, bytes_of(m));
 }
 
 GeneObj* Heap::new_gene(Value head) {
-  AllocationTimer timer(*this);
+  PhaseScope scope(phase, Phase::kAllocation);
   check_limit(page_block(sizeof(GeneObj)));
   auto* g = recycled<GeneObj>(kPoolGene);
   retain(head);
@@ -557,7 +468,7 @@ GeneObj* Heap::new_gene(Value head) {
 }
 
 BoxObj* Heap::new_box_slow(Value v) {
-  AllocationTimer timer(*this);
+  PhaseScope scope(phase, Phase::kAllocation);
   check_limit(page_block(sizeof(BoxObj)));
   auto* b = new (take(kPoolBox)) BoxObj();
   retain(v);
@@ -566,7 +477,7 @@ BoxObj* Heap::new_box_slow(Value v) {
 }
 
 ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
-  AllocationTimer timer(*this);
+  PhaseScope scope(phase, Phase::kAllocation);
   size_t size = sizeof(ClosureObj) + upvalue_count * sizeof(BoxObj*);
   check_limit(closure_bytes(upvalue_count));
   void* mem;
@@ -732,6 +643,7 @@ void Heap::drain_zct() {
 }
 
 bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
+  PhaseScope scope(phase, Phase::kReconcile);
   auto t0 = timer_now();
   ++reconciliations;
   settle();

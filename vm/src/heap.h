@@ -48,6 +48,7 @@
 
 #include "block_pages.h"
 #include "object.h"
+#include "phase_sampler.h"
 
 // The inlined allocation paths. bench/memory-share measures a build
 // configured with -DGENE_OUTLINE_ALLOCATION=ON, where they are the same
@@ -163,7 +164,7 @@ class Heap {
   void set_old_ratio(double ratio) { old_ratio_ = ratio > 0 ? ratio : 0; }
 
   // Allocation. The common case — a free block on the current page of its
-  // pool, no sample due, no limit set — is inlined where objects are made
+  // pool, no limit set — is inlined where objects are made
   // (below the class); the rest takes the out-of-line path, which does the
   // same and more.
   StringObj* new_string(std::string_view bytes);
@@ -283,16 +284,14 @@ class Heap {
   static constexpr uint32_t kSmallClosure = 4;
   static constexpr int kMediumStringClasses = 13;
 
-  // Time spent allocating, estimated by timing one allocation in about
-  // kAllocSampleEvery (a clock read per allocation would cost more than it
-  // measures).
-  static constexpr uint32_t kAllocSampleEvery = 128;
-  double allocation_seconds() const;
-  // Time growing containers' buffers by kWholeGrowthBytes or more, timed
-  // whole (smaller growths are sampled with the allocations).
-  static constexpr size_t kWholeGrowthBytes = 16384;
-  double growth_seconds() const { return double(growth_ns_) * 1e-9; }
-  // Time mapping (and faulting in) the pools' chunks, timed whole.
+  // What the heap is doing, for the run's phase sampler (phase_sampler.h):
+  // allocation and buffer growth mark kAllocation, the write barrier's
+  // slow paths kCounting, reconciliations kReconcile. Allocation is
+  // estimated from those samples alone; reconciliations, which last
+  // microseconds or more, are also timed whole, below.
+  PhaseWord phase;
+  // Time mapping (and faulting in) the pools' chunks, timed whole (a part
+  // of the allocation phase).
   double mapping_seconds() const { return double(page_source_.mapping_ns()) * 1e-9; }
   // Time in reconciliations outside the cycle collector (freeing).
   double free_seconds = 0;
@@ -336,9 +335,13 @@ class Heap {
     zct_.push(o);
     if (zct_.size() >= kZctThreshold) poll_countdown = 1;
   }
-  [[gnu::noinline]] void add_to_zct(Obj* o) { zct_push(o); }
+  [[gnu::noinline]] void add_to_zct(Obj* o) {
+    PhaseScope scope(phase, Phase::kCounting);
+    zct_push(o);
+  }
   [[gnu::noinline]] void possible_cycle_root(Obj* o) {
     if ((o->flags & kBuffered) || o->type == ObjType::String) return;  // strings hold no references
+    PhaseScope scope(phase, Phase::kCounting);
     o->flags |= kBuffered;
     young_.push(o);
     ++cycle_candidates;
@@ -357,12 +360,11 @@ class Heap {
     return o;
   }
   // A free block for the inlined path, or null: then the out-of-line path
-  // allocates (a fresh block, a sample due, a limit to check).
+  // allocates (a fresh block, a limit to check).
   [[gnu::always_inline]] void* take_fast(BlockPages& pages, PoolStats& stats) {
-    if (max_bytes_ != 0 || alloc_sample_countdown_ <= 1) return nullptr;
+    if (max_bytes_ != 0) return nullptr;
     void* b = pages.take_free();
     if (!b) return nullptr;
-    --alloc_sample_countdown_;
     ++stats.allocations;
     ++stats.hits;
     return b;
@@ -428,14 +430,6 @@ class Heap {
   void scan_black(Obj* o, bool full);
   uint64_t collect_white(bool full);
   static bool enters(const Obj* c, bool full) { return full || !(c->flags & kOld); }
-
-  friend struct AllocationTimer;
-  friend struct GrowthTimer;
-  uint64_t growth_ns_ = 0;
-  uint32_t alloc_sample_countdown_ = kAllocSampleEvery;
-  uint32_t alloc_sample_interval_ = kAllocSampleEvery;
-  uint32_t alloc_sample_random_ = 2463534242u;
-  uint64_t allocation_ns_ = 0;
 
   PageSource page_source_;  // before the pools: their pages go back to it
   struct Pool {
@@ -511,6 +505,7 @@ constexpr bool is_medium_string(size_t length) {
          sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1];
 }
 
+// Marked by its callers, whose copy into the string belongs to making it.
 StringObj* Heap::new_string_uninitialized(size_t length) {
   void* mem = nullptr;
   size_t bytes = 0;
@@ -530,6 +525,7 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
 }
 
 ArrayObj* Heap::new_array(size_t reserve) {
+  AllocationMark mark(phase);
   void* b = take_fast(pools_[kPoolArray].pages, pools_[kPoolArray].stats);
   if (!b) return new_array_slow(reserve);
   auto* a = reused_container<ArrayObj>(b, ObjType::Array);
@@ -538,6 +534,7 @@ ArrayObj* Heap::new_array(size_t reserve) {
 }
 
 MapObj* Heap::new_map() {
+  AllocationMark mark(phase);
   void* b = take_fast(pools_[kPoolMap].pages, pools_[kPoolMap].stats);
   if (!b) return new_map_slow();
   auto* m = reused_container<MapObj>(b, ObjType::Map);
@@ -545,6 +542,7 @@ MapObj* Heap::new_map() {
 }
 
 BoxObj* Heap::new_box(Value v) {
+  AllocationMark mark(phase);
   void* mem = take_fast(pools_[kPoolBox].pages, pools_[kPoolBox].stats);
   if (!mem) return new_box_slow(v);
   auto* b = new (mem) BoxObj();
@@ -554,6 +552,7 @@ BoxObj* Heap::new_box(Value v) {
 }
 
 ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
+  AllocationMark mark(phase);
   void* mem = upvalue_count <= kSmallClosure ? take_fast(pools_[kPoolClosure].pages, pools_[kPoolClosure].stats) : nullptr;
   if (!mem) return new_closure_slow(proto, upvalue_count);
   auto* c = new (mem) ClosureObj();

@@ -215,12 +215,17 @@ Value VM::run(const Program& program, const std::vector<std::pair<uint32_t, Valu
   }
   struct Timer {
     VM& vm;
+    PhaseSampler sampler;
     ~Timer() {
+      sampler.stop();
       vm.execution_seconds_ =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - vm.start_).count();
       vm.cpu_seconds_ = thread_cpu_seconds() - vm.cpu_start_;
+      vm.heap.phase.phase = 0;  // an error may have left a phase marked
+      vm.allocation_sampled_seconds_ = sampler.seconds(Phase::kAllocation);
+      vm.counting_sampled_seconds_ = sampler.seconds(Phase::kCounting);
     }
-  } timer{*this};
+  } timer{*this, PhaseSampler(heap.phase, uint64_t(start_.time_since_epoch().count()))};
   try {
     try {
       // The stack the top level needs, before it runs: grow_stack moves
@@ -1267,17 +1272,17 @@ void VM::fill_stats(Stats& s) const {
   s.gc_collections = heap.young_collections + heap.old_collections;
   s.gc_seconds = heap.gc_seconds;
   s.gc_pauses = heap.gc_pauses;
-  // Allocations are timed by samples, and a sample the thread was
-  // descheduled in is left out (heap.cc): the sampled time is CPU time.
-  // Freeing and collections are timed whole, waits included, as is the
-  // run. So that a loaded machine does not shrink the allocation share, it
-  // is stated in wall time: scaled by the run's wall / CPU time (1 on an
-  // idle core).
+  // Allocation and the write barrier's slow paths are events of a few
+  // nanoseconds: their time is estimated from the run's phase samples
+  // (phase_sampler.h), which count CPU time. Reconciliations (freeing, and
+  // the collections within them) last microseconds or more and are timed
+  // whole, waits included, as is the run. So that a loaded machine does
+  // not shrink the sampled part, it is stated in wall time: scaled by the
+  // run's wall / CPU time (1 on an idle core).
   double waits = cpu_seconds_ > 0 && execution_seconds_ > cpu_seconds_ ? execution_seconds_ / cpu_seconds_ : 1;
-  double allocation_seconds = heap.allocation_seconds() * waits + heap.growth_seconds() + heap.mapping_seconds();
-  s.memory_management_seconds = allocation_seconds + heap.free_seconds + heap.gc_seconds;
-  s.memory_allocation_seconds = allocation_seconds;
-  s.memory_freeing_seconds = heap.free_seconds;
+  s.memory_allocation_seconds = allocation_sampled_seconds_ * waits;
+  s.memory_freeing_seconds = heap.free_seconds + counting_sampled_seconds_ * waits;
+  s.memory_management_seconds = s.memory_allocation_seconds + s.memory_freeing_seconds + heap.gc_seconds;
   s.rc_increments = heap.rc_increments;
   s.rc_decrements = heap.rc_decrements;
   s.rc_frees = heap.rc_frees;

@@ -148,6 +148,10 @@ class VM {
   // (wall time): see fill_stats.
   double cpu_start_ = 0;
   double cpu_seconds_ = 0;
+  // CPU time the run's phase samples (phase_sampler.h) found allocating,
+  // and in the write barrier's slow paths: see fill_stats.
+  double allocation_sampled_seconds_ = 0;
+  double counting_sampled_seconds_ = 0;
 
   // Profile and trace.
   std::vector<uint64_t> op_counts_;

@@ -62,6 +62,14 @@ const char* kChurn =
     "  (var c (make_closure i))\n"
     "  (var b (boxed))\n"
     "  (i += 1))";
+// Mostly memory management by construction: each pass makes a 10 KiB
+// string (malloc, and the copy that faults it in) and frees the last one.
+const char* kLargeStrings =
+    "(var s \"xxxxxxxxxx\")\n"
+    "(var i 0)\n"
+    "(while (i < 10) (s = (str s s)) (i += 1))\n"
+    "(var j 0)\n"
+    "(while (j < 100000) (var t (str s \"y\")) (j += 1))";
 // Self-referencing maps: only the cycle collector frees them.
 const char* kCycles =
     "(var i 0)\n"
@@ -166,7 +174,10 @@ const std::multimap<std::string, Case>& cases() {
       {"gc_pause_seconds_max", {kCycles, eager_gc(), above(0), "a pause per collection"}},
       {"memory_management_seconds", {kChurn, {}, above(0), "allocating and freeing take time"}},
       {"memory_overhead_ratio", {kChurn, {}, above(0), "a share of the run"}},
-      {"memory_allocation_seconds", {kChurn, {}, above(0), "sampled allocations"}},
+      {"memory_overhead_ratio", {kNoCalls, {}, equals(0), "nothing allocated, nothing freed"}},
+      {"memory_overhead_ratio", {kLargeStrings, {}, strictly_between(0.3, 1), "copying large strings"}},
+      {"memory_allocation_seconds", {kNoCalls, {}, equals(0), "nothing allocated"}},
+      {"memory_allocation_seconds", {kLargeStrings, {}, above(0), "sampled allocations"}},
       {"memory_freeing_seconds", {kChurn, {}, above(0), "reconciliations free garbage"}},
       {"rc_increments", {kCycles, {}, above(1000), "stores into objects count"}},
       {"rc_decrements", {kChurn, {}, above(1000), "freed containers release their children"}},

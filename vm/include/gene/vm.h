@@ -145,8 +145,10 @@ struct Stats {
   double gc_seconds = 0;
   std::vector<double> gc_pauses;  // seconds, one per collection
   double memory_management_seconds = 0;  // allocation + freeing + gc_seconds
-  double memory_allocation_seconds = 0;
-  double memory_freeing_seconds = 0;     // reconciling the stack and freeing what reference counts free
+  double memory_allocation_seconds = 0;  // making objects and growing buffers, from the run's phase samples
+  double memory_freeing_seconds = 0;     // reconciling the stack and freeing what reference counts free (timed
+                                         // whole), and the write barrier's zero count table and cycle
+                                         // candidates (sampled)
   // How the memory model got there (beyond the documented statistics).
   uint64_t rc_increments = 0;
   uint64_t rc_decrements = 0;
