@@ -1280,8 +1280,18 @@ void VM::fill_stats(Stats& s) const {
   // not shrink the sampled part, it is stated in wall time: scaled by the
   // run's wall / CPU time (1 on an idle core).
   double waits = cpu_seconds_ > 0 && execution_seconds_ > cpu_seconds_ ? execution_seconds_ / cpu_seconds_ : 1;
-  s.memory_allocation_seconds = allocation_sampled_seconds_ * waits;
-  s.memory_freeing_seconds = heap.free_seconds + counting_sampled_seconds_ * waits;
+  double allocation = allocation_sampled_seconds_ * waits, counting = counting_sampled_seconds_ * waits;
+  // A signal may stand for several intervals (the tick is coarser than
+  // the interval): in a run of a few milliseconds one sample can outweigh
+  // the run. What was sampled cannot exceed what the timed parts leave.
+  double room = std::max(0.0, execution_seconds_ - heap.free_seconds - heap.gc_seconds);
+  if (allocation + counting > room) {
+    double scale = room / (allocation + counting);
+    allocation *= scale;
+    counting *= scale;
+  }
+  s.memory_allocation_seconds = allocation;
+  s.memory_freeing_seconds = heap.free_seconds + counting;
   s.memory_management_seconds = s.memory_allocation_seconds + s.memory_freeing_seconds + heap.gc_seconds;
   s.rc_increments = heap.rc_increments;
   s.rc_decrements = heap.rc_decrements;
