@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <new>
 
 #include "buffer_allocator.h"
@@ -33,14 +32,10 @@ void* PageSource::take() {
     // populating even its pages whole cost a short run (fib 12, 150 us)
     // half its time, for the few blocks it uses of each. A heap that needs
     // a second chunk gets it, and every later one, whole.
-    // Only a chunk populated ahead is timed: mapping alone is one system
-    // call, as malloc's was for the first chunk before.
     // The first chunk is the one a previous heap kept, when there is one.
     bool ahead = !chunks_.empty();
-    auto t0 = ahead ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     void* mem = ahead ? nullptr : take_kept_chunk();
     if (!mem) mem = map_pages(kChunkBytes, kChunkBytes, ahead);
-    if (ahead) mapping_ns_ += uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now() - t0).count());
     chunks_.push_back(mem);
     carve_ = static_cast<char*>(mem);
     carve_end_ = carve_ + kChunkBytes;

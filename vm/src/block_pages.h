@@ -76,11 +76,11 @@ class PageSource {
   void* take();
   void give(void* page);
   void release_all();
-  // Time spent mapping chunks (the heap counts it as allocation time).
-  uint64_t mapping_ns() const { return mapping_ns_; }
+  // Chunks mapped so far. Mapping happens inside an allocation, so the
+  // run's phase samples count its time as allocation (phase_sampler.h).
+  size_t chunk_count() const { return chunks_.size(); }
 
  private:
-  uint64_t mapping_ns_ = 0;
   void* free_ = nullptr;      // free pages, linked through their first word
   char* carve_ = nullptr;     // the next page never handed out, in the newest chunk
   char* carve_end_ = nullptr;

@@ -290,9 +290,7 @@ class Heap {
   // estimated from those samples alone; reconciliations, which last
   // microseconds or more, are also timed whole, below.
   PhaseWord phase;
-  // Time mapping (and faulting in) the pools' chunks, timed whole (a part
-  // of the allocation phase).
-  double mapping_seconds() const { return double(page_source_.mapping_ns()) * 1e-9; }
+  size_t chunk_count() const { return page_source_.chunk_count(); }
   // Time in reconciliations outside the cycle collector (freeing).
   double free_seconds = 0;
   // Time in the cycle collector; one pause per collection.
