@@ -399,6 +399,25 @@ StringObj* Heap::concat(std::string_view a, std::string_view b) {
   return s;
 }
 
+bool Heap::append_in_place(StringObj* s, std::string_view b) {
+  // The longest string of s's block size: a longer one would belong to a
+  // larger block. (Larger strings are malloc'd to their length: no room.)
+  size_t longest;
+  if (s->length <= kSmallString) longest = kSmallString;
+  else if (is_medium_string(s->length)) longest = kMediumStringBlocks[medium_string_class(s->length)] - sizeof(StringObj) - 1;
+  else return false;
+  size_t length = s->length + b.size();
+  if (length > longest) return false;
+  // Counted with allocation, as concat's copy is: the phases must not
+  // shrink by moving the same work elsewhere.
+  AllocationMark mark(phase);
+  std::memcpy(s->data() + s->length, b.data(), b.size());
+  s->length = static_cast<uint32_t>(length);
+  s->data()[length] = '\0';
+  s->symbol = StringObj::kNoSymbol;  // the old bytes' interned id
+  return true;
+}
+
 StringObj* Heap::new_string(std::string_view bytes) {
   AllocationMark mark(phase);
   StringObj* s = new_string_uninitialized(bytes.size());

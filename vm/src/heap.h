@@ -169,6 +169,13 @@ class Heap {
   // same and more.
   StringObj* new_string(std::string_view bytes);
   StringObj* concat(std::string_view a, std::string_view b);
+  // `x = (x + b)` when the caller has proved that nothing but the variable
+  // x can see s (CPython's trick): b goes into the slack of s's own block
+  // when the longer string still belongs to the same block size (the size
+  // follows from the length everywhere: freeing, the pools, the byte
+  // counts), so no count or limit changes. Returns false, touching
+  // nothing, when it does not fit; the caller then concatenates.
+  bool append_in_place(StringObj* s, std::string_view b);
   GENE_ALLOCATION_PATH inline ArrayObj* new_array(size_t reserve = 0);
   GENE_ALLOCATION_PATH inline MapObj* new_map();
   GeneObj* new_gene(Value head);

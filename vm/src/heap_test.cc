@@ -493,6 +493,36 @@ TEST(Heap, LimitStopsAllocationCleanly) {
   EXPECT_EQ(heap.live_objects(), 0u);
 }
 
+// An append in place fills the slack of the string's own block and no
+// more: the block a string's length implies (freeing, the pools and the
+// byte counts all derive it from the length) stays the one it has, so the
+// live bytes do not move and a reconciliation gives back exactly them.
+TEST(Heap, AppendInPlaceStaysInItsBlock) {
+  Heap heap;
+  for (size_t start : {0, 10, 23, 24, 40, 47, 48, 100, 1000, 4000, 4079, 4080, 5000}) {
+    StringObj* s = heap.new_string(std::string(start, 'a'));
+    s->symbol = 7;  // an interned id of the old bytes, to be forgotten
+    uint64_t bytes = heap.live_bytes(), allocated = heap.bytes_allocated();
+    std::string expect(start, 'a');
+    size_t appended = 0;
+    while (heap.append_in_place(s, "xyz")) {
+      expect += "xyz";
+      ++appended;
+      EXPECT_EQ(s->symbol, StringObj::kNoSymbol);
+    }
+    EXPECT_EQ(s->view(), expect) << start;
+    EXPECT_EQ(s->data()[s->length], '\0');
+    EXPECT_EQ(heap.live_bytes(), bytes) << start;
+    EXPECT_EQ(heap.bytes_allocated(), allocated) << start;
+    // Full: no room left for the piece (small strings hold 23 bytes, the
+    // medium blocks 47, 79, ... 4079; larger strings have no slack).
+    EXPECT_EQ(appended == 0, start == 23 || start == 47 || start >= 4079) << start;
+    EXPECT_EQ(s->length, start + 3 * appended);
+    reconcile(heap, {});
+    EXPECT_EQ(heap.live_bytes(), 0u) << start;
+  }
+}
+
 TEST(Heap, DestructorFreesCyclesNobodyReconciled) {
   // No reconciliation at all: the heap's destructor must still free the
   // cycle (LeakSanitizer checks this in the sanitizer build).

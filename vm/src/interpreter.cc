@@ -158,6 +158,43 @@ void VM::flush_output() {
   if (!written) throw_error(std::string("cannot write the output: ") + std::strerror(errno));
 }
 
+// Appending in place to the string a, for `x = (x + b)` with x at var:
+// the sum would replace a in x, so when nothing else can see a, a itself
+// can become the sum. Counts are deferred (heap.h): a's count holds the
+// references from the heap, globals and constants, and must be what x
+// itself contributes (`counted`: 1 for a global, 0 for a local); the stack
+// is not counted, so it is searched, and must hold a only in the `held`
+// slots the operation itself accounts for (the operand, a local x). A
+// pinned constant's count is raised, and a captured variable lives in a
+// box, never in a slot: neither passes. The search is bounded so that the
+// cost stays constant: on a deeper stack the sum is a fresh string.
+bool VM::append_in_place(Value a, Value b, const Value* var, uint32_t counted, int held, const Value* sp) {
+  constexpr ptrdiff_t kSearchLimit = 64;
+  if (var->bits() != a.bits() || !is_type(a, ObjType::String) || !is_type(b, ObjType::String)) return false;
+  StringObj* s = as_string(a);
+  if (s->rc != counted || sp - stack_ > kSearchLimit) return false;
+  int seen = 0;
+  for (const Value* p = stack_; p < sp; ++p) seen += p->bits() == a.bits();
+  return seen == held && heap.append_in_place(s, as_string(b)->view());
+}
+
+// ADD's sum goes to a variable when the next instruction stores it
+// (ADD_STORE fuses only the local form); an undeclared global would raise
+// there, after the append, so it is left to the ordinary path.
+bool VM::append_before_store(Value a, Value b, uint32_t next, Value* base, const Value* sp) {
+  uint32_t slot = next >> 8;
+  switch (Op(next & 0xFF)) {
+    case Op::STORE_GLOBAL:
+    case Op::SET_GLOBAL:
+      return global_declared_[slot] && append_in_place(a, b, &globals_[slot], 1, 1, sp);
+    case Op::STORE_LOCAL:
+    case Op::SET_LOCAL:
+      return append_in_place(a, b, &base[slot], 0, 2, sp);
+    default:
+      return false;
+  }
+}
+
 Value VM::symbol_string(uint32_t id) {
   if (id >= symbol_strings_.size()) symbol_strings_.resize(symbols.size(), Value::nil());
   if (symbol_strings_[id].is_nil()) {
@@ -505,7 +542,9 @@ hook:
   }
 
 // ADD leaves the sum in place of its operands; ADD_STORE writes it to slot A.
-#define ADD_TO(dest)                                              \
+// Strings: when the sum goes back to the variable the left operand came
+// from, `appended` may grow it in place; dest then holds it already.
+#define ADD_TO(dest, appended)                                    \
     Value a = sp[-2], b = sp[-1];                                 \
     if (Value::both_ints(a, b)) {                                 \
       if (!Value::add_ints(a, b, dest)) RAISE("integer overflow"); \
@@ -513,15 +552,15 @@ hook:
       dest = Value::number(a.as_float() + b.as_float());          \
     } else {                                                      \
       SAVE();                                                     \
-      dest = arith_add(heap, a, b);                               \
+      if (!(appended)) dest = arith_add(heap, a, b);              \
     }
   CASE(ADD) {
-    ADD_TO(sp[-2])
+    ADD_TO(sp[-2], append_before_store(a, b, *ip, base, sp))
     --sp;
     DISPATCH();
   }
   CASE(ADD_STORE) {
-    ADD_TO(base[ARG()])
+    ADD_TO(base[ARG()], append_in_place(a, b, &base[ARG()], 0, 2, sp))
     sp -= 2;
     DISPATCH();
   }
@@ -632,8 +671,9 @@ hook:
     *sp++ = r;
     DISPATCH();
   }
-// ADD_LOCALS pushes the sum; ADD_LOCALS_STORE writes it to slot word 1.
-#define ADD_LOCALS(then)                                          \
+// ADD_LOCALS pushes the sum; ADD_LOCALS_STORE writes it to slot word 1
+// (a string may be appended to in place, as ADD's).
+#define ADD_LOCALS(then, appended)                                \
     Value a = base[ARG() & 0xFFF], b = base[ARG() >> 12];         \
     Value r;                                                      \
     if (Value::both_ints(a, b)) {                                 \
@@ -642,12 +682,12 @@ hook:
       r = Value::number(a.as_float() + b.as_float());             \
     } else {                                                      \
       SAVE();                                                     \
-      r = arith_add(heap, a, b);                                  \
+      r = (appended) ? a : arith_add(heap, a, b);                 \
     }                                                             \
     then;                                                         \
     DISPATCH();
-  CASE(ADD_LOCALS) { ADD_LOCALS(*sp++ = r) }
-  CASE(ADD_LOCALS_STORE) { ADD_LOCALS(base[*ip++] = r) }
+  CASE(ADD_LOCALS) { ADD_LOCALS(*sp++ = r, false) }
+  CASE(ADD_LOCALS_STORE) { ADD_LOCALS(base[*ip++] = r, append_in_place(a, b, &base[*ip], 0, 1, sp)) }
 #undef ADD_LOCALS
 
 // `r` = the two values on top compared with `op`: ints and floats inline,

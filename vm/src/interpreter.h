@@ -80,6 +80,9 @@ class VM {
   void grow_stack(size_t needed);
   void trace_instruction(const Frame& frame, const uint32_t* ip, const Value* sp);
   void profile_instruction(const Frame& frame, const uint32_t* ip);
+  // `x = (x + b)` on a string only x holds: appends in place (see .cc).
+  bool append_in_place(Value a, Value b, const Value* var, uint32_t counted, int held, const Value* sp);
+  bool append_before_store(Value a, Value b, uint32_t next, Value* base, const Value* sp);
 
   // Deep walks (equality, display) check the clock through the VM.
   class Walk final : public WalkLimits {

@@ -33,7 +33,9 @@ struct Obj {
 };
 static_assert(sizeof(Obj) == 8);
 
-// Immutable byte string; bytes follow the header in the same allocation.
+// Byte string, immutable to programs (Heap::append_in_place grows only one
+// that nothing but its variable can see); bytes follow the header in the
+// same allocation.
 // A string used as a map key remembers the symbol id its bytes intern to,
 // so a key read or written again is neither hashed nor compared.
 struct StringObj : Obj {
