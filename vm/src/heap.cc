@@ -701,35 +701,25 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
 // edges were subtracted.
 void Heap::collect_cycles(bool full) {
   ++(full ? old_collections : young_collections);
-  // Blocks freed while buffered go back now; in a young collection, old
-  // candidates wait for a full one.
-  std::vector<Obj*>& roots = roots_;
-  roots.clear();
-  auto take = [&](Obj* o) {
-    if (o->flags & kDead) {
-      reclaim(o);
-    } else if (!full && (o->flags & kOld)) {
-      old_.push_back(o);
-      ++promoted_since_full_;
-    } else {
-      roots.push_back(o);
-    }
-  };
-  for (Obj* o : young_) take(o);
-  young_.clear();
+  // The candidates are walked from a buffer of their own: freeing garbage
+  // gives back references into old objects, which may buffer those anew.
+  candidates_.swap(young_);
+  roots_.clear();
+  uint64_t examined = 0;
   if (full) {
-    for (Obj* o : old_) take(o);  // a full collection takes every one
+    examined += mark_gray<true>(candidates_.begin(), candidates_.end());
+    examined += mark_gray<true>(old_.data(), old_.data() + old_.size());
     old_.clear();
+  } else {
+    examined += mark_gray<false>(candidates_.begin(), candidates_.end());
   }
-
-  if (full) mark_gray<true>(roots);
-  else mark_gray<false>(roots);
+  candidates_.clear();
   scan(full);
 
   // What scan left gray is the garbage. Survivors of a young collection
   // move to the old buffer; a full collection lets them go (a later
   // decrement buffers them again).
-  for (Obj* r : roots) {
+  for (Obj* r : roots_) {
     if (r->color == kGray) continue;
     if (full) {
       r->flags &= uint8_t(~kBuffered);
@@ -740,44 +730,105 @@ void Heap::collect_cycles(bool full) {
   }
   if (full) {
     promoted_since_full_ = 0;
-    examined_by_full_ = reached_.size();
+    examined_by_full_ = examined;
   }
-  cycle_frees += collect_white(full);
+  collect_white(full);
   reached_.clear();
 }
 
-// Subtracts the references internal to what the roots reach; everything
-// reached turns gray and is listed in reached_, which is also the walk's
-// queue: each object is listed once, when it turns gray, and visited in
-// that order (the subtraction and the gray set do not depend on it).
-// No stack beside the list, so a million-deep structure needs no recursion.
+// Subtracts the references internal to what the roots reach, one root's
+// subgraph at a time: everything a root newly reaches turns gray and is
+// listed in reached_, which is also the walk's queue (each object listed
+// once, when it turns gray, and visited in that order; the subtraction and
+// the gray set do not depend on it). No stack beside the list, so a
+// million-deep structure needs no recursion.
+//
+// A subgraph whose counts all fell to zero is garbage at once, whatever
+// the later roots reach: every reference to its objects comes from its
+// own objects (the stack's are counted during a reconciliation, an old
+// object's are never subtracted), so nothing outside it can reach it. It
+// is freed there, while it is still in the cache, and leaves the list;
+// the rest waits for scan, which decides it as the whole trial deletion
+// does (edges from freed subgraphs into it stay subtracted: they are
+// gone). Roots in a freed subgraph that come later in the buffers are
+// only marked dead there (free_one), and their blocks go back when they
+// come up, as do blocks freed while buffered since the last collection.
+//
 // The list is walked through a cursor in locals (see FreeRun: the colors
 // written are char-typed stores), and a young collection's test of age is
-// compiled in only where it applies.
+// compiled in only where it applies. Returns how many objects it reached.
 template <bool kFull>
-void Heap::mark_gray(const std::vector<Obj*>& roots) {
+uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
   ObjStack::Cursor reached = reached_.cursor();
-  reached.size = 0;
-  for (Obj* r : roots)
-    if (r->color != kGray) {
-      r->color = kGray;
-      reached.push(r);
+  FreeRun freed{};
+  uint64_t examined = 0, garbage = 0;
+  for (; first != last; ++first) {
+    Obj* r = *first;
+    if (r->flags & kDead) {
+      reclaim(r);
+      continue;
     }
-  for (size_t i = 0; i < reached.size; ++i) {
-    Obj* o = reached.data[i];
-    for_each_child(o, [&](Obj* c) {
-      if (!enters(c, kFull)) {
-        old_edges_.push_back({o, c});
-        return;
-      }
-      --c->rc;
-      if (c->color != kGray) {
-        c->color = kGray;
-        reached.push(c);
-      }
-    });
+    if (!kFull && (r->flags & kOld)) {  // waits for a full collection
+      old_.push_back(r);
+      ++promoted_since_full_;
+      continue;
+    }
+    if (r->color == kGray) {  // in a subgraph kept for scan
+      roots_.push_back(r);
+      continue;
+    }
+    // The subgraph is marked kMarking while it is walked, so that the
+    // counts left in it are summed as it goes: what it gains when an
+    // object joins, less one for each edge subtracted inside it later.
+    // (Edges into subgraphs kept earlier subtract from those.)
+    size_t begin = reached.size, edges = old_edges_.size();
+    uint64_t left = r->rc;
+    r->color = kMarking;
+    reached.push(r);
+    for (size_t i = begin; i < reached.size; ++i) {
+      Obj* o = reached.data[i];
+      for_each_child(o, [&](Obj* c) {
+        if (!enters(c, kFull)) {
+          old_edges_.push_back({o, c});
+          return;
+        }
+        --c->rc;
+        if (c->color == kMarking) {
+          --left;
+        } else if (c->color == kBlack) {
+          c->color = kMarking;
+          left += c->rc;
+          reached.push(c);
+        }
+      });
+    }
+    // The subgraph, through pointers in locals: the colors and flags
+    // written below are char-typed stores, which may alias the cursor.
+    Obj** const sub = reached.data + begin;
+    Obj** const sub_end = reached.data + reached.size;
+    examined += sub_end - sub;
+    if (left != 0) {
+      for (Obj** p = sub; p != sub_end; ++p) (*p)->color = kGray;
+      roots_.push_back(r);
+      continue;
+    }
+    if (old_edges_.size() != edges) {
+      for (size_t i = edges; i < old_edges_.size(); ++i) release_object(old_edges_[i].second);
+      old_edges_.resize(edges);
+    }
+    r->flags &= uint8_t(~kBuffered);
+    for (Obj** p = sub; p != sub_end; ++p) {
+      Obj* o = *p;
+      o->color = kBlack;
+      free_one<false>(o, freed);  // its block's free-list link overwrites only its own header
+    }
+    garbage += sub_end - sub;
+    reached.size = begin;
   }
   reached_.put_back(reached);
+  cycle_frees += garbage;
+  live_settled_ -= freed.bytes;
+  return examined;
 }
 
 // What still has references from outside is live, and so is everything it
@@ -808,8 +859,8 @@ void Heap::scan_black(Obj* o, bool full) {
   }
 }
 
-// Frees the garbage, inline (as the zero count table's drain does), and
-// returns how many objects it was: every object scan left gray. A gray
+// Frees the rest of the garbage, inline (as the zero count table's drain
+// does): every object scan left gray. A gray
 // object is reached from a gray root through gray objects only (anything
 // a black one reaches is black), so this is CollectWhite's set, without
 // its walk. First the garbage gives back its references into old objects,
@@ -817,7 +868,7 @@ void Heap::scan_black(Obj* o, bool full) {
 // gray listed those edges, so the garbage's children are not walked
 // again), while every color can still be read; then one pass frees the
 // garbage and, in a young collection, ages what it examined and kept.
-uint64_t Heap::collect_white(bool full) {
+void Heap::collect_white(bool full) {
   for (auto [holder, child] : old_edges_)
     if (holder->color == kGray) release_object(child);
   old_edges_.clear();
@@ -834,7 +885,7 @@ uint64_t Heap::collect_white(bool full) {
     }
   }
   live_settled_ -= run.bytes;
-  return garbage;
+  cycle_frees += garbage;
 }
 
 // The end of a run: nothing observable depends on counts any more, so the

@@ -100,6 +100,11 @@ class ObjStack {
   Obj** begin() const { return data_; }
   Obj** end() const { return data_ + size_; }
   void clear() { size_ = 0; }
+  void swap(ObjStack& other) {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+  }
   void put_back(const Cursor& c) {
     data_ = c.data;
     size_ = c.size;
@@ -323,7 +328,8 @@ class Heap {
   uint64_t cycle_frees = 0;         // objects freed by the cycle collector
 
   // The collector's bookkeeping, in Obj::color and Obj::flags.
-  enum Color : uint8_t { kBlack = 0, kGray };  // after scan, gray is garbage
+  // After scan, gray is garbage; kMarking is gray in the subgraph being marked.
+  enum Color : uint8_t { kBlack = 0, kGray, kMarking };
   enum Flag : uint8_t {
     kInZct = 1,     // in zct_
     kBuffered = 2,  // in young_ or old_
@@ -430,10 +436,10 @@ class Heap {
   // The passes of trial deletion, and whether a collection follows an edge
   // into c: a young one does not enter old objects.
   template <bool kFull>
-  void mark_gray(const std::vector<Obj*>& roots);
+  uint64_t mark_gray(Obj* const* first, Obj* const* last);
   void scan(bool full);
   void scan_black(Obj* o, bool full);
-  uint64_t collect_white(bool full);
+  void collect_white(bool full);
   static bool enters(const Obj* c, bool full) { return full || !(c->flags & kOld); }
 
   PageSource page_source_;  // before the pools: their pages go back to it
@@ -458,7 +464,8 @@ class Heap {
   std::vector<Value> pinned_;
   ObjStack reached_;           // what a cycle collection examined (mark gray's queue)
   std::vector<std::pair<Obj*, Obj*>> old_edges_;  // edges a young collection met into old objects
-  std::vector<Obj*> roots_;    // the candidates it started from
+  ObjStack candidates_;        // young_'s candidates while a collection walks them
+  std::vector<Obj*> roots_;    // the candidates whose subgraphs wait for scan
   std::vector<Obj*> black_;    // scan-black's explicit stack
   uint64_t bytes_since_reconcile_ = 0;  // what objects made since then hold
   uint64_t live_settled_ = 0;           // live bytes as of then, with buffers' growth since
