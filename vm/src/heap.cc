@@ -761,7 +761,8 @@ template <bool kFull>
 uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
   ObjStack::Cursor reached = reached_.cursor();
   FreeRun freed{};
-  uint64_t examined = 0, garbage = 0;
+  size_t listed = reached.size;
+  uint64_t examined = 0;
   for (; first != last; ++first) {
     Obj* r = *first;
     if (r->flags & kDead) {
@@ -781,7 +782,7 @@ uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
     // counts left in it are summed as it goes: what it gains when an
     // object joins, less one for each edge subtracted inside it later.
     // (Edges into subgraphs kept earlier subtract from those.)
-    size_t begin = reached.size, edges = old_edges_.size();
+    size_t begin = reached.size, old_edges = 0;
     uint64_t left = r->rc;
     r->color = kMarking;
     reached.push(r);
@@ -790,6 +791,7 @@ uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
       for_each_child(o, [&](Obj* c) {
         if (!enters(c, kFull)) {
           old_edges_.push_back({o, c});
+          ++old_edges;
           return;
         }
         --c->rc;
@@ -812,9 +814,10 @@ uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
       roots_.push_back(r);
       continue;
     }
-    if (old_edges_.size() != edges) {
-      for (size_t i = edges; i < old_edges_.size(); ++i) release_object(old_edges_[i].second);
-      old_edges_.resize(edges);
+    if (old_edges) {
+      for (size_t i = old_edges_.size() - old_edges; i < old_edges_.size(); ++i)
+        release_object(old_edges_[i].second);
+      old_edges_.resize(old_edges_.size() - old_edges);
     }
     r->flags &= uint8_t(~kBuffered);
     for (Obj** p = sub; p != sub_end; ++p) {
@@ -822,11 +825,10 @@ uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
       o->color = kBlack;
       free_one<false>(o, freed);  // its block's free-list link overwrites only its own header
     }
-    garbage += sub_end - sub;
     reached.size = begin;
   }
   reached_.put_back(reached);
-  cycle_frees += garbage;
+  cycle_frees += examined - (reached.size - listed);  // what is not listed for scan was freed
   live_settled_ -= freed.bytes;
   return examined;
 }
