@@ -60,10 +60,13 @@ void PageSource::release_all() {
   carve_ = carve_end_ = nullptr;
 }
 
+BlockPages::Page BlockPages::kNoPage{nullptr, nullptr, nullptr, nullptr, nullptr, 0, UINT32_MAX, false};
+
 BlockPages::BlockPages(PageSource& source, size_t block_bytes, void (*destroy)(void* block))
     : source_(source),
       block_((block_bytes + 7) & ~size_t(7)),
       capacity_(uint32_t((kPageBytes - kHeader) / block_)),
+      capacity_less_2_(capacity_ - 2),
       destroy_(destroy),
       spare_limit_(std::max<uint32_t>(1, kSpareBlocks / capacity_)) {}
 
@@ -115,6 +118,7 @@ void* BlockPages::take_from_another_page(bool& reused) {
 }
 
 void BlockPages::gave_back_elsewhere(Page* p) {
+  if (p == current_) return;
   if (p->used == 0) {
     unlink_partial(p);
     if (spare_count_ < spare_limit_) {
@@ -157,7 +161,8 @@ void BlockPages::free_page(Page* p) {
 
 void BlockPages::release_all() {
   for (Page* p = pages_list_; p; p = p->next) destroy_blocks(p);
-  pages_list_ = current_ = partial_ = spares_ = nullptr;
+  pages_list_ = partial_ = spares_ = nullptr;
+  current_ = &kNoPage;
   spare_count_ = 0;
   pages_ = 0;
 }

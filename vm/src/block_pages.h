@@ -111,24 +111,24 @@ class BlockPages {
       return b;
     }
     Page* p = current_;
-    if (p) {
-      if (p->carved < capacity_) {
-        ++p->used;
-        reused = false;
-        return block_at(p, p->carved++);
-      }
+    if (p->carved < capacity_) {
+      ++p->used;
+      reused = false;
+      return block_at(p, p->carved++);
     }
     return take_from_another_page(reused);
   }
   // A free block of the current page, contents as left, or null: the
   // heap's inlined allocation path.
+  // (current_ is never null: before the first page it is kNoPage, which
+  // has no free blocks and nothing left to carve.)
   [[gnu::always_inline]] void* take_free() {
     Page* p = current_;
-    if (!p) return nullptr;
     void* b = p->free;
     if (!b) return nullptr;
-    p->free = *static_cast<void**>(b);
-    if (p->free) __builtin_prefetch(p->free, 1);  // the next one taken: often cold
+    void* next = *static_cast<void**>(b);
+    p->free = next;
+    __builtin_prefetch(next, 1);  // the next one taken, often cold (a null prefetch is harmless)
     unpoison(b, block_);
     ++p->used;
     return b;
@@ -138,10 +138,14 @@ class BlockPages {
     *static_cast<void**>(block) = p->free;
     p->free = block;
     poison(static_cast<char*>(block) + sizeof(void*), block_ - sizeof(void*));
-    --p->used;
+    uint32_t used = --p->used;
     // Only a page's first free block (it joins the partial list) and its
-    // last (it empties) need more.
-    if (p != current_ && (p->used == 0 || !p->partial)) gave_back_elsewhere(p);
+    // last (it empties) need more, and only when it is not the current
+    // page. A page stops being current only when it is full, so its first
+    // free leaves capacity - 1 used: one unsigned compare finds both cases
+    // (used - 1 wraps when used is 0) without reading current_ or the
+    // page's other fields.
+    if (used - 1 >= capacity_less_2_) [[unlikely]] gave_back_elsewhere(p);
   }
 
   // Destroys what every page holds and forgets the pages, which the
@@ -190,8 +194,13 @@ class BlockPages {
   PageSource& source_;
   const size_t block_;
   const uint32_t capacity_;  // blocks per page
+  const uint32_t capacity_less_2_;  // give_back's bound (a page has more than 2 blocks)
   void (*const destroy_)(void*);
-  Page* current_ = nullptr;  // where blocks are taken from
+  // Where blocks are taken from: never null, so the inlined path tests
+  // only the free list. kNoPage has no free blocks and a carved count no
+  // capacity reaches, and is never written.
+  static Page kNoPage;
+  Page* current_ = &kNoPage;
   Page* pages_list_ = nullptr;
   Page* partial_ = nullptr;
   Page* spares_ = nullptr;   // empty pages kept rather than freed (linked by next_partial)
