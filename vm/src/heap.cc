@@ -195,7 +195,7 @@ void Heap::check_limit(size_t incoming) {
 
 uint64_t Heap::allocations() const {
   uint64_t n = 0;
-  for (auto& p : pools_) n += p.stats.allocations;
+  for (auto& p : pools_) n += p.stats.allocations();
   return n;
 }
 
@@ -355,20 +355,21 @@ BlockPages& Heap::pages_of(const Obj* o) {
 template <typename T>
 T* Heap::recycled(PoolId id) {
   Pool& pool = pools_[id];
-  ++pool.stats.allocations;
   bool reused;
   void* b = pool.pages.take(reused);
-  if (!reused) return new (b) T();
+  if (!reused) {
+    ++pool.stats.fresh;
+    return fresh<T>(b);
+  }
   ++pool.stats.hits;
   return reused_container<T>(b, kPoolType[id]);
 }
 
 void* Heap::take(PoolId id) {
   Pool& pool = pools_[id];
-  ++pool.stats.allocations;
   bool reused;
   void* b = pool.pages.take(reused);
-  if (reused) ++pool.stats.hits;
+  ++(reused ? pool.stats.hits : pool.stats.fresh);
   return b;
 }
 
@@ -441,17 +442,16 @@ StringObj* Heap::new_string_slow(size_t length) {
     bytes = kMediumStringBlocks[c];
     check_limit(bytes);
     Pool& pool = pools_[kPoolString];
-    ++pool.stats.allocations;
     bool reused;
     mem = medium_strings_[c].take(reused);
-    if (reused) ++pool.stats.hits;
+    ++(reused ? pool.stats.hits : pool.stats.fresh);
   } else {
     bytes = malloc_bytes(sizeof(LargeLink) + size);
     check_limit(bytes);
-    ++pools_[kPoolString].stats.allocations;
     mem = take_large(size);
+    ++pools_[kPoolString].stats.fresh;
   }
-  auto* s = new (mem) StringObj();
+  auto* s = fresh<StringObj>(mem);
   s->length = static_cast<uint32_t>(length);
   s->data()[length] = '\0';
   return link(s, bytes);
@@ -489,7 +489,7 @@ GeneObj* Heap::new_gene(Value head) {
 BoxObj* Heap::new_box_slow(Value v) {
   PhaseScope scope(phase, Phase::kAllocation);
   check_limit(page_block(sizeof(BoxObj)));
-  auto* b = new (take(kPoolBox)) BoxObj();
+  auto* b = fresh<BoxObj>(take(kPoolBox));
   retain(v);
   b->value = v;
   return link(b, bytes_of(b));
@@ -503,10 +503,10 @@ ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
   if (upvalue_count <= kSmallClosure) {
     mem = take(kPoolClosure);
   } else {
-    ++pools_[kPoolClosure].stats.allocations;
     mem = take_large(size);
+    ++pools_[kPoolClosure].stats.fresh;
   }
-  auto* c = new (mem) ClosureObj();
+  auto* c = fresh<ClosureObj>(mem);
   c->proto = proto;
   c->upvalue_count = upvalue_count;
   // Small closures clear the whole pooled block's slots: a fixed count
@@ -624,7 +624,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
   }
   run.bytes += bytes;  // taken from the live total after the run (after settle(): nothing is freed before it)
   if (o->flags & kBuffered) [[unlikely]] {
-    o->flags |= kDead;  // its buffer still points here
+    o->flags = uint8_t((o->flags & ~kInZct) | kDead);  // its buffer still points here
     o->pooled = pages != nullptr;  // for reclaim()
     if (pages && !recyclable(o->type)) poison(o + 1, pages->block_bytes() - sizeof(Obj));
     return;
@@ -646,13 +646,15 @@ void Heap::drain_zct() {
   FreeRun run{zct_.cursor()};
   while (run.zct.size) {
     Obj* o = run.zct.pop();
-    o->flags &= uint8_t(~kInZct);
     // A survivor (a counted reference arrived) needs no buffering: if it
     // is in a cycle, the mutation that closed the cycle since the last
-    // reconciliation buffered its holder (note_mutation).
+    // reconciliation buffered its holder (note_mutation). A freed object's
+    // flag is left to free_one: its block's free-list link overwrites it.
     if (o->rc == 0) {
       ++frees;
       free_one<true>(o, run);
+    } else {
+      o->flags &= uint8_t(~kInZct);
     }
   }
   zct_.put_back(run.zct);

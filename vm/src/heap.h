@@ -282,9 +282,12 @@ class Heap {
   enum PoolId { kPoolArray, kPoolMap, kPoolString, kPoolClosure, kPoolBox, kPoolGene, kPoolCount };
   static constexpr ObjType kPoolType[kPoolCount] = {ObjType::Array, ObjType::Map,     ObjType::String,
                                                     ObjType::Closure, ObjType::Box, ObjType::Gene};
+  // The inlined path counts only its hits: allocations are hits and
+  // fresh blocks (one increment per allocation, not two).
   struct PoolStats {
-    uint64_t hits = 0;         // allocations served from the free list
-    uint64_t allocations = 0;  // allocations of this type
+    uint64_t hits = 0;   // allocations served from the free list
+    uint64_t fresh = 0;  // allocations of a block never handed out, or of a larger object
+    uint64_t allocations() const { return hits + fresh; }  // allocations of this type
   };
   static const char* pool_name(int id);
   const PoolStats& pool_stats(int id) const { return pools_[id].stats; }
@@ -360,12 +363,12 @@ class Heap {
   }
 
   // A fresh object joins the zero count table (nothing references it yet
-  // but the stack) and its bytes the reconciliation's budget.
+  // but the stack) and its bytes the reconciliation's budget. Its header
+  // was written by fresh() or reused_container(), kInZct included.
   template <typename T>
   [[gnu::always_inline]] T* link(T* o, size_t bytes) {
     bytes_since_reconcile_ += bytes;
     if (bytes_since_reconcile_ >= reconcile_bytes_) poll_countdown = 1;
-    o->flags = kInZct;  // a fresh object is in no table yet
     zct_.push(o);
     if (zct_.size() >= kZctThreshold) poll_countdown = 1;
     return o;
@@ -376,17 +379,24 @@ class Heap {
     if (max_bytes_ != 0) return nullptr;
     void* b = pages.take_free();
     if (!b) return nullptr;
-    ++stats.allocations;
     ++stats.hits;
     return b;
   }
+  // A fresh object's header, with the flag of the table link() puts it in
+  // written beside the rest, so that the stores merge into one.
   template <typename T>
-  static T* reused_container(void* b, ObjType type) {
+  [[gnu::always_inline]] static T* fresh(void* mem) {
+    T* o = new (mem) T();
+    o->flags = kInZct;
+    return o;
+  }
+  template <typename T>
+  [[gnu::always_inline]] static T* reused_container(void* b, ObjType type) {
     T* o = static_cast<T*>(b);
     o->rc = 0;  // the free-list link overwrote the header
     o->type = type;
     o->color = 0;
-    o->flags = 0;
+    o->flags = kInZct;
     o->pooled = 0;
     return o;
   }
@@ -530,10 +540,11 @@ StringObj* Heap::new_string_uninitialized(size_t length) {
     mem = take_fast(medium_strings_[c], pools_[kPoolString].stats);
   }
   if (!mem) return new_string_slow(length);
-  auto* s = new (mem) StringObj();
+  auto* s = fresh<StringObj>(mem);
   s->length = static_cast<uint32_t>(length);
-  s->data()[length] = '\0';
-  return link(s, bytes);
+  link(s, bytes);
+  s->data()[length] = '\0';  // after the header's stores (a char store may alias them)
+  return s;
 }
 
 ArrayObj* Heap::new_array(size_t reserve) {
@@ -557,7 +568,7 @@ BoxObj* Heap::new_box(Value v) {
   AllocationMark mark(phase);
   void* mem = take_fast(pools_[kPoolBox].pages, pools_[kPoolBox].stats);
   if (!mem) return new_box_slow(v);
-  auto* b = new (mem) BoxObj();
+  auto* b = fresh<BoxObj>(mem);
   retain(v);
   b->value = v;
   return link(b, bytes_of(b));
@@ -567,7 +578,7 @@ ClosureObj* Heap::new_closure(const Proto* proto, uint32_t upvalue_count) {
   AllocationMark mark(phase);
   void* mem = upvalue_count <= kSmallClosure ? take_fast(pools_[kPoolClosure].pages, pools_[kPoolClosure].stats) : nullptr;
   if (!mem) return new_closure_slow(proto, upvalue_count);
-  auto* c = new (mem) ClosureObj();
+  auto* c = fresh<ClosureObj>(mem);
   c->proto = proto;
   c->upvalue_count = upvalue_count;
   // The whole pooled block's slots: a fixed count compiles to four stores.

@@ -132,7 +132,7 @@ TEST(Heap, CountersFoldedAtReconciliationStayExact) {
     EXPECT_EQ(heap.peak_bytes(), 1000 * kBox + 500 * kString);  // the peak before the frees, kept
   }
   EXPECT_EQ(heap.rc_frees, made);
-  EXPECT_EQ(heap.pool_stats(Heap::kPoolBox).allocations, 3000u);
+  EXPECT_EQ(heap.pool_stats(Heap::kPoolBox).allocations(), 3000u);
   EXPECT_EQ(heap.pool_stats(Heap::kPoolBox).hits, 2000u);  // rounds 1 and 2 reuse every block
 }
 
@@ -547,7 +547,7 @@ TEST(Heap, PoolsServeFreedBlocksAndRecycledContainersComeBackEmpty) {
     reconcile(heap, {});
   }
   auto& arrays = heap.pool_stats(Heap::kPoolArray);
-  EXPECT_EQ(arrays.allocations, 300u);
+  EXPECT_EQ(arrays.allocations(), 300u);
   EXPECT_EQ(arrays.hits, 200u);  // every round after the first
   EXPECT_EQ(heap.pool_stats(Heap::kPoolMap).hits, 200u);
 }

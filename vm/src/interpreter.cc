@@ -1306,7 +1306,7 @@ void VM::fill_stats(Stats& s) const {
   s.pool_hits = heap.pool_hits();
   for (int id = 0; id < Heap::kPoolCount; ++id) {
     auto& ps = heap.pool_stats(id);
-    if (ps.allocations) s.pool_by_type[Heap::pool_name(id)] = {ps.hits, ps.allocations};
+    if (ps.allocations()) s.pool_by_type[Heap::pool_name(id)] = {ps.hits, ps.allocations()};
   }
   s.heap_peak_bytes = heap.peak_bytes();
   s.gc_collections = heap.young_collections + heap.old_collections;
