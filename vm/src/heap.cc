@@ -175,7 +175,10 @@ void Heap::set_limit(uint64_t max_bytes) {
   max_bytes_ = max_bytes;
   // Garbage waits for a safepoint: reconcile often enough that it cannot
   // push a program that fits over its limit.
-  if (max_bytes_) reconcile_bytes_ = std::min<uint64_t>(reconcile_bytes_, max_bytes_ / 4 + 1);
+  if (max_bytes_) {
+    reconcile_bytes_cap_ = std::min<uint64_t>(reconcile_bytes_cap_, max_bytes_ / 4 + 1);
+    reconcile_bytes_ = std::min(reconcile_bytes_, reconcile_bytes_cap_);
+  }
   // Empty pages are memory the limit does not see: a 64th of it per type.
   if (max_bytes_)
     for (Pool& pool : pools_) pool.pages.set_spare_bytes(max_bytes_ / 64);
@@ -668,6 +671,11 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
   auto t0 = timer_now();
   ++reconciliations;
   settle();
+  // The stack is walked twice here: past 512 values, the thresholds grow
+  // with it, so that it stays within a quarter of the table's entries.
+  uint64_t scale = std::max<uint64_t>(1, uint64_t(roots_end - roots) / (kZctThreshold / 4));
+  zct_threshold_ = kZctThreshold * scale;
+  reconcile_bytes_ = std::min(kReconcileBytes * scale, reconcile_bytes_cap_);
   for (Value* v = roots; v < roots_end; ++v)
     if (v->is_object()) ++v->as_object()->rc;
   drain_zct();

@@ -37,6 +37,38 @@ TEST(Heap, UnreferencedObjectsAreFreedAtTheNextReconciliation) {
   EXPECT_EQ(heap.young_collections + heap.old_collections, 0u);  // no cycle collection needed
 }
 
+// Garbage waits for a reconciliation only briefly (it is freed while still
+// in the cache), but each one walks the stack: a deep stack raises the
+// thresholds with it, and never the bytes past what a heap limit allows.
+TEST(Heap, ReconciliationThresholdsGrowWithTheStack) {
+  auto boxes = [](Heap& heap, int n) {
+    for (int i = 0; i < n; ++i) heap.new_box(Value::integer(i));
+  };
+  Heap heap;
+  reconcile(heap, {});
+  boxes(heap, 2047);
+  EXPECT_FALSE(heap.wants_reconcile());
+  boxes(heap, 1);
+  EXPECT_TRUE(heap.wants_reconcile());
+  std::vector<Value> deep(8192, Value::integer(0));  // 16 times 512 values
+  reconcile(heap, deep);
+  boxes(heap, 16 * 2048 - 1);
+  EXPECT_FALSE(heap.wants_reconcile());
+  boxes(heap, 1);
+  EXPECT_TRUE(heap.wants_reconcile());
+  reconcile(heap, {});
+  boxes(heap, 2048);
+  EXPECT_TRUE(heap.wants_reconcile());  // back to the shallow thresholds
+
+  Heap limited;
+  limited.set_limit(uint64_t(1) << 20);  // garbage may not pass a quarter of it
+  reconcile(limited, deep);
+  boxes(limited, int((uint64_t(1) << 18) / page_block(sizeof(BoxObj))) - 1);
+  EXPECT_FALSE(limited.wants_reconcile());
+  boxes(limited, 2);
+  EXPECT_TRUE(limited.wants_reconcile());
+}
+
 // Growing a buffer is allocation: the heap marks it so for the run's
 // phase sampler, which finds it there in a loop that does little else.
 TEST(Heap, BufferGrowthIsSampledAsAllocation) {
