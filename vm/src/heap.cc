@@ -40,6 +40,8 @@ constexpr size_t malloc_bytes(size_t n) { return n == 0 ? 0 : std::max<size_t>(3
 
 // The smallest class that holds the block, for every medium length.
 constexpr bool medium_classes_fit() {
+  for (size_t block : kMediumStringBlocks)
+    if (block % kMediumStringStep != 0) return false;
   for (size_t length = Heap::kSmallString + 1;
        sizeof(StringObj) + length + 1 <= kMediumStringBlocks[Heap::kMediumStringClasses - 1]; ++length) {
     size_t block = sizeof(StringObj) + length + 1;
