@@ -527,19 +527,14 @@ ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
 // A freed container's buffer, emptied: kept with its block while it holds
 // at most `keep` elements (a pool hit then needs no malloc), let go past
 // that. Returns the bytes it stood for, which leave the live total with
-// the object; a kept buffer's come from a table, where working them out
-// cost a dozen instructions and three branches per buffer.
+// the object; a kept buffer's come from a table (kept_buffer_bytes), where
+// working them out cost a dozen instructions and three branches per buffer.
 template <typename T, size_t kKeep>
 [[gnu::always_inline]] inline size_t empty_buffer(Buffer<T>& v) {
-  static constexpr auto kKeptBytes = [] {
-    std::array<uint32_t, kKeep + 1> bytes{};
-    for (size_t n = 0; n <= kKeep; ++n) bytes[n] = uint32_t(buffer_block_bytes(n * sizeof(T)));
-    return bytes;
-  }();
   size_t capacity = v.capacity();
   if (capacity <= kKeep) [[likely]] {
     v.clear();
-    return kKeptBytes[capacity];
+    return kept_buffer_bytes<T, kKeep>[capacity];
   }
   size_t bytes = buffer_bytes(v);
   Buffer<T>().swap(v);
@@ -555,7 +550,7 @@ template <typename T, size_t kKeep>
 // buffers past a small size are let go.
 template <bool kReleaseChildren>
 void Heap::free_one(Obj* o, FreeRun& run) {
-  constexpr size_t kKeep = 16;
+  constexpr size_t kKeep = kKeptValues;
   size_t bytes;
   auto drop = [&](Value v) {
     if (v.is_object()) drop_child(v.as_object(), run);
@@ -616,7 +611,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
       auto* m = static_cast<MapObj*>(o);
       if (kReleaseChildren)
         for (auto& e : m->entries) drop(e.value);
-      bytes = page_block(sizeof(MapObj)) + empty_buffer<MapObj::Entry, kKeep / 2>(m->entries);
+      bytes = page_block(sizeof(MapObj)) + empty_buffer<MapObj::Entry, kKeptEntries>(m->entries);
       if (m->index.capacity()) {
         bytes += buffer_bytes(m->index);
         Buffer<uint32_t>().swap(m->index);

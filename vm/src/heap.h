@@ -518,6 +518,18 @@ inline size_t bytes_of(const MapObj* m) { return page_block(sizeof(MapObj)) + ma
 inline size_t bytes_of(const GeneObj* g) { return page_block(sizeof(GeneObj)) + buffer_bytes(g->children); }
 inline size_t bytes_of(const BoxObj*) { return page_block(sizeof(BoxObj)); }
 
+// A pooled container keeps a buffer of up to this many elements while its
+// block is free (heap.cc, empty_buffer), and the bytes of such a buffer,
+// by capacity, come from a table: allocation and freeing both count them.
+inline constexpr size_t kKeptValues = 16;
+inline constexpr size_t kKeptEntries = 8;
+template <typename T, size_t kKeep>
+inline constexpr auto kept_buffer_bytes = [] {
+  std::array<uint32_t, kKeep + 1> bytes{};
+  for (size_t n = 0; n <= kKeep; ++n) bytes[n] = uint32_t(buffer_block_bytes(n * sizeof(T)));
+  return bytes;
+}();
+
 // Strings past the small size but within kMediumStringBlocks' largest
 // block live in pages too, one size class per entry, so churning medium
 // strings neither walks malloc's bins nor makes it trim and regrow the
@@ -572,7 +584,10 @@ ArrayObj* Heap::new_array(size_t reserve) {
   void* b = take_fast(pools_[kPoolArray].pages, pools_[kPoolArray].stats);
   if (!b) return new_array_slow(reserve);
   auto* a = reused_container<ArrayObj>(b, ObjType::Array);
-  if (reserve > a->items.capacity()) reserve_items(a, reserve);
+  size_t capacity = a->items.capacity();
+  if (reserve <= capacity && capacity <= kKeptValues) [[likely]]  // a free block's kept buffer
+    return link(a, page_block(sizeof(ArrayObj)) + kept_buffer_bytes<Value, kKeptValues>[capacity]);
+  if (reserve > capacity) reserve_items(a, reserve);
   return link(a, bytes_of(a));
 }
 
@@ -581,6 +596,9 @@ MapObj* Heap::new_map() {
   void* b = take_fast(pools_[kPoolMap].pages, pools_[kPoolMap].stats);
   if (!b) return new_map_slow();
   auto* m = reused_container<MapObj>(b, ObjType::Map);
+  size_t capacity = m->entries.capacity();
+  if (capacity <= kKeptEntries && m->index.capacity() == 0) [[likely]]  // a free block's kept buffer
+    return link(m, page_block(sizeof(MapObj)) + kept_buffer_bytes<MapObj::Entry, kKeptEntries>[capacity]);
   return link(m, bytes_of(m));
 }
 
