@@ -313,8 +313,8 @@ class Heap {
   double gc_seconds = 0;
   std::vector<double> gc_pauses;
 
-  // Counters for the statistics. Allocation counts only its pool's
-  // allocations and the bytes since the last reconciliation; the totals
+  // Counters for the statistics. Allocation counts only its pool's hits
+  // (or fresh blocks) and the bytes since the last reconciliation; the totals
   // are folded in there (settle()), and the accessors add what is pending,
   // so every figure is exact at any moment.
   uint64_t allocations() const;  // the pools' sum
