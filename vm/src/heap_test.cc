@@ -440,6 +440,19 @@ TEST(Heap, FreedContainersGiveBackExactlyTheBytesTheyCounted) {
   EXPECT_EQ(heap.live_objects(), 0u);
 }
 
+// An old object (one that survived a young collection), held by
+// `global`: a young collection ages it while a self-cycle, dropped, makes
+// the collection due.
+ArrayObj* aged_array(Heap& heap, Value& global) {
+  ArrayObj* old = heap.new_array();
+  heap.store(global, obj(old));
+  ArrayObj* warm = heap.new_array();
+  heap.push_into(warm, obj(warm));
+  reconcile(heap, {obj(old)});  // a young collection: old ages
+  reconcile(heap, {});
+  return old;
+}
+
 // Scan passes over an object whose count is zero at its turn, and a live
 // object visited later reaches it: it must survive, with its counts
 // restored, while the real garbage of the same collection is freed (and
@@ -448,15 +461,9 @@ TEST(Heap, AnObjectPassedOverAtZeroSurvivesWhenALiveOneReachesItLater) {
   Heap heap;
   heap.set_young_threshold(1);
   heap.set_old_ratio(1000);
-  // An old object, held by a global.
-  ArrayObj* old = heap.new_array();
   Value global = Value::nil();
-  heap.store(global, obj(old));
+  ArrayObj* old = aged_array(heap, global);
   heap.push_into(old, Value::integer(1));
-  ArrayObj* warm = heap.new_array();
-  heap.push_into(warm, obj(warm));
-  reconcile(heap, {obj(old)});  // a young collection: old ages
-  reconcile(heap, {});
   ASSERT_EQ(heap.live_objects(), 1u);
   // x and y hold each other (and x itself); y is held by a global. x is
   // buffered first, so scan meets it first, its count zero after the
@@ -495,14 +502,8 @@ TEST(Heap, ASubgraphFreedAtOnceKeepsWhatOutsideReferencesHold) {
   Heap heap;
   heap.set_young_threshold(1);
   heap.set_old_ratio(1000);
-  // An old object, held by a global.
-  ArrayObj* old = heap.new_array();
   Value global = Value::nil();
-  heap.store(global, obj(old));
-  ArrayObj* warm = heap.new_array();
-  heap.push_into(warm, obj(warm));
-  reconcile(heap, {obj(old)});  // a young collection: old ages
-  reconcile(heap, {});
+  ArrayObj* old = aged_array(heap, global);
   ASSERT_EQ(heap.live_objects(), 1u);
   uint64_t frees = heap.cycle_frees;
 
