@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 #include <memory>
 
 #include "command_support.h"
 #include "gene/report/export_file.h"
+#include "gene/report/host_context.h"
 #include "farm.grpc.pb.h"
 #include "gene/coordinator/child_worker.h"
 #include "gene/coordinator/commands.h"
@@ -31,15 +31,6 @@
 namespace gene::coordinator {
 
 namespace {
-
-std::string now_rfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
-  return buf;
-}
 
 // A manifest read and checked; `files` holds its programs by `file` as written.
 struct LoadedSuite {
@@ -83,7 +74,7 @@ int report(const CompareOptions& o, const v1::CompareResult& result, int interru
   std::FILE* table_out = o.json_out == "-" ? stderr : stdout;
   std::fputs(format_comparison_table(result).c_str(), table_out);
   std::fflush(table_out);
-  const std::string date = now_rfc3339();
+  const std::string date = report::iso_date();
   bool stored = true;
   for (const auto& failure : result.store_errors()) {
     print_error(failure);

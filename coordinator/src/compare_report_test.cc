@@ -116,7 +116,7 @@ TEST(CompareReport, ExitStatus) {
 
 TEST(CompareReport, JsonDocument) {
   google::protobuf::Struct doc;
-  const std::string json = comparison_json(result(), "2026-01-01T00:00:00+0000");
+  const std::string json = comparison_json(result(), "2026-01-01T00:00:00+00:00");
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &doc).ok()) << json;
   const auto& f = doc.fields();
   EXPECT_EQ(f.at("baseline").struct_value().fields().at("host").string_value(), "node-1");
@@ -132,7 +132,7 @@ TEST(CompareReport, JsonDocument) {
   EXPECT_EQ(f.at("metric").string_value(), "cpu");
   EXPECT_EQ(f.at("max_rounds").number_value(), 1000);
   EXPECT_EQ(f.at("unmatched").list_value().values(0).struct_value().fields().at("side").string_value(), "candidate");
-  EXPECT_EQ(f.at("date").string_value(), "2026-01-01T00:00:00+0000");
+  EXPECT_EQ(f.at("date").string_value(), "2026-01-01T00:00:00+00:00");
 }
 
 TEST(CompareHtml, SelfContainedAndEscaped) {

@@ -55,17 +55,6 @@ int count_cpu_list(const std::string& list) {
   return count;
 }
 
-std::string iso_date() {
-  std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &local);
-  std::string s = buf;  // ...+0200 → ...+02:00
-  if (s.size() > 2) s.insert(s.size() - 2, ":");
-  return s;
-}
-
 double cpu_mhz() {
   std::string khz = read_line("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
   if (!khz.empty()) return std::round(std::atof(khz.c_str()) / 1000.0);
@@ -90,6 +79,17 @@ bool scaling_enabled(int num_cpus) {
 }
 
 }  // namespace
+
+std::string iso_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &local);
+  std::string s = buf;  // ...+0200 → ...+02:00
+  if (s.size() > 2) s.insert(s.size() - 2, ":");
+  return s;
+}
 
 HostContext collect_host_context() {
   HostContext h;

@@ -28,6 +28,10 @@ struct HostContext {
 
 HostContext collect_host_context();
 
+// The time now, local, ISO 8601 / RFC 3339 with the offset's colon:
+// 2026-05-01T12:00:00+02:00 (Google Benchmark's context date).
+std::string iso_date();
+
 class JsonWriter;
 
 // Writes the members every Google Benchmark "context" has (date, host,
