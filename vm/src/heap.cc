@@ -673,6 +673,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
   uint64_t scale = std::max<uint64_t>(1, uint64_t(roots_end - roots) / (kZctThreshold / 4));
   zct_threshold_ = kZctThreshold * scale;
   reconcile_bytes_ = std::min(kReconcileBytes * scale, reconcile_bytes_cap_);
+  young_limit_ = uint64_t(young_threshold_) * scale;
   for (Value* v = roots; v < roots_end; ++v)
     if (v->is_object()) ++v->as_object()->rc;
   drain_zct();
@@ -680,7 +681,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
   bool full = force_full || (old_.size() > 0 && promoted_since_full_ >= young_threshold_ &&
                              double(promoted_since_full_) >= old_ratio_ * double(examined_by_full_));
   bool over_limit = max_bytes_ && live_bytes() + outside_bytes_ > max_bytes_;
-  if (full || over_limit || young_.size() >= young_threshold_) {
+  if (full || over_limit || young_.size() >= young_limit_) {
     auto c0 = timer_now();
     collect_cycles(full || over_limit);
     drain_zct();

@@ -69,6 +69,40 @@ TEST(Heap, ReconciliationThresholdsGrowWithTheStack) {
   EXPECT_TRUE(limited.wants_reconcile());
 }
 
+// Young collections are small, so that what they walk is still in the
+// cache; but each is a reconciliation, which walks the stack: a deep one
+// raises the candidate threshold as it raises the others.
+TEST(Heap, YoungCollectionThresholdGrowsWithTheStack) {
+  Heap heap;
+  heap.set_young_threshold(4);
+  auto candidates = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      ArrayObj* a = heap.new_array();
+      heap.push_into(a, obj(a));  // a mutation: may close a cycle
+    }
+  };
+  reconcile(heap, {});
+  candidates(3);
+  EXPECT_FALSE(heap.wants_reconcile());
+  candidates(1);
+  EXPECT_TRUE(heap.wants_reconcile());
+  reconcile(heap, {});
+  EXPECT_EQ(heap.young_collections, 1u);
+  EXPECT_EQ(heap.live_objects(), 0u);
+
+  std::vector<Value> deep(2048, Value::integer(0));  // 4 times 512 values
+  reconcile(heap, deep);
+  candidates(15);
+  EXPECT_FALSE(heap.wants_reconcile());
+  reconcile(heap, deep);
+  EXPECT_EQ(heap.young_collections, 1u);  // 15 candidates wait
+  candidates(1);
+  EXPECT_TRUE(heap.wants_reconcile());
+  reconcile(heap, deep);
+  EXPECT_EQ(heap.young_collections, 2u);
+  EXPECT_EQ(heap.live_objects(), 0u);
+}
+
 // Growing a buffer is allocation: the heap marks it so for the run's
 // phase sampler, which finds it there in a loop that does little else.
 TEST(Heap, BufferGrowthIsSampledAsAllocation) {
