@@ -674,7 +674,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
   auto t0 = timer_now();
   ++reconciliations;
   settle();
-  // The stack is walked twice here: past 512 values, the thresholds grow
+  // The stack is walked twice here: past 128 values, the thresholds grow
   // with it, so that it stays within a quarter of the table's entries.
   uint64_t scale = std::max<uint64_t>(1, uint64_t(roots_end - roots) / (kZctThreshold / 4));
   zct_threshold_ = kZctThreshold * scale;

@@ -46,18 +46,18 @@ TEST(Heap, ReconciliationThresholdsGrowWithTheStack) {
   };
   Heap heap;
   reconcile(heap, {});
-  boxes(heap, 2047);
+  boxes(heap, 511);
   EXPECT_FALSE(heap.wants_reconcile());
   boxes(heap, 1);
   EXPECT_TRUE(heap.wants_reconcile());
-  std::vector<Value> deep(8192, Value::integer(0));  // 16 times 512 values
+  std::vector<Value> deep(8192, Value::integer(0));  // 64 times 128 values
   reconcile(heap, deep);
-  boxes(heap, 16 * 2048 - 1);
+  boxes(heap, 64 * 512 - 1);
   EXPECT_FALSE(heap.wants_reconcile());
   boxes(heap, 1);
   EXPECT_TRUE(heap.wants_reconcile());
   reconcile(heap, {});
-  boxes(heap, 2048);
+  boxes(heap, 512);
   EXPECT_TRUE(heap.wants_reconcile());  // back to the shallow thresholds
 
   Heap limited;
