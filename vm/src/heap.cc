@@ -259,7 +259,16 @@ void Heap::append(Values& items, const Value* first, const Value* last) {
     grew(int64_t(buffer_block_bytes(items.capacity() * sizeof(Value))) - int64_t(buffer_block_bytes(cap * sizeof(Value))));
 }
 
-void Heap::map_put(MapObj* m, uint32_t key, Value v) {
+void Heap::fill(ArrayObj* a, const Value* first, const Value* last) {
+  Values& items = a->items;
+  for (const Value* v = first; v != last; ++v) {
+    if (items.size() == items.capacity()) __builtin_unreachable();  // new_array reserved them
+    items.push_back(*v);
+    retain(*v);
+  }
+}
+
+void Heap::map_put_slow(MapObj* m, uint32_t key, Value v) {
   if (Value* slot = m->find(key)) {
     store(*slot, v);
     return;

@@ -225,7 +225,23 @@ class Heap {
   // literal, quoted data, a builtin's result).
   void push(Values& items, Value v);  // counts, and reports growth
   void append(Values& items, const Value* first, const Value* last);
-  void map_put(MapObj* m, uint32_t key, Value v);
+  // The elements of an array literal, into the array new_array(n) made
+  // for them (n = last - first): its buffer has room for them all, so
+  // each is a store and a count, with no growth to check or report.
+  // (Out of line: inlined, its loop cost the interpreter's other
+  // instructions a register, and loop_sum an instruction per iteration.)
+  void fill(ArrayObj* a, const Value* first, const Value* last);
+  // A small map with room (every map literal's entries, most stores into
+  // small maps) is filled here, inlined: a scan of its few keys, then a
+  // store; the rest, out of line.
+  [[gnu::always_inline]] void map_put(MapObj* m, uint32_t key, Value v) {
+    if (!m->adds_in_place()) [[unlikely]] return map_put_slow(m, key, v);
+    for (MapObj::Entry& e : m->entries)
+      if (e.key == key) return store(e.value, v);
+    if (m->entries.size() == m->entries.capacity()) __builtin_unreachable();  // adds_in_place
+    m->entries.push_back({key, v});
+    retain(v);
+  }
   // Mutation: a store into an object the program can reach.
   [[gnu::always_inline]] void store_into(Obj* holder, Value& slot, Value v) {
     store(slot, v);
@@ -412,6 +428,7 @@ class Heap {
     o->pooled = 0;
     return o;
   }
+  void map_put_slow(MapObj* m, uint32_t key, Value v);
   GENE_ALLOCATION_PATH inline StringObj* new_string_uninitialized(size_t length);
   StringObj* new_string_slow(size_t length);
   ArrayObj* new_array_slow(size_t reserve);

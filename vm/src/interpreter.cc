@@ -1175,7 +1175,7 @@ hook:
     uint32_t n = ARG();
     SAVE();
     ArrayObj* a = heap.new_array(n);
-    heap.append(a->items, sp - n, sp);
+    heap.fill(a, sp - n, sp);
     sp -= n;
     *sp++ = Value::object(a);
     DISPATCH();

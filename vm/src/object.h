@@ -71,6 +71,9 @@ struct MapObj : Obj {
   bool put(uint32_t key, Value v);
   // Adds a key that find() has just missed, without searching again.
   void add(uint32_t key, Value v);
+  // Whether add() is a store into the entries' spare room and nothing
+  // more: a map of up to kLinearLimit entries has no index.
+  bool adds_in_place() const { return entries.size() < kLinearLimit && entries.size() < entries.capacity(); }
   // Whether add() will grow a buffer (the entries, or the index rebuilt).
   bool add_grows() const {
     return entries.size() == entries.capacity() ||
