@@ -90,7 +90,7 @@ TEST(Heap, YoungCollectionThresholdGrowsWithTheStack) {
   EXPECT_EQ(heap.young_collections, 1u);
   EXPECT_EQ(heap.live_objects(), 0u);
 
-  std::vector<Value> deep(2048, Value::integer(0));  // 4 times 512 values
+  std::vector<Value> deep(512, Value::integer(0));  // 4 times 128 values (a quarter of the table's 512 entries)
   reconcile(heap, deep);
   candidates(15);
   EXPECT_FALSE(heap.wants_reconcile());
