@@ -627,7 +627,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
       if (kReleaseChildren)
         for (auto& e : m->entries) drop(e.value);
       bytes = page_block(sizeof(MapObj)) + empty_buffer<MapObj::Entry, kKeptEntries>(m->entries);
-      if (m->index.capacity()) {
+      if (m->index.data()) {  // an index was built (capacity 0 has no buffer): one load, not two
         bytes += buffer_bytes(m->index);
         Buffer<uint32_t>().swap(m->index);
       }
@@ -635,7 +635,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
       break;
     }
     default:
-      return;
+      __builtin_unreachable();  // every type has its case: no range check before the jump table
   }
   run.bytes += bytes;  // taken from the live total after the run (after settle(): nothing is freed before it)
   if (o->flags & kBuffered) [[unlikely]] {
@@ -655,22 +655,28 @@ void Heap::reclaim(Obj* o) {
 
 void Heap::drain_zct() {
   // The freeing is inlined here, its children's counts given back in
-  // place: what reaches zero joins this same stack, so deep structures
-  // are freed without recursion.
+  // place: deep structures are freed without recursion (drop_child).
   uint64_t frees = 0;
   FreeRun run{zct_.cursor()};
-  while (run.zct.size) {
-    Obj* o = run.zct.pop();
-    // A survivor (a counted reference arrived) needs no buffering: if it
-    // is in a cycle, the mutation that closed the cycle since the last
-    // reconciliation buffered its holder (note_mutation). A freed object's
-    // flag is left to free_one: its block's free-list link overwrites it.
-    if (o->rc == 0) {
-      ++frees;
-      free_one<true>(o, run);
+  for (;;) {
+    Obj* o = run.next;
+    if (o) {
+      run.next = nullptr;
     } else {
-      o->flags &= uint8_t(~kInZct);
+      if (!run.zct.size) break;
+      o = run.zct.pop();
+      // A survivor (a counted reference arrived) needs no buffering: if
+      // it is in a cycle, the mutation that closed the cycle since the
+      // last reconciliation buffered its holder (note_mutation). A freed
+      // object's flag is left to free_one: its block's free-list link
+      // overwrites it.
+      if (o->rc != 0) {
+        o->flags &= uint8_t(~kInZct);
+        continue;
+      }
     }
+    ++frees;
+    free_one<true>(o, run);
   }
   zct_.put_back(run.zct);
   rc_frees += frees;

@@ -448,6 +448,7 @@ class Heap {
   // stored again around each object's flag updates.
   struct FreeRun {
     ObjStack::Cursor zct;  // the zero count table, while it is drained
+    Obj* next = nullptr;   // a child found dead, freed next (drop_child)
     uint64_t decrements = 0;
     uint64_t bytes = 0;
   };
@@ -457,15 +458,19 @@ class Heap {
   // scanned when it is buffered.
   template <bool kReleaseChildren>
   [[gnu::always_inline]] inline void free_one(Obj* o, FreeRun& run);
-  // A child's count given back while freeing: a child that reaches zero
-  // joins the table being drained. (No poll is asked for: the drain
-  // empties the table before it returns.)
+  // A child's count given back while freeing. One that reaches zero and
+  // is not in the table is dead (the stack's references are counted while
+  // the table is drained): the first is freed next, through run.next
+  // (often the only one: a map's array, a tree's subtree), the others
+  // join the table; either way without a flag, as nothing can bring its
+  // count to zero again. (No poll is asked for: the drain empties the
+  // table before it returns.)
   [[gnu::always_inline]] void drop_child(Obj* c, FreeRun& run) {
     ++run.decrements;
     if (--c->rc == 0) {
       if (c->flags & kInZct) return;
-      c->flags |= kInZct;
-      run.zct.push(c);
+      if (!run.next) run.next = c;
+      else run.zct.push(c);
     } else if (!(c->flags & kBuffered)) {
       possible_cycle_root(c);
     }

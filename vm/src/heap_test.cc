@@ -448,6 +448,29 @@ TEST(Heap, ChildrenFreedDuringTheDrainGrowTheTableAndCountExactly) {
   EXPECT_EQ(heap.cycle_candidates, 0u);
 }
 
+// The first child a free finds dead (not in the table: it survived an
+// earlier reconciliation) is freed straight after its parent, not pushed
+// on the table; the others go through the table, the last pushed first.
+// The order shows in the pool: a freed block is the next one handed out,
+// so the blocks come back in the reverse order of their frees.
+TEST(Heap, TheFirstChildFoundDeadIsFreedRightAfterItsParent) {
+  Heap heap;
+  ArrayObj* parent = heap.new_array();
+  ArrayObj* first = heap.new_array();
+  ArrayObj* second = heap.new_array();
+  ArrayObj* third = heap.new_array();
+  for (ArrayObj* child : {first, second, third}) heap.push(parent->items, obj(child));
+  reconcile(heap, {obj(parent)});  // the children survive and leave the table
+  reconcile(heap, {});
+  EXPECT_EQ(heap.live_objects(), 0u);
+  EXPECT_EQ(heap.rc_frees, 4u);
+  // Freed: the parent, the first child, then the third and the second.
+  EXPECT_EQ(heap.new_array(), second);
+  EXPECT_EQ(heap.new_array(), third);
+  EXPECT_EQ(heap.new_array(), first);
+  EXPECT_EQ(heap.new_array(), parent);
+}
+
 // A freed container's bytes leave the live total whether its buffer is
 // kept with its block (small) or let go (past the kept size, and a map's
 // index): freeing every size brings the total back to zero, and a pooled
