@@ -595,19 +595,22 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     }
     case ObjType::Closure: {
       auto* c = static_cast<ClosureObj*>(o);
-      if (c->upvalue_count <= kSmallClosure) [[likely]] {
+      // (The collector's frees keep the plain form: the split below cost
+      // its marking loop, which inlines this, a few instructions a closure.)
+      if (!kReleaseChildren) {
+        bytes = bytes_of(c);
+        if (c->upvalue_count <= kSmallClosure) pages = &pools_[kPoolClosure].pages;
+      } else if (c->upvalue_count <= kSmallClosure) [[likely]] {
         // Every slot of a pooled block, a fixed count: the slots past the
         // closure's own were cleared when it was made (new_closure), and a
         // loop to upvalue_count held six registers more around its calls.
-        if (kReleaseChildren)
-          for (uint32_t i = 0; i < kSmallClosure; ++i)
-            if (BoxObj* b = c->upvalues()[i]) drop_child(b, run);
+        for (uint32_t i = 0; i < kSmallClosure; ++i)
+          if (BoxObj* b = c->upvalues()[i]) drop_child(b, run);
         bytes = page_block(kSmallClosureBlock);
         pages = &pools_[kPoolClosure].pages;
       } else {
-        if (kReleaseChildren)
-          for (uint32_t i = 0; i < c->upvalue_count; ++i)
-            if (BoxObj* b = c->upvalues()[i]) drop_child(b, run);
+        for (uint32_t i = 0; i < c->upvalue_count; ++i)
+          if (BoxObj* b = c->upvalues()[i]) drop_child(b, run);
         bytes = bytes_of(c);
       }
       break;
