@@ -460,17 +460,19 @@ class Heap {
   [[gnu::always_inline]] inline void free_one(Obj* o, FreeRun& run);
   // A child's count given back while freeing. One that reaches zero and
   // is not in the table is dead (the stack's references are counted while
-  // the table is drained): the first is freed next, through run.next
-  // (often the only one: a map's array, a tree's subtree), the others
-  // join the table; either way without a flag, as nothing can bring its
-  // count to zero again. (No poll is asked for: the drain empties the
-  // table before it returns.)
+  // the table is drained): the last one found is freed next, through
+  // run.next (often the only one: a map's array), the others join the
+  // table; either way without a flag, as nothing can bring its count to
+  // zero again. The order is the table's, last pushed first: freeing the
+  // first one next instead made trees 6% slower (its nodes' blocks came
+  // back permuted, out of the order they are made and walked in). (No
+  // poll is asked for: the drain empties the table before it returns.)
   [[gnu::always_inline]] void drop_child(Obj* c, FreeRun& run) {
     ++run.decrements;
     if (--c->rc == 0) {
       if (c->flags & kInZct) return;
-      if (!run.next) run.next = c;
-      else run.zct.push(c);
+      if (run.next) run.zct.push(run.next);
+      run.next = c;
     } else if (!(c->flags & kBuffered)) {
       possible_cycle_root(c);
     }

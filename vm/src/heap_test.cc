@@ -448,12 +448,12 @@ TEST(Heap, ChildrenFreedDuringTheDrainGrowTheTableAndCountExactly) {
   EXPECT_EQ(heap.cycle_candidates, 0u);
 }
 
-// The first child a free finds dead (not in the table: it survived an
-// earlier reconciliation) is freed straight after its parent, not pushed
-// on the table; the others go through the table, the last pushed first.
-// The order shows in the pool: a freed block is the next one handed out,
-// so the blocks come back in the reverse order of their frees.
-TEST(Heap, TheFirstChildFoundDeadIsFreedRightAfterItsParent) {
+// Children a free finds dead (not in the table: they survived an earlier
+// reconciliation) are freed in the table's order, the last found first,
+// though the last one skips the table. The order shows in the pool: a
+// freed block is the next one handed out, so blocks come back in the
+// reverse order of their frees — for a tree, the order it was made in.
+TEST(Heap, ChildrenFoundDeadAreFreedLastFoundFirst) {
   Heap heap;
   ArrayObj* parent = heap.new_array();
   ArrayObj* first = heap.new_array();
@@ -464,10 +464,10 @@ TEST(Heap, TheFirstChildFoundDeadIsFreedRightAfterItsParent) {
   reconcile(heap, {});
   EXPECT_EQ(heap.live_objects(), 0u);
   EXPECT_EQ(heap.rc_frees, 4u);
-  // Freed: the parent, the first child, then the third and the second.
+  // Freed: the parent, then the third, the second and the first child.
+  EXPECT_EQ(heap.new_array(), first);
   EXPECT_EQ(heap.new_array(), second);
   EXPECT_EQ(heap.new_array(), third);
-  EXPECT_EQ(heap.new_array(), first);
   EXPECT_EQ(heap.new_array(), parent);
 }
 
