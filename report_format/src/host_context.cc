@@ -11,6 +11,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 namespace gene::report {
 
@@ -84,10 +85,11 @@ std::string iso_date() {
   std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &local);
-  std::string s = buf;  // ...+0200 → ...+02:00
-  if (s.size() > 2) s.insert(s.size() - 2, ":");
+  char date[32], zone[8];  // %z writes +0200; RFC 3339 wants +02:00
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &local);
+  if (std::strftime(zone, sizeof zone, "%z", &local) != 5) return date;
+  std::string s = date;
+  s.append(zone, 3).append(":").append(zone + 3, 2);
   return s;
 }
 
