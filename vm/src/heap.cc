@@ -186,6 +186,20 @@ void Heap::set_limit(uint64_t max_bytes) {
     for (Pool& pool : pools_) pool.pages.set_spare_bytes(max_bytes_ / 64);
   if (max_bytes_)
     for (BlockPages& pages : medium_strings_) pages.set_spare_bytes(max_bytes_ / 256);
+  update_fast_end();
+}
+
+void Heap::update_fast_end() {
+  static_assert(kMediumStringBlocks[kMediumStringClasses - 1] <= kFastBytesMax);
+  static_assert(sizeof(ArrayObj) + kKeptValues * sizeof(Value) + sizeof(MapObj) + kKeptEntries * sizeof(MapObj::Entry) <=
+                kFastBytesMax / 2);  // page blocks round up by less than their size
+  if (max_bytes_ == 0) {
+    fast_end_ = UINT64_MAX;
+    return;
+  }
+  uint64_t used = live_settled_ + outside_bytes_;
+  uint64_t room = used < max_bytes_ ? max_bytes_ - used : 0;
+  fast_end_ = room > kFastBytesMax ? room - kFastBytesMax : 0;
 }
 
 void Heap::check_limit(size_t incoming) {
@@ -212,6 +226,7 @@ void Heap::settle() {
   live_settled_ = live;
   allocated_settled_ += bytes_since_reconcile_;
   bytes_since_reconcile_ = 0;
+  update_fast_end();
 }
 
 void Heap::grew(int64_t delta) {
@@ -222,11 +237,13 @@ void Heap::grew(int64_t delta) {
     peak_settled_ = live_bytes();
   }
   live_settled_ += uint64_t(delta);
+  update_fast_end();
 }
 
 void Heap::charge_outside(int64_t delta) {
   if (delta > 0) check_limit(size_t(delta));
   outside_bytes_ += uint64_t(delta);
+  update_fast_end();
 }
 
 // Counts are taken once the value is stored: growing a buffer may throw
@@ -487,6 +504,17 @@ ArrayObj* Heap::new_array_slow(size_t reserve) {
 
 void Heap::reserve_items(ArrayObj* a, size_t reserve) {
   PhaseScope scope(phase, Phase::kAllocation);
+  // The inlined path reaches here under a limit too (take_fast), with a
+  // block taken: a buffer past the limit's slack links the array first,
+  // so that the empty array is freed like any other.
+  if (max_bytes_) {
+    try {
+      check_limit(buffer_block_bytes(reserve * sizeof(Value)));
+    } catch (const OutOfMemory&) {
+      link(a, bytes_of(a));
+      throw;
+    }
+  }
   a->items.reserve(reserve);
 }
 
@@ -733,6 +761,7 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
       else if (!(o->flags & kBuffered)) possible_cycle_root(o);
     }
   free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
+  update_fast_end();  // what was freed is room again
   return max_bytes_ == 0 || live_bytes() + outside_bytes_ <= max_bytes_;
 }
 

@@ -402,9 +402,14 @@ class Heap {
     return o;
   }
   // A free block for the inlined path, or null: then the out-of-line path
-  // allocates (a fresh block, a limit to check).
+  // allocates (a fresh block, a limit to check). Under a heap limit the
+  // inlined path stays on while the bytes made since the last settle are
+  // under fast_end_: there, no allocation it makes can bring the heap to
+  // its limit, so check_limit would neither stop nor poll. (With the path
+  // off under any limit, every farm job, whose worker always sets one,
+  // ran the out-of-line path: churn 11.6% more instructions than `gene run`.)
   [[gnu::always_inline]] void* take_fast(BlockPages& pages, PoolStats& stats) {
-    if (max_bytes_ != 0) return nullptr;
+    if (bytes_since_reconcile_ >= fast_end_) return nullptr;
     void* b = pages.take_free();
     if (!b) return nullptr;
     ++stats.hits;
@@ -438,6 +443,13 @@ class Heap {
   ClosureObj* new_closure_slow(const Proto* proto, uint32_t upvalue_count);
   void settle();  // folds the bytes since the last reconciliation into the totals
   void check_limit(size_t incoming);
+  // The most one inlined allocation adds: the largest medium string block,
+  // or a container's block with its kept buffer.
+  static constexpr uint64_t kFastBytesMax = 8192;
+  // Recomputes fast_end_ after the live bytes as of the last settle, the
+  // outside bytes or the limit changed (frees only widen the room: they
+  // may leave it until the reconciliation's end).
+  void update_fast_end();
 
   // Frees every ZCT entry whose count is zero, and what that frees in turn.
   void drain_zct();
@@ -514,6 +526,7 @@ class Heap {
   std::vector<Obj*> roots_;    // the candidates whose subgraphs wait for scan
   std::vector<Obj*> black_;    // scan-black's explicit stack
   uint64_t bytes_since_reconcile_ = 0;  // what objects made since then hold
+  uint64_t fast_end_ = UINT64_MAX;       // take_fast's bound on it (update_fast_end)
   uint64_t live_settled_ = 0;           // live bytes as of then, with buffers' growth since
   uint64_t allocated_settled_ = 0;
   uint64_t peak_settled_ = 0;

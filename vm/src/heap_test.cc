@@ -659,6 +659,27 @@ TEST(Heap, LimitStopsAllocationCleanly) {
   EXPECT_EQ(heap.live_objects(), 0u);
 }
 
+// Under a limit the inlined path stays on (take_fast's byte budget), so a
+// pooled array block can be taken before its buffer is checked against
+// the limit: a buffer past the limit's slack must leave the empty array
+// linked, to be freed like any other, not taken and lost.
+TEST(Heap, ArrayPastTheLimitFromAPooledBlockIsFreed) {
+  Heap heap;
+  heap.set_limit(1 << 20);
+  heap.new_array();
+  EXPECT_TRUE(reconcile(heap, {}));  // its block back in the pool, for the inlined path
+  uint64_t hits = heap.pool_stats(Heap::kPoolArray).hits;
+  EXPECT_THROW(heap.new_array(size_t(1) << 20), OutOfMemory);  // 8 MiB of values
+  EXPECT_EQ(heap.pool_stats(Heap::kPoolArray).hits, hits + 1);  // the inlined path took the block
+  EXPECT_EQ(heap.live_objects(), 1u);
+  EXPECT_TRUE(reconcile(heap, {}));
+  EXPECT_EQ(heap.live_objects(), 0u);
+  // Well inside the limit, the inlined path makes what fits.
+  ArrayObj* a = heap.new_array(1000);
+  EXPECT_GE(a->items.capacity(), 1000u);
+  EXPECT_EQ(heap.pool_stats(Heap::kPoolArray).hits, hits + 2);
+}
+
 // An append in place fills the slack of the string's own block and no
 // more: the block a string's length implies (freeing, the pools and the
 // byte counts all derive it from the length) stays the one it has, so the
