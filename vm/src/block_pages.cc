@@ -60,84 +60,77 @@ void PageSource::release_all() {
   carve_ = carve_end_ = nullptr;
 }
 
-BlockPages::Page BlockPages::kNoPage{nullptr, nullptr, nullptr, nullptr, nullptr, 0, UINT32_MAX, false};
+BlockPages::Page BlockPages::kNoPage{nullptr, nullptr, UINT32_MAX, 0, false};
 
 BlockPages::BlockPages(PageSource& source, size_t block_bytes, void (*destroy)(void* block))
     : source_(source),
       block_((block_bytes + 7) & ~size_t(7)),
       capacity_(uint32_t((kPageBytes - kHeader) / block_)),
-      capacity_less_2_(capacity_ - 2),
       destroy_(destroy),
-      spare_limit_(std::max<uint32_t>(1, kSpareBlocks / capacity_)) {}
+      spare_limit_(std::max<uint32_t>(1, kSpareBlocks / capacity_)) {
+  sweep_after_ = uint64_t(spare_limit_) * capacity_;
+}
 
 void BlockPages::set_spare_bytes(uint64_t bytes) {
   spare_limit_ = uint32_t(std::clamp<uint64_t>(bytes / kPageBytes, 1, kSpareBlocks / capacity_ + 1));
+  sweep_after_ = std::min<uint64_t>(sweep_after_, uint64_t(spare_limit_) * capacity_);
 }
 
 BlockPages::Page* BlockPages::new_page() {
   Page* p = header_at(reinterpret_cast<uintptr_t>(source_.take()));
-  *p = Page{nullptr, pages_list_, nullptr, nullptr, nullptr, 0, 0, false};
+  *p = Page{nullptr, pages_list_, 0, 0, false};
   if (pages_list_) pages_list_->prev = p;
   pages_list_ = p;
   ++pages_;
   return p;
 }
 
-void BlockPages::unlink_partial(Page* p) {
-  if (!p->partial) return;
-  if (p->prev_partial) p->prev_partial->next_partial = p->next_partial;
-  else partial_ = p->next_partial;
-  if (p->next_partial) p->next_partial->prev_partial = p->prev_partial;
-  p->partial = false;
-  p->next_partial = p->prev_partial = nullptr;
+// The free list is empty and the current page carved whole: a page from
+// the source becomes current. (Empty pages kept as spares have their
+// blocks on the free list.)
+void* BlockPages::take_from_new_page() {
+  current_ = new_page();
+  return block_at(current_, current_->carved++);
 }
 
-void* BlockPages::take_from_another_page(bool& reused) {
-  // The current page is full: the next page with free blocks, a spare,
-  // or a new page, becomes current.
-  Page* p = partial_;
-  if (p) {
-    unlink_partial(p);
-  } else if (spares_) {
-    p = spares_;
-    spares_ = p->next_partial;
-    p->next_partial = nullptr;
-    --spare_count_;
-  } else {
-    p = new_page();
+// Which pages are empty, from one walk of the free list (a count per
+// page), and those past spare_limit_ go back, their blocks taken off the
+// list in a second walk that keeps the others' order. The current page
+// stays. The next sweep is due once as many blocks came back as half the
+// list left (at least the spares' worth): the walks cost at most a few
+// steps per block given back, and an empty page waits at most that long.
+void BlockPages::sweep() {
+  given_ = 0;
+  for (Page* p = pages_list_; p; p = p->next) p->free_count = 0;
+  uint64_t free_blocks = 0;
+  for (void* b = free_; b; b = *static_cast<void**>(b)) {
+    ++page_of(b)->free_count;
+    ++free_blocks;
   }
-  Page* old = current_;
-  current_ = p;
-  if (old && old->free && !old->partial) {  // blocks freed into it meanwhile
-    old->partial = true;
-    old->next_partial = partial_;
-    if (partial_) partial_->prev_partial = old;
-    partial_ = old;
-  }
-  return take(reused);
-}
-
-void BlockPages::gave_back_elsewhere(Page* p) {
-  if (p == current_) return;
-  if (p->used == 0) {
-    unlink_partial(p);
-    if (spare_count_ < spare_limit_) {
-      // Still on the page list; its blocks stay carved and free.
-      p->next_partial = spares_;
-      spares_ = p;
-      ++spare_count_;
-      return;
+  uint32_t empty = 0;
+  bool any = false;
+  for (Page* p = pages_list_; p; p = p->next)
+    if (p != current_ && p->free_count == p->carved && ++empty > spare_limit_) p->going = any = true;
+  if (any) {
+    void** link = &free_;
+    for (void* b = free_; b;) {
+      void* next = *static_cast<void**>(b);
+      if (page_of(b)->going) {
+        --free_blocks;
+      } else {
+        *link = b;
+        link = static_cast<void**>(b);
+      }
+      b = next;
     }
-    free_page(p);
-    return;
+    *link = nullptr;
+    for (Page* p = pages_list_; p;) {
+      Page* next = p->next;
+      if (p->going) free_page(p);
+      p = next;
+    }
   }
-  if (!p->partial) {
-    p->partial = true;
-    p->prev_partial = nullptr;
-    p->next_partial = partial_;
-    if (partial_) partial_->prev_partial = p;
-    partial_ = p;
-  }
+  sweep_after_ = std::max<uint64_t>(uint64_t(spare_limit_) * capacity_, free_blocks / 2);
 }
 
 // Every block a page carved is destroyed when the page goes (all are
@@ -161,9 +154,10 @@ void BlockPages::free_page(Page* p) {
 
 void BlockPages::release_all() {
   for (Page* p = pages_list_; p; p = p->next) destroy_blocks(p);
-  pages_list_ = partial_ = spares_ = nullptr;
+  pages_list_ = nullptr;
+  free_ = nullptr;
   current_ = &kNoPage;
-  spare_count_ = 0;
+  given_ = 0;
   pages_ = 0;
 }
 

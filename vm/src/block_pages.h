@@ -1,18 +1,21 @@
 // Fixed-size blocks carved from pages: where the heap's pooled objects
 // live. A page is kPageBytes, aligned to its size, so a block finds its
-// page by masking its address. Each page keeps its own free blocks; a page
-// whose blocks are all free goes back to the heap's PageSource, which any
-// pool may take it from again. Pages come from chunks of many pages, so a
+// page by masking its address. A pool's free blocks, of all its pages, are
+// one list, last freed first: a free is a link and a count, and neither it
+// nor an allocation touches a page header. Which pages are empty is worked
+// out in bulk, after a batch of frees (sweep); such a page goes back to
+// the heap's PageSource, which any pool may take it from again. Pages come from chunks of many pages, so a
 // page costs no system call. The point is the end of a run: the heap
 // frees its chunks wholesale — destroying the containers in their pages —
 // instead of walking every object through the reference counts and the
 // cycle collector, and without allocating anything while it does.
 //
-// Empty pages are kept by their pool as spares, up to about kSpareBlocks
-// blocks' worth (fewer under a small heap limit): a program that makes and
-// drops thousands of objects between two reconciliations empties whole
-// pages each time, and a pool of containers would otherwise destroy and
-// rebuild the buffers its free blocks keep.
+// Empty pages are kept by their pool as spares (their blocks stay on the
+// free list), up to about kSpareBlocks blocks' worth (fewer under a small
+// heap limit): a program that makes and drops thousands of objects between
+// two reconciliations empties whole pages each time, and a pool of
+// containers would otherwise destroy and rebuild the buffers its free
+// blocks keep.
 #pragma once
 
 #include <cstddef>
@@ -110,42 +113,38 @@ class BlockPages {
       reused = true;
       return b;
     }
+    reused = false;
     Page* p = current_;
-    if (p->carved < capacity_) {
-      ++p->used;
-      reused = false;
-      return block_at(p, p->carved++);
-    }
-    return take_from_another_page(reused);
+    if (p->carved < capacity_) return block_at(p, p->carved++);
+    return take_from_new_page();
   }
-  // A free block of the current page, contents as left, or null: the
-  // heap's inlined allocation path.
-  // (current_ is never null: before the first page it is kNoPage, which
-  // has no free blocks and nothing left to carve.)
+  // A free block, contents as left, or null: the heap's inlined
+  // allocation path. The pool's free blocks, of every page, are one list,
+  // last freed first, and neither taking nor giving back touches a page:
+  // which pages are empty is worked out in bulk (sweep).
   [[gnu::always_inline]] void* take_free() {
-    Page* p = current_;
-    void* b = p->free;
+    void* b = free_;
     if (!b) return nullptr;
     void* next = *static_cast<void**>(b);
-    p->free = next;
+    free_ = next;
     __builtin_prefetch(next, 1);  // the next one taken, often cold (a null prefetch is harmless)
     unpoison(b, block_);
-    ++p->used;
     return b;
   }
+  // A link and a count: a free used to find its page's header (a mask
+  // and its colour), count the page's used blocks down and test for the
+  // page's first and last free — 17 instructions of a churn object's 84.
   void give_back(void* block) {
-    Page* p = page_of(block);
-    *static_cast<void**>(block) = p->free;
-    p->free = block;
+    *static_cast<void**>(block) = free_;
+    free_ = block;
     poison(static_cast<char*>(block) + sizeof(void*), block_ - sizeof(void*));
-    uint32_t used = --p->used;
-    // Only a page's first free block (it joins the partial list) and its
-    // last (it empties) need more, and only when it is not the current
-    // page. A page stops being current only when it is full, so its first
-    // free leaves capacity - 1 used: one unsigned compare finds both cases
-    // (used - 1 wraps when used is 0) without reading current_ or the
-    // page's other fields.
-    if (used - 1 >= capacity_less_2_) [[unlikely]] gave_back_elsewhere(p);
+    ++given_;
+  }
+  // Called after a batch of frees (a reconciliation's end): once enough
+  // blocks came back since the last sweep, finds the empty pages and gives
+  // back those past the spares.
+  void settle_pages() {
+    if (given_ >= sweep_after_) [[unlikely]] sweep();
   }
 
   // Destroys what every page holds and forgets the pages, which the
@@ -161,17 +160,13 @@ class BlockPages {
   struct Page {
     Page* prev;           // every page of this pool
     Page* next;
-    Page* next_partial;   // pages other than the current one that have free blocks
-    Page* prev_partial;
-    void* free;           // this page's free blocks (the link is a block's first word)
-    uint32_t used;        // blocks handed out and not given back
     uint32_t carved;      // blocks handed out at least once, from the start
-    bool partial;         // on the partial list
+    uint32_t free_count;  // sweep's count of the page's free blocks
+    bool going;           // sweep gives it back
   };
-  // Page-aligned headers would all fall in the same cache sets, and every
-  // allocation and free touches one: each page's header sits at one of
-  // kColors cache-line offsets chosen by the page's address, and its blocks
-  // start after the room for all of them.
+  // Page-aligned headers would all fall in the same cache sets: each
+  // page's header sits at one of kColors cache-line offsets chosen by the
+  // page's address, and its blocks start after the room for all of them.
   static constexpr size_t kColors = 16;
   static constexpr size_t kHeader = kColors * 64;
   static_assert(sizeof(Page) <= 64);
@@ -184,27 +179,24 @@ class BlockPages {
   void* block_at(Page* p, uint32_t i) const {
     return reinterpret_cast<char*>(base_of(p) + kHeader + size_t(i) * block_);
   }
-  void* take_from_another_page(bool& reused);
-  void gave_back_elsewhere(Page* p);  // a block freed into a page other than the current one
+  void* take_from_new_page();
   Page* new_page();
   void destroy_blocks(Page* p);
   void free_page(Page* p);
-  void unlink_partial(Page* p);
+  void sweep();
 
+  void* free_ = nullptr;     // every free block, linked through its first word
+  uint64_t given_ = 0;       // blocks given back since the last sweep
+  uint64_t sweep_after_;     // ... that make the next one due
   PageSource& source_;
   const size_t block_;
   const uint32_t capacity_;  // blocks per page
-  const uint32_t capacity_less_2_;  // give_back's bound (a page has more than 2 blocks)
   void (*const destroy_)(void*);
-  // Where blocks are taken from: never null, so the inlined path tests
-  // only the free list. kNoPage has no free blocks and a carved count no
-  // capacity reaches, and is never written.
+  // Where fresh blocks are carved: never null. kNoPage has a carved count
+  // no capacity reaches, and is never written.
   static Page kNoPage;
   Page* current_ = &kNoPage;
   Page* pages_list_ = nullptr;
-  Page* partial_ = nullptr;
-  Page* spares_ = nullptr;   // empty pages kept rather than freed (linked by next_partial)
-  uint32_t spare_count_ = 0;
   uint32_t spare_limit_;
   uint64_t pages_ = 0;
 };

@@ -760,6 +760,8 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
       if (--o->rc == 0) add_to_zct(o);
       else if (!(o->flags & kBuffered)) possible_cycle_root(o);
     }
+  for (Pool& pool : pools_) pool.pages.settle_pages();  // the empty pages past the spares go back
+  for (BlockPages& pages : medium_strings_) pages.settle_pages();
   free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
   update_fast_end();  // what was freed is room again
   return max_bytes_ == 0 || live_bytes() + outside_bytes_ <= max_bytes_;

@@ -642,6 +642,50 @@ TEST(Heap, PoolsServeFreedBlocksAndRecycledContainersComeBackEmpty) {
   EXPECT_EQ(heap.pool_stats(Heap::kPoolMap).hits, 200u);
 }
 
+// A pool's free blocks are one list and no free touches its page: the
+// pages left empty are found in bulk at a reconciliation's end, and those
+// past the pool's spares go back to be used by any pool. Pages half freed
+// stay; once the rest goes they go back too. The kept buffers of the
+// blocks on pages that go back are let go (ASan's leak check).
+TEST(Heap, PagesLeftEmptyGoBackToBeUsedByOtherPools) {
+  Heap heap;
+  constexpr int kArrays = 400000;  // about 200 pages of arrays, in 7 chunks
+  auto make_arrays = [&](ArrayObj* odd, ArrayObj* even) {
+    for (int i = 0; i < kArrays; ++i) {
+      ArrayObj* a = heap.new_array();
+      heap.push(a->items, Value::integer(i));  // a kept buffer
+      heap.push((i % 2 ? odd : even)->items, obj(a));
+    }
+  };
+  ArrayObj* odd = heap.new_array();
+  ArrayObj* even = heap.new_array();
+  make_arrays(odd, even);
+  reconcile(heap, {obj(odd), obj(even)});
+  const size_t chunks = heap.chunk_count();
+  EXPECT_GE(chunks, 6u);
+  // Half of every page freed: no page is empty, none goes back, and maps
+  // need chunks of their own.
+  reconcile(heap, {obj(even)});
+  EXPECT_EQ(heap.live_objects(), size_t(kArrays / 2 + 1));
+  std::vector<Value> maps;
+  for (int i = 0; i < 100000; ++i) maps.push_back(obj(heap.new_map()));  // about 90 pages
+  EXPECT_GT(heap.chunk_count(), chunks);
+  reconcile(heap, {});
+  // Now every array page is empty: all but the spares go back, and the
+  // maps (and more) are made from them without a new chunk.
+  const size_t chunks_after_maps = heap.chunk_count();
+  EXPECT_EQ(heap.live_objects(), 0u);
+  maps.clear();
+  for (int i = 0; i < 150000; ++i) maps.push_back(obj(heap.new_map()));  // about 130 pages
+  EXPECT_EQ(heap.chunk_count(), chunks_after_maps);
+  // The array pool still serves its spares first, then fresh blocks.
+  for (int i = 0; i < 70000; ++i) EXPECT_TRUE(heap.new_array()->items.empty());
+  EXPECT_GT(heap.pool_stats(Heap::kPoolArray).hits, 60000u);  // its 32 spare pages' blocks
+  reconcile(heap, {});
+  EXPECT_EQ(heap.live_objects(), 0u);
+  EXPECT_EQ(heap.live_bytes(), 0u);
+}
+
 TEST(Heap, LimitStopsAllocationCleanly) {
   Heap heap;
   heap.set_limit(1 << 20);
