@@ -569,17 +569,27 @@ ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
 
 // A freed container's buffer, emptied: kept with its block while it holds
 // at most `keep` elements (a pool hit then needs no malloc), let go past
-// that. Returns the bytes it stood for, which leave the live total with
-// the object; a kept buffer's come from a table (kept_buffer_bytes), where
-// working them out cost a dozen instructions and three branches per buffer.
-template <typename T, size_t kKeep>
+// that. Returns the bytes the container stood for, block included, which
+// leave the live total with it. A kept buffer's come from a table with an
+// entry every sizeof(T) bytes, read at the buffer's size in bytes: no
+// shift to a capacity and no add of the block (working the bytes out
+// cost a dozen instructions and three branches per buffer; the capacity
+// table kept_buffer_bytes, three).
+template <typename T, size_t kKeep, size_t kBlock>
+inline constexpr auto kFreedBytes = [] {
+  static_assert(sizeof(T) % sizeof(uint64_t) == 0);
+  std::array<uint64_t, (kKeep + 1) * sizeof(T) / sizeof(uint64_t)> bytes{};
+  for (size_t n = 0; n <= kKeep; ++n) bytes[n * sizeof(T) / sizeof(uint64_t)] = kBlock + kept_buffer_bytes<T, kKeep>[n];
+  return bytes;
+}();
+template <typename T, size_t kKeep, size_t kBlock>
 [[gnu::always_inline]] inline size_t empty_buffer(Buffer<T>& v) {
-  size_t capacity = v.capacity();
-  if (capacity <= kKeep) [[likely]] {
+  size_t size_bytes = v.capacity() * sizeof(T);
+  if (size_bytes <= kKeep * sizeof(T)) [[likely]] {
     v.clear();
-    return kept_buffer_bytes<T, kKeep>[capacity];
+    return *reinterpret_cast<const uint64_t*>(reinterpret_cast<const char*>(kFreedBytes<T, kKeep, kBlock>.data()) + size_bytes);
   }
-  size_t bytes = buffer_bytes(v);
+  size_t bytes = kBlock + buffer_bytes(v);
   Buffer<T>().swap(v);
   return bytes;
 }
@@ -648,7 +658,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
       auto& items = a->items;
       if (kReleaseChildren)
         for (Value v : items) drop(v);
-      bytes = page_block(sizeof(ArrayObj)) + empty_buffer<Value, kKeep>(items);
+      bytes = empty_buffer<Value, kKeep, page_block(sizeof(ArrayObj))>(items);
       pages = &pools_[kPoolArray].pages;
       break;
     }
@@ -658,7 +668,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
         drop(g->head);
         for (Value v : g->children) drop(v);
       }
-      bytes = page_block(sizeof(GeneObj)) + empty_buffer<Value, kKeep>(g->children);
+      bytes = empty_buffer<Value, kKeep, page_block(sizeof(GeneObj))>(g->children);
       g->head = Value::nil();
       pages = &pools_[kPoolGene].pages;
       break;
@@ -667,7 +677,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
       auto* m = static_cast<MapObj*>(o);
       if (kReleaseChildren)
         for (auto& e : m->entries) drop(e.value);
-      bytes = page_block(sizeof(MapObj)) + empty_buffer<MapObj::Entry, kKeptEntries>(m->entries);
+      bytes = empty_buffer<MapObj::Entry, kKeptEntries, page_block(sizeof(MapObj))>(m->entries);
       if (m->index.data()) {  // an index was built (capacity 0 has no buffer): one load, not two
         bytes += buffer_bytes(m->index);
         Buffer<uint32_t>().swap(m->index);
