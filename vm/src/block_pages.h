@@ -143,8 +143,10 @@ class BlockPages {
   // Called after a batch of frees (a reconciliation's end): once enough
   // blocks came back since the last sweep, finds the empty pages and gives
   // back those past the spares.
-  void settle_pages() {
+  // Returns how many more blocks may come back before the next is due.
+  uint64_t settle_pages() {
     if (given_ >= sweep_after_) [[unlikely]] sweep();
+    return sweep_after_ - given_;
   }
 
   // Destroys what every page holds and forgets the pages, which the

@@ -186,6 +186,7 @@ void Heap::set_limit(uint64_t max_bytes) {
     for (Pool& pool : pools_) pool.pages.set_spare_bytes(max_bytes_ / 64);
   if (max_bytes_)
     for (BlockPages& pages : medium_strings_) pages.set_spare_bytes(max_bytes_ / 256);
+  settle_pages_at_ = 0;  // fewer spares: their sweeps may be due sooner
   update_fast_end();
 }
 
@@ -770,11 +771,23 @@ bool Heap::reconcile(Value* roots, Value* roots_end, bool force_full) {
       if (--o->rc == 0) add_to_zct(o);
       else if (!(o->flags & kBuffered)) possible_cycle_root(o);
     }
-  for (Pool& pool : pools_) pool.pages.settle_pages();  // the empty pages past the spares go back
-  for (BlockPages& pages : medium_strings_) pages.settle_pages();
+  if (rc_frees + cycle_frees >= settle_pages_at_) settle_pages();
   free_seconds += std::chrono::duration<double>(timer_now() - t0).count() - cycle_time;
   update_fast_end();  // what was freed is room again
   return max_bytes_ == 0 || live_bytes() + outside_bytes_ <= max_bytes_;
+}
+
+// The empty pages past each pool's spares go back (BlockPages::sweep).
+// Looking at the 19 pools' counts at every reconciliation cost churn 18
+// first-level cache misses each (they are far apart): the next look is
+// due once as many objects were freed as the pool nearest its sweep may
+// still take back. (A block freed while buffered comes back after its
+// free was counted, so its sweep may come a little later.)
+void Heap::settle_pages() {
+  uint64_t room = UINT64_MAX;
+  for (Pool& pool : pools_) room = std::min(room, pool.pages.settle_pages());
+  for (BlockPages& pages : medium_strings_) room = std::min(room, pages.settle_pages());
+  settle_pages_at_ = rc_frees + cycle_frees + room;
 }
 
 // Trial deletion over the candidate roots (Bacon & Rajan's MarkRoots, Scan

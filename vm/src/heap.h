@@ -490,6 +490,8 @@ class Heap {
     }
   }
   void reclaim(Obj* o);  // the block of a freed object
+  void settle_pages();
+  uint64_t settle_pages_at_ = 0;  // rc_frees + cycle_frees when settle_pages() is next due
   void collect_cycles(bool full);
   // The passes of trial deletion, and whether a collection follows an edge
   // into c: a young one does not enter old objects.
