@@ -100,6 +100,14 @@ Heap::Heap()
 
 void ObjStack::grow() { put_back(grown(cursor())); }
 
+void Heap::grow_candidates(Obj* o) {
+  {
+    PhaseScope scope(phase, Phase::kCounting);
+    young_.grow();
+  }
+  possible_cycle_root(o);
+}
+
 ObjStack::Cursor ObjStack::grown(Cursor c) {
   size_t capacity = c.capacity ? 2 * c.capacity : 1024;
   auto* data = static_cast<Obj**>(::operator new(capacity * sizeof(Obj*)));
@@ -861,13 +869,14 @@ uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
   uint64_t examined = 0;
   for (; first != last; ++first) {
     Obj* r = *first;
-    if (r->flags & kDead) {
-      reclaim(r);
-      continue;
-    }
-    if (!kFull && (r->flags & kOld)) {  // waits for a full collection
-      old_.push_back(r);
-      ++promoted_since_full_;
+    // One test for both rare cases (dead, and old in a young collection).
+    if (r->flags & (kFull ? kDead : kDead | kOld)) [[unlikely]] {
+      if (r->flags & kDead) {
+        reclaim(r);
+      } else {  // waits for a full collection
+        old_.push_back(r);
+        ++promoted_since_full_;
+      }
       continue;
     }
     if (r->color == kGray) {  // in a subgraph kept for scan
@@ -916,11 +925,11 @@ uint64_t Heap::mark_gray(Obj* const* first, Obj* const* last) {
       old_edges_.resize(old_edges_.size() - old_edges);
     }
     r->flags &= uint8_t(~kBuffered);
-    for (Obj** p = sub; p != sub_end; ++p) {
-      Obj* o = *p;
-      o->color = kBlack;
-      free_one<false>(o, freed);  // its block's free-list link overwrites only its own header
-    }
+    // No color is reset: a block going back has its header overwritten
+    // by the free-list link, and one kept while buffered is marked dead,
+    // which every pass tests before its color (reused blocks are colored
+    // afresh, reused_container).
+    for (Obj** p = sub; p != sub_end; ++p) free_one<false>(*p, freed);
     reached.size = begin;
   }
   reached_.put_back(reached);
