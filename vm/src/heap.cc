@@ -202,13 +202,15 @@ void Heap::update_fast_end() {
   static_assert(kMediumStringBlocks[kMediumStringClasses - 1] <= kFastBytesMax);
   static_assert(sizeof(ArrayObj) + kKeptValues * sizeof(Value) + sizeof(MapObj) + kKeptEntries * sizeof(MapObj::Entry) <=
                 kFastBytesMax / 2);  // page blocks round up by less than their size
+  // The reconciliation's byte budget bounds it too, so that the inlined
+  // path (link_fast) need not check that budget as well.
   if (max_bytes_ == 0) {
-    fast_end_ = UINT64_MAX;
+    fast_end_ = reconcile_bytes_;
     return;
   }
   uint64_t used = live_settled_ + outside_bytes_;
   uint64_t room = used < max_bytes_ ? max_bytes_ - used : 0;
-  fast_end_ = room > kFastBytesMax ? room - kFastBytesMax : 0;
+  fast_end_ = std::min(reconcile_bytes_, room > kFastBytesMax ? room - kFastBytesMax : 0);
 }
 
 void Heap::check_limit(size_t incoming) {
