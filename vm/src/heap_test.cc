@@ -202,6 +202,81 @@ TEST(Heap, CountersFoldedAtReconciliationStayExact) {
   EXPECT_EQ(heap.pool_stats(Heap::kPoolBox).hits, 2000u);  // rounds 1 and 2 reuse every block
 }
 
+// The inlined allocation path compares the table's size once (with its
+// room below the threshold) and the bytes once (with fast_end_, which the
+// reconciliation's byte budget bounds): each threshold must still ask for
+// the poll, the table's at the very allocation that reaches it, the
+// bytes' at the latest one allocation after they pass it.
+TEST(Heap, TheInlinedPathAsksForThePollAtEachThreshold) {
+  Heap heap;
+  for (int i = 0; i < 600; ++i) {  // free blocks with 8-entry buffers for the inlined path
+    MapObj* m = heap.new_map();
+    for (uint32_t k = 0; k < 8; ++k) heap.map_put(m, k, Value::integer(k));
+  }
+  reconcile(heap, {});
+  for (int round = 0; round < 2; ++round) {  // the second after a reconciliation set the room again
+    uint64_t hits = heap.pool_stats(Heap::kPoolMap).hits;
+    heap.poll_countdown = Heap::kPollInterval;
+    for (int i = 0; i < 300; ++i) heap.new_map();  // 300 of 512 entries, under 64 KiB
+    EXPECT_EQ(heap.poll_countdown, Heap::kPollInterval);
+    EXPECT_EQ(heap.pool_stats(Heap::kPoolMap).hits, hits + 300);  // all on the inlined path
+    reconcile(heap, {});
+  }
+  // The table: maps without buffers, 56 bytes each, 512 of them stay under 64 KiB.
+  Heap small;
+  for (int i = 0; i < 600; ++i) small.new_map();
+  reconcile(small, {});
+  for (int round = 0; round < 2; ++round) {
+    small.poll_countdown = Heap::kPollInterval;
+    for (int i = 0; i < 511; ++i) small.new_map();
+    EXPECT_EQ(small.poll_countdown, Heap::kPollInterval);
+    EXPECT_FALSE(small.wants_reconcile());
+    small.new_map();
+    EXPECT_EQ(small.poll_countdown, 1u);
+    EXPECT_TRUE(small.wants_reconcile());
+    reconcile(small, {});
+  }
+  // The bytes: maps with 8-entry buffers, about 200 bytes each, pass 64 KiB
+  // before the table fills.
+  uint64_t before = heap.bytes_allocated();
+  heap.poll_countdown = Heap::kPollInterval;
+  while (heap.bytes_allocated() - before < (uint64_t(1) << 16)) {
+    EXPECT_EQ(heap.poll_countdown, Heap::kPollInterval);
+    heap.new_map();
+  }
+  heap.new_map();
+  EXPECT_EQ(heap.poll_countdown, 1u);
+  EXPECT_TRUE(heap.wants_reconcile());
+  EXPECT_EQ(heap.live_objects(), heap.pool_stats(Heap::kPoolMap).allocations() - heap.rc_frees);
+}
+
+// The inlined path reads a free container's buffer bytes from a table
+// without testing that the buffer is one a free block keeps: freeing lets
+// a larger buffer and a map's index go, so a block reused after them
+// counts its header alone.
+TEST(Heap, AReusedContainerCountsOnlyWhatItsBlockKept) {
+  Heap heap;
+  for (int round = 0; round < 3; ++round) {
+    ArrayObj* a = heap.new_array();
+    for (int i = 0; i < 40; ++i) heap.push(a->items, Value::integer(i));
+    MapObj* m = heap.new_map();
+    for (uint32_t k = 0; k < 20; ++k) heap.map_put(m, k, Value::integer(k));  // 20 entries: an index
+    ASSERT_GT(m->index.capacity(), 0u);
+    reconcile(heap, {});
+    EXPECT_EQ(heap.live_bytes(), 0u);
+    uint64_t before = heap.bytes_allocated();
+    ArrayObj* b = heap.new_array();
+    EXPECT_EQ(b->items.capacity(), 0u);
+    MapObj* n = heap.new_map();
+    EXPECT_EQ(n->entries.capacity(), 0u);
+    EXPECT_EQ(n->index.capacity(), 0u);
+    EXPECT_EQ(heap.bytes_allocated() - before, page_block(sizeof(ArrayObj)) + page_block(sizeof(MapObj)));
+    EXPECT_EQ(heap.live_bytes(), page_block(sizeof(ArrayObj)) + page_block(sizeof(MapObj)));
+    reconcile(heap, {});
+  }
+  EXPECT_GT(heap.pool_stats(Heap::kPoolMap).hits, 0u);
+}
+
 TEST(Heap, StackReferencesKeepObjectsUntilTheyGo) {
   Heap heap;
   MapObj* m = heap.new_map();
