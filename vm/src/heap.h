@@ -721,8 +721,8 @@ BoxObj* Heap::new_box(Value v) {
   void* mem = take_fast(pools_[kPoolBox].pages, pools_[kPoolBox].stats);
   if (!mem) return new_box_slow(v);
   auto* b = fresh<BoxObj>(mem);
+  b->value = v;  // next to the constructor's nil, which it makes dead (the count after it kept both stores)
   retain(v);
-  b->value = v;
   return link_fast(b, bytes_of(b));
 }
 
