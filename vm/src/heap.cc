@@ -594,24 +594,13 @@ ClosureObj* Heap::new_closure_slow(const Proto* proto, uint32_t upvalue_count) {
 // A freed container's buffer, emptied: kept with its block while it holds
 // at most `keep` elements (a pool hit then needs no malloc), let go past
 // that. Returns the bytes the container stood for, block included, which
-// leave the live total with it. A kept buffer's come from a table with an
-// entry every sizeof(T) bytes, read at the buffer's size in bytes: no
-// shift to a capacity and no add of the block (working the bytes out
-// cost a dozen instructions and three branches per buffer; the capacity
-// table kept_buffer_bytes, three).
-template <typename T, size_t kKeep, size_t kBlock>
-inline constexpr auto kFreedBytes = [] {
-  static_assert(sizeof(T) % sizeof(uint64_t) == 0);
-  std::array<uint64_t, (kKeep + 1) * sizeof(T) / sizeof(uint64_t)> bytes{};
-  for (size_t n = 0; n <= kKeep; ++n) bytes[n * sizeof(T) / sizeof(uint64_t)] = kBlock + kept_buffer_bytes<T, kKeep>[n];
-  return bytes;
-}();
+// leave the live total with it (a kept buffer's: container_bytes).
 template <typename T, size_t kKeep, size_t kBlock>
 [[gnu::always_inline]] inline size_t empty_buffer(Buffer<T>& v) {
-  size_t size_bytes = v.capacity() * sizeof(T);
+  size_t size_bytes = kept_span(v);
   if (size_bytes <= kKeep * sizeof(T)) [[likely]] {
     v.clear();
-    return *reinterpret_cast<const uint64_t*>(reinterpret_cast<const char*>(kFreedBytes<T, kKeep, kBlock>.data()) + size_bytes);
+    return container_bytes<T, kKeep, kBlock>(size_bytes);
   }
   size_t bytes = kBlock + buffer_bytes(v);
   Buffer<T>().swap(v);

@@ -619,27 +619,32 @@ inline constexpr auto kept_buffer_bytes = [] {
   for (size_t n = 0; n <= kKeep; ++n) bytes[n] = uint32_t(buffer_block_bytes(n * sizeof(T)));
   return bytes;
 }();
-// The same figures for allocation, one per sizeof(T) bytes, so that a
-// kept buffer's capacity in bytes (its end of storage less its start) is
-// the offset of its entry: no division by the element size.
+// What a pooled container with a kept buffer stands for, block included,
+// by the buffer's span in bytes (its capacity times sizeof(T), which
+// compiles to its end of storage less its start): a table with an entry
+// every sizeof(T) bytes, read at that offset, needs no shift to a
+// capacity nor an add of the block. Allocation (new_map) and freeing
+// (empty_buffer) both read it; working the bytes out had cost a dozen
+// instructions and three branches a buffer, the capacity table three.
 template <typename T>
 struct alignas(sizeof(T)) KeptBytesSlot {
   uint32_t bytes;
 };
-template <typename T, size_t kKeep>
-inline constexpr auto kept_bytes_by_span = [] {
+template <typename T, size_t kKeep, size_t kBlock>
+inline constexpr auto kContainerBytesBySpan = [] {
   std::array<KeptBytesSlot<T>, kKeep + 1> slots{};
-  for (size_t n = 0; n <= kKeep; ++n) slots[n].bytes = kept_buffer_bytes<T, kKeep>[n];
+  for (size_t n = 0; n <= kKeep; ++n) slots[n].bytes = uint32_t(kBlock + kept_buffer_bytes<T, kKeep>[n]);
   return slots;
 }();
 template <typename T>
 [[gnu::always_inline]] inline size_t kept_span(const Buffer<T>& v) {
-  return v.capacity() * sizeof(T);  // compiles to the pointers' difference
+  return v.capacity() * sizeof(T);
 }
-template <typename T, size_t kKeep>
-[[gnu::always_inline]] inline size_t kept_bytes(size_t span) {
+template <typename T, size_t kKeep, size_t kBlock>
+[[gnu::always_inline]] inline size_t container_bytes(size_t span) {
   static_assert(sizeof(KeptBytesSlot<T>) == sizeof(T));
-  return reinterpret_cast<const KeptBytesSlot<T>*>(reinterpret_cast<const char*>(kept_bytes_by_span<T, kKeep>.data()) + span)
+  return reinterpret_cast<const KeptBytesSlot<T>*>(
+             reinterpret_cast<const char*>(kContainerBytesBySpan<T, kKeep, kBlock>.data()) + span)
       ->bytes;
 }
 
@@ -713,7 +718,7 @@ MapObj* Heap::new_map() {
   if (!b) return new_map_slow();
   auto* m = reused_container<MapObj>(b, ObjType::Map);
   check_kept(m->entries.capacity() <= kKeptEntries && m->index.capacity() == 0);
-  return link_fast(m, page_block(sizeof(MapObj)) + kept_bytes<MapObj::Entry, kKeptEntries>(kept_span(m->entries)));
+  return link_fast(m, container_bytes<MapObj::Entry, kKeptEntries, page_block(sizeof(MapObj))>(kept_span(m->entries)));
 }
 
 BoxObj* Heap::new_box(Value v) {
