@@ -4,11 +4,12 @@
 // one list, last freed first: a free is a link and a count, and neither it
 // nor an allocation touches a page header. Which pages are empty is worked
 // out in bulk, after a batch of frees (sweep); such a page goes back to
-// the heap's PageSource, which any pool may take it from again. Pages come from chunks of many pages, so a
-// page costs no system call. The point is the end of a run: the heap
-// frees its chunks wholesale — destroying the containers in their pages —
-// instead of walking every object through the reference counts and the
-// cycle collector, and without allocating anything while it does.
+// the heap's PageSource, which any pool may take it from again. Pages come
+// from chunks of many pages, so a page costs no system call. The point is
+// the end of a run: the heap frees its chunks wholesale — destroying the
+// containers in their pages — instead of walking every object through the
+// reference counts and the cycle collector, and without allocating
+// anything while it does.
 //
 // Empty pages are kept by their pool as spares (their blocks stay on the
 // free list), up to about kSpareBlocks blocks' worth (fewer under a small
