@@ -202,9 +202,7 @@ void Heap::update_fast_end() {
   static_assert(kMediumStringBlocks[kMediumStringClasses - 1] <= kFastBytesMax);
   static_assert(sizeof(ArrayObj) + kKeptValues * sizeof(Value) + sizeof(MapObj) + kKeptEntries * sizeof(MapObj::Entry) <=
                 kFastBytesMax / 2);  // page blocks round up by less than their size
-  // The table's room below its threshold: the table only grows between
-  // reconciliations, so a room worked out earlier is never too large.
-  zct_room_ = std::min(zct_.capacity(), zct_threshold_ - 1);
+  set_zct_room();
   // The reconciliation's byte budget bounds it too, so that the inlined
   // path (link_fast) need not check that budget as well.
   if (max_bytes_ == 0) {
@@ -216,13 +214,17 @@ void Heap::update_fast_end() {
   fast_end_ = std::min(reconcile_bytes_, room > kFastBytesMax ? room - kFastBytesMax : 0);
 }
 
+// The table's room below its threshold: the table only grows between
+// reconciliations, so a room worked out earlier is never too large.
+void Heap::set_zct_room() { zct_room_ = std::min(zct_.capacity(), zct_threshold_ - 1); }
+
 void Heap::zct_push_fresh(Obj* o) {
   zct_.push(o);
   if (zct_.size() >= zct_threshold_) {
     poll_countdown = 1;
     zct_room_ = zct_.capacity();
   } else {
-    zct_room_ = std::min(zct_.capacity(), zct_threshold_ - 1);
+    set_zct_room();
   }
 }
 

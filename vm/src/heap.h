@@ -430,6 +430,7 @@ class Heap {
   // whole capacity, as the poll stays asked for until the reconciliation
   // (update_fast_end) sets it again.
   [[gnu::noinline]] void zct_push_fresh(Obj* o);
+  void set_zct_room();  // zct_room_ as the table's capacity and threshold now allow
   // A free block for the inlined path, or null: then the out-of-line path
   // allocates (a fresh block, a limit to check, the poll the byte budget
   // asks for). The inlined path stays on while the bytes made since the
