@@ -224,11 +224,12 @@ Value b_push(VM& vm, Value* args, int) {
 
 Value b_pop(VM& vm, Value* args, int) {
   if (!is_type(args[0], ObjType::Array)) type_error("pop takes an array");
-  auto& items = as_array(args[0])->items;
+  ArrayObj* a = as_array(args[0]);
+  auto& items = a->items;
   if (items.empty()) return Value::nil();
   Value v = items.back();
   items.pop_back();
-  vm.heap.release(v);  // the stack keeps it until the next safepoint at least
+  vm.heap.release_in(a, v);  // the stack keeps it until the next safepoint at least
   return v;
 }
 

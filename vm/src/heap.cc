@@ -276,7 +276,7 @@ void Heap::charge_outside(int64_t delta) {
 // (bad_alloc, or the heap limit after the growth) and a count taken for a
 // value never stored would keep it forever. Bytes are recounted only when
 // a buffer's capacity changed.
-void Heap::push(Values& items, Value v) {
+void Heap::push(Values& items, Value v, const Obj* holder) {
   size_t cap = items.capacity();
   if (items.size() == cap) {
     PhaseScope scope(phase, Phase::kAllocation);
@@ -284,7 +284,7 @@ void Heap::push(Values& items, Value v) {
   } else {
     items.push_back(v);
   }
-  retain(v);
+  retain_in(holder, v);  // (no holder, under construction: nothing is it)
   if (items.capacity() != cap)
     grew(int64_t(buffer_block_bytes(items.capacity() * sizeof(Value))) - int64_t(buffer_block_bytes(cap * sizeof(Value))));
 }
@@ -313,7 +313,7 @@ void Heap::fill(ArrayObj* a, const Value* first, const Value* last) {
 
 void Heap::map_put_slow(MapObj* m, uint32_t key, Value v) {
   if (Value* slot = m->find(key)) {
-    store(*slot, v);
+    store_in(m, *slot, v);
     return;
   }
   size_t entries = m->entries.capacity(), index = m->index.capacity();
@@ -323,7 +323,7 @@ void Heap::map_put_slow(MapObj* m, uint32_t key, Value v) {
   } else {
     m->add(key, v);
   }
-  retain(v);
+  retain_in(m, v);
   if (m->entries.capacity() != entries || m->index.capacity() != index)
     grew(int64_t(map_buffer_bytes(m)) - int64_t(buffer_block_bytes(entries * sizeof(MapObj::Entry)) +
                                                  buffer_block_bytes(index * sizeof(uint32_t))));
@@ -369,12 +369,12 @@ template <typename F>
 [[gnu::always_inline]] inline void for_each_child(Obj* o, F&& f) {
   if (o->type == ObjType::Map) {
     for (auto& e : static_cast<MapObj*>(o)->entries)
-      if (e.value.is_object()) f(e.value.as_object());
+      if (Heap::counted_in(o, e.value)) f(e.value.as_object());
     return;
   }
   if (o->type == ObjType::Array) {
     for (Value v : static_cast<ArrayObj*>(o)->items)
-      if (v.is_object()) f(v.as_object());
+      if (Heap::counted_in(o, v)) f(v.as_object());
     return;
   }
   switch (o->type) {
@@ -384,14 +384,14 @@ template <typename F>
       return;
     case ObjType::Gene: {
       auto* g = static_cast<GeneObj*>(o);
-      if (g->head.is_object()) f(g->head.as_object());
+      if (Heap::counted_in(o, g->head)) f(g->head.as_object());
       for (Value v : g->children)
-        if (v.is_object()) f(v.as_object());
+        if (Heap::counted_in(o, v)) f(v.as_object());
       return;
     }
     case ObjType::Box: {
       Value v = static_cast<BoxObj*>(o)->value;
-      if (v.is_object()) f(v.as_object());
+      if (Heap::counted_in(o, v)) f(v.as_object());
       return;
     }
     case ObjType::Closure: {
@@ -621,7 +621,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
   constexpr size_t kKeep = kKeptValues;
   size_t bytes;
   auto drop = [&](Value v) {
-    if (v.is_object()) drop_child(v.as_object(), run);
+    if (v.is_object()) drop_child(v.as_object(), run);  // o itself included (drop_child)
   };
   BlockPages* pages = nullptr;  // where the block goes back; none for a larger object
   switch (o->type) {
