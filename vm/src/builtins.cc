@@ -124,7 +124,7 @@ Value value_from_node(VM& vm, const Node& n) {
     }
     case Node::Kind::Array: {
       ArrayObj* a = vm.heap.new_array(n.items.size());
-      for (auto& item : n.items) vm.heap.push(a->items, value_from_node(vm, *item));
+      for (auto& item : n.items) vm.heap.push(a, a->items, value_from_node(vm, *item));
       return Value::object(a);
     }
     case Node::Kind::Map: {
@@ -135,7 +135,7 @@ Value value_from_node(VM& vm, const Node& n) {
     }
     case Node::Kind::Gene: {
       GeneObj* g = vm.heap.new_gene(value_from_node(vm, *n.items[0]));
-      for (size_t i = 1; i < n.items.size(); ++i) vm.heap.push(g->children, value_from_node(vm, *n.items[i]));
+      for (size_t i = 1; i < n.items.size(); ++i) vm.heap.push(g, g->children, value_from_node(vm, *n.items[i]));
       return Value::object(g);
     }
     case Node::Kind::Quote: return value_from_node(vm, *n.items[0]);
@@ -277,7 +277,7 @@ Value b_keys(VM& vm, Value* args, int) {
   if (!is_type(args[0], ObjType::Map)) type_error("keys takes a map");
   MapObj* m = as_map(args[0]);
   ArrayObj* a = vm.heap.new_array(m->entries.size());
-  for (auto& e : m->entries) vm.heap.push(a->items, vm.symbol_string(e.key));
+  for (auto& e : m->entries) vm.heap.push(a, a->items, vm.symbol_string(e.key));
   return Value::object(a);
 }
 

@@ -276,20 +276,24 @@ void Heap::charge_outside(int64_t delta) {
 // (bad_alloc, or the heap limit after the growth) and a count taken for a
 // value never stored would keep it forever. Bytes are recounted only when
 // a buffer's capacity changed.
-void Heap::push(Values& items, Value v, const Obj* holder) {
+void Heap::push(Obj* holder, Values& items, Value v) {
   size_t cap = items.capacity();
-  if (items.size() == cap) {
+  // (Apart: with one test of the capacity after both, the mark's
+  // char-typed store made it read again, and kept it when it had not grown.)
+  if (items.size() != cap) [[likely]] {
+    items.push_back(v);
+    retain_in(holder, v);
+    return;
+  }
+  {
     PhaseScope scope(phase, Phase::kAllocation);
     items.push_back(v);
-  } else {
-    items.push_back(v);
   }
-  retain_in(holder, v);  // (no holder, under construction: nothing is it)
-  if (items.capacity() != cap)
-    grew(int64_t(buffer_block_bytes(items.capacity() * sizeof(Value))) - int64_t(buffer_block_bytes(cap * sizeof(Value))));
+  retain_in(holder, v);
+  grew(int64_t(buffer_block_bytes(items.capacity() * sizeof(Value))) - int64_t(buffer_block_bytes(cap * sizeof(Value))));
 }
 
-void Heap::append(Values& items, const Value* first, const Value* last) {
+void Heap::append(Obj* holder, Values& items, const Value* first, const Value* last) {
   size_t cap = items.capacity(), from = items.size();
   if (from + size_t(last - first) > cap) {
     PhaseScope scope(phase, Phase::kAllocation);
@@ -297,18 +301,33 @@ void Heap::append(Values& items, const Value* first, const Value* last) {
   } else {
     items.insert(items.end(), first, last);
   }
-  for (const Value* v = items.data() + from; v != items.data() + items.size(); ++v) retain(*v);
+  bool objects = false;  // (a mark stored in the loop would reload the buffer's pointers after it)
+  for (const Value* v = items.data() + from; v != items.data() + items.size(); ++v) {
+    if (v->is_object()) {
+      retain(*v);
+      objects = true;
+    }
+  }
+  note_stored(holder, objects);
   if (items.capacity() != cap)
     grew(int64_t(buffer_block_bytes(items.capacity() * sizeof(Value))) - int64_t(buffer_block_bytes(cap * sizeof(Value))));
 }
 
 void Heap::fill(ArrayObj* a, const Value* first, const Value* last) {
   Values& items = a->items;
+  // One mark at the end, from a flag set where a count is taken: a mark
+  // stored in the loop would reload the buffer's end after it.
+  bool objects = false;
   for (const Value* v = first; v != last; ++v) {
     if (items.size() == items.capacity()) __builtin_unreachable();  // new_array reserved them
-    items.push_back(*v);
-    retain(*v);
+    Value x = *v;  // (read once: the count's store may alias *v)
+    items.push_back(x);
+    if (x.is_object()) {
+      retain(x);
+      objects = true;
+    }
   }
+  note_stored(a, objects);
 }
 
 void Heap::map_put_slow(MapObj* m, uint32_t key, Value v) {
@@ -555,7 +574,7 @@ GeneObj* Heap::new_gene(Value head) {
   PhaseScope scope(phase, Phase::kAllocation);
   check_limit(page_block(sizeof(GeneObj)));
   auto* g = recycled<GeneObj>(kPoolGene);
-  retain(head);
+  retain_in(g, head);
   g->head = head;
   return link(g, bytes_of(g));
 }
@@ -609,6 +628,39 @@ template <typename T, size_t kKeep, size_t kBlock>
   return bytes;
 }
 
+// The sanitizer build's check of the mark that lets freeing pass a
+// container's values by (Heap::note_stored): one without it holds no
+// object. A store path that forgot the mark stops the process here, where
+// a release build would leave the child's count too high (a leak).
+namespace {
+void check_holds_objects([[maybe_unused]] const Obj* o) {
+#ifdef GENE_ASAN
+  if (Heap::holds_objects(o)) return;
+  auto objects = [o](const auto& values, auto value_of) {  // counted ones: not o itself
+    return std::any_of(values.begin(), values.end(), [&](const auto& x) { return Heap::counted_in(o, value_of(x)); });
+  };
+  auto itself = [](Value v) { return v; };
+  bool holds = false;
+  switch (o->type) {
+    case ObjType::Array: holds = objects(static_cast<const ArrayObj*>(o)->items, itself); break;
+    case ObjType::Map:
+      holds = objects(static_cast<const MapObj*>(o)->entries, [](const MapObj::Entry& e) { return e.value; });
+      break;
+    case ObjType::Gene: {
+      auto* g = static_cast<const GeneObj*>(o);
+      holds = g->head.is_object() || objects(g->children, itself);
+      break;
+    }
+    default: return;  // not a container: always walked
+  }
+  if (holds) {
+    std::fprintf(stderr, "gene: heap invariant broken: a container holds an object but was never marked\n");
+    std::abort();
+  }
+#endif
+}
+}  // namespace
+
 // Frees an object no reference keeps, one path per type: its children
 // are released (unless the cycle collector already accounted for them),
 // its size leaves the live total, and its block goes back to its pool — or
@@ -624,6 +676,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     if (v.is_object()) drop_child(v.as_object(), run);  // o itself included (drop_child)
   };
   BlockPages* pages = nullptr;  // where the block goes back; none for a larger object
+  check_holds_objects(o);
   switch (o->type) {
     case ObjType::String: {
       auto* str = static_cast<StringObj*>(o);
@@ -671,7 +724,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     case ObjType::Array: {
       auto* a = static_cast<ArrayObj*>(o);
       auto& items = a->items;
-      if (kReleaseChildren)
+      if (kReleaseChildren && holds_objects(a))
         for (Value v : items) drop(v);
       bytes = empty_buffer<Value, kKeep, page_block(sizeof(ArrayObj))>(items);
       pages = &pools_[kPoolArray].pages;
@@ -679,7 +732,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     }
     case ObjType::Gene: {
       auto* g = static_cast<GeneObj*>(o);
-      if (kReleaseChildren) {
+      if (kReleaseChildren && holds_objects(g)) {
         drop(g->head);
         for (Value v : g->children) drop(v);
       }
@@ -690,7 +743,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     }
     case ObjType::Map: {
       auto* m = static_cast<MapObj*>(o);
-      if (kReleaseChildren)
+      if (kReleaseChildren && holds_objects(m))
         for (auto& e : m->entries) drop(e.value);
       bytes = empty_buffer<MapObj::Entry, kKeptEntries, page_block(sizeof(MapObj))>(m->entries);
       if (m->index.data()) {  // an index was built (capacity 0 has no buffer): one load, not two

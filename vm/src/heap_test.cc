@@ -29,7 +29,7 @@ bool reconcile(Heap& heap, std::vector<Value> stack, bool full = false) {
 // a container holding only itself dies by its count). Returns the partner.
 ArrayObj* loop_through(Heap& heap, ArrayObj* x) {
   ArrayObj* t = heap.new_array();
-  heap.push(t->items, obj(x));
+  heap.push(t, t->items, obj(x));
   heap.push_into(x, obj(t));  // a mutation: may close a cycle
   return t;
 }
@@ -37,7 +37,7 @@ ArrayObj* loop_through(Heap& heap, ArrayObj* x) {
 TEST(Heap, UnreferencedObjectsAreFreedAtTheNextReconciliation) {
   Heap heap;
   ArrayObj* a = heap.new_array();
-  heap.push(a->items, obj(heap.new_string("held by the array")));
+  heap.push(a, a->items, obj(heap.new_string("held by the array")));
   EXPECT_EQ(heap.live_objects(), 2u);
   EXPECT_EQ(a->items[0].as_object()->rc, 1u);
   EXPECT_EQ(a->rc, 0u);  // stack references are not counted
@@ -121,7 +121,7 @@ TEST(Heap, BufferGrowthIsSampledAsAllocation) {
   ASSERT_TRUE(sampler.available());
   while (sampler.total_samples() < 200) {
     ArrayObj* big = heap.new_array();
-    for (int i = 0; i < 100000; ++i) heap.push(big->items, Value::integer(i));
+    for (int i = 0; i < 100000; ++i) heap.push(big, big->items, Value::integer(i));
     MapObj* m = heap.new_map();
     for (uint32_t k = 0; k < 20000; ++k) heap.map_put(m, k, Value::integer(k));
     reconcile(heap, {});
@@ -142,7 +142,7 @@ TEST(Heap, MappedMemoryIsCounted) {
   EXPECT_EQ(heap.chunk_count(), 2u);  // more boxes than one chunk's pages hold
   ArrayObj* big = heap.new_array(kLargeBufferBytes / sizeof(Value) + 1);
   EXPECT_EQ((heap.live_bytes() - (PageSource::kChunkBytes / sizeof(BoxObj) + 1) * sizeof(BoxObj) - sizeof(ArrayObj)) % 4096, 0u);
-  for (size_t i = 0; i < big->items.capacity(); ++i) heap.push(big->items, Value::integer(int64_t(i)));
+  for (size_t i = 0; i < big->items.capacity(); ++i) heap.push(big, big->items, Value::integer(int64_t(i)));
   EXPECT_EQ(big->items.back().as_int(), int64_t(big->items.size() - 1));
 }
 
@@ -156,7 +156,7 @@ TEST(Heap, AFreshHeapReusesTheChunkTheLastOneKept) {
   {
     Heap heap;
     ArrayObj* a = heap.new_array();
-    for (int i = 0; i < 40; ++i) heap.push(a->items, obj(heap.new_string("left behind by the first heap")));
+    for (int i = 0; i < 40; ++i) heap.push(a, a->items, obj(heap.new_string("left behind by the first heap")));
     MapObj* m = heap.new_map();
     heap.map_put(m, 7, obj(a));
     first = chunk_of(a);
@@ -170,7 +170,7 @@ TEST(Heap, AFreshHeapReusesTheChunkTheLastOneKept) {
   ArrayObj* a = heap.new_array();
   EXPECT_EQ(chunk_of(a), first);
   EXPECT_TRUE(a->items.empty());
-  for (int i = 0; i < 40; ++i) heap.push(a->items, obj(heap.new_string("left behind by the first heap")));
+  for (int i = 0; i < 40; ++i) heap.push(a, a->items, obj(heap.new_string("left behind by the first heap")));
   MapObj* m = heap.new_map();
   EXPECT_TRUE(m->entries.empty());
   EXPECT_EQ(m->find(7), nullptr);
@@ -268,7 +268,7 @@ TEST(Heap, AReusedContainerCountsOnlyWhatItsBlockKept) {
   Heap heap;
   for (int round = 0; round < 3; ++round) {
     ArrayObj* a = heap.new_array();
-    for (int i = 0; i < 40; ++i) heap.push(a->items, Value::integer(i));
+    for (int i = 0; i < 40; ++i) heap.push(a, a->items, Value::integer(i));
     MapObj* m = heap.new_map();
     for (uint32_t k = 0; k < 20; ++k) heap.map_put(m, k, Value::integer(k));  // 20 entries: an index
     ASSERT_GT(m->index.capacity(), 0u);
@@ -313,7 +313,7 @@ TEST(Heap, CountedReferencesKeepObjectsAndReleaseFreesThem) {
 TEST(Heap, OverwritingAContainerSlotReleasesTheOldValue) {
   Heap heap;
   ArrayObj* a = heap.new_array();
-  heap.push(a->items, obj(heap.new_string("old")));
+  heap.push(a, a->items, obj(heap.new_string("old")));
   reconcile(heap, {obj(a)});
   heap.store(a->items[0], obj(heap.new_string("new")));
   reconcile(heap, {obj(a)});
@@ -334,7 +334,7 @@ TEST(Heap, AContainerHoldingItselfIsFreedByItsCount) {
   heap.push_into(a, obj(a));
   heap.push_into(a, obj(a));
   GeneObj* g = heap.new_gene(Value::integer(0));
-  heap.push(g->children, Value::nil());
+  heap.push(g, g->children, Value::nil());
   heap.store_into(g, g->children[0], obj(g));
   EXPECT_EQ(heap.rc_increments, 1u);  // the payload only
   EXPECT_EQ(heap.cycle_candidates, 0u);
@@ -430,7 +430,7 @@ TEST(Heap, ACopyOfASelfHoldingArrayKeepsTheOriginalAlive) {
   heap.push_into(a, obj(a));
   heap.push_into(a, obj(heap.new_string("payload")));
   ArrayObj* copy = heap.new_array();
-  heap.append(copy->items, a->items.data(), a->items.data() + a->items.size());
+  heap.append(copy, copy->items, a->items.data(), a->items.data() + a->items.size());
   EXPECT_EQ(a->rc, 1u);  // the copy's
   reconcile(heap, {obj(copy)});
   EXPECT_EQ(heap.live_objects(), 3u);
@@ -469,7 +469,7 @@ TEST(Heap, CycleWithAnExternalReferenceSurvivesUntilItIsDropped) {
   heap.set_young_threshold(1);
   ArrayObj* x = heap.new_array();
   ArrayObj* y = heap.new_array();
-  heap.push(x->items, obj(y));
+  heap.push(x, x->items, obj(y));
   heap.push_into(y, obj(x));  // a mutation: may close a cycle
   Value global = Value::nil();
   heap.store(global, obj(x));
@@ -488,8 +488,8 @@ TEST(Heap, GarbageOnlyACycleHeldIsFreedWithIt) {
   ArrayObj* a = heap.new_array();
   loop_through(heap, a);
   ArrayObj* inner = heap.new_array();
-  heap.push(inner->items, obj(heap.new_string("deep")));
-  heap.push(a->items, obj(inner));
+  heap.push(inner, inner->items, obj(heap.new_string("deep")));
+  heap.push(a, a->items, obj(inner));
   reconcile(heap, {});
   EXPECT_EQ(heap.live_objects(), 0u);
 }
@@ -576,7 +576,7 @@ TEST(Heap, AStructureBuiltByConstructionMakesNoCandidates) {
     for (ArrayObj* parent : level)
       for (int k = 0; k < 2; ++k) {
         ArrayObj* child = heap.new_array();
-        heap.push(parent->items, obj(child));
+        heap.push(parent, parent->items, obj(child));
         next.push_back(child);
       }
     level = next;
@@ -595,7 +595,7 @@ TEST(Heap, ACycleThroughANewObjectIsFoundAfterItsStackReferenceGoes) {
   ArrayObj* old = heap.new_array();
   reconcile(heap, {obj(old)});  // old has been reconciled: no longer new
   ArrayObj* fresh = heap.new_array();
-  heap.push(fresh->items, obj(old));      // construction: fresh -> old
+  heap.push(fresh, fresh->items, obj(old));      // construction: fresh -> old
   heap.push_into(old, obj(fresh));        // a mutation: old becomes a candidate
   reconcile(heap, {});                    // both stack references are gone
   EXPECT_EQ(heap.live_objects(), 0u);
@@ -610,7 +610,7 @@ TEST(Heap, DeepStructuresAreFreedWithoutRecursion) {
   ArrayObj* tail = head;
   for (int i = 0; i < 1000000; ++i) {
     ArrayObj* next = heap.new_array();
-    heap.push(tail->items, obj(next));
+    heap.push(tail, tail->items, obj(next));
     tail = next;
   }
   reconcile(heap, {});
@@ -620,7 +620,7 @@ TEST(Heap, DeepStructuresAreFreedWithoutRecursion) {
   tail = head;
   for (int i = 0; i < 1000000; ++i) {
     ArrayObj* next = heap.new_array();
-    heap.push(tail->items, obj(next));
+    heap.push(tail, tail->items, obj(next));
     tail = next;
   }
   heap.push_into(tail, obj(head));  // a mutation: may close a cycle
@@ -638,9 +638,9 @@ TEST(Heap, ChildrenFreedDuringTheDrainGrowTheTableAndCountExactly) {
   ArrayObj* root = heap.new_array();
   for (int i = 0; i < 5000; ++i) {
     ArrayObj* child = heap.new_array();
-    heap.push(child->items, obj(heap.new_string("a string child")));
-    heap.push(child->items, Value::integer(i));
-    heap.push(root->items, obj(child));
+    heap.push(child, child->items, obj(heap.new_string("a string child")));
+    heap.push(child, child->items, Value::integer(i));
+    heap.push(root, root->items, obj(child));
   }
   reconcile(heap, {obj(root)});  // all survive and leave the table
   EXPECT_EQ(heap.live_objects(), 10001u);
@@ -666,7 +666,7 @@ TEST(Heap, ChildrenFoundDeadAreFreedLastFoundFirst) {
   ArrayObj* first = heap.new_array();
   ArrayObj* second = heap.new_array();
   ArrayObj* third = heap.new_array();
-  for (ArrayObj* child : {first, second, third}) heap.push(parent->items, obj(child));
+  for (ArrayObj* child : {first, second, third}) heap.push(parent, parent->items, obj(child));
   reconcile(heap, {obj(parent)});  // the children survive and leave the table
   reconcile(heap, {});
   EXPECT_EQ(heap.live_objects(), 0u);
@@ -689,9 +689,9 @@ TEST(Heap, FreedContainersGiveBackExactlyTheBytesTheyCounted) {
     MapObj* m = heap.new_map();
     GeneObj* g = heap.new_gene(Value::nil());
     for (int i = 0; i < n; ++i) {
-      heap.push(a->items, Value::integer(i));
+      heap.push(a, a->items, Value::integer(i));
       heap.map_put(m, uint32_t(i), Value::integer(i));
-      heap.push(g->children, Value::integer(i));
+      heap.push(g, g->children, Value::integer(i));
     }
     EXPECT_EQ(heap.live_bytes(), bytes_of(a) + bytes_of(m) + bytes_of(g)) << n;
     reconcile(heap, {});
@@ -734,7 +734,7 @@ TEST(Heap, AnObjectPassedOverAtZeroSurvivesWhenALiveOneReachesItLater) {
   // after the subtraction: it is not yet known to be live.
   ArrayObj* x = heap.new_array();
   ArrayObj* y = heap.new_array();
-  heap.push(x->items, obj(y));
+  heap.push(x, x->items, obj(y));
   loop_through(heap, x);  // x buffered first
   heap.push_into(y, obj(x));  // then y
   Value held = Value::nil();
@@ -836,7 +836,7 @@ TEST(Heap, PoolsServeFreedBlocksAndRecycledContainersComeBackEmpty) {
       EXPECT_TRUE(a->items.empty());
       EXPECT_EQ(a->rc, 0u);
       EXPECT_EQ(a->flags, Heap::kInZct);
-      heap.push(a->items, Value::integer(i));
+      heap.push(a, a->items, Value::integer(i));
       MapObj* m = heap.new_map();
       EXPECT_TRUE(m->entries.empty());
       EXPECT_EQ(m->find(1), nullptr);
@@ -861,8 +861,9 @@ TEST(Heap, PagesLeftEmptyGoBackToBeUsedByOtherPools) {
   auto make_arrays = [&](ArrayObj* odd, ArrayObj* even) {
     for (int i = 0; i < kArrays; ++i) {
       ArrayObj* a = heap.new_array();
-      heap.push(a->items, Value::integer(i));  // a kept buffer
-      heap.push((i % 2 ? odd : even)->items, obj(a));
+      heap.push(a, a->items, Value::integer(i));  // a kept buffer
+      ArrayObj* parent = i % 2 ? odd : even;
+      heap.push(parent, parent->items, obj(a));
     }
   };
   ArrayObj* odd = heap.new_array();
@@ -969,9 +970,143 @@ TEST(Heap, DestructorFreesCyclesNobodyReconciled) {
   MapObj* m = heap.new_map();
   heap.map_set(m, 1, obj(m));  // not counted: m dies by its count
   ArrayObj* a = heap.new_array();
-  heap.push(a->items, obj(m));
+  heap.push(a, a->items, obj(m));
   loop_through(heap, a);
   EXPECT_EQ(heap.live_objects(), 3u);
+}
+
+// Freeing a container gives back its values' counts only if it is marked
+// as holding objects (Heap::note_stored), so every path that stores into
+// a container must mark it: one that forgot would leave the child's count
+// up when the container goes, and the child would never be freed (the
+// sanitizer build stops at the unmarked container instead). Each path
+// stores a string beside numbers into a fresh container, which is then
+// dropped: the string must go with it.
+TEST(Heap, EveryPathThatStoresAnObjectIntoAContainerMarksIt) {
+  using Store = Obj* (*)(Heap&, Value);
+  static constexpr Value kOne = Value::integer(1);
+  auto small_map = [](Heap& heap, int entries) {
+    MapObj* m = heap.new_map();
+    for (int k = 0; k < entries; ++k) heap.map_put(m, uint32_t(k), Value::integer(k));
+    return m;
+  };
+  struct Path {
+    const char* name;
+    Store store;
+  };
+  const Path paths[] = {
+      {"push", [](Heap& heap, Value v) -> Obj* {
+         ArrayObj* a = heap.new_array();
+         heap.push(a, a->items, kOne);
+         heap.push(a, a->items, v);
+         return a;
+       }},
+      {"push_into", [](Heap& heap, Value v) -> Obj* {
+         ArrayObj* a = heap.new_array();
+         heap.push_into(a, kOne);
+         heap.push_into(a, v);
+         return a;
+       }},
+      {"fill", [](Heap& heap, Value v) -> Obj* {
+         Value values[] = {kOne, v, kOne};
+         ArrayObj* a = heap.new_array(3);
+         heap.fill(a, values, values + 3);
+         return a;
+       }},
+      {"append", [](Heap& heap, Value v) -> Obj* {
+         Value values[] = {kOne, v};
+         ArrayObj* a = heap.new_array();
+         heap.append(a, a->items, values, values + 2);
+         return a;
+       }},
+      {"store_into an array", [](Heap& heap, Value v) -> Obj* {
+         ArrayObj* a = heap.new_array();
+         heap.push(a, a->items, kOne);
+         heap.store_into(a, a->items[0], v);
+         return a;
+       }},
+      {"new_gene's head", [](Heap& heap, Value v) -> Obj* { return heap.new_gene(v); }},
+      {"push into a gene", [](Heap& heap, Value v) -> Obj* {
+         GeneObj* g = heap.new_gene(Value::symbol(0));
+         heap.push(g, g->children, v);
+         return g;
+       }},
+      {"append to a gene", [](Heap& heap, Value v) -> Obj* {
+         Value values[] = {kOne, v};
+         GeneObj* g = heap.new_gene(Value::symbol(0));
+         heap.append(g, g->children, values, values + 2);
+         return g;
+       }},
+      {"store_into a gene", [](Heap& heap, Value v) -> Obj* {
+         GeneObj* g = heap.new_gene(Value::symbol(0));
+         heap.push(g, g->children, kOne);
+         heap.store_into(g, g->children[0], v);
+         return g;
+       }},
+      {"map_put, a new key", [](Heap& heap, Value v) -> Obj* {
+         MapObj* m = heap.new_map();
+         heap.map_put(m, 1, kOne);
+         heap.map_put(m, 2, v);
+         return m;
+       }},
+      {"map_put over a number", [](Heap& heap, Value v) -> Obj* {
+         MapObj* m = heap.new_map();
+         heap.map_put(m, 1, kOne);
+         heap.map_put(m, 1, v);
+         return m;
+       }},
+      {"map_set", [](Heap& heap, Value v) -> Obj* {
+         MapObj* m = heap.new_map();
+         heap.map_set(m, 1, v);
+         return m;
+       }},
+  };
+  for (const Path& path : paths) {
+    Heap heap;
+    Obj* container = path.store(heap, obj(heap.new_string("a child")));
+    EXPECT_TRUE(Heap::holds_objects(container)) << path.name;
+    reconcile(heap, {});
+    EXPECT_EQ(heap.live_objects(), 0u) << path.name;
+  }
+  // The out-of-line map stores: past eight entries (an index), a new key
+  // and an overwrite.
+  for (bool overwrite : {false, true}) {
+    Heap heap;
+    MapObj* m = small_map(heap, 20);
+    EXPECT_FALSE(Heap::holds_objects(m));
+    heap.map_put(m, overwrite ? 3 : 20, obj(heap.new_string("a child")));
+    EXPECT_TRUE(Heap::holds_objects(m)) << overwrite;
+    reconcile(heap, {});
+    EXPECT_EQ(heap.live_objects(), 0u) << overwrite;
+  }
+}
+
+// The mark is what freeing saves on: numbers alone leave a container
+// unmarked, and a block handed out again starts unmarked, whatever its
+// last container held.
+TEST(Heap, ContainersOfNumbersAreNotMarked) {
+  Heap heap;
+  ArrayObj* a = heap.new_array();
+  heap.push(a, a->items, obj(heap.new_string("a child")));
+  EXPECT_TRUE(Heap::holds_objects(a));
+  reconcile(heap, {});
+  Value numbers[] = {Value::integer(1), Value::number(2.5), Value::nil()};
+  ArrayObj* b = heap.new_array(3);
+  EXPECT_EQ(b, a);  // the same block, from its pool
+  heap.fill(b, numbers, numbers + 3);
+  heap.push(b, b->items, Value::symbol(0));
+  heap.push_into(b, Value::boolean(true));
+  MapObj* m = heap.new_map();
+  heap.map_put(m, 1, Value::integer(1));
+  heap.map_set(m, 1, Value::integer(2));
+  GeneObj* g = heap.new_gene(Value::symbol(0));
+  heap.append(g, g->children, numbers, numbers + 3);
+  for (const Obj* container : std::initializer_list<const Obj*>{b, m, g})
+    EXPECT_FALSE(Heap::holds_objects(container)) << int(container->type);
+  uint64_t decrements = heap.rc_decrements;
+  reconcile(heap, {});
+  EXPECT_EQ(heap.live_objects(), 0u);
+  EXPECT_EQ(heap.rc_decrements, decrements);  // no object to give a count back to
 }
 
 }  // namespace

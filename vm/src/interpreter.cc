@@ -1182,7 +1182,7 @@ hook:
   }
   CASE(ARRAY_PUSH) {
     SAVE();
-    heap.push(as_array(sp[-2])->items, sp[-1]);
+    heap.push(sp[-2].as_object(), as_array(sp[-2])->items, sp[-1]);
     --sp;
     DISPATCH();
   }
@@ -1191,7 +1191,7 @@ hook:
     Value xs = sp[-1];
     if (!is_type(xs, ObjType::Array)) throw_error("type error: spread of a non-array");
     auto& src = as_array(xs)->items;
-    heap.append(as_array(sp[-2])->items, src.data(), src.data() + src.size());
+    heap.append(sp[-2].as_object(), as_array(sp[-2])->items, src.data(), src.data() + src.size());
     --sp;
     DISPATCH();
   }
@@ -1210,7 +1210,7 @@ hook:
     SAVE();
     GeneObj* g = heap.new_gene(sp[-2]);
     auto& items = as_array(sp[-1])->items;
-    heap.append(g->children, items.data(), items.data() + items.size());
+    heap.append(g, g->children, items.data(), items.data() + items.size());
     sp[-2] = Value::object(g);
     --sp;
     DISPATCH();

@@ -50,8 +50,8 @@ Value doubled(Heap& heap, int depth) {
   Value v = Value::integer(1);
   for (int i = 0; i < depth; ++i) {
     ArrayObj* a = heap.new_array();
-    heap.push(a->items, v);
-    heap.push(a->items, v);
+    heap.push(a, a->items, v);
+    heap.push(a, a->items, v);
     v = Value::object(a);
   }
   return v;

@@ -19,10 +19,10 @@ namespace {
 
 // Replaces a container's contents through the write barrier, as the VM
 // does, so the heap's counts stay exact and its destructor frees it all.
-void set_items(Heap& heap, Values& items, std::initializer_list<Value> values) {
+void set_items(Heap& heap, Obj* holder, Values& items, std::initializer_list<Value> values) {
   for (Value v : items) heap.release(v);
   items.clear();
-  for (Value v : values) heap.push(items, v);
+  for (Value v : values) heap.push(holder, items, v);
 }
 
 double from_bits(uint64_t b) {
@@ -298,9 +298,9 @@ TEST(Display, NestedCollections) {
   Heap heap;
   SymbolTable symbols;
   ArrayObj* inner = heap.new_array();
-  set_items(heap, inner->items, {Value::number(2.5), Value::nil()});
+  set_items(heap, inner, inner->items, {Value::number(2.5), Value::nil()});
   ArrayObj* arr = heap.new_array();
-  set_items(heap, arr->items, {Value::integer(1), Value::object(heap.new_string("a")), Value::object(inner), Value::nil(),
+  set_items(heap, arr, arr->items, {Value::integer(1), Value::object(heap.new_string("a")), Value::object(inner), Value::nil(),
                 Value::boolean(true)});
   // Elements use the collection column even when the array itself is at top level.
   EXPECT_EQ(display(Value::object(arr), symbols, false), "[1 \"a\" [2.5 nil] nil true]");
@@ -317,10 +317,10 @@ TEST(Display, NestedCollections) {
   EXPECT_EQ(display(Value::object(heap.new_map()), symbols, false), "{}");
 
   GeneObj* gene = heap.new_gene(Value::symbol(symbols.intern("add")));
-  set_items(heap, gene->children, {Value::integer(10), Value::integer(20)});
+  set_items(heap, gene, gene->children, {Value::integer(10), Value::integer(20)});
   EXPECT_EQ(display(Value::object(gene), symbols, false), "(add 10 20)");
   GeneObj* data = heap.new_gene(Value::symbol(symbols.intern("_")));
-  set_items(heap, data->children, {Value::object(heap.new_string("s")), Value::object(gene), Value::nil()});
+  set_items(heap, data, data->children, {Value::object(heap.new_string("s")), Value::object(gene), Value::nil()});
   EXPECT_EQ(display(Value::object(data), symbols, false), "(_ \"s\" (add 10 20) nil)");
 }
 
@@ -330,7 +330,7 @@ TEST(Display, SelfContainingCollections) {
   ArrayObj* a = heap.new_array();
   heap.push_into(a, Value::object(a));  // a mutation: may close a cycle
   EXPECT_EQ(display(Value::object(a), symbols, false), "[...]");
-  heap.push(a->items, Value::integer(1));
+  heap.push(a, a->items, Value::integer(1));
   EXPECT_EQ(display(Value::object(a), symbols, false), "[... 1]");
 
   MapObj* m = heap.new_map();
@@ -340,9 +340,9 @@ TEST(Display, SelfContainingCollections) {
 
   // A value shared twice (not a cycle) prints in full both times.
   ArrayObj* shared = heap.new_array();
-  heap.push(shared->items, Value::integer(7));
+  heap.push(shared, shared->items, Value::integer(7));
   ArrayObj* outer = heap.new_array();
-  set_items(heap, outer->items, {Value::object(shared), Value::object(shared)});
+  set_items(heap, outer, outer->items, {Value::object(shared), Value::object(shared)});
   EXPECT_EQ(display(Value::object(outer), symbols, false), "[[7] [7]]");
 }
 
@@ -377,10 +377,10 @@ TEST(Equality, Collections) {
   auto str = [&](const char* s) { return Value::object(heap.new_string(s)); };
   ArrayObj* a = heap.new_array();
   ArrayObj* b = heap.new_array();
-  set_items(heap, a->items, {Value::integer(1), str("x")});
-  set_items(heap, b->items, {Value::integer(1), str("x")});
+  set_items(heap, a, a->items, {Value::integer(1), str("x")});
+  set_items(heap, b, b->items, {Value::integer(1), str("x")});
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(b)));
-  heap.push(b->items, Value::nil());
+  heap.push(b, b->items, Value::nil());
   EXPECT_FALSE(values_equal(Value::object(a), Value::object(b)));
   b->items.pop_back();
   b->items[0] = Value::number(1.0);
@@ -406,13 +406,13 @@ TEST(Equality, Collections) {
   GeneObj* g = heap.new_gene(Value::symbol(symbols.intern("add")));
   GeneObj* h = heap.new_gene(Value::symbol(symbols.intern("add")));
   GeneObj* k = heap.new_gene(Value::symbol(symbols.intern("sub")));
-  set_items(heap, g->children, {Value::integer(1), Value::object(a)});
-  set_items(heap, h->children, {Value::integer(1), Value::object(heap.new_array())});
-  set_items(heap, as_array(h->children[1])->items, {Value::integer(1), str("x")});
-  heap.append(k->children, g->children.data(), g->children.data() + g->children.size());
+  set_items(heap, g, g->children, {Value::integer(1), Value::object(a)});
+  set_items(heap, h, h->children, {Value::integer(1), Value::object(heap.new_array())});
+  set_items(heap, h->children[1].as_object(), as_array(h->children[1])->items, {Value::integer(1), str("x")});
+  heap.append(k, k->children, g->children.data(), g->children.data() + g->children.size());
   EXPECT_TRUE(values_equal(Value::object(g), Value::object(h)));
   EXPECT_FALSE(values_equal(Value::object(g), Value::object(k)));
-  heap.push(h->children, Value::integer(2));
+  heap.push(h, h->children, Value::integer(2));
   EXPECT_FALSE(values_equal(Value::object(g), Value::object(h)));
 
   // Different container types never compare equal.
@@ -427,13 +427,13 @@ TEST(Equality, SelfReferentialTerminates) {
   heap.push_into(b, Value::object(b));  // a mutation: may close a cycle
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(a)));
   EXPECT_TRUE(values_equal(Value::object(a), Value::object(b)));
-  heap.push(a->items, Value::integer(1));
-  heap.push(b->items, Value::integer(2));
+  heap.push(a, a->items, Value::integer(1));
+  heap.push(b, b->items, Value::integer(2));
   EXPECT_FALSE(values_equal(Value::object(a), Value::object(b)));
   // Mutual cycle: c = [d], d = [c].
   ArrayObj* c = heap.new_array();
   ArrayObj* d = heap.new_array();
-  heap.push(c->items, Value::object(d));
+  heap.push(c, c->items, Value::object(d));
   heap.push_into(d, Value::object(c));  // a mutation: may close a cycle
   EXPECT_TRUE(values_equal(Value::object(c), Value::object(d)));
 }
