@@ -724,7 +724,11 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     case ObjType::Array: {
       auto* a = static_cast<ArrayObj*>(o);
       auto& items = a->items;
-      if (kReleaseChildren && holds_objects(a))
+      // (Marked as likely: so laid out, the loop's other paths kept their
+      // registers. Without the hint closures and string_build, which free no
+      // containers, took 0.4% and 0.1% more instructions; unlikely, trees
+      // 0.1% more than main.)
+      if (kReleaseChildren && holds_objects(a)) [[likely]]
         for (Value v : items) drop(v);
       bytes = empty_buffer<Value, kKeep, page_block(sizeof(ArrayObj))>(items);
       pages = &pools_[kPoolArray].pages;
@@ -732,7 +736,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     }
     case ObjType::Gene: {
       auto* g = static_cast<GeneObj*>(o);
-      if (kReleaseChildren && holds_objects(g)) {
+      if (kReleaseChildren && holds_objects(g)) [[likely]] {
         drop(g->head);
         for (Value v : g->children) drop(v);
       }
@@ -743,7 +747,7 @@ void Heap::free_one(Obj* o, FreeRun& run) {
     }
     case ObjType::Map: {
       auto* m = static_cast<MapObj*>(o);
-      if (kReleaseChildren && holds_objects(m))
+      if (kReleaseChildren && holds_objects(m)) [[likely]]
         for (auto& e : m->entries) drop(e.value);
       bytes = empty_buffer<MapObj::Entry, kKeptEntries, page_block(sizeof(MapObj))>(m->entries);
       if (m->index.data()) {  // an index was built (capacity 0 has no buffer): one load, not two
