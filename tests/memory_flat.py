@@ -62,6 +62,31 @@ i
   (i += 1))
 (count keep)
 """,
+    # A string through every way a program stores into a container (array
+    # and map literals, push, spread, path and set stores, gene literals,
+    # keys, $parse's data): freeing a container gives its values' counts
+    # back only if a store marked it as holding objects.
+    "store_paths": """
+(var i 0)
+(var total 0)
+(while (i < n)
+  (var lit [1 (str "l" i)])
+  (var pushed [1])
+  (push pushed (str "p" i))
+  (var spread [0 lit...])
+  (var at [0 1])
+  (at/1 = (str "i" i))
+  (set at 0 (str "s" i))
+  (var m {^a (str "m" i)})
+  (m/b = (str "k" i))
+  (set m "c" (str "c" i))
+  (var g (:g 1 (str "g" i)))
+  (var ks (keys m))
+  (var parsed ($parse "[\\"x\\" {^y \\"z\\"} (:h \\"w\\")]"))
+  (total = (total + (len spread)))
+  (i += 1))
+total
+""",
 }
 
 # iterations for the small and the large run: memory must not follow n
@@ -125,6 +150,12 @@ def main():
                 # array holding only itself dies by its count.
                 check(f"{name} n={n} frees self references by counts", stats["rc_frees"] >= 0.9 * n,
                       f"{stats['rc_frees']} freed by counts")
+            if name == "store_paths":
+                # What is left is what the globals hold and the garbage of
+                # the iterations since the last reconciliation: a store
+                # that forgot its mark would leave a string an iteration.
+                check(f"{name} n={n} every store gives its values back", stats["allocations"] - freed < 10000,
+                      f"{stats['allocations'] - freed} of {stats['allocations']} allocations not freed")
             if "cycles" in name:
                 check(f"{name} n={n} collects cycles", stats["gc_collections"] >= 1 and stats["gc_cycle_frees"] >= n,
                       f"{stats['gc_collections']} collections freed {stats['gc_cycle_frees']} objects")
