@@ -22,7 +22,7 @@ using Values = std::map<std::string, std::optional<double>>;
 struct Options {
   int level = 2;
   bool tco = true;
-  uint32_t gc_young = 512;
+  uint32_t gc_young = 256;
   double gc_old_ratio = 0.25;
 };
 

@@ -85,7 +85,7 @@ options (those that take a value accept --opt=value as well as --opt value):
   --max-heap BYTES       heap limit ("out of memory" past it); suffixes KiB MiB GiB
   --max-depth N          call depth limit (default 100000)
   --max-output BYTES     output limit
-  --gc-young N           cycle candidates buffered before a young collection (default 512)
+  --gc-young N           cycle candidates buffered before a young collection (default 256)
   --gc-old-ratio R       full collection once the candidates promoted since the last one
                          reach R times what it examined, and --gc-young (default 0.25)
 

@@ -56,7 +56,7 @@ struct RunOptions {
   // many candidate roots are buffered; a full one once the candidates
   // promoted since the last full collection reach this share of the
   // objects that one examined.
-  uint32_t gc_young_threshold = 512;
+  uint32_t gc_young_threshold = 256;
   double gc_old_ratio = 0.25;
   // Set from another thread to stop the program ("interrupted") at the next
   // safepoint (backward jump or call) or within a few thousand steps of a
